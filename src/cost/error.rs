@@ -1,0 +1,39 @@
+//! Errors from the billing models: shapes no option can run, missing prices.
+
+use crate::pricing::LookupError;
+
+/// Why a shape or a job could not be priced on some option.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CostError {
+    #[error(transparent)]
+    MissingPrice(#[from] LookupError),
+
+    #[error("a {vcpu} vCPU / {memory_gb:.1} GB worker is larger than any EMR Serverless worker (16 vCPU, 120 GB); lower the executor or driver size")]
+    ServerlessWorkerTooLarge { vcpu: f64, memory_gb: f64 },
+
+    #[error("a {disk_gb} GB worker disk is above the 200 GB EMR Serverless allows for standard disks")]
+    ServerlessDiskTooLarge { disk_gb: f64 },
+
+    #[error("no instance type in region '{region}' fits one {vcpu} vCPU / {memory_gb:.1} GB executor in YARN (checked: {checked}); use a smaller executor or add a larger type to pricing/instance_types.csv")]
+    NoInstanceFits {
+        region: String,
+        vcpu: f64,
+        memory_gb: f64,
+        checked: String,
+    },
+
+    #[error("instance type {instance_type} cannot hold one {vcpu} vCPU / {memory_gb:.1} GB executor (YARN offers {yarn_vcores} vcores and {yarn_memory_mb} MB per node); pick a larger --instance-type or use auto")]
+    InstanceTooSmall {
+        instance_type: String,
+        vcpu: f64,
+        memory_gb: f64,
+        yarn_vcores: u32,
+        yarn_memory_mb: u32,
+    },
+
+    #[error("no Glue worker type fits a {vcpu} vCPU / {memory_gb:.1} GB executor (largest: G.16X, 64 vCPU, 256 GB)")]
+    NoGlueWorkerFits { vcpu: f64, memory_gb: f64 },
+
+    #[error("invalid shape: {0}")]
+    InvalidShape(String),
+}

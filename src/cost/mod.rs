@@ -1,0 +1,23 @@
+//! Billing models: pure functions from usage + prices + assumptions to costs.
+//!
+//! One file per deployment option ([`serverless`], [`ec2`], [`glue`]); each
+//! turns a [`JobShape`](crate::model::JobShape) into a [`BillingCurve`], the
+//! cost of the job as a function of its runtime. [`crossover`] solves those
+//! curves exactly. [`Pricer`] prices whole job runs against a price book.
+
+mod assumptions;
+mod curve;
+pub mod crossover;
+pub mod ec2;
+mod error;
+pub mod glue;
+mod option;
+mod pricer;
+pub mod serverless;
+pub mod shape;
+
+pub use assumptions::{AssumptionLine, Assumptions, GlueVersion, InstanceChoice};
+pub use curve::BillingCurve;
+pub use error::CostError;
+pub use option::DeploymentOption;
+pub use pricer::{JobCost, OptionCurves, Pricer, UnpricedReason};

@@ -1,0 +1,367 @@
+//! Prices job runs on every option. Region data (rates, instance catalogs)
+//! is looked up once per region, not once per job.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::ec2::{Ec2Catalog, Ec2Plan};
+use super::glue::{GlueCatalog, GluePlan};
+use super::serverless::{self, ServerlessCost, ServerlessWorker, UsageBasis};
+use super::{shape, Assumptions, BillingCurve, CostError, DeploymentOption};
+use crate::model::{Architecture, JobRun, JobShape};
+use crate::pricing::{GlueClass, PriceBook, ServerlessRate};
+
+/// One job run priced on every option.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobCost {
+    /// Position of the run in the input slice.
+    pub index: usize,
+    pub runtime_s: f64,
+    pub shape: JobShape,
+    /// What EMR Serverless billed (or would bill, from total usage).
+    pub serverless: ServerlessCost,
+    pub ec2: Ec2Plan,
+    pub ec2_usd: f64,
+    pub ec2_spot_usd: Option<f64>,
+    pub glue: GluePlan,
+    pub glue_usd: f64,
+    pub glue_flex_usd: Option<f64>,
+    pub cheapest: DeploymentOption,
+}
+
+impl JobCost {
+    /// Cost on one option, `None` where the option is off or unavailable.
+    pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
+        match option {
+            DeploymentOption::EmrServerless => Some(self.serverless.usd),
+            DeploymentOption::Ec2OnDemand => Some(self.ec2_usd),
+            DeploymentOption::Ec2Spot => self.ec2_spot_usd,
+            DeploymentOption::GlueStandard => Some(self.glue_usd),
+            DeploymentOption::GlueFlex => self.glue_flex_usd,
+        }
+    }
+}
+
+/// A run that could not be priced, and why. The rest are still priced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnpricedReason {
+    pub index: usize,
+    pub job: String,
+    pub reason: String,
+}
+
+/// A shape's cost curve on every available option, with the plans behind them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionCurves {
+    pub curves: Vec<(DeploymentOption, BillingCurve)>,
+    pub serverless_driver: ServerlessWorker,
+    pub serverless_executor: ServerlessWorker,
+    pub ec2: Ec2Plan,
+    pub glue: GluePlan,
+}
+
+/// Everything about one region that pricing needs.
+struct RegionCatalog {
+    serverless: [Result<ServerlessRate, CostError>; 2],
+    ec2: Result<Ec2Catalog, CostError>,
+    glue: Result<GlueCatalog, CostError>,
+}
+
+/// Prices job runs against one price book under one set of assumptions.
+pub struct Pricer<'b> {
+    book: &'b PriceBook,
+    assumptions: Assumptions,
+}
+
+impl<'b> Pricer<'b> {
+    pub fn new(book: &'b PriceBook, assumptions: Assumptions) -> Pricer<'b> {
+        Pricer { book, assumptions }
+    }
+
+    pub fn assumptions(&self) -> &Assumptions {
+        &self.assumptions
+    }
+
+    pub fn book(&self) -> &PriceBook {
+        self.book
+    }
+
+    fn catalog(&self, region: &str) -> RegionCatalog {
+        let rate = |arch| {
+            self.book
+                .serverless_rate(region, arch)
+                .cloned()
+                .map_err(CostError::from)
+        };
+        RegionCatalog {
+            serverless: [rate(Architecture::X86_64), rate(Architecture::Arm64)],
+            ec2: Ec2Catalog::build(self.book, region, &self.assumptions),
+            glue: GlueCatalog::build(self.book, region, &self.assumptions),
+        }
+    }
+
+    /// Prices every run; runs that cannot be priced are returned with a reason.
+    pub fn price_all(&self, jobs: &[JobRun]) -> (Vec<JobCost>, Vec<UnpricedReason>) {
+        let mut catalogs: HashMap<&str, RegionCatalog> = HashMap::new();
+        let mut costs = Vec::with_capacity(jobs.len());
+        let mut unpriced = Vec::new();
+        for (index, job) in jobs.iter().enumerate() {
+            let catalog = catalogs
+                .entry(job.region.as_str())
+                .or_insert_with(|| self.catalog(&job.region));
+            match self.price_with(index, job, catalog) {
+                Ok(c) => costs.push(c),
+                Err(reason) => unpriced.push(UnpricedReason {
+                    index,
+                    job: job.label(),
+                    reason,
+                }),
+            }
+        }
+        (costs, unpriced)
+    }
+
+    /// Prices one run.
+    pub fn price(&self, job: &JobRun) -> Result<JobCost, String> {
+        self.price_with(0, job, &self.catalog(&job.region))
+    }
+
+    fn price_with(&self, index: usize, job: &JobRun, cat: &RegionCatalog) -> Result<JobCost, String> {
+        let a = &self.assumptions;
+        for usage in [job.billed, job.total].into_iter().flatten() {
+            if let Some((field, v)) = usage.invalid_field() {
+                return Err(format!("{field} is {v}; usage cannot be negative"));
+            }
+        }
+        let runtime_s = job.runtime_s().ok_or(
+            "no runtime: the record has neither a duration nor startedAt and endedAt",
+        )?;
+        if !(runtime_s.is_finite() && runtime_s >= 0.0) {
+            return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
+        }
+        let rate = match job.architecture {
+            Architecture::X86_64 => &cat.serverless[0],
+            Architecture::Arm64 => &cat.serverless[1],
+        }
+        .as_ref()
+        .map_err(|e| e.to_string())?;
+        let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
+        if !reported(job.billed) && !reported(job.total) {
+            return Err("no usage reported: billedResourceUtilization and totalResourceUtilization \
+                        are missing or zero (AWS fills them in shortly after a run ends; collect \
+                        again later)"
+                .into());
+        }
+        let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
+        let serverless = actual_serverless(job, &shape, runtime_s, rate)
+            .ok_or("no usage reported")?;
+        let ec2 = cat.ec2.as_ref().map_err(|e| e.to_string())?;
+        let glue = cat.glue.as_ref().map_err(|e| e.to_string())?;
+        let ec2 = ec2.plan(&shape).map_err(|e| e.to_string())?;
+        let glue = glue.plan(&shape).map_err(|e| e.to_string())?;
+
+        let ec2_usd = ec2.curve(a).cost_usd(runtime_s);
+        let ec2_spot_usd = ec2.spot_curve(a).map(|c| c.cost_usd(runtime_s));
+        let glue_usd = glue
+            .curve(GlueClass::Standard, a)
+            .map_or(f64::NAN, |c| c.cost_usd(runtime_s));
+        let glue_flex_usd = glue.curve(GlueClass::Flex, a).map(|c| c.cost_usd(runtime_s));
+
+        let mut cost = JobCost {
+            index,
+            runtime_s,
+            shape,
+            serverless,
+            ec2,
+            ec2_usd,
+            ec2_spot_usd,
+            glue,
+            glue_usd,
+            glue_flex_usd,
+            cheapest: DeploymentOption::EmrServerless,
+        };
+        cost.cheapest = cheapest(&cost);
+        Ok(cost)
+    }
+
+    /// Every option's cost curve for a shape in a region and architecture.
+    pub fn curves(
+        &self,
+        region: &str,
+        architecture: Architecture,
+        shape: &JobShape,
+    ) -> Result<OptionCurves, CostError> {
+        let a = &self.assumptions;
+        let rate = self.book.serverless_rate(region, architecture)?;
+        let ec2 = Ec2Catalog::build(self.book, region, a)?.plan(shape)?;
+        let glue = GlueCatalog::build(self.book, region, a)?.plan(shape)?;
+        let mut curves = vec![(DeploymentOption::EmrServerless, serverless::curve(shape, rate, a)?)];
+        curves.push((DeploymentOption::Ec2OnDemand, ec2.curve(a)));
+        if let Some(c) = ec2.spot_curve(a) {
+            curves.push((DeploymentOption::Ec2Spot, c));
+        }
+        if let Some(c) = glue.curve(GlueClass::Standard, a) {
+            curves.push((DeploymentOption::GlueStandard, c));
+        }
+        if let Some(c) = glue.curve(GlueClass::Flex, a) {
+            curves.push((DeploymentOption::GlueFlex, c));
+        }
+        Ok(OptionCurves {
+            curves,
+            serverless_driver: serverless::round_worker(&shape.driver)?,
+            serverless_executor: serverless::round_worker(&shape.executor)?,
+            ec2,
+            glue,
+        })
+    }
+}
+
+/// Billed usage if AWS reported it; otherwise total usage with the billing
+/// rules applied (flagged as such); `None` when neither is there.
+fn actual_serverless(
+    job: &JobRun,
+    shape: &JobShape,
+    runtime_s: f64,
+    rate: &ServerlessRate,
+) -> Option<ServerlessCost> {
+    if let Some(b) = job.billed.filter(|b| !b.is_zero()) {
+        return Some(serverless::price_usage(&b, rate, UsageBasis::Billed));
+    }
+    let total = job.total.filter(|t| !t.is_zero())?;
+    let workers = 1.0 + shape.executors;
+    let billed = serverless::billed_from_total(&total, runtime_s, workers);
+    Some(serverless::price_usage(&billed, rate, UsageBasis::TotalWithRules))
+}
+
+fn cheapest(c: &JobCost) -> DeploymentOption {
+    let mut best = (DeploymentOption::EmrServerless, c.serverless.usd);
+    for option in DeploymentOption::ALL {
+        if let Some(usd) = c.usd(option) {
+            if usd < best.1 {
+                best = (option, usd);
+            }
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{JobState, ResourceUsage, UsageSource};
+
+    fn job() -> JobRun {
+        JobRun {
+            region: "us-east-1".into(),
+            application_id: "app".into(),
+            application_name: None,
+            architecture: Architecture::X86_64,
+            job_run_id: "run".into(),
+            attempt: 1,
+            job_name: None,
+            state: JobState::Success,
+            release_label: None,
+            created_at: None,
+            started_at: None,
+            ended_at: None,
+            queued_ms: None,
+            duration_s: Some(3600.0),
+            // Driver + 4 executors, 4 vCPU / 16 GB each, 1 h.
+            billed: Some(ResourceUsage {
+                vcpu_hours: 20.0,
+                memory_gb_hours: 80.0,
+                storage_gb_hours: 0.0,
+            }),
+            total: None,
+            executor_vcpu: None,
+            executor_memory_gb: None,
+            executor_disk_gb: None,
+            driver_vcpu: None,
+            driver_memory_gb: None,
+            max_executors: None,
+            source: UsageSource::Csv,
+        }
+    }
+
+    #[test]
+    fn prices_a_run_on_every_option() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(&book, Assumptions::default());
+        let c = p.price(&job()).unwrap();
+        // 5 workers x $0.302952 for one hour.
+        assert_eq!(format!("{:.6}", c.serverless.usd), format!("{:.6}", 5.0 * 0.302952));
+        assert!((c.shape.executors - 4.0).abs() < 1e-9);
+        // Glue: 4 executors + driver = 5 G.1X = 5 DPU x $0.44 x 1 h.
+        assert!((c.glue_usd - 2.2).abs() < 1e-9);
+        assert!((c.glue_flex_usd.unwrap() - 5.0 * 0.29).abs() < 1e-9);
+        assert!(c.ec2_usd > 0.0 && c.ec2_spot_usd.is_none());
+        assert_eq!(c.cheapest, DeploymentOption::Ec2OnDemand);
+    }
+
+    #[test]
+    fn bad_records_are_unpriced_not_fatal() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(&book, Assumptions::default());
+        let mut neg = job();
+        neg.billed.as_mut().unwrap().vcpu_hours = -1.0;
+        let mut region = job();
+        region.region = "mars-north-1".into();
+        let mut empty = job();
+        empty.billed = None;
+        let (costs, unpriced) = p.price_all(&[job(), neg, region, empty]);
+        assert_eq!(costs.len(), 1);
+        let reasons: Vec<&str> = unpriced.iter().map(|u| u.reason.as_str()).collect();
+        assert!(reasons[0].contains("vcpu_hours is -1"), "{reasons:?}");
+        assert!(reasons[1].contains("region 'mars-north-1'"), "{reasons:?}");
+        assert!(reasons[2].contains("no usage reported"), "{reasons:?}");
+    }
+
+    #[test]
+    fn total_usage_is_used_and_flagged_when_billed_is_missing() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(&book, Assumptions::default());
+        let mut j = job();
+        j.total = j.billed.take();
+        let c = p.price(&j).unwrap();
+        assert_eq!(c.serverless.basis, UsageBasis::TotalWithRules);
+    }
+
+    /// FACTS.md section 9, EMR Serverless pricing calculator README
+    /// (us-east-1 Graviton): $100.99 + $83.28 + $15.38 = $199.65, and
+    /// $143.75 after a 28% discount.
+    #[test]
+    fn graviton_calculator_example() {
+        let book = PriceBook::embedded().unwrap();
+        let rate = book.serverless_rate("us-east-1", Architecture::Arm64).unwrap();
+        let usage = ResourceUsage {
+            vcpu_hours: 2399.311,
+            memory_gb_hours: 17994.833,
+            storage_gb_hours: 138542.617,
+        };
+        let c = serverless::price_usage(&usage, rate, UsageBasis::Billed);
+        // 2399.311 x 0.042094 = 100.9966: the README prints the vCPU line
+        // truncated ($100.99) while its total is rounded; to the cent the
+        // line is $101.00 and the total, which is what a bill shows, matches.
+        assert_eq!(format!("{:.4}", c.vcpu_usd), "100.9966");
+        assert_eq!((c.vcpu_usd * 100.0).trunc() / 100.0, 100.99);
+        assert_eq!(format!("{:.2}", c.memory_usd), "83.28");
+        assert_eq!(format!("{:.2}", c.storage_usd), "15.38");
+        assert_eq!(format!("{:.2}", c.usd), "199.65");
+        assert_eq!(format!("{:.2}", c.usd * (1.0 - 0.28)), "143.75");
+    }
+
+    /// FACTS.md section 9 (AWS blog, TPC-DS 3 TB): 2670 s on arm64 against
+    /// 2959 s on x86 at the lower arm64 price is 27.8% better price-performance.
+    #[test]
+    fn graviton_price_performance_example() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(&book, Assumptions::default());
+        let a = Assumptions::default();
+        let shape = shape::infer(&job(), &a).unwrap();
+        let x86 = p.curves("us-east-1", Architecture::X86_64, &shape).unwrap().curves[0].1;
+        let arm = p.curves("us-east-1", Architecture::Arm64, &shape).unwrap().curves[0].1;
+        let saving = 1.0 - arm.cost_usd(2670.0) / x86.cost_usd(2959.0);
+        assert_eq!(format!("{:.1}", saving * 100.0), "27.8");
+    }
+}

@@ -1,0 +1,133 @@
+//! Working out a job's shape (driver, executor size, executor count) from
+//! what a job-run record tells us.
+
+use super::{serverless, Assumptions, CostError};
+use crate::model::{JobRun, JobShape, ResourceUsage, ShapeBasis, WorkerSize};
+
+/// The driver and executor sizes a record asked for, overhead included,
+/// falling back to the Spark defaults in `a`.
+pub fn requested_sizes(job: &JobRun, a: &Assumptions) -> (WorkerSize, WorkerSize) {
+    let driver = WorkerSize {
+        vcpu: job.driver_vcpu.unwrap_or(a.default_driver.vcpu),
+        memory_gb: a.with_overhead_gb(job.driver_memory_gb.unwrap_or(a.default_driver.memory_gb)),
+        disk_gb: a.default_driver.disk_gb,
+    };
+    let executor = WorkerSize {
+        vcpu: job.executor_vcpu.unwrap_or(a.default_executor.vcpu),
+        memory_gb: a.with_overhead_gb(
+            job.executor_memory_gb
+                .unwrap_or(a.default_executor.memory_gb),
+        ),
+        disk_gb: job.executor_disk_gb.unwrap_or(a.default_executor.disk_gb),
+    };
+    (driver, executor)
+}
+
+/// Usage to derive the shape from: raw usage if present, else billed usage.
+fn usage_for_shape(job: &JobRun) -> Option<(ResourceUsage, bool)> {
+    match (job.total, job.billed) {
+        (Some(t), _) if !t.is_zero() => Some((t, false)),
+        (_, Some(b)) if !b.is_zero() => Some((b, true)),
+        _ => None,
+    }
+}
+
+/// The job's shape. With usage and a runtime, the executor count is the
+/// average: `(vCPU-hours / runtime - driver vCPU) / executor vCPU`, using the
+/// vCPU of the EMR Serverless workers that actually billed. Without usage, the
+/// configured maximum executors is used.
+pub fn infer(job: &JobRun, a: &Assumptions) -> Result<JobShape, CostError> {
+    let (driver, executor) = requested_sizes(job, a);
+    let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
+    let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
+
+    if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s()) {
+        if runtime_s > 0.0 {
+            // Billed usage includes the 1-minute minimum; divide by what was billed.
+            let seconds = if billed {
+                runtime_s.max(serverless::MINIMUM_SECONDS)
+            } else {
+                runtime_s
+            };
+            let avg_vcpu = usage.vcpu_hours * 3600.0 / seconds;
+            let executors = ((avg_vcpu - driver_vcpu) / executor_vcpu).max(0.0);
+            return Ok(JobShape {
+                driver,
+                executor,
+                executors,
+                basis: ShapeBasis::AverageFromUsage,
+            });
+        }
+    }
+    if let Some(max) = job.max_executors {
+        return Ok(JobShape {
+            driver,
+            executor,
+            executors: f64::from(max),
+            basis: ShapeBasis::ConfiguredMaximum,
+        });
+    }
+    Err(CostError::InvalidShape(
+        "no usage with a runtime and no executor count: cannot tell how many executors ran".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Architecture, JobState, UsageSource};
+
+    fn job(runtime_s: f64, vcpu_hours: f64) -> JobRun {
+        JobRun {
+            region: "us-east-1".into(),
+            application_id: "app".into(),
+            application_name: None,
+            architecture: Architecture::X86_64,
+            job_run_id: "run".into(),
+            attempt: 1,
+            job_name: None,
+            state: JobState::Success,
+            release_label: None,
+            created_at: None,
+            started_at: None,
+            ended_at: None,
+            queued_ms: None,
+            duration_s: Some(runtime_s),
+            billed: None,
+            total: Some(ResourceUsage {
+                vcpu_hours,
+                memory_gb_hours: vcpu_hours * 4.0,
+                storage_gb_hours: 0.0,
+            }),
+            executor_vcpu: None,
+            executor_memory_gb: None,
+            executor_disk_gb: None,
+            driver_vcpu: None,
+            driver_memory_gb: None,
+            max_executors: None,
+            source: UsageSource::Csv,
+        }
+    }
+
+    #[test]
+    fn average_executors_from_vcpu_hours() {
+        // 1 driver + 10 executors x 4 vCPU for 2 h = 88 vCPU-hours.
+        let s = infer(&job(7200.0, 88.0), &Assumptions::default()).unwrap();
+        assert!((s.executors - 10.0).abs() < 1e-9);
+        assert_eq!(s.provisioned_executors(), 10);
+        assert_eq!(s.basis, ShapeBasis::AverageFromUsage);
+        assert!((s.executor.memory_gb - 15.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn falls_back_to_configured_maximum() {
+        let mut j = job(0.0, 0.0);
+        j.total = None;
+        j.max_executors = Some(7);
+        let s = infer(&j, &Assumptions::default()).unwrap();
+        assert_eq!(s.executors, 7.0);
+        assert_eq!(s.basis, ShapeBasis::ConfiguredMaximum);
+        j.max_executors = None;
+        assert!(infer(&j, &Assumptions::default()).is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! One EMR Serverless job run (or a job imported from elsewhere) and its usage.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// CPU architecture of an EMR Serverless application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Architecture {
+    /// Intel/AMD, the EMR Serverless default.
+    X86_64,
+    /// AWS Graviton.
+    Arm64,
+}
+
+impl Architecture {
+    /// The spelling used in the price book and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Architecture {
+    type Err = String;
+
+    /// Accepts the price-book spelling and the API's (`X86_64`, `ARM64`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x86_64" | "x86" | "amd64" => Ok(Architecture::X86_64),
+            "arm64" | "aarch64" | "graviton" => Ok(Architecture::Arm64),
+            other => Err(format!(
+                "unknown architecture '{other}': use x86_64 or arm64"
+            )),
+        }
+    }
+}
+
+/// Job-run state as the EMR Serverless API reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    Submitted,
+    Pending,
+    Scheduled,
+    Running,
+    Success,
+    Failed,
+    Cancelling,
+    Cancelled,
+    Queued,
+}
+
+impl JobState {
+    /// Final states: usage no longer changes (though it may arrive late).
+    pub fn is_final(self) -> bool {
+        matches!(self, JobState::Success | JobState::Failed | JobState::Cancelled)
+    }
+
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Submitted => "SUBMITTED",
+            JobState::Pending => "PENDING",
+            JobState::Scheduled => "SCHEDULED",
+            JobState::Running => "RUNNING",
+            JobState::Success => "SUCCESS",
+            JobState::Failed => "FAILED",
+            JobState::Cancelling => "CANCELLING",
+            JobState::Cancelled => "CANCELLED",
+            JobState::Queued => "QUEUED",
+        }
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for JobState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim().to_ascii_uppercase().as_str() {
+            "SUBMITTED" => JobState::Submitted,
+            "PENDING" => JobState::Pending,
+            "SCHEDULED" => JobState::Scheduled,
+            "RUNNING" => JobState::Running,
+            "SUCCESS" => JobState::Success,
+            "FAILED" => JobState::Failed,
+            "CANCELLING" => JobState::Cancelling,
+            "CANCELLED" => JobState::Cancelled,
+            "QUEUED" => JobState::Queued,
+            other => {
+                return Err(format!(
+                    "unknown job state '{other}': expected one of SUBMITTED, PENDING, SCHEDULED, \
+                     RUNNING, SUCCESS, FAILED, CANCELLING, CANCELLED, QUEUED"
+                ))
+            }
+        })
+    }
+}
+
+/// vCPU-hours, memory-GB-hours and storage-GB-hours, the three things EMR
+/// Serverless bills for.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResourceUsage {
+    pub vcpu_hours: f64,
+    pub memory_gb_hours: f64,
+    pub storage_gb_hours: f64,
+}
+
+impl ResourceUsage {
+    /// All three figures are zero: the API's "not reported yet".
+    pub fn is_zero(&self) -> bool {
+        self.vcpu_hours == 0.0 && self.memory_gb_hours == 0.0 && self.storage_gb_hours == 0.0
+    }
+
+    /// The first negative or non-finite field, by name, if any.
+    pub fn invalid_field(&self) -> Option<(&'static str, f64)> {
+        [
+            ("vcpu_hours", self.vcpu_hours),
+            ("memory_gb_hours", self.memory_gb_hours),
+            ("storage_gb_hours", self.storage_gb_hours),
+        ]
+        .into_iter()
+        .find(|(_, v)| !v.is_finite() || *v < 0.0)
+    }
+}
+
+/// Where a record's figures came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageSource {
+    /// `aws emr-serverless get-job-run` output or the GetJobRun API.
+    JobRunApi,
+    /// A CSV in emrcost's documented format.
+    Csv,
+    /// `emrcost synth`.
+    Synthetic,
+}
+
+/// One job run: identity, timing, usage and the worker configuration it asked for.
+///
+/// Optional fields are genuinely optional in the sources: the API leaves usage
+/// out for a while after a run ends, and CSV exports often lack timestamps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRun {
+    pub region: String,
+    pub application_id: String,
+    pub application_name: Option<String>,
+    pub architecture: Architecture,
+    pub job_run_id: String,
+    pub attempt: u32,
+    pub job_name: Option<String>,
+    pub state: JobState,
+    pub release_label: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub queued_ms: Option<u64>,
+    /// `totalExecutionDurationSeconds`, or ended - started.
+    pub duration_s: Option<f64>,
+    /// `billedResourceUtilization`: includes the 1-minute minimum and the
+    /// storage above 20 GB per worker.
+    pub billed: Option<ResourceUsage>,
+    /// `totalResourceUtilization`: raw usage, no minimum, no free storage.
+    pub total: Option<ResourceUsage>,
+    pub executor_vcpu: Option<f64>,
+    pub executor_memory_gb: Option<f64>,
+    pub executor_disk_gb: Option<f64>,
+    pub driver_vcpu: Option<f64>,
+    pub driver_memory_gb: Option<f64>,
+    /// `spark.dynamicAllocation.maxExecutors` or `spark.executor.instances`.
+    pub max_executors: Option<u32>,
+    pub source: UsageSource,
+}
+
+impl JobRun {
+    /// Runtime in seconds: the reported duration, else ended - started.
+    pub fn runtime_s(&self) -> Option<f64> {
+        self.duration_s.or_else(|| match (self.started_at, self.ended_at) {
+            (Some(s), Some(e)) if e >= s => Some((e - s).num_milliseconds() as f64 / 1000.0),
+            _ => None,
+        })
+    }
+
+    /// A short label for messages: `application/job-run#attempt`.
+    pub fn label(&self) -> String {
+        format!("{}/{}#{}", self.application_id, self.job_run_id, self.attempt)
+    }
+
+    /// The month the run belongs to (`YYYY-MM`), from its start or creation time.
+    pub fn month(&self) -> Option<String> {
+        self.started_at
+            .or(self.created_at)
+            .map(|t| t.format("%Y-%m").to_string())
+    }
+}

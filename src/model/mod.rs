@@ -1,0 +1,8 @@
+//! The project's own records: job-run usage, resource shapes and units.
+//! Nothing from an AWS SDK or a file format leaks past this boundary.
+
+mod job;
+mod shape;
+
+pub use job::{Architecture, JobRun, JobState, ResourceUsage, UsageSource};
+pub use shape::{JobShape, ShapeBasis, WorkerSize};

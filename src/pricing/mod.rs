@@ -1,0 +1,16 @@
+//! The price book: versioned prices loaded from `pricing/*.csv`, each with its
+//! source, confidence and effective date.
+//!
+//! The CSV files are compiled into the binary ([`PriceBook::embedded`]);
+//! `--pricing DIR` loads another copy ([`PriceBook::from_dir`]). Loading is
+//! strict: anything odd is an error naming the file and line.
+
+mod book;
+mod error;
+mod table;
+
+pub use book::{
+    Confidence, EbsRate, Ec2Rate, GlueClass, GlueRate, GlueWorker, InstanceType, PriceBook,
+    Provenance, ServerlessRate, Snapshot, Source,
+};
+pub use error::{LookupError, PriceBookError};
