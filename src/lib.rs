@@ -19,4 +19,5 @@ pub mod cost;
 pub mod model;
 pub mod pricing;
 pub mod report;
+pub mod sample;
 pub mod synth;

@@ -1,2 +1,11 @@
 //! Collectors: turn outside data into [`JobRun`](crate::model::JobRun)s.
-//! One source per file. Nothing outside this module sees a file format.
+//! One source per file; nothing outside this module sees a file format.
+
+mod csv_format;
+mod files;
+mod jobrun_json;
+mod spark_params;
+
+pub use csv_format::{write_csv, CSV_COLUMNS, CSV_REQUIRED};
+pub use files::{load_files, load_text, FileError, InputDefaults, Loaded, Rejected};
+pub use spark_params::{parse_memory_gb, SparkParams};

@@ -299,9 +299,18 @@ mod tests {
 
     #[test]
     fn glue_minimums_follow_the_version() {
-        assert_eq!("1.0".parse::<GlueVersion>().unwrap().minimum_seconds(), 600.0);
-        assert_eq!("0.9".parse::<GlueVersion>().unwrap().minimum_seconds(), 600.0);
-        assert_eq!("2.0".parse::<GlueVersion>().unwrap().minimum_seconds(), 60.0);
+        assert_eq!(
+            "1.0".parse::<GlueVersion>().unwrap().minimum_seconds(),
+            600.0
+        );
+        assert_eq!(
+            "0.9".parse::<GlueVersion>().unwrap().minimum_seconds(),
+            600.0
+        );
+        assert_eq!(
+            "2.0".parse::<GlueVersion>().unwrap().minimum_seconds(),
+            60.0
+        );
         assert!(!"2.0".parse::<GlueVersion>().unwrap().has_flex());
         assert!("3.0".parse::<GlueVersion>().unwrap().has_flex());
         assert!("6.1".parse::<GlueVersion>().is_err());

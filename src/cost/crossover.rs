@@ -262,7 +262,10 @@ mod tests {
         let x = &r.pairs[0].crossovers;
         assert_eq!(x.len(), 1);
         assert!((x[0].runtime_s - 420.0).abs() < 1e-9);
-        assert_eq!((x[0].cheaper_below, x[0].cheaper_above), (EmrServerless, Ec2OnDemand));
+        assert_eq!(
+            (x[0].cheaper_below, x[0].cheaper_above),
+            (EmrServerless, Ec2OnDemand)
+        );
         assert!((x[0].cost_usd - 0.35).abs() < 1e-12);
         assert_eq!(r.cheapest_changes.len(), 1);
         assert_eq!(r.cheapest_ranges[0].option, EmrServerless);
@@ -402,6 +405,10 @@ mod tests {
     }
 
     fn cost_of(opts: &[(DeploymentOption, BillingCurve)], o: DeploymentOption, t: f64) -> f64 {
-        opts.iter().find(|(x, _)| *x == o).unwrap().1.cost_linear_usd(t)
+        opts.iter()
+            .find(|(x, _)| *x == o)
+            .unwrap()
+            .1
+            .cost_linear_usd(t)
     }
 }

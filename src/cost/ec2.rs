@@ -190,7 +190,11 @@ impl Ec2Catalog {
 /// Spot charged at the price actually in force over each period, not at the
 /// bid: `nodes x sum(hours x price)`.
 pub fn spot_cost_usd(nodes: u32, periods: &[(f64, f64)]) -> f64 {
-    f64::from(nodes) * periods.iter().map(|(hours, price)| hours * price).sum::<f64>()
+    f64::from(nodes)
+        * periods
+            .iter()
+            .map(|(hours, price)| hours * price)
+            .sum::<f64>()
 }
 
 #[cfg(test)]

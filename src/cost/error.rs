@@ -11,7 +11,9 @@ pub enum CostError {
     #[error("a {vcpu} vCPU / {memory_gb:.1} GB worker is larger than any EMR Serverless worker (16 vCPU, 120 GB); lower the executor or driver size")]
     ServerlessWorkerTooLarge { vcpu: f64, memory_gb: f64 },
 
-    #[error("a {disk_gb} GB worker disk is above the 200 GB EMR Serverless allows for standard disks")]
+    #[error(
+        "a {disk_gb} GB worker disk is above the 200 GB EMR Serverless allows for standard disks"
+    )]
     ServerlessDiskTooLarge { disk_gb: f64 },
 
     #[error("no instance type in region '{region}' fits one {vcpu} vCPU / {memory_gb:.1} GB executor in YARN (checked: {checked}); use a smaller executor or add a larger type to pricing/instance_types.csv")]

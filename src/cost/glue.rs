@@ -52,15 +52,26 @@ pub struct GlueCatalog {
 }
 
 impl GlueCatalog {
-    pub fn build(book: &PriceBook, region: &str, a: &Assumptions) -> Result<GlueCatalog, CostError> {
+    pub fn build(
+        book: &PriceBook,
+        region: &str,
+        a: &Assumptions,
+    ) -> Result<GlueCatalog, CostError> {
         let standard = book.glue_rate(region, GlueClass::Standard)?.dpu_hour_usd;
         let flex = if a.glue_version.has_flex() {
-            book.glue_rate(region, GlueClass::Flex).ok().map(|r| r.dpu_hour_usd)
+            book.glue_rate(region, GlueClass::Flex)
+                .ok()
+                .map(|r| r.dpu_hour_usd)
         } else {
             None
         };
         Ok(GlueCatalog {
-            workers: book.glue_workers.iter().filter(|w| w.batch).cloned().collect(),
+            workers: book
+                .glue_workers
+                .iter()
+                .filter(|w| w.batch)
+                .cloned()
+                .collect(),
             standard,
             flex,
             minimum_seconds: a.glue_version.minimum_seconds(),
@@ -121,8 +132,14 @@ mod tests {
         let cat = GlueCatalog::build(&book, "us-east-1", &a).unwrap();
         // 5 executors that fit G.1X + the driver = 6 G.1X workers = 6 DPU.
         let plan = cat.plan(&shape(5.0, 4.0, 15.4)).unwrap();
-        assert_eq!((plan.worker_type.as_str(), plan.workers, plan.dpu), ("G.1X", 6, 6.0));
-        let usd = plan.curve(GlueClass::Standard, &a).unwrap().cost_usd(15.0 * 60.0);
+        assert_eq!(
+            (plan.worker_type.as_str(), plan.workers, plan.dpu),
+            ("G.1X", 6, 6.0)
+        );
+        let usd = plan
+            .curve(GlueClass::Standard, &a)
+            .unwrap()
+            .cost_usd(15.0 * 60.0);
         assert_eq!(format!("{usd:.2}"), "0.66");
         let ten = cat.plan(&shape(9.0, 4.0, 15.4)).unwrap();
         let usd = ten.curve(GlueClass::Standard, &a).unwrap().cost_usd(900.0);
@@ -134,8 +151,14 @@ mod tests {
         let book = PriceBook::embedded().unwrap();
         let a = Assumptions::default();
         let cat = GlueCatalog::build(&book, "us-east-1", &a).unwrap();
-        assert_eq!(cat.plan(&shape(2.0, 8.0, 30.0)).unwrap().worker_type, "G.2X");
-        assert_eq!(cat.plan(&shape(2.0, 4.0, 17.0)).unwrap().worker_type, "G.2X");
+        assert_eq!(
+            cat.plan(&shape(2.0, 8.0, 30.0)).unwrap().worker_type,
+            "G.2X"
+        );
+        assert_eq!(
+            cat.plan(&shape(2.0, 4.0, 17.0)).unwrap().worker_type,
+            "G.2X"
+        );
         // One executor still needs two workers.
         assert_eq!(cat.plan(&shape(0.2, 4.0, 15.4)).unwrap().workers, 2);
         assert!(cat.plan(&shape(1.0, 4.0, 300.0)).is_err());
@@ -149,7 +172,10 @@ mod tests {
         assert_eq!(plan.minimum_seconds, 600.0);
         assert!(plan.flex_dpu_hour_usd.is_none(), "no Flex before Glue 3.0");
         // 2 DPU for 30 s on Glue 1.0 is billed as 10 minutes.
-        let usd = plan.curve(GlueClass::Standard, &old).unwrap().cost_usd(30.0);
+        let usd = plan
+            .curve(GlueClass::Standard, &old)
+            .unwrap()
+            .cost_usd(30.0);
         assert!((usd - 2.0 * 0.44 / 6.0).abs() < 1e-12);
     }
 }

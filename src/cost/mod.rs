@@ -6,8 +6,8 @@
 //! curves exactly. [`Pricer`] prices whole job runs against a price book.
 
 mod assumptions;
-mod curve;
 pub mod crossover;
+mod curve;
 pub mod ec2;
 mod error;
 pub mod glue;

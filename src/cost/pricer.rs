@@ -127,16 +127,21 @@ impl<'b> Pricer<'b> {
         self.price_with(0, job, &self.catalog(&job.region))
     }
 
-    fn price_with(&self, index: usize, job: &JobRun, cat: &RegionCatalog) -> Result<JobCost, String> {
+    fn price_with(
+        &self,
+        index: usize,
+        job: &JobRun,
+        cat: &RegionCatalog,
+    ) -> Result<JobCost, String> {
         let a = &self.assumptions;
         for usage in [job.billed, job.total].into_iter().flatten() {
             if let Some((field, v)) = usage.invalid_field() {
                 return Err(format!("{field} is {v}; usage cannot be negative"));
             }
         }
-        let runtime_s = job.runtime_s().ok_or(
-            "no runtime: the record has neither a duration nor startedAt and endedAt",
-        )?;
+        let runtime_s = job
+            .runtime_s()
+            .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
         if !(runtime_s.is_finite() && runtime_s >= 0.0) {
             return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
         }
@@ -148,14 +153,16 @@ impl<'b> Pricer<'b> {
         .map_err(|e| e.to_string())?;
         let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
         if !reported(job.billed) && !reported(job.total) {
-            return Err("no usage reported: billedResourceUtilization and totalResourceUtilization \
+            return Err(
+                "no usage reported: billedResourceUtilization and totalResourceUtilization \
                         are missing or zero (AWS fills them in shortly after a run ends; collect \
                         again later)"
-                .into());
+                    .into(),
+            );
         }
         let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
-        let serverless = actual_serverless(job, &shape, runtime_s, rate)
-            .ok_or("no usage reported")?;
+        let serverless =
+            actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
         let ec2 = cat.ec2.as_ref().map_err(|e| e.to_string())?;
         let glue = cat.glue.as_ref().map_err(|e| e.to_string())?;
         let ec2 = ec2.plan(&shape).map_err(|e| e.to_string())?;
@@ -166,7 +173,9 @@ impl<'b> Pricer<'b> {
         let glue_usd = glue
             .curve(GlueClass::Standard, a)
             .map_or(f64::NAN, |c| c.cost_usd(runtime_s));
-        let glue_flex_usd = glue.curve(GlueClass::Flex, a).map(|c| c.cost_usd(runtime_s));
+        let glue_flex_usd = glue
+            .curve(GlueClass::Flex, a)
+            .map(|c| c.cost_usd(runtime_s));
 
         let mut cost = JobCost {
             index,
@@ -194,9 +203,10 @@ impl<'b> Pricer<'b> {
     ) -> Result<OptionCurves, CostError> {
         let a = &self.assumptions;
         let rate = self.book.serverless_rate(region, architecture)?;
+        let serverless = serverless::curve(shape, rate, a)?;
         let ec2 = Ec2Catalog::build(self.book, region, a)?.plan(shape)?;
         let glue = GlueCatalog::build(self.book, region, a)?.plan(shape)?;
-        let mut curves = vec![(DeploymentOption::EmrServerless, serverless::curve(shape, rate, a)?)];
+        let mut curves = vec![(DeploymentOption::EmrServerless, serverless)];
         curves.push((DeploymentOption::Ec2OnDemand, ec2.curve(a)));
         if let Some(c) = ec2.spot_curve(a) {
             curves.push((DeploymentOption::Ec2Spot, c));
@@ -231,7 +241,11 @@ fn actual_serverless(
     let total = job.total.filter(|t| !t.is_zero())?;
     let workers = 1.0 + shape.executors;
     let billed = serverless::billed_from_total(&total, runtime_s, workers);
-    Some(serverless::price_usage(&billed, rate, UsageBasis::TotalWithRules))
+    Some(serverless::price_usage(
+        &billed,
+        rate,
+        UsageBasis::TotalWithRules,
+    ))
 }
 
 fn cheapest(c: &JobCost) -> DeploymentOption {
@@ -290,7 +304,10 @@ mod tests {
         let p = Pricer::new(&book, Assumptions::default());
         let c = p.price(&job()).unwrap();
         // 5 workers x $0.302952 for one hour.
-        assert_eq!(format!("{:.6}", c.serverless.usd), format!("{:.6}", 5.0 * 0.302952));
+        assert_eq!(
+            format!("{:.6}", c.serverless.usd),
+            format!("{:.6}", 5.0 * 0.302952)
+        );
         assert!((c.shape.executors - 4.0).abs() < 1e-9);
         // Glue: 4 executors + driver = 5 G.1X = 5 DPU x $0.44 x 1 h.
         assert!((c.glue_usd - 2.2).abs() < 1e-9);
@@ -333,7 +350,9 @@ mod tests {
     #[test]
     fn graviton_calculator_example() {
         let book = PriceBook::embedded().unwrap();
-        let rate = book.serverless_rate("us-east-1", Architecture::Arm64).unwrap();
+        let rate = book
+            .serverless_rate("us-east-1", Architecture::Arm64)
+            .unwrap();
         let usage = ResourceUsage {
             vcpu_hours: 2399.311,
             memory_gb_hours: 17994.833,
@@ -359,8 +378,16 @@ mod tests {
         let p = Pricer::new(&book, Assumptions::default());
         let a = Assumptions::default();
         let shape = shape::infer(&job(), &a).unwrap();
-        let x86 = p.curves("us-east-1", Architecture::X86_64, &shape).unwrap().curves[0].1;
-        let arm = p.curves("us-east-1", Architecture::Arm64, &shape).unwrap().curves[0].1;
+        let x86 = p
+            .curves("us-east-1", Architecture::X86_64, &shape)
+            .unwrap()
+            .curves[0]
+            .1;
+        let arm = p
+            .curves("us-east-1", Architecture::Arm64, &shape)
+            .unwrap()
+            .curves[0]
+            .1;
         let saving = 1.0 - arm.cost_usd(2670.0) / x86.cost_usd(2959.0);
         assert_eq!(format!("{:.1}", saving * 100.0), "27.8");
     }

@@ -39,9 +39,8 @@ const DISK_MAX_GB: u32 = 200;
 /// Rounds a requested size (memory with overhead) up to the smallest valid
 /// EMR Serverless worker that holds it.
 pub fn round_worker(req: &WorkerSize) -> Result<ServerlessWorker, CostError> {
-    if !(req.vcpu > 0.0 && req.memory_gb > 0.0 && req.disk_gb >= 0.0)
-        || !(req.vcpu.is_finite() && req.memory_gb.is_finite() && req.disk_gb.is_finite())
-    {
+    let finite = req.vcpu.is_finite() && req.memory_gb.is_finite() && req.disk_gb.is_finite();
+    if !(finite && req.vcpu > 0.0 && req.memory_gb > 0.0 && req.disk_gb >= 0.0) {
         return Err(CostError::InvalidShape(format!(
             "worker sizes must be positive numbers (got {} vCPU, {} GB memory, {} GB disk)",
             req.vcpu, req.memory_gb, req.disk_gb
@@ -87,7 +86,8 @@ pub fn curve(
 ) -> Result<BillingCurve, CostError> {
     let driver = round_worker(&shape.driver)?;
     let executor = round_worker(&shape.executor)?;
-    let hourly = worker_hour_usd(&driver, rate) + shape.executors * worker_hour_usd(&executor, rate);
+    let hourly =
+        worker_hour_usd(&driver, rate) + shape.executors * worker_hour_usd(&executor, rate);
     Ok(BillingCurve {
         usd_per_second: hourly / 3600.0,
         time_scale: a.speed_factor_serverless,
@@ -120,7 +120,11 @@ pub struct ServerlessCost {
 }
 
 /// Prices billed usage directly.
-pub fn price_usage(usage: &ResourceUsage, rate: &ServerlessRate, basis: UsageBasis) -> ServerlessCost {
+pub fn price_usage(
+    usage: &ResourceUsage,
+    rate: &ServerlessRate,
+    basis: UsageBasis,
+) -> ServerlessCost {
     let vcpu_usd = usage.vcpu_hours * rate.vcpu_hour_usd;
     let memory_usd = usage.memory_gb_hours * rate.memory_gb_hour_usd;
     let storage_usd = usage.storage_gb_hours * rate.storage_gb_hour_usd;
@@ -176,25 +180,45 @@ mod tests {
 
     #[test]
     fn rounds_to_valid_worker_sizes() {
-        let w = |vcpu, memory_gb, disk_gb| WorkerSize { vcpu, memory_gb, disk_gb };
+        let w = |vcpu, memory_gb, disk_gb| WorkerSize {
+            vcpu,
+            memory_gb,
+            disk_gb,
+        };
         // Spark default: 4 cores, 14 GB heap + 10% = 15.4 GB -> 4 vCPU / 16 GB.
         assert_eq!(
             round_worker(&w(4.0, 15.4, 20.0)).unwrap(),
-            ServerlessWorker { vcpu: 4, memory_gb: 16, disk_gb: 20 }
+            ServerlessWorker {
+                vcpu: 4,
+                memory_gb: 16,
+                disk_gb: 20
+            }
         );
         // 4 vCPU tops out at 30 GB, so 33 GB needs an 8 vCPU worker in 4 GB steps.
         assert_eq!(
             round_worker(&w(4.0, 33.0, 20.0)).unwrap(),
-            ServerlessWorker { vcpu: 8, memory_gb: 36, disk_gb: 20 }
+            ServerlessWorker {
+                vcpu: 8,
+                memory_gb: 36,
+                disk_gb: 20
+            }
         );
         // 3 cores round up to 4; memory below the minimum rises to 8 GB.
         assert_eq!(
             round_worker(&w(3.0, 2.0, 5.0)).unwrap(),
-            ServerlessWorker { vcpu: 4, memory_gb: 8, disk_gb: 20 }
+            ServerlessWorker {
+                vcpu: 4,
+                memory_gb: 8,
+                disk_gb: 20
+            }
         );
         assert_eq!(
             round_worker(&w(16.0, 100.0, 150.0)).unwrap(),
-            ServerlessWorker { vcpu: 16, memory_gb: 104, disk_gb: 150 }
+            ServerlessWorker {
+                vcpu: 16,
+                memory_gb: 104,
+                disk_gb: 150
+            }
         );
         assert!(matches!(
             round_worker(&w(16.0, 121.0, 20.0)),
@@ -210,7 +234,11 @@ mod tests {
     /// $0.302952 on EMR Serverless x86 in us-east-1.
     #[test]
     fn four_vcpu_sixteen_gb_worker_hour() {
-        let w = ServerlessWorker { vcpu: 4, memory_gb: 16, disk_gb: 20 };
+        let w = ServerlessWorker {
+            vcpu: 4,
+            memory_gb: 16,
+            disk_gb: 20,
+        };
         let usd = worker_hour_usd(&w, &rate_use1());
         assert_eq!(format!("{usd:.6}"), "0.302952");
         // ... against $0.44 for a Glue G.1X DPU-hour: ratio 1.452.

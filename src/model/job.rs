@@ -65,7 +65,10 @@ pub enum JobState {
 impl JobState {
     /// Final states: usage no longer changes (though it may arrive late).
     pub fn is_final(self) -> bool {
-        matches!(self, JobState::Success | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Success | JobState::Failed | JobState::Cancelled
+        )
     }
 
     /// The API spelling.
@@ -192,15 +195,19 @@ pub struct JobRun {
 impl JobRun {
     /// Runtime in seconds: the reported duration, else ended - started.
     pub fn runtime_s(&self) -> Option<f64> {
-        self.duration_s.or_else(|| match (self.started_at, self.ended_at) {
-            (Some(s), Some(e)) if e >= s => Some((e - s).num_milliseconds() as f64 / 1000.0),
-            _ => None,
-        })
+        self.duration_s
+            .or_else(|| match (self.started_at, self.ended_at) {
+                (Some(s), Some(e)) if e >= s => Some((e - s).num_milliseconds() as f64 / 1000.0),
+                _ => None,
+            })
     }
 
     /// A short label for messages: `application/job-run#attempt`.
     pub fn label(&self) -> String {
-        format!("{}/{}#{}", self.application_id, self.job_run_id, self.attempt)
+        format!(
+            "{}/{}#{}",
+            self.application_id, self.job_run_id, self.attempt
+        )
     }
 
     /// The month the run belongs to (`YYYY-MM`), from its start or creation time.

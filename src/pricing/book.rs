@@ -65,7 +65,11 @@ pub struct Provenance {
 
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{}] {}", self.source, self.confidence, self.effective_date)
+        write!(
+            f,
+            "{} [{}] {}",
+            self.source, self.confidence, self.effective_date
+        )
     }
 }
 
@@ -194,7 +198,10 @@ pub struct PriceBook {
 /// The files of a price book, in load order, with their columns.
 const FILES: &[(&str, &[&str])] = &[
     ("snapshot.csv", &["snapshot_id", "captured_on", "notes"]),
-    ("sources.csv", &["source_id", "confidence", "title", "reference"]),
+    (
+        "sources.csv",
+        &["source_id", "confidence", "title", "reference"],
+    ),
     (
         "serverless.csv",
         &[
@@ -278,12 +285,27 @@ const FILES: &[(&str, &[&str])] = &[
 const EMBEDDED: &[(&str, &str)] = &[
     ("snapshot.csv", include_str!("../../pricing/snapshot.csv")),
     ("sources.csv", include_str!("../../pricing/sources.csv")),
-    ("serverless.csv", include_str!("../../pricing/serverless.csv")),
-    ("instance_types.csv", include_str!("../../pricing/instance_types.csv")),
-    ("ec2_prices.csv", include_str!("../../pricing/ec2_prices.csv")),
+    (
+        "serverless.csv",
+        include_str!("../../pricing/serverless.csv"),
+    ),
+    (
+        "instance_types.csv",
+        include_str!("../../pricing/instance_types.csv"),
+    ),
+    (
+        "ec2_prices.csv",
+        include_str!("../../pricing/ec2_prices.csv"),
+    ),
     ("ebs.csv", include_str!("../../pricing/ebs.csv")),
-    ("glue_workers.csv", include_str!("../../pricing/glue_workers.csv")),
-    ("glue_prices.csv", include_str!("../../pricing/glue_prices.csv")),
+    (
+        "glue_workers.csv",
+        include_str!("../../pricing/glue_workers.csv"),
+    ),
+    (
+        "glue_prices.csv",
+        include_str!("../../pricing/glue_prices.csv"),
+    ),
 ];
 
 impl PriceBook {
@@ -541,7 +563,9 @@ fn load_sources(table: &Table) -> Result<BTreeMap<String, Source>, PriceBookErro
         let id = row.text("source_id")?;
         let raw = row.text("confidence")?;
         let confidence = Confidence::parse(&raw).ok_or_else(|| {
-            row.err(format!("confidence is '{raw}'; expected aws, gen, 3p or unverified"))
+            row.err(format!(
+                "confidence is '{raw}'; expected aws, gen, 3p or unverified"
+            ))
         })?;
         let source = Source {
             id: id.clone(),
@@ -576,9 +600,15 @@ fn load_serverless(
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), rate.architecture);
-        insert_unique(&mut map, &mut lines, key, rate, &row, &table.file, |(r, a)| {
-            format!("region {r}, architecture {a}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            key,
+            rate,
+            &row,
+            &table.file,
+            |(r, a)| format!("region {r}, architecture {a}"),
+        )?;
     }
     Ok(map)
 }
@@ -606,9 +636,15 @@ fn load_instance_types(
                 it.yarn_memory_mb, it.memory_gib
             )));
         }
-        insert_unique(&mut map, &mut lines, it.name.clone(), it, &row, &table.file, |k| {
-            format!("instance type {k}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            it.name.clone(),
+            it,
+            &row,
+            &table.file,
+            |k| format!("instance type {k}"),
+        )?;
     }
     Ok(map)
 }
@@ -635,9 +671,15 @@ fn load_ec2(
             )));
         }
         let key = (rate.region.clone(), rate.instance_type.clone());
-        insert_unique(&mut map, &mut lines, key, rate, &row, &table.file, |(r, t)| {
-            format!("region {r}, instance type {t}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            key,
+            rate,
+            &row,
+            &table.file,
+            |(r, t)| format!("region {r}, instance type {t}"),
+        )?;
     }
     Ok(map)
 }
@@ -655,9 +697,15 @@ fn load_ebs(
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), rate.volume_type.clone());
-        insert_unique(&mut map, &mut lines, key, rate, &row, &table.file, |(r, v)| {
-            format!("region {r}, volume type {v}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            key,
+            rate,
+            &row,
+            &table.file,
+            |(r, v)| format!("region {r}, volume type {v}"),
+        )?;
     }
     Ok(map)
 }
@@ -674,9 +722,15 @@ fn load_glue_workers(table: &Table, ctx: &Ctx<'_>) -> Result<Vec<GlueWorker>, Pr
             batch: row.boolean("batch")?,
             provenance: ctx.provenance(&row)?,
         };
-        insert_unique(&mut map, &mut lines, w.name.clone(), w, &row, &table.file, |k| {
-            format!("worker type {k}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            w.name.clone(),
+            w,
+            &row,
+            &table.file,
+            |k| format!("worker type {k}"),
+        )?;
     }
     let mut workers: Vec<GlueWorker> = map.into_values().collect();
     // Smallest first, so the first that fits is the cheapest that fits.
@@ -707,9 +761,15 @@ fn load_glue(
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), class);
-        insert_unique(&mut map, &mut lines, key, rate, &row, &table.file, |(r, c)| {
-            format!("region {r}, class {c}")
-        })?;
+        insert_unique(
+            &mut map,
+            &mut lines,
+            key,
+            rate,
+            &row,
+            &table.file,
+            |(r, c)| format!("region {r}, class {c}"),
+        )?;
     }
     Ok(map)
 }
@@ -739,12 +799,16 @@ mod tests {
             }
         }
         // FACTS.md section 1: us-east-1 x86 rates, generated from AWS data.
-        let r = book.serverless_rate("us-east-1", Architecture::X86_64).unwrap();
+        let r = book
+            .serverless_rate("us-east-1", Architecture::X86_64)
+            .unwrap();
         assert_eq!(r.vcpu_hour_usd, 0.052624);
         assert_eq!(r.memory_gb_hour_usd, 0.0057785);
         assert_eq!(r.storage_gb_hour_usd, 0.000111);
         // Marked unverified in FACTS.md, so it stays unverified here.
-        let arm = book.serverless_rate("us-east-1", Architecture::Arm64).unwrap();
+        let arm = book
+            .serverless_rate("us-east-1", Architecture::Arm64)
+            .unwrap();
         assert_eq!(arm.provenance.confidence, Confidence::Unverified);
     }
 
@@ -758,7 +822,10 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("glue_prices.csv:30"), "{err}");
-        assert!(err.contains("duplicate entry for region us-east-1, class standard"), "{err}");
+        assert!(
+            err.contains("duplicate entry for region us-east-1, class standard"),
+            "{err}"
+        );
         assert!(err.contains("already defined on line"), "{err}");
     }
 
@@ -768,12 +835,20 @@ mod tests {
         write_book(dir.path());
         let path = dir.path().join("ebs.csv");
         let good = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, good.replace("us-west-2,gp3,0.08", "us-west-2,gp3,-0.08")).unwrap();
+        std::fs::write(
+            &path,
+            good.replace("us-west-2,gp3,0.08", "us-west-2,gp3,-0.08"),
+        )
+        .unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("ebs.csv:4"), "{err}");
         assert!(err.contains("cannot be negative"), "{err}");
 
-        std::fs::write(&path, good.replace("us-west-2,gp3,0.08", "us-west-2,gp3,cheap")).unwrap();
+        std::fs::write(
+            &path,
+            good.replace("us-west-2,gp3,0.08", "us-west-2,gp3,cheap"),
+        )
+        .unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("ebs.csv:4"), "{err}");
         assert!(err.contains("'cheap', which is not a number"), "{err}");
@@ -787,7 +862,10 @@ mod tests {
         let good = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, good.replacen("effective_date", "effective_dat", 1)).unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("serverless.csv:1: unknown column 'effective_dat'"), "{err}");
+        assert!(
+            err.contains("serverless.csv:1: unknown column 'effective_dat'"),
+            "{err}"
+        );
 
         std::fs::remove_file(&path).unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
@@ -803,7 +881,10 @@ mod tests {
         text.push_str("us-east-1,x9.huge,1,0.25,facts-ec2-use1,unverified,2026-11-23,\n");
         std::fs::write(&path, text).unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("'x9.huge' has a price but no row in instance_types.csv"), "{err}");
+        assert!(
+            err.contains("'x9.huge' has a price but no row in instance_types.csv"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -813,10 +894,22 @@ mod tests {
             .serverless_rate("xx-nowhere-1", Architecture::X86_64)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("region 'xx-nowhere-1'") && err.contains("us-east-1"), "{err}");
-        let err = book.ec2_rate("us-east-1", "z9.tiny").unwrap_err().to_string();
+        assert!(
+            err.contains("region 'xx-nowhere-1'") && err.contains("us-east-1"),
+            "{err}"
+        );
+        let err = book
+            .ec2_rate("us-east-1", "z9.tiny")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown instance type 'z9.tiny'"), "{err}");
-        let err = book.ec2_rate("sa-east-1", "m5.xlarge").unwrap_err().to_string();
-        assert!(err.contains("no EMR on EC2 prices at all for region 'sa-east-1'"), "{err}");
+        let err = book
+            .ec2_rate("sa-east-1", "m5.xlarge")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no EMR on EC2 prices at all for region 'sa-east-1'"),
+            "{err}"
+        );
     }
 }

@@ -40,7 +40,9 @@ pub enum PriceBookError {
         message: String,
     },
 
-    #[error("{file}:{line}: duplicate entry for {key}; it is already defined on line {first_line}")]
+    #[error(
+        "{file}:{line}: duplicate entry for {key}; it is already defined on line {first_line}"
+    )]
     Duplicate {
         file: String,
         line: u64,

@@ -25,7 +25,11 @@ pub(crate) struct Table {
 impl Table {
     /// Parses `text` (the contents of `file`) and checks its header against
     /// `expected`: no unknown and no missing columns.
-    pub(crate) fn parse(file: &str, text: &str, expected: &[&str]) -> Result<Table, PriceBookError> {
+    pub(crate) fn parse(
+        file: &str,
+        text: &str,
+        expected: &[&str],
+    ) -> Result<Table, PriceBookError> {
         let expected_list = expected.join(",");
         if text.trim().is_empty() {
             return Err(PriceBookError::Empty {
@@ -116,9 +120,11 @@ impl Row<'_> {
     /// A finite, non-negative number. Used for every price and size.
     pub(crate) fn non_negative(&self, column: &str) -> Result<f64, PriceBookError> {
         let raw = self.text(column)?;
-        let value: f64 = raw
-            .parse()
-            .map_err(|_| self.err(format!("column '{column}' is '{raw}', which is not a number")))?;
+        let value: f64 = raw.parse().map_err(|_| {
+            self.err(format!(
+                "column '{column}' is '{raw}', which is not a number"
+            ))
+        })?;
         if !value.is_finite() || value < 0.0 {
             return Err(self.err(format!(
                 "column '{column}' is {raw}; prices and sizes cannot be negative"
@@ -151,7 +157,9 @@ impl Row<'_> {
         match raw.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok(true),
             "false" | "no" | "0" => Ok(false),
-            _ => Err(self.err(format!("column '{column}' is '{raw}'; expected true or false"))),
+            _ => Err(self.err(format!(
+                "column '{column}' is '{raw}'; expected true or false"
+            ))),
         }
     }
 

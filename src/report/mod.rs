@@ -1,0 +1,16 @@
+//! Reports: one plain, serialisable [`Report`] value built from priced jobs,
+//! and one exporter per format ([`export`]). Every number in a report can be
+//! traced to its usage record, its price rows (snapshot, source, date) and the
+//! printed assumptions.
+
+mod build;
+mod crossover;
+pub mod export;
+mod model;
+
+pub use build::{build, BuildInput};
+pub use crossover::crossover_report;
+pub use model::{
+    AppCrossovers, CrossoverReport, GroupSummary, JobLine, OptionTotals, PriceSnapshotInfo, Report,
+    SamplePoint, SourceLine, SCHEMA_VERSION,
+};

@@ -1,0 +1,207 @@
+//! Raw command-line arguments, as clap parses them. [`super::settings`]
+//! turns them into the library's types; nothing else reads these.
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "emrcost",
+    version,
+    about = "What your Spark jobs cost on EMR Serverless, EMR on EC2 and AWS Glue, and where the crossover lies",
+    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 some records not priced (with --strict)."
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct GlobalArgs {
+    /// Price book folder to use instead of the one built in (same layout as pricing/).
+    #[arg(long, global = true, value_name = "DIR", env = "EMRCOST_PRICING")]
+    pub pricing: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Price job runs on every option and write Markdown, CSV and JSON reports.
+    Report(ReportArgs),
+    /// Price job runs and print one row per run.
+    Price(PriceArgs),
+    /// Find the runtimes at which the cheapest option changes for one job shape.
+    Crossover(CrossoverArgs),
+    /// Inspect the price book.
+    Pricing {
+        #[command(subcommand)]
+        command: PricingCommand,
+    },
+    /// Write a deterministic synthetic job-run history (emrcost CSV format).
+    Synth(SynthArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PricingCommand {
+    /// List the prices in use, each with its source, confidence and effective date.
+    Show(PricingShowArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct PricingShowArgs {
+    /// Only this region.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// How to read records that do not say everything.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct InputArgs {
+    /// Region for records without one (no arn, empty CSV cell).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Architecture for records that do not say (GetJobRun output never does).
+    #[arg(long, value_name = "ARCH", default_value = "x86_64")]
+    pub arch: String,
+}
+
+/// The modelling assumptions; every one is printed in every output.
+#[derive(ClapArgs, Debug, Clone)]
+pub struct ModelArgs {
+    /// EMR on EC2 core-node type: auto (cheapest that fits) or a type such as m5.2xlarge.
+    #[arg(long, value_name = "auto|TYPE", default_value = "auto")]
+    pub instance_type: String,
+    /// EMR on EC2 primary-node type.
+    #[arg(long, value_name = "TYPE", default_value = "m5.xlarge")]
+    pub primary_instance_type: String,
+    /// Seconds from cluster request to running step, billed on every node [default: 210, from aws-emr-advisor].
+    #[arg(long, value_name = "SECONDS")]
+    pub provisioning_seconds: Option<f64>,
+    /// Also price EMR on EC2 with core nodes on Spot at this fraction off the EC2 price (e.g. 0.6).
+    #[arg(long, value_name = "FRACTION")]
+    pub spot_discount: Option<f64>,
+    /// Runtime multiplier on EMR Serverless.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub speed_serverless: f64,
+    /// Runtime multiplier on EMR on EC2.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub speed_ec2: f64,
+    /// Runtime multiplier on Glue.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub speed_glue: f64,
+    /// Spark memory overhead factor added to executor and driver memory.
+    #[arg(long, value_name = "FACTOR", default_value_t = 0.1)]
+    pub memory_overhead_factor: f64,
+    /// Glue version: sets the billing minimum and whether Flex exists.
+    #[arg(long, value_name = "VERSION", default_value = "4.0")]
+    pub glue_version: String,
+    /// Hours per month used to turn EBS GB-month prices into hourly ones.
+    #[arg(long, value_name = "HOURS", default_value_t = 730.0)]
+    pub hours_per_month: f64,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Md,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct ReportArgs {
+    /// get-job-run JSON (object, array or JSON Lines) or emrcost CSV files, or folders of them.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "sample",
+        conflicts_with = "sample"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Use the bundled sample job-run history (no AWS account needed).
+    #[arg(long)]
+    pub sample: bool,
+    /// Folder for report.md, report.json, summary.csv, jobs.csv and crossovers.csv
+    /// [default: reports/sample with --sample, else reports].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit with code 3 if any record could not be priced.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct PriceArgs {
+    /// get-job-run JSON (object, array or JSON Lines) or emrcost CSV files, or folders of them.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Exit with code 3 if any record could not be priced.
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct CrossoverArgs {
+    /// Executors running alongside the driver.
+    #[arg(long, value_name = "N")]
+    pub executors: f64,
+    /// vCPU per executor (spark.executor.cores).
+    #[arg(long, value_name = "V")]
+    pub executor_vcpu: f64,
+    /// Heap per executor in GB (spark.executor.memory); the overhead is added.
+    #[arg(long, value_name = "GB")]
+    pub executor_memory_gb: f64,
+    /// Disk per executor in GB (EMR Serverless; 20 GB are free).
+    #[arg(long, value_name = "GB", default_value_t = 20.0)]
+    pub executor_disk_gb: f64,
+    /// Driver vCPU.
+    #[arg(long, value_name = "V", default_value_t = 4.0)]
+    pub driver_vcpu: f64,
+    /// Driver heap in GB.
+    #[arg(long, value_name = "GB", default_value_t = 14.0)]
+    pub driver_memory_gb: f64,
+    #[arg(long, value_name = "ARCH", default_value = "x86_64")]
+    pub arch: String,
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    pub region: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct SynthArgs {
+    /// Number of job runs.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub runs: usize,
+    /// Random seed; the same seed always gives the same runs.
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    pub seed: u64,
+    /// Days the runs are spread over, from 2026-08-01.
+    #[arg(long, value_name = "DAYS", default_value_t = 92)]
+    pub days: u32,
+    /// Output file (written atomically); standard output if absent.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}

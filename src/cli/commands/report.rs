@@ -1,0 +1,95 @@
+//! `emrcost report`: price job runs and write the report files.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use super::super::args::{GlobalArgs, ReportArgs};
+use super::super::output::{emit, note};
+use super::super::settings;
+use emrcost::collect::{load_files, load_text};
+use emrcost::cost::Pricer;
+use emrcost::report::export::{csv, json, markdown, table, write_atomic};
+use emrcost::report::{build, BuildInput};
+
+pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let book = settings::price_book(g)?;
+    let assumptions = settings::assumptions(&book, &a.model)?;
+    let defaults = settings::input_defaults(&book, &a.input)?;
+    let loaded = if a.sample {
+        load_text(emrcost::sample::NAME, emrcost::sample::CSV, &defaults)
+            .context("the bundled sample is invalid (a build problem)")?
+    } else {
+        load_files(&a.files, &defaults)?
+    };
+    if loaded.runs.is_empty() {
+        bail!(
+            "no job runs to price in {} ({} record(s) rejected{})",
+            loaded.files.join(", "),
+            loaded.rejected.len(),
+            loaded
+                .rejected
+                .first()
+                .map(|r| format!("; first: {}: {}", r.location, r.reason))
+                .unwrap_or_default()
+        );
+    }
+    let pricer = Pricer::new(&book, assumptions);
+    let (costs, unpriced) = pricer.price_all(&loaded.runs);
+    super::list_unpriced(g.quiet, &loaded.rejected, &unpriced);
+    let not_priced = loaded.rejected.len() + unpriced.len();
+    let report = build(BuildInput {
+        runs: &loaded.runs,
+        costs: &costs,
+        unpriced,
+        rejected: loaded.rejected,
+        inputs: loaded.files,
+        pricer: &pricer,
+    });
+
+    let out = a.out.clone().unwrap_or_else(|| {
+        if a.sample {
+            PathBuf::from("reports/sample")
+        } else {
+            PathBuf::from("reports")
+        }
+    });
+    let files = [
+        ("report.md", markdown::report(&report)),
+        ("report.json", json::render(&report)),
+        ("summary.csv", csv::summary(&report)),
+        ("jobs.csv", csv::jobs(&report)),
+        ("crossovers.csv", csv::crossovers(&report)),
+    ];
+    for (name, text) in &files {
+        let path = out.join(name);
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+
+    let mut screen = table::summary(&report);
+    screen.push_str("\n\nCrossovers (median run of each application):\n");
+    screen.push_str(&table::crossovers(&report));
+    screen.push_str(&format!(
+        "\nPrices: snapshot {}{}. Assumptions: provisioning {} s, instance {}, Glue {}, Spot {}; all settings are in the report.\n",
+        report.price_snapshot.id,
+        if report.price_snapshot.uses_unverified_prices { " (some prices unverified)" } else { "" },
+        pricer.assumptions().ec2_provisioning_seconds,
+        pricer.assumptions().ec2_instance,
+        pricer.assumptions().glue_version,
+        pricer.assumptions().ec2_spot_discount.map_or("off".into(), |d| format!("{:.0}% off EC2", d * 100.0)),
+    ));
+    if !g.quiet {
+        emit(&screen, None)?;
+    }
+    note(
+        g.quiet,
+        &format!(
+            "wrote {} and {}/{{report.json, summary.csv, jobs.csv, crossovers.csv}}",
+            out.join("report.md").display(),
+            out.display()
+        ),
+    );
+    Ok(super::exit_code(a.strict, not_priced))
+}

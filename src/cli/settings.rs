@@ -1,0 +1,84 @@
+//! Turns raw arguments into the library's settings, checking each value and
+//! naming the flag at fault.
+
+use anyhow::{bail, Context};
+
+use super::args::{GlobalArgs, InputArgs, ModelArgs};
+use emrcost::collect::InputDefaults;
+use emrcost::cost::{Assumptions, InstanceChoice};
+use emrcost::model::Architecture;
+use emrcost::pricing::PriceBook;
+
+/// The built-in price book, or the folder given by `--pricing`.
+pub fn price_book(g: &GlobalArgs) -> anyhow::Result<PriceBook> {
+    match &g.pricing {
+        Some(dir) => PriceBook::from_dir(dir).with_context(|| {
+            format!(
+                "cannot load the price book given by --pricing {}",
+                dir.display()
+            )
+        }),
+        None => {
+            PriceBook::embedded().context("the built-in price book is invalid (a build problem)")
+        }
+    }
+}
+
+pub fn architecture(flag: &str, raw: &str) -> anyhow::Result<Architecture> {
+    raw.parse::<Architecture>()
+        .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
+
+/// Checks a `--region` value against the price book.
+pub fn region(book: &PriceBook, raw: &str) -> anyhow::Result<String> {
+    if !book.knows_region(raw) {
+        let known: Vec<&str> = book.regions().into_iter().collect();
+        bail!(
+            "--region {raw}: the price book has no prices for this region; regions with prices: {}",
+            known.join(", ")
+        );
+    }
+    Ok(raw.to_string())
+}
+
+pub fn input_defaults(book: &PriceBook, i: &InputArgs) -> anyhow::Result<InputDefaults> {
+    Ok(InputDefaults {
+        region: i.region.as_deref().map(|r| region(book, r)).transpose()?,
+        architecture: architecture("--arch", &i.arch)?,
+    })
+}
+
+/// The assumptions from the flags, checked against the price book.
+pub fn assumptions(book: &PriceBook, m: &ModelArgs) -> anyhow::Result<Assumptions> {
+    let defaults = Assumptions::default();
+    let ec2_instance: InstanceChoice = m
+        .instance_type
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--instance-type: {e}"))?;
+    if let InstanceChoice::Fixed(t) = &ec2_instance {
+        book.instance_type(t)
+            .map_err(|e| anyhow::anyhow!("--instance-type: {e}"))?;
+    }
+    book.instance_type(&m.primary_instance_type)
+        .map_err(|e| anyhow::anyhow!("--primary-instance-type: {e}"))?;
+    let a = Assumptions {
+        ec2_provisioning_seconds: m
+            .provisioning_seconds
+            .unwrap_or(defaults.ec2_provisioning_seconds),
+        ec2_instance,
+        ec2_primary_instance_type: m.primary_instance_type.clone(),
+        ec2_spot_discount: m.spot_discount,
+        speed_factor_serverless: m.speed_serverless,
+        speed_factor_ec2: m.speed_ec2,
+        speed_factor_glue: m.speed_glue,
+        memory_overhead_factor: m.memory_overhead_factor,
+        glue_version: m
+            .glue_version
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--glue-version: {e}"))?,
+        hours_per_month: m.hours_per_month,
+        ..defaults
+    };
+    a.validate().map_err(anyhow::Error::msg)?;
+    Ok(a)
+}

@@ -1,0 +1,414 @@
+//! Builds the [`Report`] from priced jobs: per-job lines, per-application and
+//! per-month totals, crossovers and provenance. Each job's costs are computed
+//! once (by the pricer) and only summed here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{
+    AppCrossovers, GroupSummary, JobLine, OptionTotals, PriceSnapshotInfo, Report, SourceLine,
+    SCHEMA_VERSION,
+};
+use crate::collect::Rejected;
+use crate::cost::serverless::UsageBasis;
+use crate::cost::{crossover, Assumptions, DeploymentOption, JobCost, Pricer, UnpricedReason};
+use crate::model::{Architecture, JobRun, JobShape, JobState, ShapeBasis};
+use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
+
+/// What [`build`] needs.
+pub struct BuildInput<'a> {
+    pub runs: &'a [JobRun],
+    pub costs: &'a [JobCost],
+    pub unpriced: Vec<UnpricedReason>,
+    pub rejected: Vec<Rejected>,
+    pub inputs: Vec<String>,
+    pub pricer: &'a Pricer<'a>,
+}
+
+#[derive(Default)]
+struct Acc {
+    runs: usize,
+    succeeded: usize,
+    failed: usize,
+    cancelled: usize,
+    runtime_s: f64,
+    costs: OptionTotals,
+    spot_missing: bool,
+    flex_missing: bool,
+    from_total: usize,
+}
+
+impl Acc {
+    fn add(&mut self, run: &JobRun, c: &JobCost) {
+        self.runs += 1;
+        match run.state {
+            JobState::Success => self.succeeded += 1,
+            JobState::Failed => self.failed += 1,
+            JobState::Cancelled => self.cancelled += 1,
+            _ => {}
+        }
+        self.runtime_s += c.runtime_s;
+        self.costs.emr_serverless_usd += c.serverless.usd;
+        self.costs.ec2_on_demand_usd += c.ec2_usd;
+        self.costs.glue_standard_usd += c.glue_usd;
+        match c.ec2_spot_usd {
+            Some(v) => *self.costs.ec2_spot_usd.get_or_insert(0.0) += v,
+            None => self.spot_missing = true,
+        }
+        match c.glue_flex_usd {
+            Some(v) => *self.costs.glue_flex_usd.get_or_insert(0.0) += v,
+            None => self.flex_missing = true,
+        }
+        if c.serverless.basis == UsageBasis::TotalWithRules {
+            self.from_total += 1;
+        }
+    }
+
+    fn finish(
+        mut self,
+        key: String,
+        name: Option<String>,
+        region: Option<String>,
+        architecture: Option<String>,
+    ) -> GroupSummary {
+        // A partial total would compare unequal sets of runs: leave it out.
+        if self.spot_missing {
+            self.costs.ec2_spot_usd = None;
+        }
+        if self.flex_missing {
+            self.costs.glue_flex_usd = None;
+        }
+        let (cheapest, best) = self.costs.cheapest();
+        GroupSummary {
+            key,
+            name,
+            region,
+            architecture,
+            runs: self.runs,
+            succeeded: self.succeeded,
+            failed: self.failed,
+            cancelled: self.cancelled,
+            runtime_hours: self.runtime_s / 3600.0,
+            costs: self.costs,
+            cheapest,
+            saving_usd: self.costs.emr_serverless_usd - best,
+            estimated_from_total: self.from_total,
+            crossovers: None,
+        }
+    }
+}
+
+/// Builds the report value.
+pub fn build(input: BuildInput<'_>) -> Report {
+    let BuildInput {
+        runs,
+        costs,
+        unpriced,
+        rejected,
+        inputs,
+        pricer,
+    } = input;
+    let mut total = Acc::default();
+    let mut apps: BTreeMap<&str, Acc> = BTreeMap::new();
+    let mut months: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut jobs = Vec::with_capacity(costs.len());
+    for c in costs {
+        let run = &runs[c.index];
+        total.add(run, c);
+        apps.entry(run.application_id.as_str())
+            .or_default()
+            .add(run, c);
+        let month = run.month().unwrap_or_else(|| "unknown".to_string());
+        months.entry(month).or_default().add(run, c);
+        jobs.push(job_line(run, c));
+    }
+
+    let mut applications = Vec::new();
+    for (id, acc) in apps {
+        let members: Vec<&JobCost> = costs
+            .iter()
+            .filter(|c| runs[c.index].application_id == id)
+            .collect();
+        let first = &runs[members[0].index];
+        let mut summary = acc.finish(
+            id.to_string(),
+            first.application_name.clone(),
+            Some(first.region.clone()),
+            Some(first.architecture.to_string()),
+        );
+        summary.crossovers = app_crossovers(&members, first, pricer);
+        applications.push(summary);
+    }
+    let months = months
+        .into_iter()
+        .map(|(m, acc)| acc.finish(m, None, None, None))
+        .collect();
+
+    let price_snapshot =
+        PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
+    let notes = notes(costs, &price_snapshot);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
+        inputs,
+        price_snapshot,
+        assumptions: pricer.assumptions().lines(),
+        notes,
+        total: total.finish("all".into(), None, None, None),
+        applications,
+        months,
+        jobs,
+        unpriced,
+        rejected,
+    }
+}
+
+fn job_line(run: &JobRun, c: &JobCost) -> JobLine {
+    JobLine {
+        region: run.region.clone(),
+        application_id: run.application_id.clone(),
+        application_name: run.application_name.clone(),
+        job_run_id: run.job_run_id.clone(),
+        attempt: run.attempt,
+        job_name: run.job_name.clone(),
+        state: run.state.to_string(),
+        architecture: run.architecture.to_string(),
+        month: run.month(),
+        runtime_s: c.runtime_s,
+        queued_s: run.queued_ms.map(|q| q as f64 / 1000.0),
+        shape_basis: c.shape.basis.as_str().to_string(),
+        executors: c.shape.executors,
+        executor_vcpu: c.shape.executor.vcpu,
+        executor_memory_gb: c.shape.executor.memory_gb,
+        serverless_usd: c.serverless.usd,
+        serverless_basis: match c.serverless.basis {
+            UsageBasis::Billed => "billed",
+            UsageBasis::TotalWithRules => "total_with_rules",
+        }
+        .to_string(),
+        billed_vcpu_hours: c.serverless.usage.vcpu_hours,
+        billed_memory_gb_hours: c.serverless.usage.memory_gb_hours,
+        billed_storage_gb_hours: c.serverless.usage.storage_gb_hours,
+        ec2_instance_type: c.ec2.instance_type.clone(),
+        ec2_core_nodes: c.ec2.core_nodes,
+        ec2_usd: c.ec2_usd,
+        ec2_spot_usd: c.ec2_spot_usd,
+        glue_worker_type: c.glue.worker_type.clone(),
+        glue_workers: c.glue.workers,
+        glue_usd: c.glue_usd,
+        glue_flex_usd: c.glue_flex_usd,
+        cheapest: c.cheapest,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Crossovers for the application's median run: median executor count on
+/// the most common executor size, median runtime.
+fn app_crossovers(
+    members: &[&JobCost],
+    first: &JobRun,
+    pricer: &Pricer<'_>,
+) -> Option<AppCrossovers> {
+    let executors = median(members.iter().map(|c| c.shape.executors).collect());
+    let runtime = median(members.iter().map(|c| c.runtime_s).collect());
+    let mut sizes: BTreeMap<String, (usize, &JobShape)> = BTreeMap::new();
+    for c in members {
+        let key = format!("{:?}{:?}", c.shape.executor, c.shape.driver);
+        sizes.entry(key).or_insert((0, &c.shape)).0 += 1;
+    }
+    let (_, common) = sizes.values().max_by_key(|(n, _)| *n)?;
+    let shape = JobShape {
+        executors,
+        basis: ShapeBasis::AverageFromUsage,
+        ..**common
+    };
+    let curves = pricer
+        .curves(&first.region, first.architecture, &shape)
+        .ok()?;
+    Some(AppCrossovers {
+        representative: format!(
+            "median run: {:.1} executors of {} vCPU / {:.1} GB (driver {} vCPU / {:.1} GB), {} on {}, {} core node(s) of {} on EC2, {} x {} on Glue",
+            executors,
+            shape.executor.vcpu,
+            shape.executor.memory_gb,
+            shape.driver.vcpu,
+            shape.driver.memory_gb,
+            crate::report::export::duration(runtime),
+            first.architecture,
+            curves.ec2.core_nodes,
+            curves.ec2.instance_type,
+            curves.glue.workers,
+            curves.glue.worker_type
+        ),
+        median_runtime_s: runtime,
+        analysis: crossover::analyse(&curves.curves),
+    })
+}
+
+/// The price rows a report used, gathered while building it.
+#[derive(Default)]
+pub(crate) struct PricesUsed<'a> {
+    serverless: BTreeSet<(&'a str, Architecture)>,
+    ec2: BTreeSet<(&'a str, &'a str)>,
+    regions: BTreeSet<&'a str>,
+    glue_types: BTreeSet<&'a str>,
+}
+
+impl<'a> PricesUsed<'a> {
+    pub(crate) fn add(
+        &mut self,
+        region: &'a str,
+        arch: Architecture,
+        ec2: &'a [&'a str],
+        glue_type: &'a str,
+    ) {
+        self.serverless.insert((region, arch));
+        self.ec2.extend(ec2.iter().map(|t| (region, *t)));
+        self.regions.insert(region);
+        self.glue_types.insert(glue_type);
+    }
+
+    fn from_costs(runs: &'a [JobRun], costs: &'a [JobCost]) -> PricesUsed<'a> {
+        let mut used = PricesUsed::default();
+        for c in costs {
+            let run = &runs[c.index];
+            used.serverless
+                .insert((run.region.as_str(), run.architecture));
+            used.ec2
+                .insert((run.region.as_str(), c.ec2.instance_type.as_str()));
+            used.ec2
+                .insert((run.region.as_str(), c.ec2.primary_instance_type.as_str()));
+            used.regions.insert(run.region.as_str());
+            used.glue_types.insert(c.glue.worker_type.as_str());
+        }
+        used
+    }
+
+    /// Every row used, with its provenance, and the sources behind them.
+    pub(crate) fn finish(&self, book: &PriceBook, a: &Assumptions) -> PriceSnapshotInfo {
+        let mut lines = Vec::new();
+        let mut provs: Vec<&Provenance> = Vec::new();
+        let tag = |p: &Provenance| format!("[{} {} {}]", p.source, p.confidence, p.effective_date);
+        for (region, arch) in &self.serverless {
+            if let Ok(r) = book.serverless_rate(region, *arch) {
+                lines.push(format!(
+                    "EMR Serverless {region} {arch}: ${}/vCPU-h, ${}/GB-h, ${}/storage GB-h {}",
+                    r.vcpu_hour_usd,
+                    r.memory_gb_hour_usd,
+                    r.storage_gb_hour_usd,
+                    tag(&r.provenance)
+                ));
+                provs.push(&r.provenance);
+            }
+        }
+        for (region, it) in &self.ec2 {
+            if let (Ok(r), Ok(t)) = (book.ec2_rate(region, it), book.instance_type(it)) {
+                lines.push(format!(
+                    "EMR on EC2 {region} {it}: EC2 ${}/h + EMR ${}/h {}; {} vCPU, YARN {} vcores / {} MB, {} GiB EBS {}",
+                    r.ec2_hour_usd, r.emr_hour_usd, tag(&r.provenance), t.vcpu, t.yarn_vcores,
+                    t.yarn_memory_mb, t.ebs_default_gib, tag(&t.provenance)
+                ));
+                provs.push(&r.provenance);
+                provs.push(&t.provenance);
+            }
+        }
+        for region in &self.regions {
+            if let Ok(r) = book.ebs_rate(region, &a.ec2_ebs_volume_type) {
+                lines.push(format!(
+                    "EBS {region} {}: ${}/GB-month {}",
+                    r.volume_type,
+                    r.gb_month_usd,
+                    tag(&r.provenance)
+                ));
+                provs.push(&r.provenance);
+            }
+            for class in [GlueClass::Standard, GlueClass::Flex] {
+                if class == GlueClass::Flex && !a.glue_version.has_flex() {
+                    continue;
+                }
+                if let Ok(r) = book.glue_rate(region, class) {
+                    lines.push(format!(
+                        "Glue {region} {class}: ${}/DPU-h {}",
+                        r.dpu_hour_usd,
+                        tag(&r.provenance)
+                    ));
+                    provs.push(&r.provenance);
+                }
+            }
+        }
+        for w in book
+            .glue_workers
+            .iter()
+            .filter(|w| self.glue_types.contains(w.name.as_str()))
+        {
+            lines.push(format!(
+                "Glue worker {}: {} DPU, {} vCPU, {} GB {}",
+                w.name,
+                w.dpu,
+                w.vcpu,
+                w.memory_gb,
+                tag(&w.provenance)
+            ));
+            provs.push(&w.provenance);
+        }
+        let used: BTreeSet<&str> = provs.iter().map(|p| p.source.as_str()).collect();
+        let sources = used
+            .iter()
+            .filter_map(|id| book.sources.get(*id))
+            .map(|s| SourceLine {
+                id: s.id.clone(),
+                confidence: s.confidence.to_string(),
+                title: s.title.clone(),
+                reference: s.reference.clone(),
+            })
+            .collect();
+        PriceSnapshotInfo {
+            id: book.snapshot.id.clone(),
+            captured_on: book.snapshot.captured_on.to_string(),
+            location: book.snapshot.location.clone(),
+            prices_used: lines,
+            sources,
+            uses_unverified_prices: provs.iter().any(|p| p.confidence == Confidence::Unverified),
+        }
+    }
+}
+
+fn notes(costs: &[JobCost], snapshot: &PriceSnapshotInfo) -> Vec<String> {
+    let mut notes = vec![
+        "EMR Serverless cost is what AWS billed (billedResourceUtilization). EMR on EC2 and Glue costs are estimates for the same runtime under the assumptions listed.".to_string(),
+    ];
+    if costs
+        .iter()
+        .any(|c| c.shape.basis == ShapeBasis::AverageFromUsage)
+    {
+        notes.push("Executor counts are averages derived from usage (vCPU-hours / runtime). Peak concurrency is unknown until CloudWatch metrics are collected; EMR on EC2 and Glue are sized for the average rounded up, which understates a job whose executors spike.".to_string());
+    }
+    let from_total = costs
+        .iter()
+        .filter(|c| c.serverless.basis == UsageBasis::TotalWithRules)
+        .count();
+    if from_total > 0 {
+        notes.push(format!("{from_total} run(s) had no billedResourceUtilization yet; their EMR Serverless cost applies the billing rules (1-minute minimum, 20 GB free storage per worker) to totalResourceUtilization and is marked total_with_rules."));
+    }
+    if snapshot.uses_unverified_prices {
+        notes.push("Some prices used are marked unverified in the price book (see Prices used). Refresh the price book from the AWS Price List before relying on them.".to_string());
+    }
+    notes.push("Crossovers are solved exactly for each application's median run shape, on the measured runtime (before speed factors). Below a crossover runtime the first-named option is cheaper.".to_string());
+    if costs
+        .iter()
+        .any(|c| c.cheapest == DeploymentOption::GlueFlex)
+    {
+        notes.push("Glue Flex runs on spare capacity: start times are not guaranteed, so it suits only jobs that can wait.".to_string());
+    }
+    notes
+}

@@ -1,0 +1,126 @@
+//! Builds the [`CrossoverReport`] for one job shape.
+
+use super::build::PricesUsed;
+use super::model::{CrossoverReport, SamplePoint, SCHEMA_VERSION};
+use crate::cost::{crossover, CostError, DeploymentOption, Pricer};
+use crate::model::{Architecture, JobShape};
+
+/// Runtimes the sample table always shows, in seconds.
+const SAMPLE_RUNTIMES_S: [f64; 10] = [
+    30.0, 60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0,
+];
+
+/// Prices `shape` on every option, solves the crossovers and samples the
+/// curves at fixed runtimes plus each crossover.
+pub fn crossover_report(
+    pricer: &Pricer<'_>,
+    region: &str,
+    architecture: Architecture,
+    shape: &JobShape,
+) -> Result<CrossoverReport, CostError> {
+    let oc = pricer.curves(region, architecture, shape)?;
+    let analysis = crossover::analyse(&oc.curves);
+    let mut runtimes: Vec<f64> = SAMPLE_RUNTIMES_S.to_vec();
+    runtimes.extend(
+        analysis
+            .cheapest_changes
+            .iter()
+            .map(|c| c.runtime_s.round()),
+    );
+    runtimes.sort_by(f64::total_cmp);
+    runtimes.dedup();
+    let samples = runtimes
+        .into_iter()
+        .map(|t| {
+            let costs_usd: Vec<(DeploymentOption, f64)> =
+                oc.curves.iter().map(|(o, c)| (*o, c.cost_usd(t))).collect();
+            let cheapest = costs_usd
+                .iter()
+                .copied()
+                .fold(None::<(DeploymentOption, f64)>, |best, (o, v)| match best {
+                    Some((_, b)) if b <= v => best,
+                    _ => Some((o, v)),
+                })
+                .map_or(DeploymentOption::EmrServerless, |(o, _)| o);
+            SamplePoint {
+                runtime_s: t,
+                costs_usd,
+                cheapest,
+            }
+        })
+        .collect();
+
+    let a = pricer.assumptions();
+    let mut plans = vec![(
+        DeploymentOption::EmrServerless,
+        format!(
+            "driver {} vCPU / {} GB / {} GB disk + {} executors of {} vCPU / {} GB / {} GB disk ({})",
+            oc.serverless_driver.vcpu,
+            oc.serverless_driver.memory_gb,
+            oc.serverless_driver.disk_gb,
+            super::export::num(shape.executors),
+            oc.serverless_executor.vcpu,
+            oc.serverless_executor.memory_gb,
+            oc.serverless_executor.disk_gb,
+            architecture
+        ),
+    )];
+    plans.push((
+        DeploymentOption::Ec2OnDemand,
+        format!(
+            "{} core node(s) of {} ({} executor(s) each) + 1 primary {}; ${:.4}/h on-demand",
+            oc.ec2.core_nodes,
+            oc.ec2.instance_type,
+            oc.ec2.executors_per_node,
+            oc.ec2.primary_instance_type,
+            oc.ec2.cluster_hour_usd
+        ),
+    ));
+    if let Some(h) = oc.ec2.spot_cluster_hour_usd {
+        plans.push((
+            DeploymentOption::Ec2Spot,
+            format!("same cluster, core nodes on Spot; ${h:.4}/h"),
+        ));
+    }
+    plans.push((
+        DeploymentOption::GlueStandard,
+        format!(
+            "{} x {} = {} DPU (driver included), Glue {}",
+            oc.glue.workers, oc.glue.worker_type, oc.glue.dpu, a.glue_version
+        ),
+    ));
+    if oc.glue.flex_dpu_hour_usd.is_some() {
+        plans.push((
+            DeploymentOption::GlueFlex,
+            "same workers, Flex execution class".to_string(),
+        ));
+    }
+
+    let ec2_types = [
+        oc.ec2.instance_type.as_str(),
+        oc.ec2.primary_instance_type.as_str(),
+    ];
+    let mut used = PricesUsed::default();
+    used.add(region, architecture, &ec2_types, &oc.glue.worker_type);
+    Ok(CrossoverReport {
+        schema_version: SCHEMA_VERSION,
+        generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
+        region: region.to_string(),
+        architecture: architecture.to_string(),
+        shape: format!(
+            "{} executors of {} vCPU / {:.2} GB (heap + overhead), driver {} vCPU / {:.2} GB",
+            super::export::num(shape.executors),
+            shape.executor.vcpu,
+            shape.executor.memory_gb,
+            shape.driver.vcpu,
+            shape.driver.memory_gb
+        ),
+        plans,
+        options: oc.curves.iter().map(|(o, _)| *o).collect(),
+        curves: oc.curves.clone(),
+        analysis,
+        samples,
+        price_snapshot: used.finish(pricer.book(), a),
+        assumptions: a.lines(),
+    })
+}

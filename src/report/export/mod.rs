@@ -1,0 +1,149 @@
+//! One exporter per format, each a pure function of a report value, plus
+//! the number formatting they share and atomic file writing.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cost::crossover::CrossoverAnalysis;
+use crate::cost::DeploymentOption;
+
+/// `$1,234.56`; amounts under a dollar keep four decimals so that per-job
+/// figures do not round to zero.
+pub fn usd(v: f64) -> String {
+    if v == 0.0 {
+        return "$0.00".to_string();
+    }
+    if v.abs() < 1.0 {
+        return format!("${v:.4}");
+    }
+    let cents = format!("{:.2}", v.abs());
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    format!("{sign}${grouped}.{frac}")
+}
+
+/// `45s`, `12m 30s`, `2h 05m 09s`, rounded to the second.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.round() as i64;
+    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m {sec:02}s")
+    } else if m > 0 {
+        format!("{m}m {sec:02}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
+/// A number without trailing zeros (up to 2 decimals).
+pub fn num(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// One line per crossover that involves EMR Serverless, and the changes of
+/// the cheapest option, in words. Shared by the table and Markdown.
+pub fn crossover_sentences(a: &CrossoverAnalysis) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &a.pairs {
+        if p.a != DeploymentOption::EmrServerless && p.b != DeploymentOption::EmrServerless {
+            continue;
+        }
+        let other = if p.a == DeploymentOption::EmrServerless {
+            p.b
+        } else {
+            p.a
+        };
+        if p.crossovers.is_empty() {
+            let winner = p.cheaper_at_start.map_or("neither", |o| o.label());
+            out.push(format!(
+                "EMR Serverless vs {other}: no crossover; {winner} is cheaper at every runtime"
+            ));
+            continue;
+        }
+        let parts: Vec<String> = p
+            .crossovers
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} below {} ({}), {} above",
+                    x.cheaper_below,
+                    duration(x.runtime_s),
+                    usd(x.cost_usd),
+                    x.cheaper_above
+                )
+            })
+            .collect();
+        out.push(format!(
+            "EMR Serverless vs {other}: {}",
+            parts.join("; then ")
+        ));
+    }
+    let ranges: Vec<String> = a
+        .cheapest_ranges
+        .iter()
+        .map(|r| match r.to_s {
+            Some(to) => format!(
+                "{} from {} to {}",
+                r.option,
+                duration(r.from_s),
+                duration(to)
+            ),
+            None => format!("{} from {} on", r.option, duration(r.from_s)),
+        })
+        .collect();
+    out.push(format!("Cheapest: {}", ranges.join(", ")));
+    out
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// then a rename, so a reader never sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("report");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(usd(1234567.891), "$1,234,567.89");
+        assert_eq!(usd(0.00421), "$0.0042");
+        assert_eq!(usd(-12.5), "-$12.50");
+        assert_eq!(duration(45.4), "45s");
+        assert_eq!(duration(750.0), "12m 30s");
+        assert_eq!(duration(7509.0), "2h 05m 09s");
+        assert_eq!(num(8.0), "8");
+        assert_eq!(num(8.25), "8.25");
+    }
+}

@@ -1,0 +1,244 @@
+//! Terminal tables (comfy-table) for the summary, per-job rows and the
+//! crossover command.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, Table};
+
+use super::{crossover_sentences, duration, usd};
+use crate::cost::AssumptionLine;
+use crate::report::{CrossoverReport, GroupSummary, Report};
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.iter().copied());
+    t
+}
+
+fn right_align_from(t: &mut Table, first: usize) {
+    let n = t.column_count();
+    for i in first..n {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn opt_usd(v: Option<f64>) -> String {
+    v.map(usd).unwrap_or_else(|| "-".into())
+}
+
+fn group_row(label: String, where_: String, g: &GroupSummary) -> Vec<String> {
+    vec![
+        label,
+        where_,
+        format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
+        usd(g.costs.emr_serverless_usd),
+        usd(g.costs.ec2_on_demand_usd),
+        opt_usd(g.costs.ec2_spot_usd),
+        usd(g.costs.glue_standard_usd),
+        opt_usd(g.costs.glue_flex_usd),
+        g.cheapest.label().to_string(),
+        usd(g.saving_usd),
+    ]
+}
+
+/// Per-application and total costs on every option.
+pub fn summary(report: &Report) -> String {
+    let mut t = table(&[
+        "Application",
+        "Region / arch",
+        "Runs (ok/failed/cancelled)",
+        "EMR Serverless (billed)",
+        "EMR on EC2",
+        "EC2 Spot",
+        "Glue",
+        "Glue Flex",
+        "Cheapest",
+        "Saving if moved",
+    ]);
+    for g in &report.applications {
+        let label = g
+            .name
+            .clone()
+            .map_or(g.key.clone(), |n| format!("{n} ({})", g.key));
+        let where_ = format!(
+            "{} / {}",
+            g.region.as_deref().unwrap_or("-"),
+            g.architecture.as_deref().unwrap_or("-")
+        );
+        t.add_row(group_row(label, where_, g));
+    }
+    t.add_row(group_row("Total".into(), String::new(), &report.total));
+    right_align_from(&mut t, 2);
+    t.to_string()
+}
+
+/// Crossover sentences per application.
+pub fn crossovers(report: &Report) -> String {
+    let mut out = String::new();
+    for g in &report.applications {
+        let name = g.name.as_deref().unwrap_or(&g.key);
+        match &g.crossovers {
+            Some(x) => {
+                out.push_str(&format!("{name}: {}\n", x.representative));
+                for line in crossover_sentences(&x.analysis) {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+            None => out.push_str(&format!(
+                "{name}: no crossover (the median shape could not be priced)\n"
+            )),
+        }
+    }
+    out
+}
+
+/// One row per priced job.
+pub fn jobs(report: &Report) -> String {
+    let mut t = table(&[
+        "Job run",
+        "Job",
+        "State",
+        "Runtime",
+        "Executors",
+        "EMR Serverless",
+        "EMR on EC2",
+        "EC2 Spot",
+        "Glue",
+        "Glue Flex",
+        "Cheapest",
+    ]);
+    for j in &report.jobs {
+        t.add_row(vec![
+            format!("{}/{}", j.application_id, j.job_run_id),
+            j.job_name.clone().unwrap_or_default(),
+            j.state.clone(),
+            duration(j.runtime_s),
+            format!(
+                "{:.1} x {}vCPU ({})",
+                j.executors, j.executor_vcpu, j.shape_basis
+            ),
+            format!(
+                "{}{}",
+                usd(j.serverless_usd),
+                if j.serverless_basis == "billed" {
+                    ""
+                } else {
+                    " *"
+                }
+            ),
+            format!(
+                "{} ({}x{})",
+                usd(j.ec2_usd),
+                j.ec2_core_nodes,
+                j.ec2_instance_type
+            ),
+            opt_usd(j.ec2_spot_usd),
+            format!(
+                "{} ({}x{})",
+                usd(j.glue_usd),
+                j.glue_workers,
+                j.glue_worker_type
+            ),
+            opt_usd(j.glue_flex_usd),
+            j.cheapest.label().to_string(),
+        ]);
+    }
+    right_align_from(&mut t, 3);
+    t.to_string()
+}
+
+/// The assumptions, one per row.
+pub fn assumptions(lines: &[AssumptionLine]) -> String {
+    let mut t = table(&["Setting", "Value", "Why"]);
+    for a in lines {
+        t.add_row(vec![
+            a.name.to_string(),
+            a.value.clone(),
+            a.basis.to_string(),
+        ]);
+    }
+    t.to_string()
+}
+
+/// The whole crossover answer for a terminal.
+pub fn crossover_report(r: &CrossoverReport) -> String {
+    let mut out = format!(
+        "Shape: {} in {} ({})\n\n",
+        r.shape, r.region, r.architecture
+    );
+    for (o, plan) in &r.plans {
+        out.push_str(&format!("  {:<18} {plan}\n", o.label()));
+    }
+    out.push_str("\nCrossovers (exact, to the second):\n");
+    for p in &r.analysis.pairs {
+        if p.crossovers.is_empty() {
+            let w = p.cheaper_at_start.map_or("neither", |o| o.label());
+            out.push_str(&format!(
+                "  {} vs {}: none ({} is cheaper at every runtime)\n",
+                p.a, p.b, w
+            ));
+        }
+        for x in &p.crossovers {
+            out.push_str(&format!(
+                "  {} vs {}: at {} ({:.0} s, {}): {} below, {} above\n",
+                p.a,
+                p.b,
+                duration(x.runtime_s),
+                x.runtime_s,
+                usd(x.cost_usd),
+                x.cheaper_below,
+                x.cheaper_above
+            ));
+        }
+    }
+    out.push_str("\nCheapest option by runtime:\n");
+    for g in &r.analysis.cheapest_ranges {
+        match g.to_s {
+            Some(to) => out.push_str(&format!(
+                "  {} to {}: {}\n",
+                duration(g.from_s),
+                duration(to),
+                g.option
+            )),
+            None => out.push_str(&format!(
+                "  {} and longer: {}\n",
+                duration(g.from_s),
+                g.option
+            )),
+        }
+    }
+    let mut header = vec!["Runtime".to_string()];
+    header.extend(r.options.iter().map(|o| o.label().to_string()));
+    header.push("Cheapest".into());
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header);
+    for s in &r.samples {
+        let mut row = vec![duration(s.runtime_s)];
+        row.extend(s.costs_usd.iter().map(|(_, v)| usd(*v)));
+        row.push(s.cheapest.label().to_string());
+        t.add_row(row);
+    }
+    right_align_from(&mut t, 0);
+    out.push_str(&format!("\nCost by runtime:\n{t}\n"));
+    out.push_str(&format!(
+        "\nPrices: snapshot {} ({}){}\n",
+        r.price_snapshot.id,
+        r.price_snapshot.location,
+        if r.price_snapshot.uses_unverified_prices {
+            "; some prices used are marked unverified"
+        } else {
+            ""
+        }
+    ));
+    for line in &r.price_snapshot.prices_used {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str(&format!(
+        "\nAssumptions:\n{}\n",
+        assumptions(&r.assumptions)
+    ));
+    out
+}

@@ -1,0 +1,176 @@
+//! The report value every exporter renders.
+
+use serde::Serialize;
+
+use crate::collect::Rejected;
+use crate::cost::crossover::CrossoverAnalysis;
+use crate::cost::{AssumptionLine, DeploymentOption, UnpricedReason};
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A source row used by this report's prices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceLine {
+    pub id: String,
+    pub confidence: String,
+    pub title: String,
+    pub reference: String,
+}
+
+/// Which price book produced the numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceSnapshotInfo {
+    pub id: String,
+    pub captured_on: String,
+    pub location: String,
+    /// Every price row used, `kind region key: value [source confidence date]`.
+    pub prices_used: Vec<String>,
+    pub sources: Vec<SourceLine>,
+    /// True when any price used is marked unverified.
+    pub uses_unverified_prices: bool,
+}
+
+/// Dollar totals per option. `None`: the option is off or not available.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct OptionTotals {
+    pub emr_serverless_usd: f64,
+    pub ec2_on_demand_usd: f64,
+    pub ec2_spot_usd: Option<f64>,
+    pub glue_standard_usd: f64,
+    pub glue_flex_usd: Option<f64>,
+}
+
+impl OptionTotals {
+    pub fn get(&self, option: DeploymentOption) -> Option<f64> {
+        match option {
+            DeploymentOption::EmrServerless => Some(self.emr_serverless_usd),
+            DeploymentOption::Ec2OnDemand => Some(self.ec2_on_demand_usd),
+            DeploymentOption::Ec2Spot => self.ec2_spot_usd,
+            DeploymentOption::GlueStandard => Some(self.glue_standard_usd),
+            DeploymentOption::GlueFlex => self.glue_flex_usd,
+        }
+    }
+
+    /// The cheapest available option and its total.
+    pub fn cheapest(&self) -> (DeploymentOption, f64) {
+        let mut best = (DeploymentOption::EmrServerless, self.emr_serverless_usd);
+        for o in DeploymentOption::ALL {
+            if let Some(v) = self.get(o) {
+                if v < best.1 {
+                    best = (o, v);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// Crossovers for an application's representative (median) run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppCrossovers {
+    /// The shape the curves were drawn for, in words.
+    pub representative: String,
+    pub median_runtime_s: f64,
+    pub analysis: CrossoverAnalysis,
+}
+
+/// Totals for a group of runs (an application, a month, or everything).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub key: String,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub architecture: Option<String>,
+    pub runs: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub runtime_hours: f64,
+    pub costs: OptionTotals,
+    pub cheapest: DeploymentOption,
+    /// Serverless total minus the cheapest option's: what moving would save
+    /// (zero when serverless is already cheapest).
+    pub saving_usd: f64,
+    /// Runs whose serverless cost came from total usage, not billed usage.
+    pub estimated_from_total: usize,
+    pub crossovers: Option<AppCrossovers>,
+}
+
+/// One priced job run, flat, for tables and CSV.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobLine {
+    pub region: String,
+    pub application_id: String,
+    pub application_name: Option<String>,
+    pub job_run_id: String,
+    pub attempt: u32,
+    pub job_name: Option<String>,
+    pub state: String,
+    pub architecture: String,
+    pub month: Option<String>,
+    pub runtime_s: f64,
+    pub queued_s: Option<f64>,
+    pub shape_basis: String,
+    pub executors: f64,
+    pub executor_vcpu: f64,
+    pub executor_memory_gb: f64,
+    pub serverless_usd: f64,
+    pub serverless_basis: String,
+    pub billed_vcpu_hours: f64,
+    pub billed_memory_gb_hours: f64,
+    pub billed_storage_gb_hours: f64,
+    pub ec2_instance_type: String,
+    pub ec2_core_nodes: u32,
+    pub ec2_usd: f64,
+    pub ec2_spot_usd: Option<f64>,
+    pub glue_worker_type: String,
+    pub glue_workers: u32,
+    pub glue_usd: f64,
+    pub glue_flex_usd: Option<f64>,
+    pub cheapest: DeploymentOption,
+}
+
+/// Everything a report says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub generated_by: String,
+    pub inputs: Vec<String>,
+    pub price_snapshot: PriceSnapshotInfo,
+    pub assumptions: Vec<AssumptionLine>,
+    pub notes: Vec<String>,
+    pub total: GroupSummary,
+    pub applications: Vec<GroupSummary>,
+    pub months: Vec<GroupSummary>,
+    pub jobs: Vec<JobLine>,
+    pub unpriced: Vec<UnpricedReason>,
+    pub rejected: Vec<Rejected>,
+}
+
+/// Cost of every option at one runtime.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SamplePoint {
+    pub runtime_s: f64,
+    /// `(option, usd)` in the order of [`CrossoverReport::options`].
+    pub costs_usd: Vec<(DeploymentOption, f64)>,
+    pub cheapest: DeploymentOption,
+}
+
+/// The answer to `emrcost crossover`: one shape, every option.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossoverReport {
+    pub schema_version: u32,
+    pub generated_by: String,
+    pub region: String,
+    pub architecture: String,
+    /// The shape and how each option runs it, in words.
+    pub shape: String,
+    pub plans: Vec<(DeploymentOption, String)>,
+    pub options: Vec<DeploymentOption>,
+    pub curves: Vec<(DeploymentOption, crate::cost::BillingCurve)>,
+    pub analysis: CrossoverAnalysis,
+    pub samples: Vec<SamplePoint>,
+    pub price_snapshot: PriceSnapshotInfo,
+    pub assumptions: Vec<AssumptionLine>,
+}

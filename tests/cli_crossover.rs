@@ -1,0 +1,136 @@
+//! `emrcost crossover`: exact crossovers for a shape, checked by hand.
+
+use crate::util::{emrcost, stdout_of};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["crossover", "--format", "json"];
+    full.extend_from_slice(args);
+    serde_json::from_str(&stdout_of(emrcost().args(&full))).unwrap()
+}
+
+/// 10 executors of 4 vCPU / 14 GB heap (15.4 GB with overhead) on
+/// m5.4xlarge in us-east-1: 16 vcores, 57344 MB YARN -> 3 executors per node
+/// (memory bound), so 4 core nodes + 1 m5.xlarge primary.
+///
+/// Core node: $0.768 + $0.192 + 256 GiB x $0.08/730 = $0.988055/h; primary
+/// $0.192 + $0.048 + 64 GiB x $0.08/730 = $0.247014/h; cluster $4.199233/h.
+/// Serverless: 11 workers of 4 vCPU / 16 GB = 11 x $0.302952 = $3.332472/h.
+/// EC2 costs more per hour and pays 210 s of provisioning on top, so EMR
+/// Serverless is cheaper at every runtime: no crossover.
+#[test]
+fn on_demand_ec2_never_beats_serverless_for_this_shape() {
+    let v = json(&[
+        "--executors",
+        "10",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--instance-type",
+        "m5.4xlarge",
+    ]);
+    let plan = v["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "ec2_on_demand")
+        .unwrap();
+    let text = plan[1].as_str().unwrap();
+    assert!(
+        text.starts_with("4 core node(s) of m5.4xlarge (3 executor(s) each)"),
+        "{text}"
+    );
+    assert!(text.contains("$4.1992/h"), "{text}");
+    let p = v["analysis"]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"] == "emr_serverless" && p["b"] == "ec2_on_demand")
+        .unwrap();
+    assert_eq!(p["crossovers"].as_array().unwrap().len(), 0, "{p}");
+    assert_eq!(p["cheaper_at_start"], "emr_serverless");
+}
+
+/// With Spot at 60% off, EC2 becomes cheaper per hour, so there is exactly
+/// one crossover with EMR Serverless, at the runtime solved by hand.
+#[test]
+fn spot_crossover_is_exact_to_the_second() {
+    let v = json(&[
+        "--executors",
+        "10",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--instance-type",
+        "m5.4xlarge",
+        "--spot-discount",
+        "0.6",
+    ]);
+    let p = v["analysis"]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"] == "emr_serverless" && p["b"] == "ec2_spot")
+        .unwrap()
+        .clone();
+    let xs = p["crossovers"].as_array().unwrap();
+    assert_eq!(xs.len(), 1, "{p}");
+    let serverless_hour = 11.0 * 0.302952;
+    let spot_node = 0.768 * 0.4 + 0.192 + 256.0 * 0.08 / 730.0;
+    let primary = 0.192 + 0.048 + 64.0 * 0.08 / 730.0;
+    let spot_hour = 4.0 * spot_node + primary;
+    let expected = spot_hour * 210.0 / (serverless_hour - spot_hour);
+    let got = xs[0]["runtime_s"].as_f64().unwrap();
+    assert!((got - expected).abs() < 0.5, "{got} vs {expected}");
+    assert_eq!(xs[0]["cheaper_below"], "emr_serverless");
+    assert_eq!(xs[0]["cheaper_above"], "ec2_spot");
+}
+
+#[test]
+fn table_shows_samples_and_assumptions() {
+    let out = stdout_of(emrcost().args([
+        "crossover",
+        "--executors",
+        "20",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--region",
+        "eu-west-1",
+        "--arch",
+        "arm64",
+    ]));
+    for needle in [
+        "Crossovers (exact, to the second)",
+        "Cost by runtime",
+        "8h 00m 00s",
+        "Assumptions",
+        "ec2_provisioning_seconds",
+        "Prices: snapshot",
+    ] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
+}
+
+#[test]
+fn glue_one_zero_has_a_ten_minute_minimum() {
+    let v = json(&[
+        "--executors",
+        "1",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--glue-version",
+        "1.0",
+    ]);
+    let curves = v["curves"].as_array().unwrap();
+    let glue = curves.iter().find(|c| c[0] == "glue_standard").unwrap();
+    assert_eq!(glue[1]["minimum_s"], 600.0);
+    assert!(
+        curves.iter().all(|c| c[0] != "glue_flex"),
+        "no Flex before Glue 3.0"
+    );
+}

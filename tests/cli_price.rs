@@ -1,0 +1,105 @@
+//! `emrcost price` on get-job-run JSON and CSV, in every format.
+
+use crate::util::{emrcost, fixture, stdout_of};
+
+/// The fixture was billed 10.5 vCPU-hours and 42 GB-hours in eu-west-1 on
+/// x86_64: 10.5 x 0.052624 + 42 x 0.0057785 = 0.552552 + 0.242697 = $0.795249.
+#[test]
+fn prices_cli_json_to_the_hand_computed_figure() {
+    let out = stdout_of(
+        emrcost()
+            .args(["price", "--format", "csv"])
+            .arg(fixture("get-job-run.json")),
+    );
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    let row = rows.records().next().unwrap().unwrap();
+    let get = |name: &str| {
+        row.get(headers.iter().position(|h| h == name).unwrap())
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(get("serverless_usd"), "0.795249");
+    assert_eq!(get("region"), "eu-west-1");
+    assert_eq!(get("serverless_basis"), "billed");
+    assert_eq!(get("runtime_s"), "1800");
+    // 10.2 vCPU-h over 0.5 h = 20.4 vCPU: driver 4 + 4.1 executors of 4.
+    assert_eq!(get("executors"), "4.1000");
+    // Glue: 5 executors + driver = 6 G.1X for 1800 s at $0.44: $1.32.
+    assert_eq!(get("glue_usd"), "1.320000");
+    assert_eq!(get("glue_worker_type"), "G.1X");
+}
+
+#[test]
+fn every_format_renders() {
+    let f = fixture("get-job-run.json");
+    let table = stdout_of(emrcost().arg("price").arg(&f));
+    assert!(
+        table.contains("daily-sessionize") && table.contains("Assumptions"),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(
+        emrcost().args(["price", "--format", "json"]).arg(&f),
+    ))
+    .unwrap();
+    assert_eq!(json["jobs"][0]["job_run_id"], "00fbv7f0a1b2c3d4");
+    let md = stdout_of(emrcost().args(["price", "--format", "md"]).arg(&f));
+    assert!(md.starts_with("| Application |"), "{md}");
+}
+
+#[test]
+fn out_writes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/prices.csv");
+    emrcost()
+        .args(["price", "--format", "csv", "--out"])
+        .arg(&path)
+        .arg(fixture("get-job-run.json"))
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(path).unwrap().contains("0.795249"));
+}
+
+#[test]
+fn spot_and_fixed_instance_flags_change_the_ec2_figures() {
+    let f = fixture("get-job-run.json");
+    let out = stdout_of(
+        emrcost()
+            .args([
+                "price",
+                "--format",
+                "json",
+                "--spot-discount",
+                "0.6",
+                "--instance-type",
+                "m5.4xlarge",
+            ])
+            .arg(&f),
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let job = &json["jobs"][0];
+    assert_eq!(job["ec2_instance_type"], "m5.4xlarge");
+    assert!(job["ec2_spot_usd"].as_f64().unwrap() < job["ec2_usd"].as_f64().unwrap());
+    let settings: Vec<String> = json["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}={}",
+                a["name"].as_str().unwrap(),
+                a["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        settings.contains(&"ec2_instance=m5.4xlarge".to_string()),
+        "{settings:?}"
+    );
+    assert!(
+        settings
+            .iter()
+            .any(|s| s.starts_with("ec2_spot_discount=60%")),
+        "{settings:?}"
+    );
+}

@@ -1,0 +1,141 @@
+//! `emrcost report`, including the committed sample report.
+
+use crate::util::{emrcost, repo};
+
+const SAMPLE_FILES: [&str; 5] = [
+    "report.md",
+    "report.json",
+    "summary.csv",
+    "jobs.csv",
+    "crossovers.csv",
+];
+
+/// The committed `reports/sample/` is exactly what `report --sample` writes.
+/// If this fails, run `cargo run -- report --sample` and commit the result.
+#[test]
+fn committed_sample_report_is_up_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    emrcost()
+        .args(["report", "--sample", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for name in SAMPLE_FILES {
+        let fresh = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let committed = std::fs::read_to_string(repo().join("reports/sample").join(name))
+            .unwrap_or_else(|_| {
+                panic!("reports/sample/{name} is missing: run `cargo run -- report --sample`")
+            });
+        assert!(
+            fresh == committed,
+            "reports/sample/{name} is out of date: run `cargo run -- report --sample` and commit it"
+        );
+    }
+}
+
+#[test]
+fn sample_report_states_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = emrcost()
+        .args(["report", "--sample", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // Six applications plus the total, each with a cheapest option.
+    for app in [
+        "etl-nightly",
+        "adhoc-analytics",
+        "lake-compaction",
+        "ml-features",
+        "finance-reporting",
+        "cdc-ingest",
+        "Total",
+    ] {
+        assert!(stdout.contains(app), "{app} missing from:\n{stdout}");
+    }
+    assert!(stdout.contains("Crossovers"), "{stdout}");
+    assert!(
+        stdout.contains("provisioning 210 s"),
+        "assumptions printed: {stdout}"
+    );
+
+    // JSON: the sum of the per-job serverless costs is the reported total,
+    // and the total's runs are the job lines.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let jobs = json["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len() as u64, json["total"]["runs"].as_u64().unwrap());
+    let sum: f64 = jobs
+        .iter()
+        .map(|j| j["serverless_usd"].as_f64().unwrap())
+        .sum();
+    let total = json["total"]["costs"]["emr_serverless_usd"]
+        .as_f64()
+        .unwrap();
+    assert!((sum - total).abs() < 1e-6, "{sum} vs {total}");
+    let apps: f64 = json["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["costs"]["ec2_on_demand_usd"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (apps
+            - json["total"]["costs"]["ec2_on_demand_usd"]
+                .as_f64()
+                .unwrap())
+        .abs()
+            < 1e-6
+    );
+    assert!(!json["assumptions"].as_array().unwrap().is_empty());
+    assert!(
+        json["price_snapshot"]["prices_used"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
+}
+
+#[test]
+fn report_on_files_writes_to_the_out_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    emrcost()
+        .args(["report", "--quiet", "--out"])
+        .arg(dir.path())
+        .arg(crate::util::fixture("get-job-run.json"))
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.contains("daily-sessionize"), "{md}");
+    assert!(
+        md.contains("EMR Serverless eu-west-1 x86_64"),
+        "prices used are listed"
+    );
+}
+
+#[test]
+fn strict_exits_3_when_records_are_not_priced() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = crate::util::write(
+        dir.path(),
+        "runs.csv",
+        "region,application_id,job_run_id,state,duration_s,billed_vcpu_hours,billed_memory_gb_hours\n\
+         us-east-1,a,r1,SUCCESS,600,1.0,4.0\n\
+         us-east-1,a,r2,SUCCESS,600,-1.0,4.0\n",
+    );
+    emrcost()
+        .args(["report", "--strict", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&csv)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "runs.csv:3: billed_vcpu_hours is -1.0; it cannot be negative",
+        ));
+}

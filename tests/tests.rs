@@ -1,0 +1,9 @@
+//! All integration tests, in one binary (as ripgrep does).
+
+mod util;
+
+mod cli_crossover;
+mod cli_errors;
+mod cli_price;
+mod cli_report;
+mod cli_synth;
