@@ -38,7 +38,7 @@ fn price_million_runs(c: &mut Criterion) {
     assert_eq!(costs.len(), RUNS);
     assert!(costs
         .iter()
-        .all(|c| c.ec2_spot_usd.is_some() && c.glue_flex_usd.is_some()));
+        .all(|c| DeploymentOption::ALL.iter().all(|o| c.usd(*o).is_some())));
     let total: f64 = costs.iter().map(|c| c.serverless.usd).sum();
     assert!(total > 0.0);
 

@@ -134,3 +134,36 @@ fn glue_one_zero_has_a_ten_minute_minimum() {
         "no Flex before Glue 3.0"
     );
 }
+
+/// us-east-2 has EMR Serverless and Glue prices but no EC2 prices in the
+/// book: the options that can be priced are still compared, and EMR on EC2
+/// is listed with the reason.
+#[test]
+fn region_without_ec2_prices_still_compares_the_rest() {
+    let v = json(&[
+        "--executors",
+        "4",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--region",
+        "us-east-2",
+    ]);
+    let options: Vec<&str> = v["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(options, ["emr_serverless", "glue_standard", "glue_flex"]);
+    let plans = v["plans"].as_array().unwrap();
+    let ec2 = plans.iter().find(|p| p[0] == "ec2_on_demand").unwrap();
+    assert!(
+        ec2[1]
+            .as_str()
+            .unwrap()
+            .contains("not priced: no EMR on EC2 prices at all for region 'us-east-2'"),
+        "{ec2}"
+    );
+}

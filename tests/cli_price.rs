@@ -103,3 +103,31 @@ fn spot_and_fixed_instance_flags_change_the_ec2_figures() {
         "{settings:?}"
     );
 }
+
+/// A run whose region lacks one kind of price keeps its other figures.
+#[test]
+fn missing_ec2_prices_leave_the_rest_of_the_run_priced() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = crate::util::write(
+        dir.path(),
+        "runs.csv",
+        "region,application_id,job_run_id,state,duration_s,billed_vcpu_hours,billed_memory_gb_hours\n\
+         us-east-2,a,r1,SUCCESS,3600,20,80\n",
+    );
+    let out = stdout_of(emrcost().args(["price", "--format", "json"]).arg(&csv));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let job = &v["jobs"][0];
+    // 20 x 0.052624 + 80 x 0.0057785 = 1.05248 + 0.46228 = $1.51476.
+    assert_eq!(
+        format!("{:.5}", job["serverless_usd"].as_f64().unwrap()),
+        "1.51476"
+    );
+    assert!(job["ec2_usd"].is_null());
+    assert!(job["glue_usd"].as_f64().unwrap() > 0.0);
+    assert!(job["not_priced_on"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("EMR on EC2: no EMR on EC2 prices"));
+    assert!(v["total"]["costs"]["ec2_on_demand_usd"].is_null());
+    assert_eq!(v["total"]["not_priced_on"][0]["runs"], 1);
+}

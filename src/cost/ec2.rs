@@ -5,6 +5,8 @@
 //! added, and every node is billed from launch: runtime plus provisioning
 //! time, per second with a 1-minute minimum, EC2 + EMR uplift + EBS.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{Assumptions, BillingCurve, CostError, InstanceChoice};
@@ -17,7 +19,7 @@ pub const MINIMUM_SECONDS: f64 = 60.0;
 /// One instance type's hourly cost in a region, split into its parts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeRate {
-    pub instance_type: String,
+    pub instance_type: Arc<str>,
     pub yarn_vcores: u32,
     pub yarn_memory_mb: u32,
     pub ec2_hour_usd: f64,
@@ -37,19 +39,36 @@ impl NodeRate {
 
     /// How many executors of this size YARN fits on one node.
     pub fn executors_per_node(&self, executor: &WorkerSize) -> u32 {
-        let cores = (executor.vcpu - 1e-9).ceil().max(1.0) as u32;
-        let memory_mb = (executor.memory_gb * 1024.0 - 1e-6).ceil().max(1.0) as u32;
-        (self.yarn_vcores / cores).min(self.yarn_memory_mb / memory_mb)
+        self.fits(&YarnRequest::of(executor))
+    }
+
+    fn fits(&self, req: &YarnRequest) -> u32 {
+        (self.yarn_vcores / req.vcores).min(self.yarn_memory_mb / req.memory_mb)
+    }
+}
+
+/// One executor as a YARN container request: whole vcores and MB.
+struct YarnRequest {
+    vcores: u32,
+    memory_mb: u32,
+}
+
+impl YarnRequest {
+    fn of(executor: &WorkerSize) -> YarnRequest {
+        YarnRequest {
+            vcores: (executor.vcpu - 1e-9).ceil().max(1.0) as u32,
+            memory_mb: (executor.memory_gb * 1024.0 - 1e-6).ceil().max(1.0) as u32,
+        }
     }
 }
 
 /// The cluster chosen for one job.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ec2Plan {
-    pub instance_type: String,
+    pub instance_type: Arc<str>,
     pub executors_per_node: u32,
     pub core_nodes: u32,
-    pub primary_instance_type: String,
+    pub primary_instance_type: Arc<str>,
     /// EC2 + EMR + EBS of one core node, on-demand.
     pub core_node_hour_usd: f64,
     pub primary_hour_usd: f64,
@@ -98,7 +117,7 @@ impl Ec2Catalog {
             let it = book.instance_type(name)?;
             let rate = book.ec2_rate(region, name)?;
             Ok(NodeRate {
-                instance_type: it.name.clone(),
+                instance_type: Arc::from(it.name.as_str()),
                 yarn_vcores: it.yarn_vcores,
                 yarn_memory_mb: it.yarn_memory_mb,
                 ec2_hour_usd: rate.ec2_hour_usd,
@@ -133,9 +152,10 @@ impl Ec2Catalog {
     /// node or more. Ties go to the first type in name order.
     pub fn plan(&self, shape: &JobShape) -> Result<Ec2Plan, CostError> {
         let executors = shape.provisioned_executors();
+        let req = YarnRequest::of(&shape.executor);
         let mut best: Option<(f64, &NodeRate, u32, u32)> = None;
         for node in &self.candidates {
-            let per_node = node.executors_per_node(&shape.executor);
+            let per_node = node.fits(&req);
             if per_node == 0 {
                 continue;
             }
@@ -166,7 +186,7 @@ impl Ec2Catalog {
     fn no_fit(&self, executor: &WorkerSize) -> CostError {
         if let [only] = self.candidates.as_slice() {
             return CostError::InstanceTooSmall {
-                instance_type: only.instance_type.clone(),
+                instance_type: only.instance_type.to_string(),
                 vcpu: executor.vcpu,
                 memory_gb: executor.memory_gb,
                 yarn_vcores: only.yarn_vcores,
@@ -180,7 +200,7 @@ impl Ec2Catalog {
             checked: self
                 .candidates
                 .iter()
-                .map(|c| c.instance_type.as_str())
+                .map(|c| &*c.instance_type)
                 .collect::<Vec<_>>()
                 .join(", "),
         }

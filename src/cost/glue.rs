@@ -2,6 +2,8 @@
 //! the count, billed per DPU-hour by the second after a minimum that depends
 //! on the Glue version.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{Assumptions, BillingCurve, CostError};
@@ -14,7 +16,7 @@ pub const MINIMUM_WORKERS: u32 = 2;
 /// The Glue configuration chosen for one job.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GluePlan {
-    pub worker_type: String,
+    pub worker_type: Arc<str>,
     pub workers: u32,
     pub dpu: f64,
     pub minimum_seconds: f64,
@@ -44,8 +46,8 @@ impl GluePlan {
 /// Glue worker types and prices for one region, looked up once.
 #[derive(Debug, Clone)]
 pub struct GlueCatalog {
-    /// Batch-capable worker types, smallest first.
-    workers: Vec<GlueWorker>,
+    /// Batch-capable worker types, smallest first, with their shared names.
+    workers: Vec<(Arc<str>, GlueWorker)>,
     standard: f64,
     flex: Option<f64>,
     minimum_seconds: f64,
@@ -70,7 +72,7 @@ impl GlueCatalog {
                 .glue_workers
                 .iter()
                 .filter(|w| w.batch)
-                .cloned()
+                .map(|w| (Arc::from(w.name.as_str()), w.clone()))
                 .collect(),
             standard,
             flex,
@@ -80,10 +82,10 @@ impl GlueCatalog {
 
     /// Smallest worker type that holds one executor; executors + driver workers.
     pub fn plan(&self, shape: &JobShape) -> Result<GluePlan, CostError> {
-        let worker = self.fit(&shape.executor)?;
+        let (name, worker) = self.fit(&shape.executor)?;
         let workers = (shape.provisioned_executors() + 1).max(MINIMUM_WORKERS);
         Ok(GluePlan {
-            worker_type: worker.name.clone(),
+            worker_type: Arc::clone(name),
             workers,
             dpu: f64::from(workers) * worker.dpu,
             minimum_seconds: self.minimum_seconds,
@@ -92,10 +94,12 @@ impl GlueCatalog {
         })
     }
 
-    fn fit(&self, executor: &WorkerSize) -> Result<&GlueWorker, CostError> {
+    fn fit(&self, executor: &WorkerSize) -> Result<&(Arc<str>, GlueWorker), CostError> {
         self.workers
             .iter()
-            .find(|w| w.vcpu + 1e-9 >= executor.vcpu && w.memory_gb + 1e-9 >= executor.memory_gb)
+            .find(|(_, w)| {
+                w.vcpu + 1e-9 >= executor.vcpu && w.memory_gb + 1e-9 >= executor.memory_gb
+            })
             .ok_or(CostError::NoGlueWorkerFits {
                 vcpu: executor.vcpu,
                 memory_gb: executor.memory_gb,
@@ -133,7 +137,7 @@ mod tests {
         // 5 executors that fit G.1X + the driver = 6 G.1X workers = 6 DPU.
         let plan = cat.plan(&shape(5.0, 4.0, 15.4)).unwrap();
         assert_eq!(
-            (plan.worker_type.as_str(), plan.workers, plan.dpu),
+            (&*plan.worker_type, plan.workers, plan.dpu),
             ("G.1X", 6, 6.0)
         );
         let usd = plan
@@ -152,11 +156,11 @@ mod tests {
         let a = Assumptions::default();
         let cat = GlueCatalog::build(&book, "us-east-1", &a).unwrap();
         assert_eq!(
-            cat.plan(&shape(2.0, 8.0, 30.0)).unwrap().worker_type,
+            &*cat.plan(&shape(2.0, 8.0, 30.0)).unwrap().worker_type,
             "G.2X"
         );
         assert_eq!(
-            cat.plan(&shape(2.0, 4.0, 17.0)).unwrap().worker_type,
+            &*cat.plan(&shape(2.0, 4.0, 17.0)).unwrap().worker_type,
             "G.2X"
         );
         // One executor still needs two workers.

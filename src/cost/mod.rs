@@ -20,4 +20,4 @@ pub use assumptions::{AssumptionLine, Assumptions, GlueVersion, InstanceChoice};
 pub use curve::BillingCurve;
 pub use error::CostError;
 pub use option::DeploymentOption;
-pub use pricer::{JobCost, OptionCurves, Pricer, UnpricedReason};
+pub use pricer::{Ec2Estimate, GlueEstimate, JobCost, OptionCurves, Pricer, UnpricedReason};

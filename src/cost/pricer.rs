@@ -1,8 +1,7 @@
 //! Prices job runs on every option. Region data (rates, instance catalogs)
 //! is looked up once per region, not once per job.
 
-use std::collections::HashMap;
-
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ec2::{Ec2Catalog, Ec2Plan};
@@ -12,7 +11,27 @@ use super::{shape, Assumptions, BillingCurve, CostError, DeploymentOption};
 use crate::model::{Architecture, JobRun, JobShape};
 use crate::pricing::{GlueClass, PriceBook, ServerlessRate};
 
-/// One job run priced on every option.
+/// A job's estimate on EMR on EC2.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ec2Estimate {
+    pub plan: Ec2Plan,
+    pub usd: f64,
+    /// `None` when Spot is off.
+    pub spot_usd: Option<f64>,
+}
+
+/// A job's estimate on Glue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GlueEstimate {
+    pub plan: GluePlan,
+    pub usd: f64,
+    /// `None` when the Glue version or region has no Flex.
+    pub flex_usd: Option<f64>,
+}
+
+/// One job run priced on every option. An option that cannot be priced (a
+/// missing price, a shape it cannot run) carries the reason instead; the
+/// run's other figures stand.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobCost {
     /// Position of the run in the input slice.
@@ -21,12 +40,8 @@ pub struct JobCost {
     pub shape: JobShape,
     /// What EMR Serverless billed (or would bill, from total usage).
     pub serverless: ServerlessCost,
-    pub ec2: Ec2Plan,
-    pub ec2_usd: f64,
-    pub ec2_spot_usd: Option<f64>,
-    pub glue: GluePlan,
-    pub glue_usd: f64,
-    pub glue_flex_usd: Option<f64>,
+    pub ec2: Result<Ec2Estimate, String>,
+    pub glue: Result<GlueEstimate, String>,
     pub cheapest: DeploymentOption,
 }
 
@@ -35,10 +50,21 @@ impl JobCost {
     pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
         match option {
             DeploymentOption::EmrServerless => Some(self.serverless.usd),
-            DeploymentOption::Ec2OnDemand => Some(self.ec2_usd),
-            DeploymentOption::Ec2Spot => self.ec2_spot_usd,
-            DeploymentOption::GlueStandard => Some(self.glue_usd),
-            DeploymentOption::GlueFlex => self.glue_flex_usd,
+            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().ok().map(|e| e.usd),
+            DeploymentOption::Ec2Spot => self.ec2.as_ref().ok().and_then(|e| e.spot_usd),
+            DeploymentOption::GlueStandard => self.glue.as_ref().ok().map(|g| g.usd),
+            DeploymentOption::GlueFlex => self.glue.as_ref().ok().and_then(|g| g.flex_usd),
+        }
+    }
+
+    /// Why EMR on EC2 or Glue has no figure for this run. Spot and Flex
+    /// have none of their own: they follow their base option (and are
+    /// simply absent when switched off).
+    pub fn gap(&self, option: DeploymentOption) -> Option<&str> {
+        match option {
+            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().err().map(String::as_str),
+            DeploymentOption::GlueStandard => self.glue.as_ref().err().map(String::as_str),
+            _ => None,
         }
     }
 }
@@ -51,14 +77,16 @@ pub struct UnpricedReason {
     pub reason: String,
 }
 
-/// A shape's cost curve on every available option, with the plans behind them.
+/// A shape's cost curve on every option that can run it, with the plans
+/// behind them and the reasons for the options that cannot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OptionCurves {
     pub curves: Vec<(DeploymentOption, BillingCurve)>,
     pub serverless_driver: ServerlessWorker,
     pub serverless_executor: ServerlessWorker,
-    pub ec2: Ec2Plan,
-    pub glue: GluePlan,
+    pub ec2: Option<Ec2Plan>,
+    pub glue: Option<GluePlan>,
+    pub unavailable: Vec<(DeploymentOption, String)>,
 }
 
 /// Everything about one region that pricing needs.
@@ -101,23 +129,49 @@ impl<'b> Pricer<'b> {
         }
     }
 
-    /// Prices every run; runs that cannot be priced are returned with a reason.
+    /// Prices every run, in parallel, keeping input order; runs that cannot
+    /// be priced are returned with a reason. Each region's catalog is built
+    /// once, before the parallel part.
     pub fn price_all(&self, jobs: &[JobRun]) -> (Vec<JobCost>, Vec<UnpricedReason>) {
-        let mut catalogs: HashMap<&str, RegionCatalog> = HashMap::new();
-        let mut costs = Vec::with_capacity(jobs.len());
-        let mut unpriced = Vec::new();
-        for (index, job) in jobs.iter().enumerate() {
-            let catalog = catalogs
-                .entry(job.region.as_str())
-                .or_insert_with(|| self.catalog(&job.region));
-            match self.price_with(index, job, catalog) {
-                Ok(c) => costs.push(c),
-                Err(reason) => unpriced.push(UnpricedReason {
-                    index,
-                    job: job.label(),
-                    reason,
-                }),
+        // Few regions: a list with linear search beats hashing every run's region.
+        let mut catalogs: Vec<(&str, RegionCatalog)> = Vec::new();
+        for job in jobs {
+            if !catalogs.iter().any(|(r, _)| *r == job.region) {
+                catalogs.push((job.region.as_str(), self.catalog(&job.region)));
             }
+        }
+        const CHUNK: usize = 16 * 1024;
+        let chunks: Vec<(Vec<JobCost>, Vec<UnpricedReason>)> = jobs
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(n, chunk)| {
+                let mut costs = Vec::with_capacity(chunk.len());
+                let mut unpriced = Vec::new();
+                for (i, job) in chunk.iter().enumerate() {
+                    let index = n * CHUNK + i;
+                    let catalog = catalogs
+                        .iter()
+                        .find(|(r, _)| *r == job.region)
+                        .map(|(_, c)| c)
+                        .expect("every region was catalogued above");
+                    match self.price_with(index, job, catalog) {
+                        Ok(c) => costs.push(c),
+                        Err(reason) => unpriced.push(UnpricedReason {
+                            index,
+                            job: job.label(),
+                            reason,
+                        }),
+                    }
+                }
+                (costs, unpriced)
+            })
+            .collect();
+        let priced = chunks.iter().map(|(c, _)| c.len()).sum();
+        let mut costs = Vec::with_capacity(priced);
+        let mut unpriced = Vec::new();
+        for (c, u) in chunks {
+            costs.extend(c);
+            unpriced.extend(u);
         }
         (costs, unpriced)
     }
@@ -163,19 +217,33 @@ impl<'b> Pricer<'b> {
         let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
         let serverless =
             actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
-        let ec2 = cat.ec2.as_ref().map_err(|e| e.to_string())?;
-        let glue = cat.glue.as_ref().map_err(|e| e.to_string())?;
-        let ec2 = ec2.plan(&shape).map_err(|e| e.to_string())?;
-        let glue = glue.plan(&shape).map_err(|e| e.to_string())?;
-
-        let ec2_usd = ec2.curve(a).cost_usd(runtime_s);
-        let ec2_spot_usd = ec2.spot_curve(a).map(|c| c.cost_usd(runtime_s));
-        let glue_usd = glue
-            .curve(GlueClass::Standard, a)
-            .map_or(f64::NAN, |c| c.cost_usd(runtime_s));
-        let glue_flex_usd = glue
-            .curve(GlueClass::Flex, a)
-            .map(|c| c.cost_usd(runtime_s));
+        let ec2 = cat
+            .ec2
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|cat| cat.plan(&shape).map_err(|e| e.to_string()))
+            .map(|plan| Ec2Estimate {
+                usd: plan.curve(a).cost_usd(runtime_s),
+                spot_usd: plan.spot_curve(a).map(|c| c.cost_usd(runtime_s)),
+                plan,
+            });
+        let glue = cat
+            .glue
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|cat| cat.plan(&shape).map_err(|e| e.to_string()))
+            .and_then(|plan| {
+                let standard = plan
+                    .curve(GlueClass::Standard, a)
+                    .ok_or("no Glue standard price")?;
+                Ok(GlueEstimate {
+                    usd: standard.cost_usd(runtime_s),
+                    flex_usd: plan
+                        .curve(GlueClass::Flex, a)
+                        .map(|c| c.cost_usd(runtime_s)),
+                    plan,
+                })
+            });
 
         let mut cost = JobCost {
             index,
@@ -183,11 +251,7 @@ impl<'b> Pricer<'b> {
             shape,
             serverless,
             ec2,
-            ec2_usd,
-            ec2_spot_usd,
             glue,
-            glue_usd,
-            glue_flex_usd,
             cheapest: DeploymentOption::EmrServerless,
         };
         cost.cheapest = cheapest(&cost);
@@ -204,25 +268,44 @@ impl<'b> Pricer<'b> {
         let a = &self.assumptions;
         let rate = self.book.serverless_rate(region, architecture)?;
         let serverless = serverless::curve(shape, rate, a)?;
-        let ec2 = Ec2Catalog::build(self.book, region, a)?.plan(shape)?;
-        let glue = GlueCatalog::build(self.book, region, a)?.plan(shape)?;
         let mut curves = vec![(DeploymentOption::EmrServerless, serverless)];
-        curves.push((DeploymentOption::Ec2OnDemand, ec2.curve(a)));
-        if let Some(c) = ec2.spot_curve(a) {
-            curves.push((DeploymentOption::Ec2Spot, c));
-        }
-        if let Some(c) = glue.curve(GlueClass::Standard, a) {
-            curves.push((DeploymentOption::GlueStandard, c));
-        }
-        if let Some(c) = glue.curve(GlueClass::Flex, a) {
-            curves.push((DeploymentOption::GlueFlex, c));
-        }
+        let mut unavailable = Vec::new();
+        let ec2 = Ec2Catalog::build(self.book, region, a).and_then(|c| c.plan(shape));
+        let ec2 = match ec2 {
+            Ok(plan) => {
+                curves.push((DeploymentOption::Ec2OnDemand, plan.curve(a)));
+                if let Some(c) = plan.spot_curve(a) {
+                    curves.push((DeploymentOption::Ec2Spot, c));
+                }
+                Some(plan)
+            }
+            Err(e) => {
+                unavailable.push((DeploymentOption::Ec2OnDemand, e.to_string()));
+                None
+            }
+        };
+        let glue = match GlueCatalog::build(self.book, region, a).and_then(|c| c.plan(shape)) {
+            Ok(plan) => {
+                if let Some(c) = plan.curve(GlueClass::Standard, a) {
+                    curves.push((DeploymentOption::GlueStandard, c));
+                }
+                if let Some(c) = plan.curve(GlueClass::Flex, a) {
+                    curves.push((DeploymentOption::GlueFlex, c));
+                }
+                Some(plan)
+            }
+            Err(e) => {
+                unavailable.push((DeploymentOption::GlueStandard, e.to_string()));
+                None
+            }
+        };
         Ok(OptionCurves {
             curves,
             serverless_driver: serverless::round_worker(&shape.driver)?,
             serverless_executor: serverless::round_worker(&shape.executor)?,
             ec2,
             glue,
+            unavailable,
         })
     }
 }
@@ -310,9 +393,11 @@ mod tests {
         );
         assert!((c.shape.executors - 4.0).abs() < 1e-9);
         // Glue: 4 executors + driver = 5 G.1X = 5 DPU x $0.44 x 1 h.
-        assert!((c.glue_usd - 2.2).abs() < 1e-9);
-        assert!((c.glue_flex_usd.unwrap() - 5.0 * 0.29).abs() < 1e-9);
-        assert!(c.ec2_usd > 0.0 && c.ec2_spot_usd.is_none());
+        let glue = c.glue.as_ref().unwrap();
+        assert!((glue.usd - 2.2).abs() < 1e-9);
+        assert!((glue.flex_usd.unwrap() - 5.0 * 0.29).abs() < 1e-9);
+        let ec2 = c.ec2.as_ref().unwrap();
+        assert!(ec2.usd > 0.0 && ec2.spot_usd.is_none());
         assert_eq!(c.cheapest, DeploymentOption::Ec2OnDemand);
     }
 
@@ -326,8 +411,19 @@ mod tests {
         region.region = "mars-north-1".into();
         let mut empty = job();
         empty.billed = None;
-        let (costs, unpriced) = p.price_all(&[job(), neg, region, empty]);
-        assert_eq!(costs.len(), 1);
+        // us-east-2 has EMR Serverless prices but no EC2 prices in the book:
+        // the run is priced, with EMR on EC2 marked as not priced.
+        let mut no_ec2 = job();
+        no_ec2.region = "us-east-2".into();
+        let (costs, unpriced) = p.price_all(&[job(), neg, region, empty, no_ec2]);
+        assert_eq!(costs.len(), 2);
+        assert!(costs[1].usd(DeploymentOption::Ec2OnDemand).is_none());
+        let gap = costs[1].gap(DeploymentOption::Ec2OnDemand).unwrap();
+        assert!(
+            gap.contains("no EMR on EC2 prices at all for region 'us-east-2'"),
+            "{gap}"
+        );
+        assert!(costs[1].usd(DeploymentOption::GlueStandard).is_some());
         let reasons: Vec<&str> = unpriced.iter().map(|u| u.reason.as_str()).collect();
         assert!(reasons[0].contains("vcpu_hours is -1"), "{reasons:?}");
         assert!(reasons[1].contains("region 'mars-north-1'"), "{reasons:?}");

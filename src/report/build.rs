@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    AppCrossovers, GroupSummary, JobLine, OptionTotals, PriceSnapshotInfo, Report, SourceLine,
-    SCHEMA_VERSION,
+    AppCrossovers, GroupSummary, JobLine, OptionGap, OptionTotals, PriceSnapshotInfo, Report,
+    SourceLine, SCHEMA_VERSION,
 };
 use crate::collect::Rejected;
 use crate::cost::serverless::UsageBasis;
@@ -24,6 +24,14 @@ pub struct BuildInput<'a> {
     pub pricer: &'a Pricer<'a>,
 }
 
+/// The options that can be missing for a run, with their index in `Acc`.
+const OPTIONAL: [DeploymentOption; 4] = [
+    DeploymentOption::Ec2OnDemand,
+    DeploymentOption::Ec2Spot,
+    DeploymentOption::GlueStandard,
+    DeploymentOption::GlueFlex,
+];
+
 #[derive(Default)]
 struct Acc {
     runs: usize,
@@ -31,9 +39,10 @@ struct Acc {
     failed: usize,
     cancelled: usize,
     runtime_s: f64,
-    costs: OptionTotals,
-    spot_missing: bool,
-    flex_missing: bool,
+    serverless_usd: f64,
+    sums: [f64; 4],
+    /// Runs without a figure per optional option, and the first reason.
+    missing: [(usize, Option<String>); 4],
     from_total: usize,
 }
 
@@ -47,16 +56,18 @@ impl Acc {
             _ => {}
         }
         self.runtime_s += c.runtime_s;
-        self.costs.emr_serverless_usd += c.serverless.usd;
-        self.costs.ec2_on_demand_usd += c.ec2_usd;
-        self.costs.glue_standard_usd += c.glue_usd;
-        match c.ec2_spot_usd {
-            Some(v) => *self.costs.ec2_spot_usd.get_or_insert(0.0) += v,
-            None => self.spot_missing = true,
-        }
-        match c.glue_flex_usd {
-            Some(v) => *self.costs.glue_flex_usd.get_or_insert(0.0) += v,
-            None => self.flex_missing = true,
+        self.serverless_usd += c.serverless.usd;
+        for (i, option) in OPTIONAL.iter().enumerate() {
+            match c.usd(*option) {
+                Some(v) => self.sums[i] += v,
+                None => {
+                    let slot = &mut self.missing[i];
+                    slot.0 += 1;
+                    if slot.1.is_none() {
+                        slot.1 = c.gap(*option).map(str::to_string);
+                    }
+                }
+            }
         }
         if c.serverless.basis == UsageBasis::TotalWithRules {
             self.from_total += 1;
@@ -64,20 +75,31 @@ impl Acc {
     }
 
     fn finish(
-        mut self,
+        self,
         key: String,
         name: Option<String>,
         region: Option<String>,
         architecture: Option<String>,
     ) -> GroupSummary {
-        // A partial total would compare unequal sets of runs: leave it out.
-        if self.spot_missing {
-            self.costs.ec2_spot_usd = None;
+        let mut costs = OptionTotals {
+            emr_serverless_usd: self.serverless_usd,
+            ..OptionTotals::default()
+        };
+        let mut not_priced_on = Vec::new();
+        for (i, option) in OPTIONAL.iter().enumerate() {
+            let (missing, reason) = &self.missing[i];
+            // A partial total would compare unequal sets of runs: leave it out.
+            costs.set(*option, (*missing == 0).then_some(self.sums[i]));
+            // Options that are merely switched off (Spot, Flex) have no reason.
+            if let (true, Some(reason)) = (*missing > 0, reason) {
+                not_priced_on.push(OptionGap {
+                    option: *option,
+                    runs: *missing,
+                    reason: reason.clone(),
+                });
+            }
         }
-        if self.flex_missing {
-            self.costs.glue_flex_usd = None;
-        }
-        let (cheapest, best) = self.costs.cheapest();
+        let (cheapest, best) = costs.cheapest();
         GroupSummary {
             key,
             name,
@@ -88,10 +110,11 @@ impl Acc {
             failed: self.failed,
             cancelled: self.cancelled,
             runtime_hours: self.runtime_s / 3600.0,
-            costs: self.costs,
+            costs,
             cheapest,
-            saving_usd: self.costs.emr_serverless_usd - best,
+            saving_usd: self.serverless_usd - best,
             estimated_from_total: self.from_total,
+            not_priced_on,
             crossovers: None,
         }
     }
@@ -145,7 +168,14 @@ pub fn build(input: BuildInput<'_>) -> Report {
 
     let price_snapshot =
         PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
-    let notes = notes(costs, &price_snapshot);
+    let total = total.finish("all".into(), None, None, None);
+    let mut notes = notes(costs, &price_snapshot);
+    for gap in &total.not_priced_on {
+        notes.push(format!(
+            "{} could not be priced for {} run(s) (first reason: {}). Its totals are left out of any group with such a run; the runs' other figures stand.",
+            gap.option, gap.runs, gap.reason
+        ));
+    }
     Report {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
@@ -153,7 +183,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         price_snapshot,
         assumptions: pricer.assumptions().lines(),
         notes,
-        total: total.finish("all".into(), None, None, None),
+        total,
         applications,
         months,
         jobs,
@@ -188,15 +218,26 @@ fn job_line(run: &JobRun, c: &JobCost) -> JobLine {
         billed_vcpu_hours: c.serverless.usage.vcpu_hours,
         billed_memory_gb_hours: c.serverless.usage.memory_gb_hours,
         billed_storage_gb_hours: c.serverless.usage.storage_gb_hours,
-        ec2_instance_type: c.ec2.instance_type.clone(),
-        ec2_core_nodes: c.ec2.core_nodes,
-        ec2_usd: c.ec2_usd,
-        ec2_spot_usd: c.ec2_spot_usd,
-        glue_worker_type: c.glue.worker_type.clone(),
-        glue_workers: c.glue.workers,
-        glue_usd: c.glue_usd,
-        glue_flex_usd: c.glue_flex_usd,
+        ec2_instance_type: c
+            .ec2
+            .as_ref()
+            .ok()
+            .map(|e| e.plan.instance_type.to_string()),
+        ec2_core_nodes: c.ec2.as_ref().ok().map(|e| e.plan.core_nodes),
+        ec2_usd: c.usd(DeploymentOption::Ec2OnDemand),
+        ec2_spot_usd: c.usd(DeploymentOption::Ec2Spot),
+        glue_worker_type: c.glue.as_ref().ok().map(|g| g.plan.worker_type.to_string()),
+        glue_workers: c.glue.as_ref().ok().map(|g| g.plan.workers),
+        glue_usd: c.usd(DeploymentOption::GlueStandard),
+        glue_flex_usd: c.usd(DeploymentOption::GlueFlex),
         cheapest: c.cheapest,
+        not_priced_on: [
+            (DeploymentOption::Ec2OnDemand, &c.ec2.as_ref().err()),
+            (DeploymentOption::GlueStandard, &c.glue.as_ref().err()),
+        ]
+        .into_iter()
+        .filter_map(|(o, e)| e.map(|e| format!("{o}: {e}")))
+        .collect(),
     }
 }
 
@@ -235,9 +276,24 @@ fn app_crossovers(
     let curves = pricer
         .curves(&first.region, first.architecture, &shape)
         .ok()?;
+    let ec2 = curves
+        .ec2
+        .as_ref()
+        .map_or("EMR on EC2 not priced".to_string(), |p| {
+            format!(
+                "{} core node(s) of {} on EC2",
+                p.core_nodes, p.instance_type
+            )
+        });
+    let glue = curves
+        .glue
+        .as_ref()
+        .map_or("Glue not priced".to_string(), |p| {
+            format!("{} x {} on Glue", p.workers, p.worker_type)
+        });
     Some(AppCrossovers {
         representative: format!(
-            "median run: {:.1} executors of {} vCPU / {:.1} GB (driver {} vCPU / {:.1} GB), {} on {}, {} core node(s) of {} on EC2, {} x {} on Glue",
+            "median run: {:.1} executors of {} vCPU / {:.1} GB (driver {} vCPU / {:.1} GB), {} on {}, {ec2}, {glue}",
             executors,
             shape.executor.vcpu,
             shape.executor.memory_gb,
@@ -245,10 +301,6 @@ fn app_crossovers(
             shape.driver.memory_gb,
             crate::report::export::duration(runtime),
             first.architecture,
-            curves.ec2.core_nodes,
-            curves.ec2.instance_type,
-            curves.glue.workers,
-            curves.glue.worker_type
         ),
         median_runtime_s: runtime,
         analysis: crossover::analyse(&curves.curves),
@@ -284,12 +336,16 @@ impl<'a> PricesUsed<'a> {
             let run = &runs[c.index];
             used.serverless
                 .insert((run.region.as_str(), run.architecture));
-            used.ec2
-                .insert((run.region.as_str(), c.ec2.instance_type.as_str()));
-            used.ec2
-                .insert((run.region.as_str(), c.ec2.primary_instance_type.as_str()));
+            if let Ok(e) = &c.ec2 {
+                used.ec2
+                    .insert((run.region.as_str(), &*e.plan.instance_type));
+                used.ec2
+                    .insert((run.region.as_str(), &*e.plan.primary_instance_type));
+            }
             used.regions.insert(run.region.as_str());
-            used.glue_types.insert(c.glue.worker_type.as_str());
+            if let Ok(g) = &c.glue {
+                used.glue_types.insert(&*g.plan.worker_type);
+            }
         }
         used
     }

@@ -65,43 +65,52 @@ pub fn crossover_report(
             architecture
         ),
     )];
-    plans.push((
-        DeploymentOption::Ec2OnDemand,
-        format!(
-            "{} core node(s) of {} ({} executor(s) each) + 1 primary {}; ${:.4}/h on-demand",
-            oc.ec2.core_nodes,
-            oc.ec2.instance_type,
-            oc.ec2.executors_per_node,
-            oc.ec2.primary_instance_type,
-            oc.ec2.cluster_hour_usd
-        ),
-    ));
-    if let Some(h) = oc.ec2.spot_cluster_hour_usd {
+    if let Some(ec2) = &oc.ec2 {
         plans.push((
-            DeploymentOption::Ec2Spot,
-            format!("same cluster, core nodes on Spot; ${h:.4}/h"),
+            DeploymentOption::Ec2OnDemand,
+            format!(
+                "{} core node(s) of {} ({} executor(s) each) + 1 primary {}; ${:.4}/h on-demand",
+                ec2.core_nodes,
+                ec2.instance_type,
+                ec2.executors_per_node,
+                ec2.primary_instance_type,
+                ec2.cluster_hour_usd
+            ),
         ));
+        if let Some(h) = ec2.spot_cluster_hour_usd {
+            plans.push((
+                DeploymentOption::Ec2Spot,
+                format!("same cluster, core nodes on Spot; ${h:.4}/h"),
+            ));
+        }
     }
-    plans.push((
-        DeploymentOption::GlueStandard,
-        format!(
-            "{} x {} = {} DPU (driver included), Glue {}",
-            oc.glue.workers, oc.glue.worker_type, oc.glue.dpu, a.glue_version
-        ),
-    ));
-    if oc.glue.flex_dpu_hour_usd.is_some() {
+    if let Some(glue) = &oc.glue {
         plans.push((
-            DeploymentOption::GlueFlex,
-            "same workers, Flex execution class".to_string(),
+            DeploymentOption::GlueStandard,
+            format!(
+                "{} x {} = {} DPU (driver included), Glue {}",
+                glue.workers, glue.worker_type, glue.dpu, a.glue_version
+            ),
         ));
+        if glue.flex_dpu_hour_usd.is_some() {
+            plans.push((
+                DeploymentOption::GlueFlex,
+                "same workers, Flex execution class".to_string(),
+            ));
+        }
+    }
+    for (option, reason) in &oc.unavailable {
+        plans.push((*option, format!("not priced: {reason}")));
     }
 
-    let ec2_types = [
-        oc.ec2.instance_type.as_str(),
-        oc.ec2.primary_instance_type.as_str(),
-    ];
+    let ec2_types: Vec<&str> = oc
+        .ec2
+        .iter()
+        .flat_map(|e| [&*e.instance_type, &*e.primary_instance_type])
+        .collect();
+    let glue_type = oc.glue.as_ref().map_or("", |g| &*g.worker_type);
     let mut used = PricesUsed::default();
-    used.add(region, architecture, &ec2_types, &oc.glue.worker_type);
+    used.add(region, architecture, &ec2_types, glue_type);
     Ok(CrossoverReport {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),

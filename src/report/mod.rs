@@ -11,6 +11,6 @@ mod model;
 pub use build::{build, BuildInput};
 pub use crossover::crossover_report;
 pub use model::{
-    AppCrossovers, CrossoverReport, GroupSummary, JobLine, OptionTotals, PriceSnapshotInfo, Report,
-    SamplePoint, SourceLine, SCHEMA_VERSION,
+    AppCrossovers, CrossoverReport, GroupSummary, JobLine, OptionGap, OptionTotals,
+    PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
 };

@@ -31,13 +31,15 @@ pub struct PriceSnapshotInfo {
     pub uses_unverified_prices: bool,
 }
 
-/// Dollar totals per option. `None`: the option is off or not available.
+/// Dollar totals per option. `None`: the option is off, or could not be
+/// priced for at least one run of the group (a partial sum would compare
+/// unequal sets of runs); [`GroupSummary::not_priced_on`] says why.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct OptionTotals {
     pub emr_serverless_usd: f64,
-    pub ec2_on_demand_usd: f64,
+    pub ec2_on_demand_usd: Option<f64>,
     pub ec2_spot_usd: Option<f64>,
-    pub glue_standard_usd: f64,
+    pub glue_standard_usd: Option<f64>,
     pub glue_flex_usd: Option<f64>,
 }
 
@@ -45,10 +47,21 @@ impl OptionTotals {
     pub fn get(&self, option: DeploymentOption) -> Option<f64> {
         match option {
             DeploymentOption::EmrServerless => Some(self.emr_serverless_usd),
-            DeploymentOption::Ec2OnDemand => Some(self.ec2_on_demand_usd),
+            DeploymentOption::Ec2OnDemand => self.ec2_on_demand_usd,
             DeploymentOption::Ec2Spot => self.ec2_spot_usd,
-            DeploymentOption::GlueStandard => Some(self.glue_standard_usd),
+            DeploymentOption::GlueStandard => self.glue_standard_usd,
             DeploymentOption::GlueFlex => self.glue_flex_usd,
+        }
+    }
+
+    /// Sets an option's total (the serverless total is never optional).
+    pub fn set(&mut self, option: DeploymentOption, usd: Option<f64>) {
+        match option {
+            DeploymentOption::EmrServerless => self.emr_serverless_usd = usd.unwrap_or(0.0),
+            DeploymentOption::Ec2OnDemand => self.ec2_on_demand_usd = usd,
+            DeploymentOption::Ec2Spot => self.ec2_spot_usd = usd,
+            DeploymentOption::GlueStandard => self.glue_standard_usd = usd,
+            DeploymentOption::GlueFlex => self.glue_flex_usd = usd,
         }
     }
 
@@ -75,6 +88,15 @@ pub struct AppCrossovers {
     pub analysis: CrossoverAnalysis,
 }
 
+/// An option that could not be priced for some runs of a group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionGap {
+    pub option: DeploymentOption,
+    pub runs: usize,
+    /// The reason given for the first such run.
+    pub reason: String,
+}
+
 /// Totals for a group of runs (an application, a month, or everything).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupSummary {
@@ -94,6 +116,8 @@ pub struct GroupSummary {
     pub saving_usd: f64,
     /// Runs whose serverless cost came from total usage, not billed usage.
     pub estimated_from_total: usize,
+    /// Options left out of the totals because some runs could not be priced on them.
+    pub not_priced_on: Vec<OptionGap>,
     pub crossovers: Option<AppCrossovers>,
 }
 
@@ -120,15 +144,17 @@ pub struct JobLine {
     pub billed_vcpu_hours: f64,
     pub billed_memory_gb_hours: f64,
     pub billed_storage_gb_hours: f64,
-    pub ec2_instance_type: String,
-    pub ec2_core_nodes: u32,
-    pub ec2_usd: f64,
+    pub ec2_instance_type: Option<String>,
+    pub ec2_core_nodes: Option<u32>,
+    pub ec2_usd: Option<f64>,
     pub ec2_spot_usd: Option<f64>,
-    pub glue_worker_type: String,
-    pub glue_workers: u32,
-    pub glue_usd: f64,
+    pub glue_worker_type: Option<String>,
+    pub glue_workers: Option<u32>,
+    pub glue_usd: Option<f64>,
     pub glue_flex_usd: Option<f64>,
     pub cheapest: DeploymentOption,
+    /// `option: reason` for each option this run could not be priced on.
+    pub not_priced_on: Vec<String>,
 }
 
 /// Everything a report says.

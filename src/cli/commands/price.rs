@@ -45,7 +45,7 @@ pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
         Format::Table => {
             let mut t = table::jobs(&report);
             t.push_str(&format!(
-                "\n{} run(s) priced; * = serverless cost from total usage (billed usage not reported yet).\nAssumptions:\n{}",
+                "\n{} run(s) priced; * = serverless cost from total usage (billed usage not reported yet).\nAssumptions:\n{}\n",
                 report.jobs.len(),
                 table::assumptions(&report.assumptions)
             ));

@@ -50,6 +50,7 @@ pub fn jobs(report: &Report) -> String {
         "glue_usd",
         "glue_flex_usd",
         "cheapest",
+        "not_priced_on",
     ]);
     for j in &report.jobs {
         let _ = w.write_record([
@@ -73,15 +74,16 @@ pub fn jobs(report: &Report) -> String {
             f6(j.billed_vcpu_hours),
             f6(j.billed_memory_gb_hours),
             f6(j.billed_storage_gb_hours),
-            j.ec2_instance_type.clone(),
-            j.ec2_core_nodes.to_string(),
-            f6(j.ec2_usd),
+            j.ec2_instance_type.clone().unwrap_or_default(),
+            j.ec2_core_nodes.map(|n| n.to_string()).unwrap_or_default(),
+            opt6(j.ec2_usd),
             opt6(j.ec2_spot_usd),
-            j.glue_worker_type.clone(),
-            j.glue_workers.to_string(),
-            f6(j.glue_usd),
+            j.glue_worker_type.clone().unwrap_or_default(),
+            j.glue_workers.map(|n| n.to_string()).unwrap_or_default(),
+            opt6(j.glue_usd),
             opt6(j.glue_flex_usd),
             j.cheapest.key().to_string(),
+            j.not_priced_on.join("; "),
         ]);
     }
     finish(w)
@@ -100,9 +102,9 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         g.cancelled.to_string(),
         format!("{:.4}", g.runtime_hours),
         f6(g.costs.emr_serverless_usd),
-        f6(g.costs.ec2_on_demand_usd),
+        opt6(g.costs.ec2_on_demand_usd),
         opt6(g.costs.ec2_spot_usd),
-        f6(g.costs.glue_standard_usd),
+        opt6(g.costs.glue_standard_usd),
         opt6(g.costs.glue_flex_usd),
         g.cheapest.key().to_string(),
         f6(g.saving_usd),

@@ -42,9 +42,9 @@ fn group_cells(label: String, g: &GroupSummary) -> Vec<String> {
         format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
         format!("{:.1}", g.runtime_hours),
         usd(g.costs.emr_serverless_usd),
-        usd(g.costs.ec2_on_demand_usd),
+        opt_usd(g.costs.ec2_on_demand_usd),
         opt_usd(g.costs.ec2_spot_usd),
-        usd(g.costs.glue_standard_usd),
+        opt_usd(g.costs.glue_standard_usd),
         opt_usd(g.costs.glue_flex_usd),
         g.cheapest.label().to_string(),
         usd(g.saving_usd),
@@ -143,19 +143,9 @@ pub fn jobs(report: &Report) -> String {
                     " (from total)"
                 }
             ),
-            format!(
-                "{} ({} x {})",
-                usd(j.ec2_usd),
-                j.ec2_core_nodes,
-                j.ec2_instance_type
-            ),
+            super::ec2_cell(j),
             opt_usd(j.ec2_spot_usd),
-            format!(
-                "{} ({} x {})",
-                usd(j.glue_usd),
-                j.glue_workers,
-                j.glue_worker_type
-            ),
+            super::glue_cell(j),
             opt_usd(j.glue_flex_usd),
             j.cheapest.label().to_string(),
         ]));

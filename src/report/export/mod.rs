@@ -53,6 +53,22 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// `$1.23 (4 x m5.xlarge)`, or `not priced` when EMR on EC2 has no figure.
+pub fn ec2_cell(j: &crate::report::JobLine) -> String {
+    match (j.ec2_usd, j.ec2_core_nodes, &j.ec2_instance_type) {
+        (Some(v), Some(n), Some(t)) => format!("{} ({n} x {t})", usd(v)),
+        _ => "not priced".to_string(),
+    }
+}
+
+/// `$1.23 (6 x G.1X)`, or `not priced` when Glue has no figure.
+pub fn glue_cell(j: &crate::report::JobLine) -> String {
+    match (j.glue_usd, j.glue_workers, &j.glue_worker_type) {
+        (Some(v), Some(n), Some(t)) => format!("{} ({n} x {t})", usd(v)),
+        _ => "not priced".to_string(),
+    }
+}
+
 /// One line per crossover that involves EMR Serverless, and the changes of
 /// the cheapest option, in words. Shared by the table and Markdown.
 pub fn crossover_sentences(a: &CrossoverAnalysis) -> Vec<String> {
