@@ -5,5 +5,6 @@ mod util;
 mod cli_crossover;
 mod cli_errors;
 mod cli_price;
+mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;

@@ -53,6 +53,44 @@ pub enum Command {
 pub enum PricingCommand {
     /// List the prices in use, each with its source, confidence and effective date.
     Show(PricingShowArgs),
+    /// Build a new snapshot from AWS Price List offer files.
+    Update(PricingUpdateArgs),
+    /// List the prices added, removed and changed between two snapshots.
+    Diff(PricingDiffArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct PricingUpdateArgs {
+    /// A folder laid out like the Price List (offers/v1.0/aws/index.json, ...),
+    /// a base URL, or `public` for https://pricing.us-east-1.amazonaws.com.
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+    /// Regions to refresh.
+    #[arg(
+        long,
+        value_name = "REGION,...",
+        value_delimiter = ',',
+        default_value = "us-east-1,us-west-2,eu-west-1"
+    )]
+    pub regions: Vec<String>,
+    /// Folder to write the snapshot to (files are replaced atomically).
+    #[arg(long, value_name = "DIR", default_value = "pricing")]
+    pub out: PathBuf,
+    /// Snapshot to start from [default: the one in --out, else the built-in one].
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct PricingDiffArgs {
+    /// Old snapshot folder, or `builtin`.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// New snapshot folder, or `builtin`.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
 #[derive(ClapArgs, Debug)]

@@ -23,6 +23,9 @@ pub enum Confidence {
     /// A third party quoting AWS.
     #[serde(rename = "3p")]
     ThirdParty,
+    /// Computed by emrcost from other rows by a stated rule.
+    #[serde(rename = "derived")]
+    Derived,
     /// Not checked against AWS price data yet.
     #[serde(rename = "unverified")]
     Unverified,
@@ -34,6 +37,7 @@ impl Confidence {
             "aws" => Some(Confidence::Aws),
             "gen" => Some(Confidence::Generated),
             "3p" => Some(Confidence::ThirdParty),
+            "derived" => Some(Confidence::Derived),
             "unverified" => Some(Confidence::Unverified),
             _ => None,
         }
@@ -44,6 +48,7 @@ impl Confidence {
             Confidence::Aws => "aws",
             Confidence::Generated => "gen",
             Confidence::ThirdParty => "3p",
+            Confidence::Derived => "derived",
             Confidence::Unverified => "unverified",
         }
     }
@@ -196,7 +201,7 @@ pub struct PriceBook {
 }
 
 /// The files of a price book, in load order, with their columns.
-const FILES: &[(&str, &[&str])] = &[
+pub(crate) const FILES: &[(&str, &[&str])] = &[
     ("snapshot.csv", &["snapshot_id", "captured_on", "notes"]),
     (
         "sources.csv",
@@ -503,7 +508,7 @@ impl Ctx<'_> {
         let raw = row.text("confidence")?;
         let confidence = Confidence::parse(&raw).ok_or_else(|| {
             row.err(format!(
-                "confidence is '{raw}'; expected aws, gen, 3p or unverified"
+                "confidence is '{raw}'; expected aws, gen, 3p, derived or unverified"
             ))
         })?;
         Ok(Provenance {
@@ -564,7 +569,7 @@ fn load_sources(table: &Table) -> Result<BTreeMap<String, Source>, PriceBookErro
         let raw = row.text("confidence")?;
         let confidence = Confidence::parse(&raw).ok_or_else(|| {
             row.err(format!(
-                "confidence is '{raw}'; expected aws, gen, 3p or unverified"
+                "confidence is '{raw}'; expected aws, gen, 3p, derived or unverified"
             ))
         })?;
         let source = Source {
@@ -841,7 +846,7 @@ mod tests {
         )
         .unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("ebs.csv:4"), "{err}");
+        assert!(err.contains("ebs.csv:5"), "{err}");
         assert!(err.contains("cannot be negative"), "{err}");
 
         std::fs::write(
@@ -850,7 +855,7 @@ mod tests {
         )
         .unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("ebs.csv:4"), "{err}");
+        assert!(err.contains("ebs.csv:5"), "{err}");
         assert!(err.contains("'cheap', which is not a number"), "{err}");
     }
 

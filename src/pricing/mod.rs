@@ -6,8 +6,12 @@
 //! strict: anything odd is an error naming the file and line.
 
 mod book;
+pub mod diff;
 mod error;
+pub mod offer;
 mod table;
+pub mod update;
+pub mod write;
 
 pub use book::{
     Confidence, EbsRate, Ec2Rate, GlueClass, GlueRate, GlueWorker, InstanceType, PriceBook,

@@ -18,6 +18,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Pricing {
             command: PricingCommand::Show(a),
         } => pricing::show(&args.global, a),
+        Command::Pricing {
+            command: PricingCommand::Update(a),
+        } => pricing::update(&args.global, a),
+        Command::Pricing {
+            command: PricingCommand::Diff(a),
+        } => pricing::diff(&args.global, a),
         Command::Synth(a) => synth::run(&args.global, a),
     }
 }

@@ -5,9 +5,16 @@ use std::process::ExitCode;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
 
-use super::super::args::{GlobalArgs, PricingShowArgs};
-use super::super::output::emit;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::super::args::{Format, GlobalArgs, PricingDiffArgs, PricingShowArgs, PricingUpdateArgs};
+use super::super::output::{emit, note};
 use super::super::settings;
+use emrcost::pricing::offer::OfferSource;
+use emrcost::pricing::update::{update as refresh, UpdateOptions};
+use emrcost::pricing::{diff as price_diff, write, PriceBook};
 
 pub fn show(g: &GlobalArgs, a: &PricingShowArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
@@ -120,6 +127,147 @@ pub fn show(g: &GlobalArgs, a: &PricingShowArgs) -> anyhow::Result<ExitCode> {
         it,
         st
     );
+    emit(&text, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(raw: &str, what: &str) -> anyhow::Result<PriceBook> {
+    if raw == "builtin" {
+        return Ok(PriceBook::embedded()?);
+    }
+    PriceBook::from_dir(Path::new(raw))
+        .with_context(|| format!("cannot load the {what} snapshot {raw}"))
+}
+
+pub fn update(g: &GlobalArgs, a: &PricingUpdateArgs) -> anyhow::Result<ExitCode> {
+    let base = match &a.base {
+        Some(dir) => {
+            PriceBook::from_dir(dir).with_context(|| format!("--base {}", dir.display()))?
+        }
+        None if a.out.join("snapshot.csv").exists() => {
+            PriceBook::from_dir(&a.out).with_context(|| {
+                format!(
+                    "the snapshot in --out {} is invalid; fix it or pass --base",
+                    a.out.display()
+                )
+            })?
+        }
+        None => PriceBook::embedded()?,
+    };
+    let opts = UpdateOptions {
+        source: OfferSource::parse(&a.from),
+        regions: a.regions.clone(),
+    };
+    let updated = refresh(&base, &opts).context("the snapshot was not changed")?;
+    for line in &updated.dropped {
+        tracing::info!("{line}");
+    }
+    for f in &updated.files {
+        note(
+            g.quiet,
+            &format!(
+                "read {} ({:.1} MB, {} rows kept, {:.1} MB/s)",
+                f.location,
+                f.bytes as f64 / 1e6,
+                f.rows,
+                f.bytes as f64 / 1e6 / f.seconds.max(1e-9)
+            ),
+        );
+    }
+    write::write_dir(&updated.book, &a.out)
+        .with_context(|| format!("cannot write the snapshot to {}", a.out.display()))?;
+    let changes = price_diff::diff(&base, &updated.book);
+    note(
+        g.quiet,
+        &format!(
+            "wrote snapshot {} to {}: {} price(s) added, {} changed, {} confirmed at a new confidence; {} row(s) dropped (-v lists them)",
+            updated.book.snapshot.id,
+            a.out.display(),
+            changes.iter().filter(|c| c.what() == "added").count(),
+            changes.iter().filter(|c| c.what() == "changed").count(),
+            changes.iter().filter(|c| c.what() == "confirmed").count(),
+            updated.dropped.len()
+        ),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn diff(_g: &GlobalArgs, a: &PricingDiffArgs) -> anyhow::Result<ExitCode> {
+    let old = load(&a.old, "old")?;
+    let new = load(&a.new, "new")?;
+    let changes = price_diff::diff(&old, &new);
+    let fmt_usd = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    let fmt_conf =
+        |c: Option<emrcost::pricing::Confidence>| c.map(|c| c.to_string()).unwrap_or_default();
+    let text = match a.format {
+        Format::Json => emrcost::report::export::json::render(&changes),
+        Format::Csv | Format::Md | Format::Table => {
+            let header = [
+                "Change",
+                "Service",
+                "Key",
+                "Price",
+                "Old",
+                "New",
+                "Change %",
+                "Confidence",
+            ];
+            let rows: Vec<Vec<String>> = changes
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.what().to_string(),
+                        c.kind.to_string(),
+                        c.key.clone(),
+                        c.field.to_string(),
+                        fmt_usd(c.old_usd),
+                        fmt_usd(c.new_usd),
+                        c.percent().map(|p| format!("{p:+.2}%")).unwrap_or_default(),
+                        match (c.old_confidence, c.new_confidence) {
+                            (a, b) if a == b => fmt_conf(b),
+                            (None, b) => fmt_conf(b),
+                            (a, b) => format!("{} -> {}", fmt_conf(a), fmt_conf(b)),
+                        },
+                    ]
+                })
+                .collect();
+            match a.format {
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(Vec::new());
+                    w.write_record(header)?;
+                    for r in &rows {
+                        w.write_record(r)?;
+                    }
+                    String::from_utf8(w.into_inner()?)?
+                }
+                Format::Md => {
+                    let mut out = format!(
+                        "| {} |\n|{}\n",
+                        header.join(" | "),
+                        " --- |".repeat(header.len())
+                    );
+                    for r in &rows {
+                        out.push_str(&format!("| {} |\n", r.join(" | ")));
+                    }
+                    out
+                }
+                _ => {
+                    let mut t = Table::new();
+                    t.load_preset(UTF8_FULL_CONDENSED);
+                    t.set_header(header);
+                    for r in rows {
+                        t.add_row(r);
+                    }
+                    format!(
+                        "{t}\n{} difference(s) between {} and {}\n",
+                        changes.len(),
+                        a.old,
+                        a.new
+                    )
+                }
+            }
+        }
+    };
     emit(&text, None)?;
     Ok(ExitCode::SUCCESS)
 }
