@@ -2,7 +2,12 @@
 
 use crate::util::{emrcost, repo};
 
-const SAMPLE_FILES: [&str; 5] = [
+const SAMPLE_FILES: [&str; 10] = [
+    "report.html",
+    "charts/cost-vs-runtime-etl-nightly.svg",
+    "charts/monthly-cost.svg",
+    "charts/runtime-histogram-etl-nightly.svg",
+    "charts/queue-times.svg",
     "report.md",
     "report.json",
     "summary.csv",
@@ -138,4 +143,99 @@ fn strict_exits_3_when_records_are_not_priced() {
         .stderr(predicates::str::contains(
             "runs.csv:3: billed_vcpu_hours is -1.0; it cannot be negative",
         ));
+}
+
+/// The cost-against-runtime chart has a line per option, the crossover
+/// marked and labelled, and labelled axes.
+#[test]
+fn cost_chart_marks_the_crossover() {
+    let svg = std::fs::read_to_string(
+        repo().join("reports/sample/charts/cost-vs-runtime-etl-nightly.svg"),
+    )
+    .unwrap();
+    for needle in [
+        "EMR Serverless",
+        "EMR on EC2",
+        "Glue",
+        "Glue Flex",
+        "runtime (minutes)",
+        "cost per run (USD)",
+        "<polyline",
+        "<circle",
+    ] {
+        assert!(svg.contains(needle), "{needle} missing from the chart");
+    }
+    // etl-nightly's cheapest option changes once (see report.md); the chart
+    // labels that runtime.
+    let md = std::fs::read_to_string(repo().join("reports/sample/report.md")).unwrap();
+    let line = md
+        .lines()
+        .skip_while(|l| !l.starts_with("### etl-nightly"))
+        .find(|l| l.starts_with("- Cheapest:"))
+        .unwrap();
+    let at = line
+        .split(" from ")
+        .nth(2)
+        .unwrap()
+        .split(" on")
+        .next()
+        .unwrap();
+    assert!(
+        svg.contains(&format!("crossover {at}:")),
+        "crossover {at} not labelled"
+    );
+    let html = std::fs::read_to_string(repo().join("reports/sample/report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 8, "eight charts inlined");
+    // Self-contained: no scripts, stylesheets, images or fonts fetched from
+    // anywhere (the SVG namespace URI is a name, not a fetch).
+    for external in [
+        "<script",
+        "<link",
+        "<img",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+    ] {
+        assert!(!html.contains(external), "{external} in report.html");
+    }
+}
+
+/// User strings are escaped in every format that renders markup.
+#[test]
+fn job_names_cannot_inject_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = crate::util::write(
+        dir.path(),
+        "evil.csv",
+        "region,application_id,application_name,job_run_id,job_name,state,duration_s,billed_vcpu_hours,billed_memory_gb_hours\n\
+         us-east-1,app1,<img src=x onerror=alert(2)>,r1,<script>alert(1)</script>,SUCCESS,600,1.0,4.0\n",
+    );
+    let out = dir.path().join("out");
+    emrcost()
+        .args(["report", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&csv)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "job name rendered as markup"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "job name shown as text"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "application name rendered as markup"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!md.contains("<script>") && md.contains("&lt;script&gt;"));
+    for entry in std::fs::read_dir(out.join("charts")).unwrap() {
+        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!svg.contains("<img src") && !svg.contains("<script>"));
+    }
 }

@@ -304,6 +304,7 @@ fn app_crossovers(
         ),
         median_runtime_s: runtime,
         analysis: crossover::analyse(&curves.curves),
+        curves: curves.curves.clone(),
     })
 }
 

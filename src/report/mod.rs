@@ -4,6 +4,7 @@
 //! printed assumptions.
 
 mod build;
+pub mod chart;
 mod crossover;
 pub mod export;
 mod model;

@@ -85,6 +85,8 @@ pub struct AppCrossovers {
     /// The shape the curves were drawn for, in words.
     pub representative: String,
     pub median_runtime_s: f64,
+    /// Each option's cost curve for the representative shape.
+    pub curves: Vec<(DeploymentOption, crate::cost::BillingCurve)>,
     pub analysis: CrossoverAnalysis,
 }
 

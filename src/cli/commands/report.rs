@@ -10,8 +10,8 @@ use super::super::output::{emit, note};
 use super::super::settings;
 use emrcost::collect::{load_files, load_text};
 use emrcost::cost::Pricer;
-use emrcost::report::export::{csv, json, markdown, table, write_atomic};
-use emrcost::report::{build, BuildInput};
+use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
+use emrcost::report::{build, chart, BuildInput};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
@@ -55,13 +55,20 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             PathBuf::from("reports")
         }
     });
-    let files = [
-        ("report.md", markdown::report(&report)),
-        ("report.json", json::render(&report)),
-        ("summary.csv", csv::summary(&report)),
-        ("jobs.csv", csv::jobs(&report)),
-        ("crossovers.csv", csv::crossovers(&report)),
+    let charts = chart::all(&report);
+    let mut files = vec![
+        ("report.html".to_string(), html::report(&report, &charts)),
+        ("report.md".to_string(), markdown::report(&report)),
+        ("report.json".to_string(), json::render(&report)),
+        ("summary.csv".to_string(), csv::summary(&report)),
+        ("jobs.csv".to_string(), csv::jobs(&report)),
+        ("crossovers.csv".to_string(), csv::crossovers(&report)),
     ];
+    files.extend(
+        charts
+            .iter()
+            .map(|c| (format!("charts/{}.svg", c.id), c.svg.clone())),
+    );
     for (name, text) in &files {
         let path = out.join(name);
         write_atomic(&path, text.as_bytes())
@@ -86,8 +93,8 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     note(
         g.quiet,
         &format!(
-            "wrote {} and {}/{{report.json, summary.csv, jobs.csv, crossovers.csv}}",
-            out.join("report.md").display(),
+            "wrote {} (open it in a browser) and {}/{{report.md, report.json, summary.csv, jobs.csv, crossovers.csv, charts/}}",
+            out.join("report.html").display(),
             out.display()
         ),
     );

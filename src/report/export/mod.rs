@@ -2,6 +2,7 @@
 //! the number formatting they share and atomic file writing.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;

@@ -1,0 +1,414 @@
+//! Charts (plotters, SVG): cost against runtime with the crossovers marked,
+//! monthly cost by option, the runtime histogram with the crossover lines,
+//! and the distribution of queue times. Each is a function of the report.
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use super::export::duration;
+use super::{GroupSummary, Report};
+use crate::cost::DeploymentOption;
+
+const SIZE: (u32, u32) = (820, 440);
+
+/// One rendered chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    /// File stem, e.g. `cost-vs-runtime-etl-nightly`.
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+}
+
+fn colour(o: DeploymentOption) -> RGBColor {
+    match o {
+        DeploymentOption::EmrServerless => RGBColor(31, 119, 180),
+        DeploymentOption::Ec2OnDemand => RGBColor(214, 39, 40),
+        DeploymentOption::Ec2Spot => RGBColor(255, 127, 14),
+        DeploymentOption::GlueStandard => RGBColor(44, 160, 44),
+        DeploymentOption::GlueFlex => RGBColor(148, 103, 189),
+    }
+}
+
+fn slug(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_matches('-').to_string()
+}
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+fn render(
+    draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
+) -> Option<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(root).ok()?;
+    }
+    Some(svg)
+}
+
+fn app_name(g: &GroupSummary) -> &str {
+    g.name.as_deref().unwrap_or(&g.key)
+}
+
+/// Cost against runtime for one application's median run, each option a
+/// line, each change of the cheapest option marked and labelled.
+pub fn cost_vs_runtime(app: &GroupSummary) -> Option<Chart> {
+    let x = app.crossovers.as_ref()?;
+    let last_cross = x
+        .analysis
+        .cheapest_changes
+        .iter()
+        .chain(x.analysis.pairs.iter().flat_map(|p| p.crossovers.iter()))
+        .map(|c| c.runtime_s)
+        .fold(0.0, f64::max);
+    let x_max_s = (last_cross * 1.6).max(x.median_runtime_s * 3.0).max(600.0);
+    let y_max = x
+        .curves
+        .iter()
+        .map(|(_, c)| c.cost_linear_usd(x_max_s))
+        .fold(0.0, f64::max)
+        * 1.08;
+    let title = format!("{}: cost of the median run against runtime", app_name(app));
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..x_max_s / 60.0, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("runtime (minutes)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("cost per run (USD)")
+            .y_label_formatter(&|v| format!("${v:.2}"))
+            .draw()?;
+        for (option, curve) in &x.curves {
+            let mut ts = vec![0.0, x_max_s];
+            ts.extend(curve.breakpoint_s().filter(|b| *b < x_max_s));
+            ts.sort_by(f64::total_cmp);
+            let c = colour(*option);
+            chart
+                .draw_series(LineSeries::new(
+                    ts.iter().map(|t| (t / 60.0, curve.cost_linear_usd(*t))),
+                    c.stroke_width(2),
+                ))?
+                .label(option.label())
+                .legend(move |(lx, ly)| {
+                    PathElement::new(vec![(lx, ly), (lx + 18, ly)], c.stroke_width(3))
+                });
+        }
+        for change in &x.analysis.cheapest_changes {
+            let (t, usd) = (change.runtime_s / 60.0, change.cost_usd);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(t, 0.0), (t, y_max)],
+                BLACK.mix(0.35).stroke_width(1),
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new((t, usd), 5, BLACK.filled())))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!(
+                    "crossover {}: {} -> {}",
+                    duration(change.runtime_s),
+                    change.cheaper_below.label(),
+                    change.cheaper_above.label()
+                ),
+                (t, usd + y_max * 0.04),
+                ("sans-serif", 12),
+            )))?;
+        }
+        // Crossovers of EMR Serverless with each other option, hollow.
+        for p in &x.analysis.pairs {
+            if p.a != DeploymentOption::EmrServerless {
+                continue;
+            }
+            for c in &p.crossovers {
+                chart.draw_series(std::iter::once(Circle::new(
+                    (c.runtime_s / 60.0, c.cost_usd),
+                    4,
+                    colour(p.b).stroke_width(2),
+                )))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font(("sans-serif", 13))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: format!("cost-vs-runtime-{}", slug(app_name(app))),
+        title,
+        svg,
+    })
+}
+
+/// Monthly cost on each option, grouped bars.
+pub fn monthly_cost(report: &Report) -> Option<Chart> {
+    if report.months.is_empty() {
+        return None;
+    }
+    let options: Vec<DeploymentOption> = DeploymentOption::ALL
+        .into_iter()
+        .filter(|o| report.months.iter().all(|m| m.costs.get(*o).is_some()))
+        .collect();
+    let y_max = report
+        .months
+        .iter()
+        .flat_map(|m| options.iter().filter_map(|o| m.costs.get(*o)))
+        .fold(0.0, f64::max)
+        * 1.35;
+    let months: Vec<String> = report.months.iter().map(|m| m.key.clone()).collect();
+    let n = months.len() as f64;
+    let width = 0.8 / options.len().max(1) as f64;
+    let title = "Monthly cost by option".to_string();
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..y_max.max(1.0))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(months.len().max(1))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < months.len() {
+                    months[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("month")
+            .y_desc("cost (USD)")
+            .y_label_formatter(&|v| format!("${v:.0}"))
+            .draw()?;
+        for (k, option) in options.iter().enumerate() {
+            let c = colour(*option);
+            let bars = report.months.iter().enumerate().filter_map(|(i, m)| {
+                let v = m.costs.get(*option)?;
+                let left = i as f64 - 0.4 + k as f64 * width;
+                Some(Rectangle::new(
+                    [(left, 0.0), (left + width * 0.92, v)],
+                    c.filled(),
+                ))
+            });
+            chart
+                .draw_series(bars)?
+                .label(option.label())
+                .legend(move |(lx, ly)| {
+                    Rectangle::new([(lx, ly - 5), (lx + 14, ly + 5)], c.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .label_font(("sans-serif", 13))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: "monthly-cost".into(),
+        title,
+        svg,
+    })
+}
+
+/// Runtimes of one application's runs, with its crossover runtimes drawn.
+pub fn runtime_histogram(report: &Report, app: &GroupSummary) -> Option<Chart> {
+    let mut runtimes: Vec<f64> = report
+        .jobs
+        .iter()
+        .filter(|j| j.application_id == app.key)
+        .map(|j| j.runtime_s / 60.0)
+        .collect();
+    if runtimes.is_empty() {
+        return None;
+    }
+    runtimes.sort_by(f64::total_cmp);
+    let crossings: Vec<(f64, String)> = app
+        .crossovers
+        .iter()
+        .flat_map(|x| x.analysis.cheapest_changes.iter())
+        .map(|c| {
+            (
+                c.runtime_s / 60.0,
+                format!("{} -> {}", c.cheaper_below.label(), c.cheaper_above.label()),
+            )
+        })
+        .collect();
+    let p99 = runtimes[(runtimes.len() * 99 / 100).min(runtimes.len() - 1)];
+    let x_max = crossings
+        .iter()
+        .map(|c| c.0 * 1.15)
+        .fold(p99 * 1.05, f64::max)
+        .max(1.0);
+    let bins = 30usize;
+    let w = x_max / bins as f64;
+    let mut counts = vec![0u32; bins];
+    for r in &runtimes {
+        let b = ((r / w) as usize).min(bins - 1);
+        counts[b] += 1;
+    }
+    let y_max = f64::from(counts.iter().copied().max().unwrap_or(1)) * 1.15;
+    let title = format!(
+        "{}: runtimes of {} runs, with crossovers",
+        app_name(app),
+        runtimes.len()
+    );
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("runtime (minutes)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("runs")
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        let bar = colour(DeploymentOption::EmrServerless).mix(0.7);
+        chart.draw_series(counts.iter().enumerate().map(|(i, c)| {
+            let left = i as f64 * w;
+            Rectangle::new(
+                [(left, 0.0), (left + w * 0.95, f64::from(*c))],
+                bar.filled(),
+            )
+        }))?;
+        for (t, label) in &crossings {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(*t, 0.0), (*t, y_max)],
+                BLACK.stroke_width(2),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("crossover {}: {label}", duration(t * 60.0)),
+                (*t, y_max * 0.95),
+                ("sans-serif", 12),
+            )))?;
+        }
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: format!("runtime-histogram-{}", slug(app_name(app))),
+        title,
+        svg,
+    })
+}
+
+/// How long runs waited before they started.
+pub fn queue_times(report: &Report) -> Option<Chart> {
+    const EDGES: [(f64, &str); 8] = [
+        (5.0, "<5s"),
+        (10.0, "5-10s"),
+        (30.0, "10-30s"),
+        (60.0, "30-60s"),
+        (120.0, "1-2m"),
+        (300.0, "2-5m"),
+        (900.0, "5-15m"),
+        (f64::INFINITY, ">15m"),
+    ];
+    let queued: Vec<f64> = report.jobs.iter().filter_map(|j| j.queued_s).collect();
+    if queued.is_empty() {
+        return None;
+    }
+    let mut counts = [0u32; EDGES.len()];
+    for q in &queued {
+        let i = EDGES
+            .iter()
+            .position(|(edge, _)| q < edge)
+            .unwrap_or(EDGES.len() - 1);
+        counts[i] += 1;
+    }
+    let y_max = f64::from(counts.iter().copied().max().unwrap_or(1)) * 1.15;
+    let title = format!("Queue time before start, {} runs", queued.len());
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5f64..EDGES.len() as f64 - 0.5, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(EDGES.len())
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < EDGES.len() {
+                    EDGES[i as usize].1.to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("queue time (queuedDurationMilliseconds)")
+            .y_desc("runs")
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        let bar = RGBColor(127, 127, 127);
+        chart.draw_series(counts.iter().enumerate().map(|(i, c)| {
+            Rectangle::new(
+                [(i as f64 - 0.4, 0.0), (i as f64 + 0.4, f64::from(*c))],
+                bar.filled(),
+            )
+        }))?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: "queue-times".into(),
+        title,
+        svg,
+    })
+}
+
+/// Every chart of a report: cost against runtime and the runtime histogram
+/// for the three applications with the highest serverless cost, monthly
+/// cost, and queue times.
+pub fn all(report: &Report) -> Vec<Chart> {
+    let mut apps: Vec<&GroupSummary> = report.applications.iter().collect();
+    apps.sort_by(|a, b| {
+        b.costs
+            .emr_serverless_usd
+            .total_cmp(&a.costs.emr_serverless_usd)
+    });
+    let mut charts = Vec::new();
+    for app in apps.iter().take(3) {
+        charts.extend(cost_vs_runtime(app));
+    }
+    charts.extend(monthly_cost(report));
+    for app in apps.iter().take(3) {
+        charts.extend(runtime_histogram(report, app));
+    }
+    charts.extend(queue_times(report));
+    charts
+}

@@ -1,0 +1,273 @@
+//! HTML: one self-contained page (inline CSS and SVG, no scripts, no
+//! external assets) that opens offline. Every string that came from users'
+//! data (job, application and file names, tags) is escaped.
+
+use super::{crossover_sentences, duration, ec2_cell, glue_cell, usd};
+use crate::report::chart::Chart;
+use crate::report::{GroupSummary, Report};
+
+/// Jobs listed in the page; the rest are in jobs.csv.
+const MAX_JOB_ROWS: usize = 2000;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}\
+h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}\
+table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}th,td{border:1px solid #ddd;padding:.3rem .55rem;vertical-align:top}\
+th{background:#f4f6f8;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+.headline{font-size:1.1rem;background:#f4f8fc;border-left:4px solid #1f77b4;padding:.8rem 1rem}\
+figure{margin:1.2rem 0}figcaption{font-size:.85rem;color:#555}.chart svg{max-width:100%;height:auto}\
+.warn{color:#a33}code{background:#f4f4f4;padding:0 .2rem}";
+
+fn th(cols: &[&str]) -> String {
+    let cells: String = cols
+        .iter()
+        .map(|c| format!("<th>{}</th>", escape(c)))
+        .collect();
+    format!("<tr>{cells}</tr>")
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(usd).unwrap_or_else(|| "-".into())
+}
+
+fn group_row(label: &str, g: &GroupSummary) -> String {
+    format!(
+        "<tr><td>{}</td><td class=n>{} ({}/{}/{})</td><td class=n>{:.1}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td></tr>",
+        label,
+        g.runs, g.succeeded, g.failed, g.cancelled,
+        g.runtime_hours,
+        usd(g.costs.emr_serverless_usd),
+        opt(g.costs.ec2_on_demand_usd),
+        opt(g.costs.ec2_spot_usd),
+        opt(g.costs.glue_standard_usd),
+        opt(g.costs.glue_flex_usd),
+        escape(g.cheapest.label()),
+        usd(g.saving_usd),
+    )
+}
+
+const GROUP_COLS: [&str; 10] = [
+    "Group",
+    "Runs (ok/failed/cancelled)",
+    "Runtime h",
+    "EMR Serverless (billed)",
+    "EMR on EC2",
+    "EC2 Spot",
+    "Glue",
+    "Glue Flex",
+    "Cheapest",
+    "Saving if moved",
+];
+
+/// The full report page, with the given charts inlined.
+pub fn report(r: &Report, charts: &[Chart]) -> String {
+    let mut o = String::with_capacity(256 * 1024);
+    o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+    o.push_str("<title>EMR Serverless cost report</title>");
+    o.push_str(&format!("<style>{STYLE}</style></head><body>\n"));
+    o.push_str("<h1>EMR Serverless cost report</h1>\n");
+    let inputs: Vec<String> = r
+        .inputs
+        .iter()
+        .map(|i| format!("<code>{}</code>", escape(i)))
+        .collect();
+    o.push_str(&format!(
+        "<p>{} job runs priced from {}; {}; price snapshot <code>{}</code>.</p>\n",
+        r.total.runs,
+        inputs.join(", "),
+        escape(&r.generated_by),
+        escape(&r.price_snapshot.id)
+    ));
+    let (best, best_usd) = r.total.costs.cheapest();
+    o.push_str(&format!(
+        "<p class=headline>EMR Serverless billed <b>{}</b>. The cheapest option for the same runs is <b>{}</b> at <b>{}</b> ({} {}).</p>\n",
+        usd(r.total.costs.emr_serverless_usd),
+        escape(best.label()),
+        usd(best_usd),
+        if r.total.saving_usd > 0.0 { "saving" } else { "difference" },
+        usd(r.total.saving_usd)
+    ));
+    o.push_str("<h2>Notes</h2><ul>");
+    for n in &r.notes {
+        o.push_str(&format!("<li>{}</li>", escape(n)));
+    }
+    o.push_str("</ul>\n<h2>By application</h2><table>");
+    o.push_str(&th(&GROUP_COLS));
+    for g in &r.applications {
+        let label = format!(
+            "{} <code>{}</code> {} {}",
+            escape(g.name.as_deref().unwrap_or("")),
+            escape(&g.key),
+            escape(g.region.as_deref().unwrap_or("")),
+            escape(g.architecture.as_deref().unwrap_or(""))
+        );
+        o.push_str(&group_row(&label, g));
+    }
+    o.push_str(&group_row("<b>Total</b>", &r.total));
+    o.push_str("</table>\n<h2>Charts</h2>\n");
+    for c in charts {
+        o.push_str(&format!(
+            "<figure class=chart id=\"{}\">{}<figcaption>{}</figcaption></figure>\n",
+            escape(&c.id),
+            strip_xml_declaration(&c.svg),
+            escape(&c.title)
+        ));
+    }
+    o.push_str("<h2>By month</h2><table>");
+    o.push_str(&th(&GROUP_COLS));
+    for g in &r.months {
+        o.push_str(&group_row(&escape(&g.key), g));
+    }
+    o.push_str("</table>\n<h2>Crossovers</h2>\n");
+    for g in &r.applications {
+        o.push_str(&format!(
+            "<h3>{}</h3>",
+            escape(g.name.as_deref().unwrap_or(&g.key))
+        ));
+        match &g.crossovers {
+            Some(x) => {
+                o.push_str(&format!("<p>{}</p><ul>", escape(&x.representative)));
+                for line in crossover_sentences(&x.analysis) {
+                    o.push_str(&format!("<li>{}</li>", escape(&line)));
+                }
+                o.push_str("</ul>");
+            }
+            None => o.push_str("<p>The median shape could not be priced.</p>"),
+        }
+    }
+    o.push_str("\n<h2>Assumptions</h2><table>");
+    o.push_str(&th(&["Setting", "Value", "Why"]));
+    for a in &r.assumptions {
+        o.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(a.name),
+            escape(&a.value),
+            escape(a.basis)
+        ));
+    }
+    o.push_str("</table>\n<h2>Prices used</h2>");
+    let p = &r.price_snapshot;
+    o.push_str(&format!(
+        "<p>Snapshot <code>{}</code> captured {} (loaded from {}).{}</p><ul>",
+        escape(&p.id),
+        escape(&p.captured_on),
+        escape(&p.location),
+        if p.uses_unverified_prices {
+            " <span class=warn>Some prices used are marked unverified.</span>"
+        } else {
+            ""
+        }
+    ));
+    for line in &p.prices_used {
+        o.push_str(&format!("<li>{}</li>", escape(line)));
+    }
+    o.push_str("</ul><table>");
+    o.push_str(&th(&["Source", "Confidence", "What it is", "Reference"]));
+    for s in &p.sources {
+        o.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.id),
+            escape(&s.confidence),
+            escape(&s.title),
+            escape(&s.reference)
+        ));
+    }
+    o.push_str(&format!(
+        "</table>\n<h2>Records not priced ({})</h2><ul>",
+        r.unpriced.len() + r.rejected.len()
+    ));
+    for u in &r.unpriced {
+        o.push_str(&format!(
+            "<li><code>{}</code>: {}</li>",
+            escape(&u.job),
+            escape(&u.reason)
+        ));
+    }
+    for u in &r.rejected {
+        o.push_str(&format!(
+            "<li><code>{}</code>: {}</li>",
+            escape(&u.location),
+            escape(&u.reason)
+        ));
+    }
+    o.push_str(&format!("</ul>\n<h2>Job runs ({})</h2>", r.jobs.len()));
+    if r.jobs.len() > MAX_JOB_ROWS {
+        o.push_str(&format!(
+            "<p>The first {MAX_JOB_ROWS} are listed; every run is in <code>jobs.csv</code>.</p>"
+        ));
+    }
+    o.push_str("<table>");
+    o.push_str(&th(&[
+        "Application",
+        "Job run",
+        "Job",
+        "State",
+        "Runtime",
+        "Executors (basis)",
+        "EMR Serverless",
+        "EMR on EC2",
+        "EC2 Spot",
+        "Glue",
+        "Glue Flex",
+        "Cheapest",
+    ]));
+    for j in r.jobs.iter().take(MAX_JOB_ROWS) {
+        o.push_str(&format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=n>{}</td><td>{:.1} x {} vCPU ({})</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>",
+            escape(j.application_name.as_deref().unwrap_or(&j.application_id)),
+            escape(&j.job_run_id),
+            escape(j.job_name.as_deref().unwrap_or("")),
+            escape(&j.state),
+            duration(j.runtime_s),
+            j.executors,
+            j.executor_vcpu,
+            escape(&j.shape_basis),
+            usd(j.serverless_usd),
+            if j.serverless_basis == "billed" { "" } else { " (from total)" },
+            escape(&ec2_cell(j)),
+            opt(j.ec2_spot_usd),
+            escape(&glue_cell(j)),
+            opt(j.glue_flex_usd),
+            escape(j.cheapest.label()),
+        ));
+    }
+    o.push_str("</table>\n</body></html>\n");
+    o
+}
+
+/// Inline SVG must not carry an XML declaration.
+fn strip_xml_declaration(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+}
