@@ -184,6 +184,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         assumptions: pricer.assumptions().lines(),
         notes,
         total,
+        best_mix_saving_usd: applications.iter().map(|a| a.saving_usd).sum(),
         applications,
         months,
         jobs,

@@ -169,6 +169,9 @@ pub struct Report {
     pub assumptions: Vec<AssumptionLine>,
     pub notes: Vec<String>,
     pub total: GroupSummary,
+    /// What moving each application to its own cheapest option would save,
+    /// summed (the best mix, as opposed to moving everything to one option).
+    pub best_mix_saving_usd: f64,
     pub applications: Vec<GroupSummary>,
     pub months: Vec<GroupSummary>,
     pub jobs: Vec<JobLine>,
