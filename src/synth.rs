@@ -339,6 +339,8 @@ pub fn generate(cfg: &SynthConfig) -> Vec<JobRun> {
             driver_vcpu: Some(4.0),
             driver_memory_gb: Some(14.0),
             max_executors: Some(class.max_executors),
+            peak_executors: None,
+            incomplete: false,
             source: UsageSource::Synthetic,
         });
     }

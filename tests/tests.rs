@@ -4,6 +4,7 @@ mod util;
 
 mod cli_crossover;
 mod cli_errors;
+mod cli_eventlog;
 mod cli_price;
 mod cli_pricing_update;
 mod cli_report;

@@ -47,6 +47,41 @@ pub enum Command {
     },
     /// Write a deterministic synthetic job-run history (emrcost CSV format).
     Synth(SynthArgs),
+    /// Import job records from other sources into a dataset folder.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Estimate what Spark applications would cost, from their event logs.
+    Eventlog(ImportEventlogArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct ImportEventlogArgs {
+    /// Event-log files, folders (searched, rolled eventlog_v2_* folders
+    /// included) or glob patterns; plain or .gz, .zstd, .lz4, .snappy.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<String>,
+    /// Dataset folder to add the job records to (eventlog-jobruns.csv) and
+    /// write the per-application details in (details/eventlog-apps.csv).
+    #[arg(long, value_name = "DIR", default_value = "dataset")]
+    pub out: PathBuf,
+    /// Skip applications whose log has no ApplicationEnd instead of pricing
+    /// them up to their last event.
+    #[arg(long)]
+    pub complete_only: bool,
+    /// Region to price the applications in.
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// EMR Serverless architecture to price them on.
+    #[arg(long, value_name = "ARCH", default_value = "x86_64")]
+    pub arch: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Subcommand, Debug)]

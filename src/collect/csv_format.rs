@@ -39,6 +39,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "driver_vcpu",
     "driver_memory_gb",
     "max_executors",
+    "peak_executors",
+    "incomplete",
+    "source",
 ];
 
 /// Columns a file must have; every other column may be left out.
@@ -151,6 +154,19 @@ fn row_to_job(cells: &Cells<'_>, defaults: &InputDefaults) -> Result<JobRun, Str
         Some(n) => Some(u32::try_from(n).map_err(|_| format!("max_executors {n} is too large"))?),
         None => None,
     };
+    let peak_executors = match cells.whole("peak_executors")? {
+        Some(n) => Some(u32::try_from(n).map_err(|_| format!("peak_executors {n} is too large"))?),
+        None => None,
+    };
+    let incomplete = match cells.get("incomplete") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(format!("incomplete is '{other}'; expected true or false")),
+    };
+    let source = match cells.get("source") {
+        Some(s) => s.parse()?,
+        None => UsageSource::Csv,
+    };
     Ok(JobRun {
         region,
         application_id: required("application_id")?,
@@ -174,7 +190,9 @@ fn row_to_job(cells: &Cells<'_>, defaults: &InputDefaults) -> Result<JobRun, Str
         driver_vcpu: positive(cells.number("driver_vcpu")?, "driver_vcpu")?,
         driver_memory_gb: positive(cells.number("driver_memory_gb")?, "driver_memory_gb")?,
         max_executors,
-        source: UsageSource::Csv,
+        peak_executors,
+        incomplete,
+        source,
     })
 }
 
@@ -290,6 +308,9 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
             opt(&r.driver_vcpu),
             opt(&r.driver_memory_gb),
             opt(&r.max_executors),
+            opt(&r.peak_executors),
+            r.incomplete.to_string(),
+            r.source.as_str().to_string(),
         ])?;
     }
     w.flush()?;

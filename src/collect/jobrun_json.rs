@@ -183,6 +183,8 @@ impl ApiJobRun {
             driver_vcpu: spark.driver_cores,
             driver_memory_gb: spark.driver_memory_gb,
             max_executors: spark.executor_limit(),
+            peak_executors: None,
+            incomplete: false,
             source: UsageSource::JobRunApi,
         };
         for (name, usage) in [

@@ -2,6 +2,7 @@
 //! One source per file; nothing outside this module sees a file format.
 
 mod csv_format;
+pub mod eventlog;
 mod files;
 mod jobrun_json;
 mod spark_params;

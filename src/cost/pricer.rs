@@ -319,7 +319,12 @@ fn actual_serverless(
     rate: &ServerlessRate,
 ) -> Option<ServerlessCost> {
     if let Some(b) = job.billed.filter(|b| !b.is_zero()) {
-        return Some(serverless::price_usage(&b, rate, UsageBasis::Billed));
+        let basis = if job.source == crate::model::UsageSource::EventLog {
+            UsageBasis::EventLogEstimate
+        } else {
+            UsageBasis::Billed
+        };
+        return Some(serverless::price_usage(&b, rate, basis));
     }
     let total = job.total.filter(|t| !t.is_zero())?;
     let workers = 1.0 + shape.executors;
@@ -377,6 +382,8 @@ mod tests {
             driver_vcpu: None,
             driver_memory_gb: None,
             max_executors: None,
+            peak_executors: None,
+            incomplete: false,
             source: UsageSource::Csv,
         }
     }

@@ -105,6 +105,18 @@ pub enum UsageBasis {
     /// `totalResourceUtilization` with the billing rules applied by emrcost:
     /// an estimate, flagged in reports.
     TotalWithRules,
+    /// Estimated by emrcost from a Spark event log's executor timeline.
+    EventLogEstimate,
+}
+
+impl UsageBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageBasis::Billed => "billed",
+            UsageBasis::TotalWithRules => "total_with_rules",
+            UsageBasis::EventLogEstimate => "event_log_estimate",
+        }
+    }
 }
 
 /// What a job run cost (or was billed) on EMR Serverless.

@@ -41,6 +41,15 @@ pub fn infer(job: &JobRun, a: &Assumptions) -> Result<JobShape, CostError> {
     let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
     let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
 
+    if let Some(peak) = job.peak_executors {
+        return Ok(JobShape {
+            driver,
+            executor,
+            executors: f64::from(peak),
+            basis: ShapeBasis::Peak,
+        });
+    }
+
     if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s()) {
         if runtime_s > 0.0 {
             // Billed usage includes the 1-minute minimum; divide by what was billed.
@@ -105,6 +114,8 @@ mod tests {
             driver_vcpu: None,
             driver_memory_gb: None,
             max_executors: None,
+            peak_executors: None,
+            incomplete: false,
             source: UsageSource::Csv,
         }
     }

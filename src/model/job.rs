@@ -154,6 +154,36 @@ pub enum UsageSource {
     Csv,
     /// `emrcost synth`.
     Synthetic,
+    /// Estimated from a Spark event log (`emrcost import eventlog`).
+    EventLog,
+}
+
+impl UsageSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UsageSource::JobRunApi => "job_run_api",
+            UsageSource::Csv => "csv",
+            UsageSource::Synthetic => "synthetic",
+            UsageSource::EventLog => "event_log",
+        }
+    }
+}
+
+impl FromStr for UsageSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim() {
+            "job_run_api" => UsageSource::JobRunApi,
+            "csv" => UsageSource::Csv,
+            "synthetic" => UsageSource::Synthetic,
+            "event_log" => UsageSource::EventLog,
+            other => {
+                return Err(format!(
+                    "unknown source '{other}': expected job_run_api, csv, synthetic or event_log"
+                ))
+            }
+        })
+    }
 }
 
 /// One job run: identity, timing, usage and the worker configuration it asked for.
@@ -189,6 +219,14 @@ pub struct JobRun {
     pub driver_memory_gb: Option<f64>,
     /// `spark.dynamicAllocation.maxExecutors` or `spark.executor.instances`.
     pub max_executors: Option<u32>,
+    /// Most executors alive at once, when known (event logs; later metrics).
+    /// EMR on EC2 and Glue are then sized for it instead of the average.
+    #[serde(default)]
+    pub peak_executors: Option<u32>,
+    /// The record describes a run whose end was not seen (an event log with
+    /// no ApplicationEnd): usage is up to the last event.
+    #[serde(default)]
+    pub incomplete: bool,
     pub source: UsageSource,
 }
 

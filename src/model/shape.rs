@@ -23,6 +23,8 @@ pub enum ShapeBasis {
     AverageFromUsage,
     /// Nothing to go on but the configured maximum executors.
     ConfiguredMaximum,
+    /// The most executors alive at once, from a Spark event log's timeline.
+    Peak,
 }
 
 impl ShapeBasis {
@@ -31,6 +33,7 @@ impl ShapeBasis {
             ShapeBasis::Declared => "declared",
             ShapeBasis::AverageFromUsage => "average_from_usage",
             ShapeBasis::ConfiguredMaximum => "configured_maximum",
+            ShapeBasis::Peak => "peak",
         }
     }
 }

@@ -211,11 +211,7 @@ fn job_line(run: &JobRun, c: &JobCost) -> JobLine {
         executor_vcpu: c.shape.executor.vcpu,
         executor_memory_gb: c.shape.executor.memory_gb,
         serverless_usd: c.serverless.usd,
-        serverless_basis: match c.serverless.basis {
-            UsageBasis::Billed => "billed",
-            UsageBasis::TotalWithRules => "total_with_rules",
-        }
-        .to_string(),
+        serverless_basis: c.serverless.basis.as_str().to_string(),
         billed_vcpu_hours: c.serverless.usage.vcpu_hours,
         billed_memory_gb_hours: c.serverless.usage.memory_gb_hours,
         billed_storage_gb_hours: c.serverless.usage.storage_gb_hours,
@@ -457,6 +453,13 @@ fn notes(costs: &[JobCost], snapshot: &PriceSnapshotInfo) -> Vec<String> {
         .count();
     if from_total > 0 {
         notes.push(format!("{from_total} run(s) had no billedResourceUtilization yet; their EMR Serverless cost applies the billing rules (1-minute minimum, 20 GB free storage per worker) to totalResourceUtilization and is marked total_with_rules."));
+    }
+    let from_logs = costs
+        .iter()
+        .filter(|c| c.serverless.basis == UsageBasis::EventLogEstimate)
+        .count();
+    if from_logs > 0 {
+        notes.push(format!("{from_logs} run(s) were imported from Spark event logs: their EMR Serverless cost is estimated from the executor timeline (workers rounded up to valid sizes, a 1-minute minimum per worker, 20 GB free storage per worker) and marked event_log_estimate; EMR on EC2 and Glue are sized for their peak executors."));
     }
     if snapshot.uses_unverified_prices {
         notes.push("Some prices used are marked unverified in the price book (see Prices used). Refresh the price book from the AWS Price List before relying on them.".to_string());

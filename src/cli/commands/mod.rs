@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod crossover;
+mod import;
 mod price;
 mod pricing;
 mod report;
@@ -8,7 +9,7 @@ mod synth;
 
 use std::process::ExitCode;
 
-use super::args::{Args, Command, PricingCommand};
+use super::args::{Args, Command, ImportCommand, PricingCommand};
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -25,6 +26,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             command: PricingCommand::Diff(a),
         } => pricing::diff(&args.global, a),
         Command::Synth(a) => synth::run(&args.global, a),
+        Command::Import {
+            command: ImportCommand::Eventlog(a),
+        } => import::eventlog(&args.global, a),
     }
 }
 

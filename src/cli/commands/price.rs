@@ -45,7 +45,7 @@ pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
         Format::Table => {
             let mut t = table::jobs(&report);
             t.push_str(&format!(
-                "\n{} run(s) priced; * = serverless cost from total usage (billed usage not reported yet).\nAssumptions:\n{}\n",
+                "\n{} run(s) priced; figures marked \"from total usage\" or \"estimated from event log\" are not AWS-billed.\nAssumptions:\n{}\n",
                 report.jobs.len(),
                 table::assumptions(&report.assumptions)
             ));

@@ -259,7 +259,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             j.executor_vcpu,
             escape(&j.shape_basis),
             usd(j.serverless_usd),
-            if j.serverless_basis == "billed" { "" } else { " (from total)" },
+            super::basis_note(&j.serverless_basis),
             escape(&ec2_cell(j)),
             opt(j.ec2_spot_usd),
             escape(&glue_cell(j)),

@@ -54,6 +54,15 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// What to append to a serverless figure that AWS did not bill as such.
+pub fn basis_note(basis: &str) -> &'static str {
+    match basis {
+        "total_with_rules" => " (from total usage)",
+        "event_log_estimate" => " (estimated from event log)",
+        _ => "",
+    }
+}
+
 /// `$1.23 (4 x m5.xlarge)`, or `not priced` when EMR on EC2 has no figure.
 pub fn ec2_cell(j: &crate::report::JobLine) -> String {
     match (j.ec2_usd, j.ec2_core_nodes, &j.ec2_instance_type) {

@@ -122,11 +122,7 @@ pub fn jobs(report: &Report) -> String {
             format!(
                 "{}{}",
                 usd(j.serverless_usd),
-                if j.serverless_basis == "billed" {
-                    ""
-                } else {
-                    " *"
-                }
+                super::basis_note(&j.serverless_basis)
             ),
             super::ec2_cell(j),
             opt_usd(j.ec2_spot_usd),
