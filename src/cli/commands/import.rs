@@ -162,6 +162,8 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
             run.job_run_id.clone(),
             run.job_name.clone().unwrap_or_default(),
             imp.log.spark_version.clone().unwrap_or_default(),
+            run.started_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            run.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             e.complete.to_string(),
             format!("{:.3}", e.duration_s),
             e.peak_executors.to_string(),
