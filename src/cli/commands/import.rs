@@ -98,6 +98,8 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         "app_id",
         "app_name",
         "spark_version",
+        "start",
+        "end",
         "complete",
         "duration_s",
         "peak_executors",
