@@ -32,6 +32,46 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Loads job runs, prices them and builds the report value: what `price`
+/// and `report` share. Returns the report and how many records were not
+/// priced (rejected or unpriced), and the assumptions used.
+fn priced_report(
+    g: &super::args::GlobalArgs,
+    input: &super::args::InputArgs,
+    model: &super::args::ModelArgs,
+    load: impl FnOnce(&emrcost::collect::InputDefaults) -> anyhow::Result<emrcost::collect::Loaded>,
+) -> anyhow::Result<(emrcost::report::Report, usize, emrcost::cost::Assumptions)> {
+    let book = super::settings::price_book(g)?;
+    let assumptions = super::settings::assumptions(&book, model)?;
+    let defaults = super::settings::input_defaults(&book, input)?;
+    let loaded = load(&defaults)?;
+    if loaded.runs.is_empty() {
+        anyhow::bail!(
+            "no job runs to price in {} ({} record(s) rejected{})",
+            loaded.files.join(", "),
+            loaded.rejected.len(),
+            loaded
+                .rejected
+                .first()
+                .map(|r| format!("; first: {}: {}", r.location, r.reason))
+                .unwrap_or_default()
+        );
+    }
+    let pricer = emrcost::cost::Pricer::new(&book, assumptions);
+    let (costs, unpriced) = pricer.price_all(&loaded.runs);
+    list_unpriced(g.quiet, &loaded.rejected, &unpriced);
+    let not_priced = loaded.rejected.len() + unpriced.len();
+    let report = emrcost::report::build(emrcost::report::BuildInput {
+        runs: &loaded.runs,
+        costs: &costs,
+        unpriced,
+        rejected: loaded.rejected,
+        inputs: loaded.files,
+        pricer: &pricer,
+    });
+    Ok((report, not_priced, pricer.assumptions().clone()))
+}
+
 /// Lists records that were rejected or could not be priced, on stderr.
 fn list_unpriced(
     quiet: bool,

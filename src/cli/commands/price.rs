@@ -2,45 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
-
 use super::super::args::{Format, GlobalArgs, PriceArgs};
 use super::super::output::emit;
-use super::super::settings;
 use emrcost::collect::load_files;
-use emrcost::cost::Pricer;
 use emrcost::report::export::{csv, json, markdown, table};
-use emrcost::report::{build, BuildInput};
 
 pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
-    let book = settings::price_book(g)?;
-    let assumptions = settings::assumptions(&book, &a.model)?;
-    let defaults = settings::input_defaults(&book, &a.input)?;
-    let loaded = load_files(&a.files, &defaults)?;
-    if loaded.runs.is_empty() {
-        bail!(
-            "no job runs to price in {} ({} record(s) rejected{})",
-            loaded.files.join(", "),
-            loaded.rejected.len(),
-            loaded
-                .rejected
-                .first()
-                .map(|r| format!("; first: {}: {}", r.location, r.reason))
-                .unwrap_or_default()
-        );
-    }
-    let pricer = Pricer::new(&book, assumptions);
-    let (costs, unpriced) = pricer.price_all(&loaded.runs);
-    super::list_unpriced(g.quiet, &loaded.rejected, &unpriced);
-    let not_priced = loaded.rejected.len() + unpriced.len();
-    let report = build(BuildInput {
-        runs: &loaded.runs,
-        costs: &costs,
-        unpriced,
-        rejected: loaded.rejected,
-        inputs: loaded.files,
-        pricer: &pricer,
-    });
+    let (report, not_priced, _) = super::priced_report(g, &a.input, &a.model, |defaults| {
+        Ok(load_files(&a.files, defaults)?)
+    })?;
     let text = match a.format {
         Format::Table => {
             let mut t = table::jobs(&report);

@@ -3,51 +3,24 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use super::super::args::{GlobalArgs, ReportArgs};
 use super::super::output::{emit, note};
-use super::super::settings;
 use emrcost::collect::{load_files, load_text};
-use emrcost::cost::Pricer;
+use emrcost::report::chart;
 use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
-use emrcost::report::{build, chart, BuildInput};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let book = settings::price_book(g)?;
-    let assumptions = settings::assumptions(&book, &a.model)?;
-    let defaults = settings::input_defaults(&book, &a.input)?;
-    let loaded = if a.sample {
-        load_text(emrcost::sample::NAME, emrcost::sample::CSV, &defaults)
-            .context("the bundled sample is invalid (a build problem)")?
-    } else {
-        load_files(&a.files, &defaults)?
-    };
-    if loaded.runs.is_empty() {
-        bail!(
-            "no job runs to price in {} ({} record(s) rejected{})",
-            loaded.files.join(", "),
-            loaded.rejected.len(),
-            loaded
-                .rejected
-                .first()
-                .map(|r| format!("; first: {}: {}", r.location, r.reason))
-                .unwrap_or_default()
-        );
-    }
-    let pricer = Pricer::new(&book, assumptions);
-    let (costs, unpriced) = pricer.price_all(&loaded.runs);
-    super::list_unpriced(g.quiet, &loaded.rejected, &unpriced);
-    let not_priced = loaded.rejected.len() + unpriced.len();
-    let report = build(BuildInput {
-        runs: &loaded.runs,
-        costs: &costs,
-        unpriced,
-        rejected: loaded.rejected,
-        inputs: loaded.files,
-        pricer: &pricer,
-    });
-
+    let (report, not_priced, assumptions) =
+        super::priced_report(g, &a.input, &a.model, |defaults| {
+            Ok(if a.sample {
+                load_text(emrcost::sample::NAME, emrcost::sample::CSV, defaults)
+                    .context("the bundled sample is invalid (a build problem)")?
+            } else {
+                load_files(&a.files, defaults)?
+            })
+        })?;
     let out = a.out.clone().unwrap_or_else(|| {
         if a.sample {
             PathBuf::from("reports/sample")
@@ -82,10 +55,10 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         "\nPrices: snapshot {}{}. Assumptions: provisioning {} s, instance {}, Glue {}, Spot {}; all settings are in the report.\n",
         report.price_snapshot.id,
         if report.price_snapshot.uses_unverified_prices { " (some prices unverified)" } else { "" },
-        pricer.assumptions().ec2_provisioning_seconds,
-        pricer.assumptions().ec2_instance,
-        pricer.assumptions().glue_version,
-        pricer.assumptions().ec2_spot_discount.map_or("off".into(), |d| format!("{:.0}% off EC2", d * 100.0)),
+        assumptions.ec2_provisioning_seconds,
+        assumptions.ec2_instance,
+        assumptions.glue_version,
+        assumptions.ec2_spot_discount.map_or("off".into(), |d| format!("{:.0}% off EC2", d * 100.0)),
     ));
     if !g.quiet {
         emit(&screen, None)?;

@@ -204,11 +204,16 @@ impl<R: Read> Read for Lz4Block<R> {
         if self.pos >= self.block.len() && !self.next_block()? {
             return Ok(0);
         }
-        let n = buf.len().min(self.block.len() - self.pos);
-        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(serve(&self.block, &mut self.pos, buf))
     }
+}
+
+/// Copies what is left of a decoded block into `buf`.
+fn serve(block: &[u8], pos: &mut usize, buf: &mut [u8]) -> usize {
+    let n = buf.len().min(block.len() - *pos);
+    buf[..n].copy_from_slice(&block[*pos..*pos + n]);
+    *pos += n;
+    n
 }
 
 /// Decoder for snappy-java's stream format.
@@ -285,10 +290,7 @@ impl<R: Read> Read for SnappyJava<R> {
         if self.pos >= self.block.len() && !self.next_block()? {
             return Ok(0);
         }
-        let n = buf.len().min(self.block.len() - self.pos);
-        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(serve(&self.block, &mut self.pos, buf))
     }
 }
 

@@ -172,19 +172,7 @@ pub fn report(r: &Report) -> String {
         usd(r.total.saving_usd)
     ));
     if r.best_mix_saving_usd > 0.0 {
-        let movers: Vec<String> = r
-            .applications
-            .iter()
-            .filter(|a| a.saving_usd > 0.0)
-            .map(|a| {
-                format!(
-                    "{} to {} ({})",
-                    escape(a.name.as_deref().unwrap_or(&a.key)),
-                    a.cheapest,
-                    usd(a.saving_usd)
-                )
-            })
-            .collect();
+        let movers = super::best_mix_movers(r, escape);
         out.push_str(&format!(
             "**Moving each application to its own cheapest option would save {}: {}.**\n\n",
             usd(r.best_mix_saving_usd),

@@ -54,6 +54,23 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// `name to option ($saving)` for every application that would be cheaper
+/// elsewhere, for the best-mix sentence; `esc` escapes names for the format.
+pub fn best_mix_movers(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
+    r.applications
+        .iter()
+        .filter(|a| a.saving_usd > 0.0)
+        .map(|a| {
+            format!(
+                "{} to {} ({})",
+                esc(a.name.as_deref().unwrap_or(&a.key)),
+                a.cheapest.label(),
+                usd(a.saving_usd)
+            )
+        })
+        .collect()
+}
+
 /// What to append to a serverless figure that AWS did not bill as such.
 pub fn basis_note(basis: &str) -> &'static str {
     match basis {
