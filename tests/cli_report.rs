@@ -83,7 +83,7 @@ fn sample_report_states_its_answer() {
         .as_f64()
         .unwrap();
     assert!((sum - total).abs() < 1e-6, "{sum} vs {total}");
-    let apps: f64 = json["applications"]
+    let apps: f64 = json["groups"]
         .as_array()
         .unwrap()
         .iter()
@@ -238,4 +238,108 @@ fn job_names_cannot_inject_markup() {
         let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(!svg.contains("<img src") && !svg.contains("<script>"));
     }
+}
+
+fn summary_value(csv_text: &str, group: &str, key: &str, column: &str) -> f64 {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let col = headers.iter().position(|h| h == column).unwrap();
+    r.records()
+        .map(|rec| rec.unwrap())
+        .find(|rec| &rec[0] == group && &rec[1] == key)
+        .map(|rec| rec[col].parse().unwrap())
+        .unwrap_or_else(|| panic!("no {group} {key} row"))
+}
+
+/// A window over one month gives that month's row of the full report.
+#[test]
+fn since_until_and_group_by_month() {
+    let dir = tempfile::tempdir().unwrap();
+    emrcost()
+        .args([
+            "report",
+            "--sample",
+            "--quiet",
+            "--group-by",
+            "month",
+            "--since",
+            "2026-09-01",
+            "--until",
+            "2026-10-01",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let windowed = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let full = std::fs::read_to_string(repo().join("reports/sample/summary.csv")).unwrap();
+    for column in [
+        "emr_serverless_usd",
+        "ec2_on_demand_usd",
+        "glue_standard_usd",
+        "runs",
+    ] {
+        assert_eq!(
+            summary_value(&windowed, "total", "all", column),
+            summary_value(&full, "month", "2026-09", column),
+            "{column}"
+        );
+    }
+    assert_eq!(
+        summary_value(&windowed, "month", "2026-09", "runs"),
+        summary_value(&windowed, "total", "all", "runs")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["group_by"], "month");
+    assert!(
+        json["groups"][0]["crossovers"].is_null(),
+        "no crossovers for a month"
+    );
+}
+
+#[test]
+fn group_by_job_name_gives_each_job_class_its_crossovers() {
+    let dir = tempfile::tempdir().unwrap();
+    emrcost()
+        .args([
+            "report",
+            "--sample",
+            "--quiet",
+            "--group-by",
+            "job-name",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    // The generator's ten job classes.
+    assert_eq!(groups.len(), 10);
+    assert!(groups.iter().all(|g| !g["crossovers"].is_null()));
+    let p95: f64 = groups
+        .iter()
+        .map(|g| g["runtime_p95_s"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(p95 > 3600.0, "the feature builds run for hours");
+}
+
+#[test]
+fn bad_group_by_and_window_name_the_flag() {
+    emrcost()
+        .args(["report", "--sample", "--group-by", "colour"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--group-by: unknown grouping 'colour'",
+        ));
+    emrcost()
+        .args(["report", "--sample", "--since", "last-week"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("--since last-week: use 30d"));
 }

@@ -146,6 +146,17 @@ pub struct InputArgs {
     pub arch: String,
 }
 
+/// Which runs to include, by start time (else creation time).
+#[derive(ClapArgs, Debug, Clone)]
+pub struct WindowArgs {
+    /// Only runs that started at or after this: 30d (days ago), 2026-09-01 or an RFC 3339 time.
+    #[arg(long, value_name = "30d|DATE")]
+    pub since: Option<String>,
+    /// Only runs that started before this: 7d, 2026-10-01 or an RFC 3339 time.
+    #[arg(long, value_name = "30d|DATE")]
+    pub until: Option<String>,
+}
+
 /// The modelling assumptions; every one is printed in every output.
 #[derive(ClapArgs, Debug, Clone)]
 pub struct ModelArgs {
@@ -208,6 +219,11 @@ pub struct ReportArgs {
     /// Exit with code 3 if any record could not be priced.
     #[arg(long)]
     pub strict: bool,
+    /// Group the main table by application, job-name, month, state or region.
+    #[arg(long, value_name = "GROUP", default_value = "application")]
+    pub group_by: String,
+    #[command(flatten)]
+    pub window: WindowArgs,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -227,6 +243,8 @@ pub struct PriceArgs {
     /// Exit with code 3 if any record could not be priced.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

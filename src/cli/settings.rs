@@ -2,6 +2,7 @@
 //! naming the flag at fault.
 
 use anyhow::{bail, Context};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::args::{GlobalArgs, InputArgs, ModelArgs};
 use emrcost::collect::InputDefaults;
@@ -46,6 +47,22 @@ pub fn input_defaults(book: &PriceBook, i: &InputArgs) -> anyhow::Result<InputDe
         region: i.region.as_deref().map(|r| region(book, r)).transpose()?,
         architecture: architecture("--arch", &i.arch)?,
     })
+}
+
+/// `30d`, `2026-09-01` or an RFC 3339 time, relative to `now`.
+pub fn when(flag: &str, raw: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    let raw = raw.trim();
+    if let Some(days) = raw.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
+        return Ok(now - chrono::Duration::days(days));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            anyhow::anyhow!("{flag} {raw}: use 30d (days ago), 2026-09-01 or an RFC 3339 time")
+        })
 }
 
 /// The assumptions from the flags, checked against the price book.

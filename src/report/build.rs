@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    AppCrossovers, GroupSummary, JobLine, OptionGap, OptionTotals, PriceSnapshotInfo, Report,
-    SourceLine, SCHEMA_VERSION,
+    AppCrossovers, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals, PriceSnapshotInfo,
+    Report, SourceLine, SCHEMA_VERSION,
 };
 use crate::collect::Rejected;
 use crate::cost::serverless::UsageBasis;
@@ -22,6 +22,7 @@ pub struct BuildInput<'a> {
     pub rejected: Vec<Rejected>,
     pub inputs: Vec<String>,
     pub pricer: &'a Pricer<'a>,
+    pub group_by: GroupBy,
 }
 
 /// The options that can be missing for a run, with their index in `Acc`.
@@ -44,6 +45,18 @@ struct Acc {
     /// Runs without a figure per optional option, and the first reason.
     missing: [(usize, Option<String>); 4],
     from_total: usize,
+    runtimes: Vec<f64>,
+    queues: Vec<f64>,
+}
+
+/// Nearest-rank percentile of sorted values: the smallest value with at
+/// least `p` of the values at or below it.
+pub(crate) fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
 }
 
 impl Acc {
@@ -56,6 +69,10 @@ impl Acc {
             _ => {}
         }
         self.runtime_s += c.runtime_s;
+        self.runtimes.push(c.runtime_s);
+        if let Some(q) = run.queued_ms {
+            self.queues.push(q as f64 / 1000.0);
+        }
         self.serverless_usd += c.serverless.usd;
         for (i, option) in OPTIONAL.iter().enumerate() {
             match c.usd(*option) {
@@ -75,7 +92,7 @@ impl Acc {
     }
 
     fn finish(
-        self,
+        mut self,
         key: String,
         name: Option<String>,
         region: Option<String>,
@@ -100,6 +117,8 @@ impl Acc {
             }
         }
         let (cheapest, best) = costs.cheapest();
+        self.runtimes.sort_by(f64::total_cmp);
+        self.queues.sort_by(f64::total_cmp);
         GroupSummary {
             key,
             name,
@@ -110,6 +129,11 @@ impl Acc {
             failed: self.failed,
             cancelled: self.cancelled,
             runtime_hours: self.runtime_s / 3600.0,
+            runtime_p50_s: nearest_rank(&self.runtimes, 0.5).unwrap_or(0.0),
+            runtime_p95_s: nearest_rank(&self.runtimes, 0.95).unwrap_or(0.0),
+            runtime_max_s: self.runtimes.last().copied().unwrap_or(0.0),
+            queue_p50_s: nearest_rank(&self.queues, 0.5),
+            queue_p95_s: nearest_rank(&self.queues, 0.95),
             costs,
             cheapest,
             saving_usd: self.serverless_usd - best,
@@ -117,6 +141,21 @@ impl Acc {
             not_priced_on,
             crossovers: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(nearest_rank(&v, 0.5), Some(10.0));
+        assert_eq!(nearest_rank(&v, 0.95), Some(19.0));
+        assert_eq!(nearest_rank(&v, 1.0), Some(20.0));
+        assert_eq!(nearest_rank(&[7.0], 0.5), Some(7.0));
+        assert_eq!(nearest_rank(&[], 0.5), None);
     }
 }
 
@@ -129,37 +168,55 @@ pub fn build(input: BuildInput<'_>) -> Report {
         rejected,
         inputs,
         pricer,
+        group_by,
     } = input;
     let mut total = Acc::default();
-    let mut apps: BTreeMap<&str, Acc> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut members: BTreeMap<String, Vec<&JobCost>> = BTreeMap::new();
     let mut months: BTreeMap<String, Acc> = BTreeMap::new();
     let mut jobs = Vec::with_capacity(costs.len());
     for c in costs {
         let run = &runs[c.index];
         total.add(run, c);
-        apps.entry(run.application_id.as_str())
-            .or_default()
-            .add(run, c);
         let month = run.month().unwrap_or_else(|| "unknown".to_string());
+        let key = match group_by {
+            GroupBy::Application => run.application_id.clone(),
+            GroupBy::JobName => run
+                .job_name
+                .clone()
+                .unwrap_or_else(|| "(unnamed)".to_string()),
+            GroupBy::Month => month.clone(),
+            GroupBy::State => run.state.to_string(),
+            GroupBy::Region => run.region.clone(),
+        };
+        groups.entry(key.clone()).or_default().add(run, c);
+        members.entry(key.clone()).or_default().push(c);
         months.entry(month).or_default().add(run, c);
-        jobs.push(job_line(run, c));
+        jobs.push(job_line(run, c, key));
     }
 
-    let mut applications = Vec::new();
-    for (id, acc) in apps {
-        let members: Vec<&JobCost> = costs
-            .iter()
-            .filter(|c| runs[c.index].application_id == id)
-            .collect();
+    let mut summaries = Vec::new();
+    for (key, acc) in groups {
+        let members = &members[&key];
         let first = &runs[members[0].index];
-        let mut summary = acc.finish(
-            id.to_string(),
-            first.application_name.clone(),
-            Some(first.region.clone()),
-            Some(first.architecture.to_string()),
-        );
-        summary.crossovers = app_crossovers(&members, first, pricer);
-        applications.push(summary);
+        let (name, region, arch) = match group_by {
+            GroupBy::Application => (
+                first.application_name.clone(),
+                Some(first.region.clone()),
+                Some(first.architecture.to_string()),
+            ),
+            GroupBy::JobName => (
+                None,
+                Some(first.region.clone()),
+                Some(first.architecture.to_string()),
+            ),
+            _ => (None, None, None),
+        };
+        let mut summary = acc.finish(key, name, region, arch);
+        if group_by.is_workload() {
+            summary.crossovers = app_crossovers(members, first, pricer);
+        }
+        summaries.push(summary);
     }
     let months = months
         .into_iter()
@@ -184,8 +241,13 @@ pub fn build(input: BuildInput<'_>) -> Report {
         assumptions: pricer.assumptions().lines(),
         notes,
         total,
-        best_mix_saving_usd: applications.iter().map(|a| a.saving_usd).sum(),
-        applications,
+        group_by,
+        best_mix_saving_usd: if group_by.is_workload() {
+            summaries.iter().map(|a| a.saving_usd).sum()
+        } else {
+            0.0
+        },
+        groups: summaries,
         months,
         jobs,
         unpriced,
@@ -193,8 +255,9 @@ pub fn build(input: BuildInput<'_>) -> Report {
     }
 }
 
-fn job_line(run: &JobRun, c: &JobCost) -> JobLine {
+fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
     JobLine {
+        group,
         region: run.region.clone(),
         application_id: run.application_id.clone(),
         application_name: run.application_name.clone(),

@@ -243,7 +243,7 @@ pub fn runtime_histogram(report: &Report, app: &GroupSummary) -> Option<Chart> {
     let mut runtimes: Vec<f64> = report
         .jobs
         .iter()
-        .filter(|j| j.application_id == app.key)
+        .filter(|j| j.group == app.key)
         .map(|j| j.runtime_s / 60.0)
         .collect();
     if runtimes.is_empty() {
@@ -395,7 +395,7 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
 /// for the three applications with the highest serverless cost, monthly
 /// cost, and queue times.
 pub fn all(report: &Report) -> Vec<Chart> {
-    let mut apps: Vec<&GroupSummary> = report.applications.iter().collect();
+    let mut apps: Vec<&GroupSummary> = report.groups.iter().collect();
     apps.sort_by(|a, b| {
         b.costs
             .emr_serverless_usd

@@ -12,6 +12,6 @@ mod model;
 pub use build::{build, BuildInput};
 pub use crossover::crossover_report;
 pub use model::{
-    AppCrossovers, CrossoverReport, GroupSummary, JobLine, OptionGap, OptionTotals,
+    AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,
     PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
 };

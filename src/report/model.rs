@@ -9,6 +9,53 @@ use crate::cost::{AssumptionLine, DeploymentOption, UnpricedReason};
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// What the report's main table groups runs by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupBy {
+    Application,
+    JobName,
+    Month,
+    State,
+    Region,
+}
+
+impl GroupBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Application => "application",
+            GroupBy::JobName => "job-name",
+            GroupBy::Month => "month",
+            GroupBy::State => "state",
+            GroupBy::Region => "region",
+        }
+    }
+
+    /// Groups that are workloads, for which moving to another option and a
+    /// median run's crossovers mean something.
+    pub fn is_workload(self) -> bool {
+        matches!(self, GroupBy::Application | GroupBy::JobName)
+    }
+}
+
+impl std::str::FromStr for GroupBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "application" => GroupBy::Application,
+            "job-name" => GroupBy::JobName,
+            "month" => GroupBy::Month,
+            "state" => GroupBy::State,
+            "region" => GroupBy::Region,
+            other => {
+                return Err(format!(
+                    "unknown grouping '{other}': use application, job-name, month, state or region"
+                ))
+            }
+        })
+    }
+}
+
 /// A source row used by this report's prices.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceLine {
@@ -111,6 +158,13 @@ pub struct GroupSummary {
     pub failed: usize,
     pub cancelled: usize,
     pub runtime_hours: f64,
+    /// Runtime percentiles (nearest rank) and maximum, seconds.
+    pub runtime_p50_s: f64,
+    pub runtime_p95_s: f64,
+    pub runtime_max_s: f64,
+    /// Queue-time percentiles (nearest rank), seconds; `None` without queue times.
+    pub queue_p50_s: Option<f64>,
+    pub queue_p95_s: Option<f64>,
     pub costs: OptionTotals,
     pub cheapest: DeploymentOption,
     /// Serverless total minus the cheapest option's: what moving would save
@@ -126,6 +180,8 @@ pub struct GroupSummary {
 /// One priced job run, flat, for tables and CSV.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobLine {
+    /// The key of the group the run is in (see `Report::group_by`).
+    pub group: String,
     pub region: String,
     pub application_id: String,
     pub application_name: Option<String>,
@@ -169,10 +225,12 @@ pub struct Report {
     pub assumptions: Vec<AssumptionLine>,
     pub notes: Vec<String>,
     pub total: GroupSummary,
-    /// What moving each application to its own cheapest option would save,
-    /// summed (the best mix, as opposed to moving everything to one option).
+    /// What the groups are.
+    pub group_by: GroupBy,
+    /// With workload groups (application, job name): what moving each group
+    /// to its own cheapest option would save, summed.
     pub best_mix_saving_usd: f64,
-    pub applications: Vec<GroupSummary>,
+    pub groups: Vec<GroupSummary>,
     pub months: Vec<GroupSummary>,
     pub jobs: Vec<JobLine>,
     pub unpriced: Vec<UnpricedReason>,

@@ -39,12 +39,50 @@ fn priced_report(
     g: &super::args::GlobalArgs,
     input: &super::args::InputArgs,
     model: &super::args::ModelArgs,
+    window: &super::args::WindowArgs,
+    group_by: emrcost::report::GroupBy,
     load: impl FnOnce(&emrcost::collect::InputDefaults) -> anyhow::Result<emrcost::collect::Loaded>,
 ) -> anyhow::Result<(emrcost::report::Report, usize, emrcost::cost::Assumptions)> {
     let book = super::settings::price_book(g)?;
     let assumptions = super::settings::assumptions(&book, model)?;
     let defaults = super::settings::input_defaults(&book, input)?;
-    let loaded = load(&defaults)?;
+    let mut loaded = load(&defaults)?;
+    let now = chrono::Utc::now();
+    let since = window
+        .since
+        .as_deref()
+        .map(|r| super::settings::when("--since", r, now))
+        .transpose()?;
+    let until = window
+        .until
+        .as_deref()
+        .map(|r| super::settings::when("--until", r, now))
+        .transpose()?;
+    if since.is_some() || until.is_some() {
+        let before = loaded.runs.len();
+        let mut undated = Vec::new();
+        loaded.runs.retain(|r| match r.started_at.or(r.created_at) {
+            Some(t) => since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u),
+            None => {
+                undated.push(r.label());
+                false
+            }
+        });
+        for label in undated {
+            loaded.rejected.push(emrcost::collect::Rejected {
+                location: label,
+                reason: "no start or creation time, so --since/--until cannot place it; left out"
+                    .into(),
+            });
+        }
+        if !g.quiet {
+            eprintln!(
+                "note: {} of {} run(s) fall inside --since/--until",
+                loaded.runs.len(),
+                before
+            );
+        }
+    }
     if loaded.runs.is_empty() {
         anyhow::bail!(
             "no job runs to price in {} ({} record(s) rejected{})",
@@ -68,6 +106,7 @@ fn priced_report(
         rejected: loaded.rejected,
         inputs: loaded.files,
         pricer: &pricer,
+        group_by,
     });
     Ok((report, not_priced, pricer.assumptions().clone()))
 }

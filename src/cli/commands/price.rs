@@ -8,9 +8,14 @@ use emrcost::collect::load_files;
 use emrcost::report::export::{csv, json, markdown, table};
 
 pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
-    let (report, not_priced, _) = super::priced_report(g, &a.input, &a.model, |defaults| {
-        Ok(load_files(&a.files, defaults)?)
-    })?;
+    let (report, not_priced, _) = super::priced_report(
+        g,
+        &a.input,
+        &a.model,
+        &a.window,
+        emrcost::report::GroupBy::Application,
+        |defaults| Ok(load_files(&a.files, defaults)?),
+    )?;
     let text = match a.format {
         Format::Table => {
             let mut t = table::jobs(&report);

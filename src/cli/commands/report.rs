@@ -12,8 +12,12 @@ use emrcost::report::chart;
 use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let group_by: emrcost::report::GroupBy = a
+        .group_by
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--group-by: {e}"))?;
     let (report, not_priced, assumptions) =
-        super::priced_report(g, &a.input, &a.model, |defaults| {
+        super::priced_report(g, &a.input, &a.model, &a.window, group_by, |defaults| {
             Ok(if a.sample {
                 load_text(emrcost::sample::NAME, emrcost::sample::CSV, defaults)
                     .context("the bundled sample is invalid (a build problem)")?

@@ -101,6 +101,11 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         g.failed.to_string(),
         g.cancelled.to_string(),
         format!("{:.4}", g.runtime_hours),
+        format!("{}", g.runtime_p50_s),
+        format!("{}", g.runtime_p95_s),
+        format!("{}", g.runtime_max_s),
+        g.queue_p50_s.map(|q| format!("{q}")).unwrap_or_default(),
+        g.queue_p95_s.map(|q| format!("{q}")).unwrap_or_default(),
         f6(g.costs.emr_serverless_usd),
         opt6(g.costs.ec2_on_demand_usd),
         opt6(g.costs.ec2_spot_usd),
@@ -125,6 +130,11 @@ pub fn summary(report: &Report) -> String {
         "failed",
         "cancelled",
         "runtime_hours",
+        "runtime_p50_s",
+        "runtime_p95_s",
+        "runtime_max_s",
+        "queue_p50_s",
+        "queue_p95_s",
         "emr_serverless_usd",
         "ec2_on_demand_usd",
         "ec2_spot_usd",
@@ -133,8 +143,8 @@ pub fn summary(report: &Report) -> String {
         "cheapest",
         "saving_usd",
     ]);
-    for g in &report.applications {
-        let _ = w.write_record(group_row("application", g));
+    for g in &report.groups {
+        let _ = w.write_record(group_row(report.group_by.as_str(), g));
     }
     for g in &report.months {
         let _ = w.write_record(group_row("month", g));
@@ -155,7 +165,7 @@ pub fn crossovers(report: &Report) -> String {
         "cheaper_above",
         "cost_usd",
     ]);
-    for g in &report.applications {
+    for g in &report.groups {
         let Some(x) = &g.crossovers else { continue };
         for p in &x.analysis.pairs {
             for c in &p.crossovers {

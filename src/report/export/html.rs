@@ -47,10 +47,12 @@ fn opt(v: Option<f64>) -> String {
 
 fn group_row(label: &str, g: &GroupSummary) -> String {
     format!(
-        "<tr><td>{}</td><td class=n>{} ({}/{}/{})</td><td class=n>{:.1}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td></tr>",
+        "<tr><td>{}</td><td class=n>{} ({}/{}/{})</td><td class=n>{:.1}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td></tr>",
         label,
         g.runs, g.succeeded, g.failed, g.cancelled,
         g.runtime_hours,
+        super::runtime_spread(g),
+        super::queue_spread(g),
         usd(g.costs.emr_serverless_usd),
         opt(g.costs.ec2_on_demand_usd),
         opt(g.costs.ec2_spot_usd),
@@ -61,10 +63,12 @@ fn group_row(label: &str, g: &GroupSummary) -> String {
     )
 }
 
-const GROUP_COLS: [&str; 10] = [
+const GROUP_COLS: [&str; 12] = [
     "Group",
     "Runs (ok/failed/cancelled)",
     "Runtime h",
+    "Runtime p50 / p95 / max",
+    "Queue p50 / p95",
     "EMR Serverless (billed)",
     "EMR on EC2",
     "EC2 Spot",
@@ -115,9 +119,12 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     for n in &r.notes {
         o.push_str(&format!("<li>{}</li>", escape(n)));
     }
-    o.push_str("</ul>\n<h2>By application</h2><table>");
+    o.push_str(&format!(
+        "</ul>\n<h2>By {}</h2><table>",
+        r.group_by.as_str()
+    ));
     o.push_str(&th(&GROUP_COLS));
-    for g in &r.applications {
+    for g in &r.groups {
         let label = format!(
             "{} <code>{}</code> {} {}",
             escape(g.name.as_deref().unwrap_or("")),
@@ -143,7 +150,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         o.push_str(&group_row(&escape(&g.key), g));
     }
     o.push_str("</table>\n<h2>Crossovers</h2>\n");
-    for g in &r.applications {
+    for g in &r.groups {
         o.push_str(&format!(
             "<h3>{}</h3>",
             escape(g.name.as_deref().unwrap_or(&g.key))

@@ -41,6 +41,8 @@ fn group_cells(label: String, g: &GroupSummary) -> Vec<String> {
         label,
         format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
         format!("{:.1}", g.runtime_hours),
+        super::runtime_spread(g),
+        super::queue_spread(g),
         usd(g.costs.emr_serverless_usd),
         opt_usd(g.costs.ec2_on_demand_usd),
         opt_usd(g.costs.ec2_spot_usd),
@@ -51,10 +53,12 @@ fn group_cells(label: String, g: &GroupSummary) -> Vec<String> {
     ]
 }
 
-const GROUP_HEADER: [&str; 10] = [
+const GROUP_HEADER: [&str; 12] = [
     "Group",
     "Runs (ok/failed/cancelled)",
     "Runtime h",
+    "Runtime p50 / p95 / max",
+    "Queue p50 / p95",
     "EMR Serverless (billed)",
     "EMR on EC2",
     "EC2 Spot",
@@ -183,9 +187,9 @@ pub fn report(r: &Report) -> String {
     for n in &r.notes {
         out.push_str(&format!("- {}\n", escape(n)));
     }
-    out.push_str("\n## By application\n\n");
+    out.push_str(&format!("\n## By {}\n\n", r.group_by.as_str()));
     out.push_str(&header(&GROUP_HEADER, 1));
-    for g in &r.applications {
+    for g in &r.groups {
         let label = g.name.as_deref().map_or(escape(&g.key), |n| {
             format!(
                 "{} (`{}`, {}, {})",
@@ -204,7 +208,7 @@ pub fn report(r: &Report) -> String {
         out.push_str(&row(&group_cells(escape(&g.key), g)));
     }
     out.push_str("\n## Crossovers\n\n");
-    for g in &r.applications {
+    for g in &r.groups {
         let name = escape(g.name.as_deref().unwrap_or(&g.key));
         match &g.crossovers {
             Some(x) => {

@@ -48,6 +48,24 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
+/// `p50 / p95 / max` of a group's runtimes.
+pub fn runtime_spread(g: &crate::report::GroupSummary) -> String {
+    format!(
+        "{} / {} / {}",
+        duration(g.runtime_p50_s),
+        duration(g.runtime_p95_s),
+        duration(g.runtime_max_s)
+    )
+}
+
+/// `p50 / p95` of a group's queue times, or `-`.
+pub fn queue_spread(g: &crate::report::GroupSummary) -> String {
+    match (g.queue_p50_s, g.queue_p95_s) {
+        (Some(a), Some(b)) => format!("{} / {}", duration(a), duration(b)),
+        _ => "-".to_string(),
+    }
+}
+
 /// A number without trailing zeros (up to 2 decimals).
 pub fn num(v: f64) -> String {
     let s = format!("{v:.2}");
@@ -57,7 +75,7 @@ pub fn num(v: f64) -> String {
 /// `name to option ($saving)` for every application that would be cheaper
 /// elsewhere, for the best-mix sentence; `esc` escapes names for the format.
 pub fn best_mix_movers(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
-    r.applications
+    r.groups
         .iter()
         .filter(|a| a.saving_usd > 0.0)
         .map(|a| {

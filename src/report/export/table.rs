@@ -33,6 +33,7 @@ fn group_row(label: String, where_: String, g: &GroupSummary) -> Vec<String> {
         label,
         where_,
         format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
+        super::runtime_spread(g),
         usd(g.costs.emr_serverless_usd),
         opt_usd(g.costs.ec2_on_demand_usd),
         opt_usd(g.costs.ec2_spot_usd),
@@ -45,10 +46,18 @@ fn group_row(label: String, where_: String, g: &GroupSummary) -> Vec<String> {
 
 /// Per-application and total costs on every option.
 pub fn summary(report: &Report) -> String {
+    let first = match report.group_by {
+        crate::report::GroupBy::Application => "Application",
+        crate::report::GroupBy::JobName => "Job",
+        crate::report::GroupBy::Month => "Month",
+        crate::report::GroupBy::State => "State",
+        crate::report::GroupBy::Region => "Region",
+    };
     let mut t = table(&[
-        "Application",
+        first,
         "Region / arch",
         "Runs (ok/failed/cancelled)",
+        "Runtime p50 / p95 / max",
         "EMR Serverless (billed)",
         "EMR on EC2",
         "EC2 Spot",
@@ -57,7 +66,7 @@ pub fn summary(report: &Report) -> String {
         "Cheapest",
         "Saving if moved",
     ]);
-    for g in &report.applications {
+    for g in &report.groups {
         let label = g
             .name
             .clone()
@@ -77,7 +86,7 @@ pub fn summary(report: &Report) -> String {
 /// Crossover sentences per application.
 pub fn crossovers(report: &Report) -> String {
     let mut out = String::new();
-    for g in &report.applications {
+    for g in &report.groups {
         let name = g.name.as_deref().unwrap_or(&g.key);
         match &g.crossovers {
             Some(x) => {
