@@ -9,3 +9,4 @@ mod cli_price;
 mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
+mod json_schema;
