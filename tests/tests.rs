@@ -2,6 +2,7 @@
 
 mod util;
 
+mod browser;
 mod cli_crossover;
 mod cli_errors;
 mod cli_eventlog;
