@@ -343,3 +343,48 @@ fn bad_group_by_and_window_name_the_flag() {
         .code(1)
         .stderr(predicates::str::contains("--since last-week: use 30d"));
 }
+
+/// The share of runs and cost past a crossover, recomputed from the jobs.
+#[test]
+fn shares_past_each_crossover_match_the_jobs() {
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("reports/sample/report.json")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for g in json["groups"].as_array().unwrap() {
+        let Some(past) = g["crossovers"]["past"].as_array() else {
+            continue;
+        };
+        let jobs: Vec<&serde_json::Value> = json["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|j| j["group"] == g["key"])
+            .collect();
+        let cost: f64 = jobs
+            .iter()
+            .map(|j| j["serverless_usd"].as_f64().unwrap())
+            .sum();
+        for p in past {
+            let t = p["runtime_s"].as_f64().unwrap();
+            let longer: Vec<_> = jobs
+                .iter()
+                .filter(|j| j["runtime_s"].as_f64().unwrap() > t)
+                .collect();
+            let share = longer.len() as f64 / jobs.len() as f64;
+            let cost_share = longer
+                .iter()
+                .map(|j| j["serverless_usd"].as_f64().unwrap())
+                .sum::<f64>()
+                / cost;
+            assert!((p["runs_share"].as_f64().unwrap() - share).abs() < 1e-12);
+            assert!((p["serverless_cost_share"].as_f64().unwrap() - cost_share).abs() < 1e-9);
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 1,
+        "the sample has at least one crossover inside its runtimes"
+    );
+}

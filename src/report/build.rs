@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    AppCrossovers, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals, PriceSnapshotInfo,
-    Report, SourceLine, SCHEMA_VERSION,
+    AppCrossovers, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals, PastCrossover,
+    PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
 use crate::collect::Rejected;
 use crate::cost::serverless::UsageBasis;
@@ -336,6 +336,7 @@ fn app_crossovers(
     let curves = pricer
         .curves(&first.region, first.architecture, &shape)
         .ok()?;
+    let analysis = crossover::analyse(&curves.curves);
     let ec2 = curves
         .ec2
         .as_ref()
@@ -363,9 +364,38 @@ fn app_crossovers(
             first.architecture,
         ),
         median_runtime_s: runtime,
-        analysis: crossover::analyse(&curves.curves),
+        past: past_shares(members, &analysis),
+        analysis,
         curves: curves.curves.clone(),
     })
+}
+
+/// The share of a group's runs, and of its serverless cost, that ran longer
+/// than each change of the cheapest option.
+fn past_shares(
+    members: &[&JobCost],
+    analysis: &crossover::CrossoverAnalysis,
+) -> Vec<PastCrossover> {
+    let runs = members.len().max(1) as f64;
+    let cost: f64 = members.iter().map(|c| c.serverless.usd).sum();
+    analysis
+        .cheapest_changes
+        .iter()
+        .map(|x| {
+            let past: Vec<&&JobCost> = members
+                .iter()
+                .filter(|c| c.runtime_s > x.runtime_s)
+                .collect();
+            let past_cost: f64 = past.iter().map(|c| c.serverless.usd).sum();
+            PastCrossover {
+                runtime_s: x.runtime_s,
+                cheaper_below: x.cheaper_below,
+                cheaper_above: x.cheaper_above,
+                runs_share: past.len() as f64 / runs,
+                serverless_cost_share: if cost > 0.0 { past_cost / cost } else { 0.0 },
+            }
+        })
+        .collect()
 }
 
 /// The price rows a report used, gathered while building it.

@@ -13,5 +13,5 @@ pub use build::{build, BuildInput};
 pub use crossover::crossover_report;
 pub use model::{
     AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,
-    PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
+    PastCrossover, PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
 };

@@ -126,6 +126,18 @@ impl OptionTotals {
     }
 }
 
+/// How much of a group lies past one change of the cheapest option.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PastCrossover {
+    pub runtime_s: f64,
+    pub cheaper_below: DeploymentOption,
+    pub cheaper_above: DeploymentOption,
+    /// Share of the group's runs that ran longer than `runtime_s`.
+    pub runs_share: f64,
+    /// Share of the group's EMR Serverless cost that those runs account for.
+    pub serverless_cost_share: f64,
+}
+
 /// Crossovers for an application's representative (median) run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppCrossovers {
@@ -135,6 +147,8 @@ pub struct AppCrossovers {
     /// Each option's cost curve for the representative shape.
     pub curves: Vec<(DeploymentOption, crate::cost::BillingCurve)>,
     pub analysis: CrossoverAnalysis,
+    /// For each change of the cheapest option: the runs and cost past it.
+    pub past: Vec<PastCrossover>,
 }
 
 /// An option that could not be priced for some runs of a group.

@@ -2,7 +2,7 @@
 //! external assets) that opens offline. Every string that came from users'
 //! data (job, application and file names, tags) is escaped.
 
-use super::{crossover_sentences, duration, ec2_cell, glue_cell, usd};
+use super::{duration, ec2_cell, glue_cell, usd};
 use crate::report::chart::Chart;
 use crate::report::{GroupSummary, Report};
 
@@ -158,7 +158,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         match &g.crossovers {
             Some(x) => {
                 o.push_str(&format!("<p>{}</p><ul>", escape(&x.representative)));
-                for line in crossover_sentences(&x.analysis) {
+                for line in super::group_crossover_sentences(x) {
                     o.push_str(&format!("<li>{}</li>", escape(&line)));
                 }
                 o.push_str("</ul>");

@@ -1,6 +1,6 @@
 //! Markdown: the full report, the per-job table, and the crossover answer.
 
-use super::{crossover_sentences, duration, usd};
+use super::{duration, usd};
 use crate::cost::AssumptionLine;
 use crate::report::{CrossoverReport, GroupSummary, PriceSnapshotInfo, Report};
 
@@ -213,7 +213,7 @@ pub fn report(r: &Report) -> String {
         match &g.crossovers {
             Some(x) => {
                 out.push_str(&format!("### {name}\n\n{}\n\n", escape(&x.representative)));
-                for line in crossover_sentences(&x.analysis) {
+                for line in super::group_crossover_sentences(x) {
                     out.push_str(&format!("- {}\n", escape(&line)));
                 }
                 out.push('\n');

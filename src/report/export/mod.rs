@@ -114,6 +114,23 @@ pub fn glue_cell(j: &crate::report::JobLine) -> String {
     }
 }
 
+/// The crossover sentences plus, for a group, how much of it lies past
+/// each change of the cheapest option.
+pub fn group_crossover_sentences(x: &crate::report::AppCrossovers) -> Vec<String> {
+    let mut out = crossover_sentences(&x.analysis);
+    for p in &x.past {
+        out.push(format!(
+            "{:.0}% of runs ({:.0}% of EMR Serverless cost) ran longer than {}, where {} is cheaper than {}",
+            p.runs_share * 100.0,
+            p.serverless_cost_share * 100.0,
+            duration(p.runtime_s),
+            p.cheaper_above,
+            p.cheaper_below
+        ));
+    }
+    out
+}
+
 /// One line per crossover that involves EMR Serverless, and the changes of
 /// the cheapest option, in words. Shared by the table and Markdown.
 pub fn crossover_sentences(a: &CrossoverAnalysis) -> Vec<String> {

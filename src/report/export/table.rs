@@ -4,7 +4,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 
-use super::{crossover_sentences, duration, usd};
+use super::{duration, usd};
 use crate::cost::AssumptionLine;
 use crate::report::{CrossoverReport, GroupSummary, Report};
 
@@ -91,7 +91,7 @@ pub fn crossovers(report: &Report) -> String {
         match &g.crossovers {
             Some(x) => {
                 out.push_str(&format!("{name}: {}\n", x.representative));
-                for line in crossover_sentences(&x.analysis) {
+                for line in super::group_crossover_sentences(x) {
                     out.push_str(&format!("  {line}\n"));
                 }
             }
