@@ -388,3 +388,34 @@ fn shares_past_each_crossover_match_the_jobs() {
         "the sample has at least one crossover inside its runtimes"
     );
 }
+
+#[test]
+fn png_charts_on_request_and_formats_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    emrcost()
+        .args(["report", "--sample", "--quiet", "--format", "png", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let mut pngs = 0;
+    for entry in std::fs::read_dir(dir.path().join("charts")).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+        // IHDR width and height: the chart size.
+        assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 820);
+        assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 440);
+        pngs += 1;
+    }
+    assert_eq!(pngs, 8);
+    assert!(
+        !dir.path().join("report.html").exists(),
+        "only the formats asked for"
+    );
+    emrcost()
+        .args(["report", "--sample", "--format", "html,pdf"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--format pdf: use any of html, md, csv, json, svg, png",
+        ));
+}

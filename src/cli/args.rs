@@ -219,6 +219,14 @@ pub struct ReportArgs {
     /// Exit with code 3 if any record could not be priced.
     #[arg(long)]
     pub strict: bool,
+    /// Files to write: any of html, md, csv, json, svg, png.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "html,md,csv,json,svg"
+    )]
+    pub format: Vec<String>,
     /// Group the main table by application, job-name, month, state or region.
     #[arg(long, value_name = "GROUP", default_value = "application")]
     pub group_by: String,

@@ -391,6 +391,24 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
     })
 }
 
+/// DejaVu Sans (Debian fonts-dejavu-core; license in assets/fonts), so that
+/// PNG charts render the same everywhere, whatever fonts a machine has.
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Rasterises a chart's SVG to PNG with the bundled font.
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    opt.fontdb_mut().load_font_data(FONT.to_vec());
+    opt.fontdb_mut().set_sans_serif_family("DejaVu Sans");
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("chart SVG: {e}"))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("empty chart")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| format!("PNG: {e}"))
+}
+
 /// Every chart of a report: cost against runtime and the runtime histogram
 /// for the three applications with the highest serverless cost, monthly
 /// cost, and queue times.

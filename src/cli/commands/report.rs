@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use super::super::args::{GlobalArgs, ReportArgs};
 use super::super::output::{emit, note};
@@ -32,24 +32,45 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             PathBuf::from("reports")
         }
     });
+    const FORMATS: [&str; 6] = ["html", "md", "csv", "json", "svg", "png"];
+    if let Some(bad) = a.format.iter().find(|f| !FORMATS.contains(&f.as_str())) {
+        bail!("--format {bad}: use any of {}", FORMATS.join(", "));
+    }
+    let want = |f: &str| a.format.iter().any(|x| x == f);
     let charts = chart::all(&report);
-    let mut files = vec![
-        ("report.html".to_string(), html::report(&report, &charts)),
-        ("report.md".to_string(), markdown::report(&report)),
-        ("report.json".to_string(), json::render(&report)),
-        ("summary.csv".to_string(), csv::summary(&report)),
-        ("jobs.csv".to_string(), csv::jobs(&report)),
-        ("crossovers.csv".to_string(), csv::crossovers(&report)),
-    ];
-    files.extend(
-        charts
-            .iter()
-            .map(|c| (format!("charts/{}.svg", c.id), c.svg.clone())),
-    );
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if want("html") {
+        files.push((
+            "report.html".into(),
+            html::report(&report, &charts).into_bytes(),
+        ));
+    }
+    if want("md") {
+        files.push(("report.md".into(), markdown::report(&report).into_bytes()));
+    }
+    if want("json") {
+        files.push(("report.json".into(), json::render(&report).into_bytes()));
+    }
+    if want("csv") {
+        files.push(("summary.csv".into(), csv::summary(&report).into_bytes()));
+        files.push(("jobs.csv".into(), csv::jobs(&report).into_bytes()));
+        files.push((
+            "crossovers.csv".into(),
+            csv::crossovers(&report).into_bytes(),
+        ));
+    }
+    for c in &charts {
+        if want("svg") {
+            files.push((format!("charts/{}.svg", c.id), c.svg.clone().into_bytes()));
+        }
+        if want("png") {
+            let png = chart::png(&c.svg).map_err(|e| anyhow::anyhow!("chart {}: {e}", c.id))?;
+            files.push((format!("charts/{}.png", c.id), png));
+        }
+    }
     for (name, text) in &files {
         let path = out.join(name);
-        write_atomic(&path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_atomic(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
 
     let mut screen = table::summary(&report);
@@ -70,9 +91,14 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     note(
         g.quiet,
         &format!(
-            "wrote {} (open it in a browser) and {}/{{report.md, report.json, summary.csv, jobs.csv, crossovers.csv, charts/}}",
-            out.join("report.html").display(),
-            out.display()
+            "wrote {} file(s) to {}: {}",
+            files.len(),
+            out.display(),
+            if want("html") {
+                "open report.html in a browser"
+            } else {
+                "see the list with ls"
+            }
         ),
     );
     Ok(super::exit_code(a.strict, not_priced))
