@@ -199,8 +199,3 @@ pub fn crossover_samples(r: &CrossoverReport) -> String {
     }
     finish(w)
 }
-
-/// Column name for an option's cost.
-pub fn column(o: DeploymentOption) -> String {
-    format!("{}_usd", o.key())
-}
