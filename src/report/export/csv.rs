@@ -1,7 +1,6 @@
 //! CSV: one file per table. Dollar amounts keep six decimals so that sums
 //! can be checked against the per-job rows.
 
-use crate::cost::DeploymentOption;
 use crate::report::{CrossoverReport, GroupSummary, Report};
 
 fn f6(v: f64) -> String {
