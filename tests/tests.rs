@@ -11,3 +11,4 @@ mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
 mod json_schema;
+mod snapshots_crossover;
