@@ -269,17 +269,47 @@ fn pick_class(rng: &mut ChaCha8Rng) -> &'static JobClass {
     &CLASSES[CLASSES.len() - 1]
 }
 
-/// Generates `cfg.runs` job runs, sorted by creation time.
+/// Generates `cfg.runs` job runs, in creation-time order.
 pub fn generate(cfg: &SynthConfig) -> Vec<JobRun> {
-    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let span_s = f64::from(cfg.days) * 86_400.0;
-    let queue = lognormal(8_000.0, 0.8);
-    let mut runs = Vec::with_capacity(cfg.runs);
-    for i in 0..cfg.runs {
-        let class = pick_class(&mut rng);
+    Synth::new(cfg).collect()
+}
+
+/// The runs of [`generate`], one at a time, so that large histories can be
+/// written without holding them (`synth --runs 10000000`).
+pub struct Synth {
+    rng: ChaCha8Rng,
+    cfg: SynthConfig,
+    span_s: f64,
+    queue: LogNormal<f64>,
+    i: usize,
+}
+
+impl Synth {
+    pub fn new(cfg: &SynthConfig) -> Synth {
+        Synth {
+            rng: ChaCha8Rng::seed_from_u64(cfg.seed),
+            cfg: cfg.clone(),
+            span_s: f64::from(cfg.days) * 86_400.0,
+            queue: lognormal(8_000.0, 0.8),
+            i: 0,
+        }
+    }
+}
+
+impl Iterator for Synth {
+    type Item = JobRun;
+
+    fn next(&mut self) -> Option<JobRun> {
+        if self.i >= self.cfg.runs {
+            return None;
+        }
+        let i = self.i;
+        self.i += 1;
+        let (rng, cfg, span_s, queue) = (&mut self.rng, &self.cfg, self.span_s, &self.queue);
+        let class = pick_class(rng);
         let app = &APPS[class.app];
         let full_runtime = lognormal(class.median_runtime_s, class.runtime_sigma)
-            .sample(&mut rng)
+            .sample(rng)
             .clamp(5.0, 6.0 * 3600.0);
         let roll: f64 = rng.gen();
         let (state, runtime_s) = if roll < 0.92 {
@@ -291,12 +321,12 @@ pub fn generate(cfg: &SynthConfig) -> Vec<JobRun> {
         };
         let runtime_s = runtime_s.max(1.0).round();
         let executors = lognormal(class.median_executors, class.executor_sigma)
-            .sample(&mut rng)
+            .sample(rng)
             .clamp(0.5, f64::from(class.max_executors));
         let queued_ms = if rng.gen::<f64>() < 0.05 {
             rng.gen_range(120_000.0..300_000.0)
         } else {
-            queue.sample(&mut rng).min(120_000.0)
+            queue.sample(rng).min(120_000.0)
         } as u64;
         let offset = span_s * (i as f64 + rng.gen::<f64>()) / cfg.runs as f64;
         let created = cfg.start + Duration::milliseconds((offset * 1000.0) as i64);
@@ -316,7 +346,7 @@ pub fn generate(cfg: &SynthConfig) -> Vec<JobRun> {
         let (total, billed) = usage(&driver, &executor, executors, runtime_s);
         let billed = (rng.gen::<f64>() >= 0.02).then_some(billed);
 
-        runs.push(JobRun {
+        Some(JobRun {
             region: app.region.to_string(),
             application_id: app.id.to_string(),
             application_name: Some(app.name.to_string()),
@@ -342,9 +372,13 @@ pub fn generate(cfg: &SynthConfig) -> Vec<JobRun> {
             peak_executors: None,
             incomplete: false,
             source: UsageSource::Synthetic,
-        });
+        })
     }
-    runs
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.cfg.runs - self.i;
+        (left, Some(left))
+    }
 }
 
 /// Raw and billed usage of a driver plus `executors` (average) executors on

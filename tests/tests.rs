@@ -11,4 +11,5 @@ mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
 mod json_schema;
+mod parquet_dataset;
 mod snapshots_crossover;

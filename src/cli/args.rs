@@ -300,7 +300,8 @@ pub struct SynthArgs {
     /// Days the runs are spread over, from 2026-08-01.
     #[arg(long, value_name = "DAYS", default_value_t = 92)]
     pub days: u32,
-    /// Output file (written atomically); standard output if absent.
+    /// Output file (written atomically): CSV, or Parquet when it ends in
+    /// .parquet (streamed, for large histories); standard output if absent.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 }

@@ -272,9 +272,9 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
         let usage = |u: &Option<ResourceUsage>| -> [String; 3] {
             match u {
                 Some(u) => [
-                    format!("{:.6}", u.vcpu_hours),
-                    format!("{:.6}", u.memory_gb_hours),
-                    format!("{:.6}", u.storage_gb_hours),
+                    format!("{}", u.vcpu_hours),
+                    format!("{}", u.memory_gb_hours),
+                    format!("{}", u.storage_gb_hours),
                 ],
                 None => Default::default(),
             }

@@ -78,6 +78,9 @@ pub enum FileError {
         message: String,
     },
 
+    #[error("{file}: {message}")]
+    BadParquet { file: String, message: String },
+
     #[error("{file}:{line}: {message}")]
     BadCsv {
         file: String,
@@ -86,8 +89,8 @@ pub enum FileError {
     },
 }
 
-/// Loads every file (folders: their `.json`, `.jsonl`, `.ndjson` and `.csv`
-/// files, sorted), then drops repeats of (region, application, job run,
+/// Loads every file (folders: their `.json`, `.jsonl`, `.ndjson`, `.csv`
+/// and `.parquet` files, sorted), then drops repeats of (region, application, job run,
 /// attempt), keeping the first.
 pub fn load_files(paths: &[PathBuf], defaults: &InputDefaults) -> Result<Loaded, FileError> {
     let mut files = Vec::new();
@@ -97,6 +100,17 @@ pub fn load_files(paths: &[PathBuf], defaults: &InputDefaults) -> Result<Loaded,
     let mut out = Loaded::default();
     let mut located = Vec::new();
     for path in files {
+        if path.extension().is_some_and(|e| e == "parquet") {
+            let (runs, rejected) = super::parquet::read_parquet(&path)?;
+            let name = path.display().to_string();
+            located.extend(
+                runs.into_iter()
+                    .map(|(row, run)| (format!("{name}: row {row}"), run)),
+            );
+            out.rejected.extend(rejected);
+            out.files.push(name);
+            continue;
+        }
         let bytes = std::fs::read(&path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => FileError::NotFound { path: path.clone() },
             _ => FileError::Io {
@@ -160,7 +174,7 @@ fn expand(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
         .filter(|p| {
             matches!(
                 p.extension().and_then(|e| e.to_str()),
-                Some("json" | "jsonl" | "ndjson" | "csv")
+                Some("json" | "jsonl" | "ndjson" | "csv" | "parquet")
             )
         })
         .collect();

@@ -5,6 +5,7 @@ mod csv_format;
 pub mod eventlog;
 mod files;
 mod jobrun_json;
+pub mod parquet;
 mod spark_params;
 
 pub use csv_format::{write_csv, CSV_COLUMNS, CSV_REQUIRED};
