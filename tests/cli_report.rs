@@ -326,6 +326,11 @@ fn group_by_job_name_gives_each_job_class_its_crossovers() {
         .map(|g| g["runtime_p95_s"].as_f64().unwrap())
         .fold(0.0, f64::max);
     assert!(p95 > 3600.0, "the feature builds run for hours");
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("Moving each job to its own cheapest option"),
+        "the headline names job groups"
+    );
 }
 
 #[test]

@@ -98,22 +98,8 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         escape(&r.generated_by),
         escape(&r.price_snapshot.id)
     ));
-    let (best, best_usd) = r.total.costs.cheapest();
-    o.push_str(&format!(
-        "<p class=headline>EMR Serverless billed <b>{}</b>. The cheapest option for the same runs is <b>{}</b> at <b>{}</b> ({} {}).</p>\n",
-        usd(r.total.costs.emr_serverless_usd),
-        escape(best.label()),
-        usd(best_usd),
-        if r.total.saving_usd > 0.0 { "saving" } else { "difference" },
-        usd(r.total.saving_usd)
-    ));
-    if r.best_mix_saving_usd > 0.0 {
-        let movers = super::best_mix_movers(r, escape);
-        o.push_str(&format!(
-            "<p class=headline>Moving each application to its own cheapest option would save <b>{}</b>: {}.</p>\n",
-            usd(r.best_mix_saving_usd),
-            movers.join(", ")
-        ));
+    for line in super::headlines(r, escape) {
+        o.push_str(&format!("<p class=headline>{line}</p>\n"));
     }
     o.push_str("<h2>Notes</h2><ul>");
     for n in &r.notes {

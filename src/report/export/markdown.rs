@@ -166,22 +166,8 @@ pub fn report(r: &Report) -> String {
             .join(", "),
         r.generated_by
     ));
-    let (best, best_usd) = r.total.costs.cheapest();
-    out.push_str(&format!(
-        "**EMR Serverless billed {}. The cheapest option for the same runs is {} at {} ({} {}).**\n\n",
-        usd(r.total.costs.emr_serverless_usd),
-        best,
-        usd(best_usd),
-        if r.total.saving_usd > 0.0 { "saving" } else { "difference" },
-        usd(r.total.saving_usd)
-    ));
-    if r.best_mix_saving_usd > 0.0 {
-        let movers = super::best_mix_movers(r, escape);
-        out.push_str(&format!(
-            "**Moving each application to its own cheapest option would save {}: {}.**\n\n",
-            usd(r.best_mix_saving_usd),
-            movers.join(", ")
-        ));
+    for line in super::headlines(r, escape) {
+        out.push_str(&format!("**{line}**\n\n"));
     }
     out.push_str("## Notes\n\n");
     for n in &r.notes {

@@ -72,6 +72,37 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// The report's headline sentences, plain text with names escaped by `esc`:
+/// what serverless billed against the cheapest single option, and (for
+/// workload groups) the saving of moving each group to its own cheapest.
+pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
+    let (best, best_usd) = r.total.costs.cheapest();
+    let mut out = vec![format!(
+        "EMR Serverless billed {}. The cheapest option for the same runs is {} at {} ({} {}).",
+        usd(r.total.costs.emr_serverless_usd),
+        best,
+        usd(best_usd),
+        if r.total.saving_usd > 0.0 {
+            "saving"
+        } else {
+            "difference"
+        },
+        usd(r.total.saving_usd)
+    )];
+    if r.best_mix_saving_usd > 0.0 {
+        let noun = match r.group_by {
+            crate::report::GroupBy::JobName => "job",
+            _ => "application",
+        };
+        out.push(format!(
+            "Moving each {noun} to its own cheapest option would save {}: {}.",
+            usd(r.best_mix_saving_usd),
+            best_mix_movers(r, esc).join(", ")
+        ));
+    }
+    out
+}
+
 /// `name to option ($saving)` for every application that would be cheaper
 /// elsewhere, for the best-mix sentence; `esc` escapes names for the format.
 pub fn best_mix_movers(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
