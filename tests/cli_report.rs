@@ -424,3 +424,42 @@ fn png_charts_on_request_and_formats_are_checked() {
             "--format pdf: use any of html, md, csv, json, svg, png",
         ));
 }
+
+/// Large fleets: HTML and Markdown list the first 2000 runs and say where the rest are.
+#[test]
+fn page_reports_cap_the_job_list_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("runs.csv");
+    emrcost()
+        .args(["synth", "--runs", "2500", "--quiet", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    emrcost()
+        .args(["report", "--quiet", "--format", "md,html,csv", "--out"])
+        .arg(&out)
+        .arg(&data)
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Job runs (2500)")
+            && md.contains("The first 2000 are listed; every run is in `jobs.csv`.")
+    );
+    let listed = md
+        .split("## Job runs")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains('`'))
+        .count();
+    assert_eq!(listed, 2000);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("The first 2000 are listed"));
+    let csv_rows = std::fs::read_to_string(out.join("jobs.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(csv_rows, 2501, "jobs.csv keeps every run");
+}

@@ -6,8 +6,7 @@ use super::{duration, ec2_cell, glue_cell, usd};
 use crate::report::chart::Chart;
 use crate::report::{GroupSummary, Report};
 
-/// Jobs listed in the page; the rest are in jobs.csv.
-const MAX_JOB_ROWS: usize = 2000;
+use super::MAX_JOB_ROWS;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

@@ -110,6 +110,10 @@ fn prices(p: &PriceSnapshotInfo) -> String {
 
 /// The per-job table.
 pub fn jobs(report: &Report) -> String {
+    jobs_upto(report, usize::MAX)
+}
+
+fn jobs_upto(report: &Report, limit: usize) -> String {
     let mut out = header(
         &[
             "Application",
@@ -127,7 +131,7 @@ pub fn jobs(report: &Report) -> String {
         ],
         4,
     );
-    for j in &report.jobs {
+    for j in report.jobs.iter().take(limit) {
         out.push_str(&row(&[
             escape(j.application_name.as_deref().unwrap_or(&j.application_id)),
             format!("`{}`", escape(&j.job_run_id)),
@@ -231,7 +235,13 @@ pub fn report(r: &Report) -> String {
         ));
     }
     out.push_str(&format!("\n## Job runs ({})\n\n", r.jobs.len()));
-    out.push_str(&jobs(r));
+    if r.jobs.len() > super::MAX_JOB_ROWS {
+        out.push_str(&format!(
+            "The first {} are listed; every run is in `jobs.csv`.\n\n",
+            super::MAX_JOB_ROWS
+        ));
+    }
+    out.push_str(&jobs_upto(r, super::MAX_JOB_ROWS));
     out
 }
 

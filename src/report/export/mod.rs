@@ -72,6 +72,9 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// Job runs listed in the HTML and Markdown reports; every run is in jobs.csv.
+pub const MAX_JOB_ROWS: usize = 2000;
+
 /// The report's headline sentences, plain text with names escaped by `esc`:
 /// what serverless billed against the cheapest single option, and (for
 /// workload groups) the saving of moving each group to its own cheapest.
