@@ -60,6 +60,16 @@ fn render(
     Some(svg)
 }
 
+/// The label of a category axis at `v`: the category whose index `v` is,
+/// nothing between categories.
+fn category<S: AsRef<str>>(labels: &[S], v: f64) -> String {
+    let i = v.round();
+    match labels.get(i as usize) {
+        Some(label) if (v - i).abs() < 1e-6 && i >= 0.0 => label.as_ref().to_string(),
+        _ => String::new(),
+    }
+}
+
 fn app_name(g: &GroupSummary) -> &str {
     g.name.as_deref().unwrap_or(&g.key)
 }
@@ -192,14 +202,7 @@ pub fn monthly_cost(report: &Report) -> Option<Chart> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(months.len().max(1))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < months.len() {
-                    months[i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category(&months, *v))
             .x_desc("month")
             .y_desc("cost (USD)")
             .y_label_formatter(&|v| format!("${v:.0}"))
@@ -362,14 +365,7 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(EDGES.len())
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < EDGES.len() {
-                    EDGES[i as usize].1.to_string()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category(&EDGES.map(|(_, label)| label), *v))
             .x_desc("queue time (queuedDurationMilliseconds)")
             .y_desc("runs")
             .y_label_formatter(&|v| format!("{v:.0}"))

@@ -37,7 +37,12 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         bail!("--format {bad}: use any of {}", FORMATS.join(", "));
     }
     let want = |f: &str| a.format.iter().any(|x| x == f);
-    let charts = chart::all(&report);
+    // Charts only when a format shows them.
+    let charts = if ["html", "svg", "png"].iter().any(|f| want(f)) {
+        chart::all(&report)
+    } else {
+        Vec::new()
+    };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     if want("html") {
         files.push((
