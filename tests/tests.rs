@@ -1,8 +1,10 @@
 //! All integration tests, in one binary (as ripgrep does).
 
+mod emulator;
 mod util;
 
 mod browser;
+mod cli_collect;
 mod cli_crossover;
 mod cli_errors;
 mod cli_eventlog;

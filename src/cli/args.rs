@@ -45,6 +45,9 @@ pub enum Command {
         #[command(subcommand)]
         command: PricingCommand,
     },
+    /// Collect job runs (and optionally CloudWatch metrics) from EMR Serverless
+    /// into a local dataset. Read-only; resumable; paced to the API quotas.
+    Collect(CollectArgs),
     /// Write a deterministic synthetic job-run history (emrcost CSV format).
     Synth(SynthArgs),
     /// Import job records from other sources into a dataset folder.
@@ -52,6 +55,61 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct CollectArgs {
+    /// Region to collect from (repeatable). Default: the region of the AWS
+    /// configuration (AWS_REGION, the profile).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Only this application (repeatable). Default: every application.
+    #[arg(long = "application-id", value_name = "ID")]
+    pub application_ids: Vec<String>,
+    /// Runs created at or after this: 30d (days ago), 2026-09-01 or an RFC 3339 time.
+    #[arg(long, value_name = "30d|DATE", default_value = "30d")]
+    pub since: String,
+    /// Runs created before this.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only runs in these states (comma-separated, e.g. SUCCESS,FAILED).
+    #[arg(long, value_name = "STATE,...", value_delimiter = ',')]
+    pub states: Vec<String>,
+    /// Dataset folder (created if missing; collecting again adds to it).
+    #[arg(long, value_name = "DIR", default_value = "dataset")]
+    pub out: PathBuf,
+    /// Also pull CloudWatch metrics: peak executors per job and idle
+    /// pre-initialized capacity per application.
+    #[arg(long)]
+    pub metrics: bool,
+    /// Also write the runs as jobruns.csv beside jobruns.parquet.
+    #[arg(long)]
+    pub csv: bool,
+    /// GetJobRun/GetApplication/ListApplications pace: calls per second[/burst].
+    #[arg(long, value_name = "RATE[/BURST]", default_value = "10/50")]
+    pub get_rate: String,
+    /// ListJobRuns pace: calls per second[/burst].
+    #[arg(long, value_name = "RATE[/BURST]", default_value = "1/25")]
+    pub list_rate: String,
+    /// CloudWatch ListMetrics/GetMetricData pace.
+    #[arg(long, value_name = "RATE[/BURST]", default_value = "10/20")]
+    pub metrics_rate: String,
+    /// GetJobRun calls in flight at once (all within --get-rate).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// How many more times a finished run whose billed usage has not arrived
+    /// yet is fetched on later collections.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub late_billed_retries: u32,
+    /// Give up on one HTTP attempt after this many seconds (it is retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub attempt_timeout: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -47,6 +47,8 @@ pub struct Loaded {
     pub runs: Vec<JobRun>,
     pub rejected: Vec<Rejected>,
     pub files: Vec<String>,
+    /// Idle pre-initialized capacity from collected datasets (with metrics).
+    pub idle_capacity: Vec<super::dataset::IdleCapacity>,
 }
 
 /// A file that could not be read at all.
@@ -94,11 +96,30 @@ pub enum FileError {
 /// attempt), keeping the first.
 pub fn load_files(paths: &[PathBuf], defaults: &InputDefaults) -> Result<Loaded, FileError> {
     let mut files = Vec::new();
+    let mut datasets = Vec::new();
     for p in paths {
-        expand(p, &mut files)?;
+        expand(p, &mut files, &mut datasets)?;
     }
     let mut out = Loaded::default();
     let mut located = Vec::new();
+    for dir in datasets {
+        let (runs, state, skipped) = super::dataset::read(&dir).map_err(|e| match e {
+            super::dataset::DatasetError::File(f) => f,
+            other => FileError::BadParquet {
+                file: dir.display().to_string(),
+                message: other.to_string(),
+            },
+        })?;
+        let name = dir.join(super::dataset::RUNS_FILE).display().to_string();
+        located.extend(
+            runs.into_iter()
+                .enumerate()
+                .map(|(i, run)| (format!("{name}: record {}", i + 1), run)),
+        );
+        out.rejected.extend(skipped);
+        out.idle_capacity.extend(state.idle_capacity);
+        out.files.push(dir.display().to_string());
+    }
     for path in files {
         if path.extension().is_some_and(|e| e == "parquet") {
             let (runs, rejected) = super::parquet::read_parquet(&path)?;
@@ -150,7 +171,11 @@ pub fn load_text(name: &str, text: &str, defaults: &InputDefaults) -> Result<Loa
     Ok(out)
 }
 
-fn expand(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
+fn expand(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    datasets: &mut Vec<PathBuf>,
+) -> Result<(), FileError> {
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => FileError::NotFound {
             path: path.to_path_buf(),
@@ -164,6 +189,10 @@ fn expand(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
         files.push(path.to_path_buf());
         return Ok(());
     }
+    let dataset = super::dataset::is_dataset(path);
+    if dataset {
+        datasets.push(path.to_path_buf());
+    }
     let entries = std::fs::read_dir(path).map_err(|source| FileError::Io {
         path: path.to_path_buf(),
         source,
@@ -171,6 +200,18 @@ fn expand(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
+        // Hidden files are a dataset's bookkeeping (journal, state).
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
+        // A collected dataset's runs are read through its journal too.
+        .filter(|p| {
+            !(dataset
+                && p.file_name()
+                    .is_some_and(|n| n == super::dataset::RUNS_FILE))
+        })
         .filter(|p| {
             matches!(
                 p.extension().and_then(|e| e.to_str()),

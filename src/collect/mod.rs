@@ -1,10 +1,15 @@
 //! Collectors: turn outside data into [`JobRun`](crate::model::JobRun)s.
 //! One source per file; nothing outside this module sees a file format.
 
+pub mod cloudwatch;
+pub mod collector;
 mod csv_format;
+pub mod dataset;
+pub mod emr_serverless;
 pub mod eventlog;
 mod files;
 mod jobrun_json;
+pub mod pacing;
 pub mod parquet;
 mod spark_params;
 

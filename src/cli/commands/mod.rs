@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod collect;
 mod crossover;
 mod import;
 mod price;
@@ -26,6 +27,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             command: PricingCommand::Diff(a),
         } => pricing::diff(&args.global, a),
         Command::Synth(a) => synth::run(&args.global, a),
+        Command::Collect(a) => collect::run(&args.global, a),
         Command::Import {
             command: ImportCommand::Eventlog(a),
         } => import::eventlog(&args.global, a),

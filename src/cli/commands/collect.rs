@@ -1,0 +1,274 @@
+//! `emrcost collect`: EMR Serverless job runs (and CloudWatch metrics) into
+//! a local dataset, with a progress bar.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::super::args::{CollectArgs, GlobalArgs};
+use super::super::output::note;
+use super::super::settings;
+use emrcost::collect::collector::{collect, CollectOptions, Progress};
+use emrcost::collect::dataset::{Dataset, RUNS_FILE};
+use emrcost::collect::pacing::{Backoff, Quotas, Rate};
+use emrcost::collect::write_csv;
+use emrcost::model::JobState;
+
+struct Bar {
+    bar: ProgressBar,
+    found: std::sync::atomic::AtomicU64,
+    skipped: std::sync::atomic::AtomicU64,
+}
+
+impl Bar {
+    fn new(visible: bool) -> Bar {
+        let bar = ProgressBar::with_draw_target(
+            Some(0),
+            if visible {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
+        );
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} fetched, {msg} ({per_sec}, ETA {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        Bar {
+            bar,
+            found: 0.into(),
+            skipped: 0.into(),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn listed(&self, found: u64, to_fetch: u64) {
+        let f = self.found.fetch_add(found, Ordering::Relaxed) + found;
+        let s = self.skipped.fetch_add(found - to_fetch, Ordering::Relaxed) + found - to_fetch;
+        self.bar.inc_length(to_fetch);
+        self.bar
+            .set_message(format!("{f} found, {s} already final"));
+    }
+    fn fetched(&self) {
+        self.bar.inc(1);
+    }
+    fn phase(&self, message: &str) {
+        self.bar.set_prefix(message.to_string());
+    }
+}
+
+fn rate(flag: &str, raw: &str, default_burst: u32) -> anyhow::Result<Rate> {
+    Rate::parse(raw, default_burst).map_err(|e| anyhow::anyhow!("{flag} {e}"))
+}
+
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
+    let now = chrono::Utc::now();
+    let since = settings::when("--since", &a.since, now)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| settings::when("--until", u, now))
+        .transpose()?;
+    if until.is_some_and(|u| u <= since) {
+        bail!("--until is not after --since: nothing to collect");
+    }
+    let states = a
+        .states
+        .iter()
+        .map(|s| {
+            s.parse::<JobState>()
+                .map_err(|e| anyhow::anyhow!("--states: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if states.len() > 8 {
+        bail!(
+            "--states: ListJobRuns takes at most 8 states; {} given",
+            states.len()
+        );
+    }
+    let defaults = Quotas::default();
+    let quotas = Quotas {
+        get: rate("--get-rate", &a.get_rate, defaults.get.burst)?,
+        list_runs: rate("--list-rate", &a.list_rate, defaults.list_runs.burst)?,
+        metrics: rate("--metrics-rate", &a.metrics_rate, defaults.metrics.burst)?,
+    };
+    if a.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let mut opts = CollectOptions {
+        regions: a.regions.clone(),
+        profile: a.profile.clone(),
+        endpoint_url: a.endpoint_url.clone(),
+        application_ids: a.application_ids.clone(),
+        since: Some(since),
+        until,
+        states,
+        metrics: a.metrics,
+        quotas,
+        backoff: Backoff::default(),
+        concurrency: a.concurrency,
+        late_billed_retries: a.late_billed_retries,
+        attempt_timeout: Duration::from_secs(a.attempt_timeout.max(1)),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        if opts.regions.is_empty() {
+            let config = emrcost::collect::collector::aws_config(&opts).await;
+            match config.region() {
+                Some(r) => opts.regions.push(r.to_string()),
+                None => bail!(
+                    "no region: pass --region (repeatable) or set AWS_REGION or a region in your AWS profile"
+                ),
+            }
+        }
+        for r in &opts.regions {
+            if !valid_region(r) {
+                bail!("--region {r}: not a region name (like us-east-1 or eu-west-2)");
+            }
+        }
+        if let Ok(book) = settings::price_book(g) {
+            for r in &opts.regions {
+                if !book.knows_region(r) {
+                    eprintln!("warning: --region {r}: collecting, but the price book has no prices for it, so `report` cannot price these runs until `emrcost pricing update` adds them");
+                }
+            }
+        }
+
+        let mut ds = Dataset::open(&a.out)
+            .with_context(|| format!("--out {}", a.out.display()))?;
+        for s in &ds.skipped_journal_lines {
+            note(g.quiet, &format!("{}: {}", s.location, s.reason));
+        }
+        let before = ds.len();
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            });
+        }
+        let bar = Bar::new(!g.quiet && std::io::stderr().is_terminal());
+        let summary = collect(&opts, &mut ds, &bar, stop.clone()).await;
+        bar.bar.finish_and_clear();
+        let summary = summary.with_context(|| {
+            format!(
+                "collection stopped; what was fetched is kept in {}, re-run the same command to continue",
+                a.out.display()
+            )
+        })?;
+        if a.csv {
+            let mut runs: Vec<_> = ds.runs().cloned().collect();
+            runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
+            let path = a.out.join("jobruns.csv");
+            let mut buf = Vec::new();
+            write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
+            emrcost::report::export::write_atomic(&path, &buf)?;
+        }
+        for w in &summary.warnings {
+            note(g.quiet, &format!("warning: {w}"));
+        }
+        let rate = if summary.fetch_elapsed.as_secs_f64() > 0.0 {
+            summary.fetched as f64 / summary.fetch_elapsed.as_secs_f64()
+        } else {
+            0.0
+        };
+        note(
+            g.quiet,
+            &format!(
+                "{} application(s); {} run(s) listed, {} fetched ({:.1}/s), {} already final; {} new in {}/{}",
+                summary.applications,
+                summary.listed,
+                summary.fetched,
+                rate,
+                summary.already_final,
+                ds.len() - before,
+                a.out.display(),
+                RUNS_FILE
+            ),
+        );
+        note(
+            g.quiet,
+            &format!(
+                "{} API call(s), {} throttled and {} failed transiently (all retried); {:.1} s",
+                summary.calls,
+                summary.throttled,
+                summary.transient,
+                summary.elapsed.as_secs_f64()
+            ),
+        );
+        if a.metrics {
+            note(
+                g.quiet,
+                &format!(
+                    "CloudWatch: peak executors for {} run(s); idle pre-initialized capacity for {} application(s)",
+                    summary.jobs_with_metrics, summary.idle_applications
+                ),
+            );
+        }
+        if summary.interrupted {
+            eprintln!(
+                "interrupted: {} run(s) kept in {}; re-run the same command to continue",
+                ds.len(),
+                a.out.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+        if !summary.failures.is_empty() {
+            for f in summary.failures.iter().take(20) {
+                eprintln!("error: {f}");
+            }
+            if summary.failures.len() > 20 {
+                eprintln!("... and {} more", summary.failures.len() - 20);
+            }
+            eprintln!(
+                "{} run(s) could not be read; the rest are kept. Re-run to retry them.",
+                summary.failures.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_region;
+
+    #[test]
+    fn region_names() {
+        assert!(valid_region("us-east-1"));
+        assert!(valid_region("us-gov-west-1"));
+        assert!(!valid_region("useast1"));
+        assert!(!valid_region("us-east-x"));
+        assert!(!valid_region("US-EAST-1"));
+    }
+}

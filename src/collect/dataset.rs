@@ -1,0 +1,536 @@
+//! The local dataset `emrcost collect` writes and `price`/`report` read.
+//!
+//! A dataset folder holds:
+//! - `jobruns.parquet`: every collected run, one row per (region,
+//!   application, job run, attempt), in the columns of the emrcost CSV;
+//! - `.jobruns.journal`: runs fetched since the last compaction, one JSON
+//!   line each, appended and fsynced as they arrive;
+//! - `.emrcost-dataset.json`: applications, CloudWatch-derived figures and
+//!   the collector's bookkeeping.
+//!
+//! A killed collection loses at most the line being written: a torn last
+//! journal line is ignored, and a later line for the same key replaces an
+//! earlier one, so replaying twice changes nothing. Compaction writes the
+//! Parquet file and the state file to temporary names, fsyncs and renames
+//! them, and only then removes the journal.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::files::{FileError, Rejected};
+use crate::model::{Architecture, JobRun};
+
+pub const RUNS_FILE: &str = "jobruns.parquet";
+pub const JOURNAL_FILE: &str = ".jobruns.journal";
+pub const STATE_FILE: &str = ".emrcost-dataset.json";
+pub const STATE_VERSION: u32 = 1;
+
+/// (region, application, job run, attempt): a record's identity.
+pub type RunKey = (String, String, String, u32);
+
+pub fn key_of(run: &JobRun) -> RunKey {
+    (
+        run.region.clone(),
+        run.application_id.clone(),
+        run.job_run_id.clone(),
+        run.attempt,
+    )
+}
+
+fn key_text(k: &RunKey) -> String {
+    format!("{}/{}/{}#{}", k.0, k.1, k.2, k.3)
+}
+
+/// One worker type's pre-initialized capacity, from GetApplication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InitialCapacity {
+    pub worker_type: String,
+    pub workers: u32,
+    pub vcpu: f64,
+    pub memory_gb: f64,
+    pub disk_gb: f64,
+}
+
+/// What the collector learned about an application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationInfo {
+    pub region: String,
+    pub application_id: String,
+    pub name: Option<String>,
+    pub architecture: Architecture,
+    pub release_label: Option<String>,
+    pub initial_capacity: Vec<InitialCapacity>,
+}
+
+/// Per-job figures derived from CloudWatch worker metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobMetrics {
+    pub region: String,
+    pub application_id: String,
+    pub job_run_id: String,
+    /// Minutes with at least one executor datapoint.
+    pub minutes: u32,
+    pub peak_executors: u32,
+    pub avg_executors: f64,
+    pub peak_vcpu: f64,
+    pub avg_vcpu: f64,
+    pub peak_memory_gb: f64,
+    pub avg_memory_gb: f64,
+}
+
+/// Pre-initialized capacity that was allocated while none of the
+/// application's collected runs was running: billed to the application,
+/// in no job's billed usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdleCapacity {
+    pub region: String,
+    pub application_id: String,
+    pub application_name: Option<String>,
+    pub architecture: Architecture,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Minutes with pre-initialized capacity allocated and no run running.
+    pub idle_minutes: u32,
+    pub vcpu_hours: f64,
+    pub memory_gb_hours: f64,
+    /// Storage above the 20 GB each worker gets free.
+    pub billable_storage_gb_hours: f64,
+}
+
+/// The state file's contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetState {
+    pub schema_version: u32,
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub applications: Vec<ApplicationInfo>,
+    /// How often a final run was fetched with its billed usage still
+    /// missing or zero (`region/app/run#attempt` -> count).
+    #[serde(default)]
+    pub late_billed_fetches: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub job_metrics: Vec<JobMetrics>,
+    #[serde(default)]
+    pub idle_capacity: Vec<IdleCapacity>,
+}
+
+impl Default for DatasetState {
+    fn default() -> Self {
+        DatasetState {
+            schema_version: STATE_VERSION,
+            updated_at: None,
+            applications: Vec::new(),
+            late_billed_fetches: BTreeMap::new(),
+            job_metrics: Vec::new(),
+            idle_capacity: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct JournalLine {
+    run: JobRun,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("{}: {source}; check the folder exists and is writable", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error(transparent)]
+    File(#[from] FileError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
+    move |source| DatasetError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether `dir` is a dataset folder written by `emrcost collect`.
+pub fn is_dataset(dir: &Path) -> bool {
+    dir.join(STATE_FILE).is_file() || dir.join(JOURNAL_FILE).is_file()
+}
+
+/// A dataset opened for collecting into.
+pub struct Dataset {
+    dir: PathBuf,
+    runs: HashMap<RunKey, JobRun>,
+    pub state: DatasetState,
+    journal: Option<File>,
+    /// Journal lines that could not be read (a torn last line after a kill).
+    pub skipped_journal_lines: Vec<Rejected>,
+    pending: usize,
+}
+
+impl Dataset {
+    /// Opens (or creates) the dataset in `dir`, replaying any journal left
+    /// by an interrupted collection.
+    pub fn open(dir: &Path) -> Result<Dataset, DatasetError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let (runs, state, skipped) = read(dir)?;
+        let mut ds = Dataset {
+            dir: dir.to_path_buf(),
+            runs: HashMap::with_capacity(runs.len()),
+            state,
+            journal: None,
+            skipped_journal_lines: skipped,
+            pending: 0,
+        };
+        for run in runs {
+            ds.runs.insert(key_of(&run), run);
+        }
+        Ok(ds)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    pub fn get(&self, key: &RunKey) -> Option<&JobRun> {
+        self.runs.get(key)
+    }
+
+    pub fn runs(&self) -> impl Iterator<Item = &JobRun> {
+        self.runs.values()
+    }
+
+    pub fn runs_mut(&mut self) -> impl Iterator<Item = &mut JobRun> {
+        self.runs.values_mut()
+    }
+
+    /// Whether a run listed with `key` must be (re)fetched: it is new, it
+    /// was not final when last fetched, or it is final but its billed usage
+    /// had not arrived and it has been re-fetched fewer than
+    /// `late_billed_retries` times.
+    pub fn needs_fetch(&self, key: &RunKey, late_billed_retries: u32) -> bool {
+        match self.runs.get(key) {
+            None => true,
+            Some(run) if !run.state.is_final() => true,
+            Some(run) if billed_missing(run) => {
+                self.state
+                    .late_billed_fetches
+                    .get(&key_text(key))
+                    .copied()
+                    .unwrap_or(0)
+                    <= late_billed_retries
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// Records a fetched run: appended to the journal and fsynced before
+    /// this returns, so a kill after it loses nothing.
+    pub fn record(&mut self, run: JobRun) -> Result<(), DatasetError> {
+        let path = self.dir.join(JOURNAL_FILE);
+        if self.journal.is_none() {
+            let f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(io(&path))?;
+            self.journal = Some(f);
+        }
+        let mut line = serde_json::to_vec(&JournalLine { run: run.clone() }).map_err(|e| {
+            DatasetError::Corrupt {
+                path: path.clone(),
+                message: format!("cannot encode {}: {e}", run.label()),
+            }
+        })?;
+        line.push(b'\n');
+        if let Some(f) = self.journal.as_mut() {
+            f.write_all(&line).map_err(io(&path))?;
+            f.sync_data().map_err(io(&path))?;
+        }
+        apply(&mut self.runs, &mut self.state, run);
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Writes everything into `jobruns.parquet` and the state file
+    /// atomically, then drops the journal.
+    pub fn compact(&mut self) -> Result<(), DatasetError> {
+        let mut runs: Vec<JobRun> = self.runs.values().cloned().collect();
+        runs.sort_by(|a, b| {
+            (
+                a.created_at,
+                &a.region,
+                &a.application_id,
+                &a.job_run_id,
+                a.attempt,
+            )
+                .cmp(&(
+                    b.created_at,
+                    &b.region,
+                    &b.application_id,
+                    &b.job_run_id,
+                    b.attempt,
+                ))
+        });
+        let parquet = self.dir.join(RUNS_FILE);
+        write_atomic(&parquet, |f| {
+            super::parquet::write_parquet(f, runs.into_iter(), 1_000_000)
+                .map(|_| ())
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })?;
+        self.state.updated_at = Some(Utc::now());
+        self.state.schema_version = STATE_VERSION;
+        let state = serde_json::to_vec_pretty(&self.state).map_err(|e| DatasetError::Corrupt {
+            path: self.dir.join(STATE_FILE),
+            message: e.to_string(),
+        })?;
+        write_atomic(&self.dir.join(STATE_FILE), |f| f.write_all(&state))?;
+        self.journal = None;
+        let journal = self.dir.join(JOURNAL_FILE);
+        match std::fs::remove_file(&journal) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&journal)(e)),
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Runs recorded since the last compaction.
+    pub fn pending(&self) -> usize {
+        self.pending
+    }
+}
+
+fn billed_missing(run: &JobRun) -> bool {
+    run.billed.is_none_or(|b| b.is_zero())
+}
+
+fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, run: JobRun) {
+    let key = key_of(&run);
+    if run.state.is_final() && billed_missing(&run) {
+        *state.late_billed_fetches.entry(key_text(&key)).or_insert(0) += 1;
+    } else {
+        state.late_billed_fetches.remove(&key_text(&key));
+    }
+    runs.insert(key, run);
+}
+
+/// Reads a dataset without opening it for writing: the Parquet rows, then
+/// the journal on top (later lines win), and the state file.
+pub fn read(dir: &Path) -> Result<(Vec<JobRun>, DatasetState, Vec<Rejected>), DatasetError> {
+    let state_path = dir.join(STATE_FILE);
+    let mut state = match std::fs::read(&state_path) {
+        Ok(bytes) => {
+            serde_json::from_slice::<DatasetState>(&bytes).map_err(|e| DatasetError::Corrupt {
+                path: state_path.clone(),
+                message: format!(
+                    "not a dataset state file ({e}); move it away and re-run `emrcost collect`"
+                ),
+            })?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => DatasetState::default(),
+        Err(e) => return Err(io(&state_path)(e)),
+    };
+    if state.schema_version > STATE_VERSION {
+        return Err(DatasetError::Corrupt {
+            path: state_path,
+            message: format!(
+                "written by a newer emrcost (state version {}); upgrade emrcost",
+                state.schema_version
+            ),
+        });
+    }
+    let mut runs: HashMap<RunKey, JobRun> = HashMap::new();
+    let mut skipped = Vec::new();
+    let parquet = dir.join(RUNS_FILE);
+    if parquet.is_file() {
+        let (rows, rejected) = super::parquet::read_parquet(&parquet)?;
+        skipped.extend(rejected);
+        for (_, run) in rows {
+            runs.insert(key_of(&run), run);
+        }
+    }
+    let journal = dir.join(JOURNAL_FILE);
+    match File::open(&journal) {
+        Ok(f) => {
+            let name = journal.display().to_string();
+            for (i, line) in BufReader::new(f).split(b'\n').enumerate() {
+                let line = line.map_err(io(&journal))?;
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match serde_json::from_slice::<JournalLine>(&line) {
+                    Ok(l) => apply(&mut runs, &mut state, l.run),
+                    Err(e) => skipped.push(Rejected {
+                        location: format!("{name}:{}", i + 1),
+                        reason: format!(
+                            "unreadable journal line ({e}), most likely cut off when a collection was killed; that run is fetched again"
+                        ),
+                    }),
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(&journal)(e)),
+    }
+    let mut runs: Vec<JobRun> = runs.into_values().collect();
+    runs.sort_by(|a, b| {
+        (a.created_at, &a.application_id, &a.job_run_id, a.attempt).cmp(&(
+            b.created_at,
+            &b.application_id,
+            &b.job_run_id,
+            b.attempt,
+        ))
+    });
+    Ok((runs, state, skipped))
+}
+
+/// Writes `path` through a temporary file in the same folder: fsync, rename.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<(), DatasetError> {
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        write(&mut f)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Some(parent) = path.parent() {
+            if let Ok(d) = File::open(parent) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    })();
+    result.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        DatasetError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{JobState, ResourceUsage, UsageSource};
+
+    fn run(id: &str, state: JobState, vcpu: f64) -> JobRun {
+        JobRun {
+            region: "us-east-1".into(),
+            application_id: "app".into(),
+            application_name: None,
+            architecture: Architecture::X86_64,
+            job_run_id: id.into(),
+            attempt: 1,
+            job_name: Some("j".into()),
+            state,
+            release_label: None,
+            created_at: None,
+            started_at: None,
+            ended_at: None,
+            queued_ms: None,
+            duration_s: Some(60.0),
+            billed: Some(ResourceUsage {
+                vcpu_hours: vcpu,
+                memory_gb_hours: vcpu * 4.0,
+                storage_gb_hours: 0.0,
+            }),
+            total: None,
+            executor_vcpu: None,
+            executor_memory_gb: None,
+            executor_disk_gb: None,
+            driver_vcpu: None,
+            driver_memory_gb: None,
+            max_executors: None,
+            peak_executors: None,
+            incomplete: false,
+            source: UsageSource::JobRunApi,
+        }
+    }
+
+    #[test]
+    fn a_torn_journal_line_is_skipped_and_later_lines_win() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut ds = Dataset::open(dir.path()).unwrap();
+            ds.record(run("a", JobState::Running, 0.0)).unwrap();
+            ds.record(run("b", JobState::Success, 2.0)).unwrap();
+            ds.record(run("a", JobState::Success, 1.0)).unwrap();
+        }
+        // A kill in the middle of a write leaves half a line.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(JOURNAL_FILE))
+            .unwrap();
+        f.write_all(br#"{"run":{"region":"us-ea"#).unwrap();
+        let ds = Dataset::open(dir.path()).unwrap();
+        assert_eq!(ds.len(), 2);
+        let a = ds
+            .get(&("us-east-1".into(), "app".into(), "a".into(), 1))
+            .unwrap();
+        assert_eq!(a.state, JobState::Success);
+        assert_eq!(a.billed.unwrap().vcpu_hours, 1.0);
+        assert_eq!(ds.skipped_journal_lines.len(), 1);
+        assert!(ds.skipped_journal_lines[0].location.ends_with(":4"));
+    }
+
+    #[test]
+    fn compaction_keeps_every_run_once_and_removes_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ds = Dataset::open(dir.path()).unwrap();
+        for i in 0..5 {
+            ds.record(run(&format!("r{i}"), JobState::Success, 1.0))
+                .unwrap();
+        }
+        ds.record(run("r0", JobState::Success, 3.0)).unwrap();
+        ds.compact().unwrap();
+        assert!(!dir.path().join(JOURNAL_FILE).exists());
+        let (runs, _, skipped) = read(dir.path()).unwrap();
+        assert_eq!(runs.len(), 5);
+        assert!(skipped.is_empty());
+        let r0 = runs.iter().find(|r| r.job_run_id == "r0").unwrap();
+        assert_eq!(r0.billed.unwrap().vcpu_hours, 3.0);
+    }
+
+    #[test]
+    fn late_billed_usage_is_fetched_again_a_bounded_number_of_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ds = Dataset::open(dir.path()).unwrap();
+        let key: RunKey = ("us-east-1".into(), "app".into(), "z".into(), 1);
+        assert!(ds.needs_fetch(&key, 2));
+        // First fetch, then two re-fetches, all with zero billed usage.
+        for expected_more in [true, true, false] {
+            ds.record(run("z", JobState::Success, 0.0)).unwrap();
+            assert_eq!(ds.needs_fetch(&key, 2), expected_more);
+        }
+        // A run that is still running is always fetched again.
+        let r: RunKey = ("us-east-1".into(), "app".into(), "r".into(), 1);
+        ds.record(run("r", JobState::Running, 0.0)).unwrap();
+        assert!(ds.needs_fetch(&r, 0));
+        // A final run with its usage is never fetched again.
+        ds.record(run("r", JobState::Success, 1.0)).unwrap();
+        assert!(!ds.needs_fetch(&r, 2));
+    }
+}

@@ -1,0 +1,168 @@
+//! Starts the project's emulator front (`tests/emulator/front.py`: moto
+//! in-process, plus seeding, quotas, faults, CBOR and a request log) on a
+//! free loopback port, one per test, and stops it when dropped.
+//!
+//! The Python environment is made on first use: a venv under
+//! `target/emulator-venv` with `tests/emulator/requirements.txt` (moto
+//! pinned). `EMRCOST_TEST_PYTHON` points at another interpreter that
+//! already has them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::util::repo;
+
+fn python() -> &'static PathBuf {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| {
+        if let Ok(p) = std::env::var("EMRCOST_TEST_PYTHON") {
+            return PathBuf::from(p);
+        }
+        let venv = repo().join("target/emulator-venv");
+        let py = venv.join("bin/python");
+        let ready = |py: &Path| {
+            Command::new(py)
+                .args(["-c", "import moto, cbor2, werkzeug"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ready(&py) {
+            let ok = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "python3 -m venv {} failed; install python3-venv",
+                venv.display()
+            );
+            let ok = Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(repo().join("tests/emulator/requirements.txt"))
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                ok,
+                "pip could not install tests/emulator/requirements.txt into {}",
+                venv.display()
+            );
+            assert!(
+                ready(&py),
+                "moto is still not importable from {}",
+                py.display()
+            );
+        }
+        py
+    })
+}
+
+pub struct Emulator {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port_file = dir.path().join("port");
+        let child = Command::new(python())
+            .arg(repo().join("tests/emulator/front.py"))
+            .arg("--port-file")
+            .arg(&port_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let started = Instant::now();
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                if let Ok(p) = text.trim().parse() {
+                    break p;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the emulator did not start in 120 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Emulator {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Value {
+        let resp = ureq::post(&format!("{}{path}", self.url()))
+            .send_string(&body.to_string())
+            .unwrap_or_else(|e| panic!("emulator {path}: {e}"));
+        serde_json::from_str(&resp.into_string().expect("body")).expect("emulator answers JSON")
+    }
+
+    pub fn configure(&self, config: Value) {
+        self.post("/_emu/config", &config);
+    }
+
+    /// Every request the emulator answered, in order.
+    pub fn log(&self) -> Vec<Value> {
+        let resp = ureq::get(&format!("{}/_emu/log", self.url()))
+            .call()
+            .expect("log");
+        serde_json::from_str(&resp.into_string().expect("body")).expect("log is JSON")
+    }
+
+    pub fn clear_log(&self) {
+        self.post("/_emu/log/clear", &json!({}));
+    }
+
+    /// `emrcost collect` against this emulator, with test credentials.
+    pub fn collect(&self, out: &Path) -> assert_cmd::Command {
+        let mut cmd = crate::util::emrcost();
+        cmd.env("AWS_ENDPOINT_URL", self.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(["collect", "--region", "us-east-1", "--out"])
+            .arg(out);
+        cmd
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Operations in a request log, optionally only those with `status`.
+pub fn operations<'a>(log: &'a [Value], op: &str) -> Vec<&'a Value> {
+    log.iter().filter(|e| e["operation"] == op).collect()
+}
+
+/// The job-run id a GetJobRun log entry asked for.
+pub fn job_run_of(entry: &Value) -> String {
+    entry["path"]
+        .as_str()
+        .unwrap_or("")
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}

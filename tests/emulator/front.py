@@ -1,0 +1,420 @@
+"""A local AWS for emrcost's tests: moto, in-process, behind a small front.
+
+Stock moto (see ../shared/FACTS.md section 10) answers EMR Serverless and
+CloudWatch, but it cannot seed job runs with usage and timestamps, it
+speaks no CBOR for CloudWatch, and it never throttles. This front adds:
+
+* seeding and later changing job runs, applications and metrics
+  (POST /_emu/seed, /_emu/update, /_emu/metrics);
+* CBOR (Smithy RPC v2) to JSON 1.0 translation for CloudWatch, so the
+  current aws-sdk-cloudwatch works against moto;
+* the EMR Serverless rate quotas, one token bucket per operation, scaled
+  by a factor (POST /_emu/config {"quota_scale": 10});
+* faults at a configurable rate: throttling, 500s and slow answers;
+* a request log (GET /_emu/log) that tests read to prove what was called.
+
+Run: python front.py --port-file FILE   (port 0 = any free loopback port)
+"""
+
+import argparse
+import datetime as dt
+import json
+import random
+import re
+import sys
+import threading
+import time
+
+import cbor2
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.emrserverless.models import emrserverless_backends
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/emrcost-test"
+
+# Per-account-and-region quotas, requests per second and burst
+# (FACTS.md section 5, from the AWS endpoints-and-quotas page).
+QUOTAS = {
+    "GetJobRun": (10.0, 50),
+    "GetApplication": (10.0, 50),
+    "ListApplications": (10.0, 50),
+    "ListJobRuns": (1.0, 25),
+    "StartJobRun": (1.0, 25),
+    "CancelJobRun": (1.0, 25),
+}
+
+
+class Bucket:
+    def __init__(self, rate, burst):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = float(burst), time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self):
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+            self.at = now
+            if self.tokens >= 1.0:
+                self.tokens -= 1.0
+                return True
+            return False
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.log = []
+        self.enforce_quotas = False
+        self.quota_scale = 1.0
+        self.fault_rate = 0.0  # share of calls that fail (throttle or 500)
+        self.slow_rate = 0.0  # share of calls answered slowly
+        self.slow_ms = 0
+        self.rng = random.Random(7)
+        self.buckets = {}
+        self.reset_buckets()
+
+    def reset_buckets(self):
+        self.buckets = {
+            op: Bucket(rate * self.quota_scale, burst)
+            for op, (rate, burst) in QUOTAS.items()
+        }
+
+
+STATE = State()
+DEBUG = bool(__import__("os").environ.get("EMU_DEBUG"))
+
+
+def emr_operation(method, path):
+    """restJson1 route -> operation name (the EMR Serverless model's names)."""
+    p = path.rstrip("/")
+    table = [
+        ("GET", r"/applications", "ListApplications"),
+        ("POST", r"/applications", "CreateApplication"),
+        ("GET", r"/applications/[^/]+", "GetApplication"),
+        ("PATCH", r"/applications/[^/]+", "UpdateApplication"),
+        ("DELETE", r"/applications/[^/]+", "DeleteApplication"),
+        ("POST", r"/applications/[^/]+/start", "StartApplication"),
+        ("POST", r"/applications/[^/]+/stop", "StopApplication"),
+        ("GET", r"/applications/[^/]+/jobruns", "ListJobRuns"),
+        ("POST", r"/applications/[^/]+/jobruns", "StartJobRun"),
+        ("GET", r"/applications/[^/]+/jobruns/[^/]+", "GetJobRun"),
+        ("DELETE", r"/applications/[^/]+/jobruns/[^/]+", "CancelJobRun"),
+    ]
+    for m, pattern, op in table:
+        if m == method and re.fullmatch(pattern, p):
+            return op
+    return f"{method} {p}"
+
+
+def service_of(request):
+    auth = request.headers.get("Authorization", "")
+    m = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/", auth)
+    return (m.group(2), m.group(1)) if m else (None, None)
+
+
+def json_error(status, code, message, cbor=False):
+    if cbor:
+        body = cbor2.dumps({"__type": code, "message": message})
+        return Response(
+            body,
+            status=status,
+            headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        )
+    return Response(
+        json.dumps({"message": message}),
+        status=status,
+        headers={"Content-Type": "application/json", "x-amzn-ErrorType": code},
+    )
+
+
+# ---- CBOR <-> JSON 1.0 for CloudWatch -------------------------------------
+
+def cbor_to_json_value(v):
+    if isinstance(v, dt.datetime):
+        return v.timestamp()
+    if isinstance(v, dict):
+        return {k: cbor_to_json_value(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [cbor_to_json_value(x) for x in v]
+    if isinstance(v, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(v).decode()
+    return v
+
+
+# Response members that are timestamps in the CloudWatch model; RPC v2 CBOR
+# sends them as tag 1 (epoch seconds).
+TIMESTAMP_KEYS = {"Timestamps", "Timestamp", "StateUpdatedTimestamp", "AlarmConfigurationUpdatedTimestamp", "StateTransitionedTimestamp", "LastModified"}
+
+
+def json_to_cbor_value(v, key=None):
+    if key in TIMESTAMP_KEYS:
+        if isinstance(v, list):
+            return [json_to_cbor_value(x, key) for x in v]
+        if isinstance(v, str):
+            v = dt.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+        return cbor2.CBORTag(1, float(v))
+    if isinstance(v, dict):
+        return {k: json_to_cbor_value(x, k) for k, x in v.items()}
+    if isinstance(v, list):
+        return [json_to_cbor_value(x) for x in v]
+    return v
+
+
+def translate_cbor(app, environ, request, operation):
+    """Calls moto's JSON 1.0 CloudWatch with a CBOR request, answers in CBOR."""
+    body = request.get_data()
+    params = cbor_to_json_value(cbor2.loads(body)) if body else {}
+    payload = json.dumps(params).encode()
+    if DEBUG:
+        print("CBOR request", operation, payload[:2000], file=sys.stderr, flush=True)
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in ("content-length", "content-type", "smithy-protocol")}
+    inner = Request.from_values(
+        path="/",
+        method="POST",
+        data=payload,
+        headers={
+            **headers,
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": f"GraniteServiceVersion20100801.{operation}",
+        },
+        base_url=f"http://{request.host}",
+    )
+    resp = Response.from_app(app, inner.environ)
+    text = resp.get_data()
+    try:
+        doc = json.loads(text) if text else {}
+    except ValueError:
+        doc = {"__type": "InternalFailure", "message": text.decode(errors="replace")}
+    if resp.status_code >= 400 and "__type" in doc:
+        doc["__type"] = doc["__type"].split("#")[-1]
+    return Response(
+        cbor2.dumps(json_to_cbor_value(doc)),
+        status=resp.status_code,
+        headers={"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+    )
+
+
+# ---- seeding ----------------------------------------------------------------
+
+def epoch(v):
+    if v is None:
+        return None
+    # moto keeps naive UTC datetimes (its utcnow()); an aware one breaks
+    # its createdAtAfter/Before comparisons.
+    return dt.datetime.fromtimestamp(float(v), tz=dt.timezone.utc).replace(tzinfo=None)
+
+
+def usage(u):
+    if u is None:
+        return None
+    return {
+        "vCPUHour": float(u.get("vCPUHour", 0.0)),
+        "memoryGBHour": float(u.get("memoryGBHour", 0.0)),
+        "storageGBHour": float(u.get("storageGBHour", 0.0)),
+    }
+
+
+def apply_run_fields(run, spec):
+    """Sets the fields stock moto leaves out, by the model's member names."""
+    if "state" in spec:
+        run.state = spec["state"]
+    for key, attr in [("createdAt", "created_at"), ("updatedAt", "updated_at"), ("startedAt", "started_at"), ("endedAt", "ended_at")]:
+        if key in spec:
+            setattr(run, attr, epoch(spec[key]))
+    if "queuedDurationMilliseconds" in spec:
+        run.queued_duration_milliseconds = spec["queuedDurationMilliseconds"]
+    if "totalExecutionDurationSeconds" in spec:
+        run.total_execution_duration_seconds = spec["totalExecutionDurationSeconds"]
+    if "billedResourceUtilization" in spec:
+        run.billed_resource_utilization = usage(spec["billedResourceUtilization"])
+    if "totalResourceUtilization" in spec:
+        run.total_resource_utilization = usage(spec["totalResourceUtilization"])
+    if "attempt" in spec:
+        run.attempt = spec["attempt"]
+    if not hasattr(run, "updated_at") or "updatedAt" not in spec:
+        run.updated_at = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+
+
+def seed(doc):
+    region = doc.get("region", "us-east-1")
+    backend = emrserverless_backends[ACCOUNT][region]
+    out = []
+    for a in doc.get("applications", []):
+        app = backend.create_application(
+            name=a["name"],
+            release_label=a.get("releaseLabel", "emr-7.5.0"),
+            application_type="SPARK",
+            client_token=a["name"],
+            initial_capacity=a.get("initialCapacity"),
+            maximum_capacity=a.get("maximumCapacity"),
+            tags={},
+            auto_start_configuration=None,
+            auto_stop_configuration=None,
+            network_configuration=None,
+        )
+        app.architecture = a.get("architecture", "X86_64")
+        runs = []
+        backend.job_runs.setdefault(app.id, [])
+        for r in a.get("runs", []):
+            params = r.get("sparkSubmitParameters")
+            driver = {"sparkSubmit": {"entryPoint": "s3://bucket/job.py"}}
+            if params:
+                driver["sparkSubmit"]["sparkSubmitParameters"] = params
+            run = backend.start_job_run(
+                application_id=app.id,
+                client_token=r.get("name", "run"),
+                execution_role_arn=ROLE,
+                job_driver=driver,
+                configuration_overrides=None,
+                tags=r.get("tags"),
+                execution_timeout_minutes=None,
+                name=r.get("name"),
+            )
+            apply_run_fields(run, r)
+            runs.append(run.id)
+        out.append({"id": app.id, "name": a["name"], "runs": runs})
+    return {"applications": out}
+
+
+def update(doc):
+    backend = emrserverless_backends[ACCOUNT][doc.get("region", "us-east-1")]
+    run = backend.get_job_run(doc["applicationId"], doc["jobRunId"])
+    apply_run_fields(run, doc)
+    return {"ok": True}
+
+
+def put_metrics(doc):
+    backend = cloudwatch_backends[ACCOUNT][doc.get("region", "us-east-1")]
+    data = []
+    for m in doc["metricData"]:
+        d = dict(m)
+        d["Timestamp"] = epoch(m["Timestamp"])
+        data.append(d)
+    for i in range(0, len(data), 1000):
+        backend.put_metric_data(doc.get("namespace", "AWS/EMRServerless"), data[i : i + 1000])
+    return {"ok": True, "count": len(data)}
+
+
+def configure(doc):
+    with STATE.lock:
+        for k in ("enforce_quotas", "quota_scale", "fault_rate", "slow_rate", "slow_ms"):
+            if k in doc:
+                setattr(STATE, k, doc[k])
+        if "seed" in doc:
+            STATE.rng = random.Random(doc["seed"])
+        STATE.reset_buckets()
+    return {"ok": True}
+
+
+def admin(request):
+    path = request.path
+    if path == "/_emu/log":
+        with STATE.lock:
+            return Response(json.dumps(STATE.log), headers={"Content-Type": "application/json"})
+    doc = json.loads(request.get_data() or b"{}")
+    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure}
+    if path == "/_emu/log/clear":
+        with STATE.lock:
+            STATE.log.clear()
+        return Response("{}", headers={"Content-Type": "application/json"})
+    if path not in handlers:
+        return Response(json.dumps({"error": f"no such admin path {path}"}), status=404)
+    try:
+        result = handlers[path](doc)
+    except Exception as e:  # the test reads the message
+        return Response(json.dumps({"error": f"{type(e).__name__}: {e}"}), status=400)
+    return Response(json.dumps(result), headers={"Content-Type": "application/json"})
+
+
+class Front:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith("/_emu/"):
+            return admin(request)(environ, start_response)
+        service, region = service_of(request)
+        cbor = request.headers.get("smithy-protocol") == "rpc-v2-cbor"
+        if cbor:
+            m = re.fullmatch(r"/service/[^/]+/operation/([A-Za-z]+)", request.path)
+            operation = m.group(1) if m else request.path
+        elif service == "emr-serverless":
+            operation = emr_operation(request.method, request.path)
+        else:
+            operation = request.headers.get("X-Amz-Target", request.path).split(".")[-1]
+        entry = {
+            "service": service,
+            "region": region,
+            "operation": operation,
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string.decode(),
+            "at": time.time(),
+        }
+        response = self.answer(environ, request, service, operation, cbor)
+        entry["status"] = response.status_code
+        with STATE.lock:
+            STATE.log.append(entry)
+        return response(environ, start_response)
+
+    def answer(self, environ, request, service, operation, cbor):
+        with STATE.lock:
+            enforce = STATE.enforce_quotas
+            bucket = STATE.buckets.get(operation)
+            roll = STATE.rng.random()
+            slow = STATE.rng.random() < STATE.slow_rate
+            fault = roll < STATE.fault_rate
+            kind = "throttle" if roll < STATE.fault_rate / 2 else "500"
+            slow_ms = STATE.slow_ms
+        if enforce and bucket is not None and not bucket.take():
+            return json_error(429 if not cbor else 400, "ThrottlingException", "Rate exceeded", cbor)
+        if slow:
+            time.sleep(slow_ms / 1000.0)
+        if fault:
+            if kind == "throttle":
+                return json_error(429 if not cbor else 400, "ThrottlingException", "Rate exceeded (injected)", cbor)
+            return json_error(500, "InternalServerException", "injected failure", cbor)
+        if cbor:
+            return translate_cbor(self.moto, environ, request, operation)
+        if service == "emr-serverless" and operation == "ListJobRuns":
+            # AWS answers an application with no runs with an empty list;
+            # moto answers ResourceNotFound (FACTS.md section 10).
+            app_id = request.path.rstrip("/").split("/")[-2]
+            backend = emrserverless_backends[ACCOUNT][request_region(request)]
+            if app_id in backend.applications and not backend.job_runs.get(app_id):
+                return Response(json.dumps({"jobRuns": []}), headers={"Content-Type": "application/json"})
+        return Response.from_app(self.moto, environ)
+
+
+def request_region(request):
+    _, region = service_of(request)
+    return region or "us-east-1"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file", required=True)
+    args = ap.parse_args()
+    server = make_server("127.0.0.1", args.port, Front(), threaded=True)
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(server.server_port))
+    import os
+
+    os.replace(args.port_file + ".tmp", args.port_file)
+    print(f"emulator on 127.0.0.1:{server.server_port}", file=sys.stderr, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
