@@ -460,4 +460,26 @@ fn cloudwatch_gives_the_peak_shape_and_the_idle_pre_initialized_cost() {
     let priced: Value = serde_json::from_slice(&out).unwrap();
     let text = priced.to_string();
     assert!(text.contains("\"peak\""), "shape basis: {text}");
+
+    // The report prices the idle capacity at us-east-1 x86_64 rates
+    // (FACTS.md section 1): $0.052624/vCPU-h, $0.0057785/GB-h, $0.000111/GB-h.
+    let reports = tempfile::tempdir().unwrap();
+    crate::util::emrcost()
+        .args(["report", "--format", "json,md"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(reports.path())
+        .assert()
+        .success();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(reports.path().join("report.json")).unwrap())
+            .unwrap();
+    let expected = 40.0 / 60.0 * 0.052624 + 160.0 / 60.0 * 0.0057785 + 100.0 / 60.0 * 0.000111;
+    let cost = report["idle_preinit"][0]["cost_usd"].as_f64().unwrap();
+    assert!((cost - expected).abs() < 1e-12, "{cost} vs {expected}");
+    assert_eq!(format!("{expected:.4}"), "0.0507");
+    assert_eq!(report["groups"][0]["idle_preinit_usd"].as_f64(), Some(cost));
+    assert_eq!(report["total"]["idle_preinit_usd"].as_f64(), Some(cost));
+    let md = std::fs::read_to_string(reports.path().join("report.md")).unwrap();
+    assert!(md.contains("## Idle pre-initialized capacity"), "{md}");
 }

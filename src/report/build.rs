@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
-    AppCrossovers, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals, PastCrossover,
-    PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
+    AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionGap, OptionTotals,
+    PastCrossover, PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
 use crate::collect::Rejected;
 use crate::cost::serverless::UsageBasis;
@@ -23,6 +23,8 @@ pub struct BuildInput<'a> {
     pub inputs: Vec<String>,
     pub pricer: &'a Pricer<'a>,
     pub group_by: GroupBy,
+    /// From a collected dataset with metrics; empty otherwise.
+    pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
 }
 
 /// The options that can be missing for a run, with their index in `Acc`.
@@ -140,6 +142,7 @@ impl Acc {
             estimated_from_total: self.from_total,
             not_priced_on,
             crossovers: None,
+            idle_preinit_usd: None,
         }
     }
 }
@@ -173,6 +176,7 @@ mod tests {
             inputs: Vec::new(),
             pricer: &pricer,
             group_by,
+            idle_capacity: &[],
         })
     }
 
@@ -240,6 +244,7 @@ pub fn build(input: BuildInput<'_>) -> Report {
         inputs,
         pricer,
         group_by,
+        idle_capacity,
     } = input;
     let mut total = Acc::default();
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
@@ -296,7 +301,23 @@ pub fn build(input: BuildInput<'_>) -> Report {
 
     let price_snapshot =
         PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
-    let total = total.finish("all".into(), None, None, None);
+    let mut total = total.finish("all".into(), None, None, None);
+    let idle_preinit = idle_lines(idle_capacity, pricer);
+    if !idle_preinit.is_empty() {
+        total.idle_preinit_usd = Some(idle_preinit.iter().filter_map(|i| i.cost_usd).sum());
+        if group_by == GroupBy::Application {
+            for g in summaries.iter_mut() {
+                let cost: Vec<f64> = idle_preinit
+                    .iter()
+                    .filter(|i| i.application_id == g.key)
+                    .filter_map(|i| i.cost_usd)
+                    .collect();
+                if !cost.is_empty() {
+                    g.idle_preinit_usd = Some(cost.iter().sum());
+                }
+            }
+        }
+    }
     let mut notes = notes(costs, &price_snapshot);
     for gap in &total.not_priced_on {
         notes.push(format!(
@@ -323,7 +344,41 @@ pub fn build(input: BuildInput<'_>) -> Report {
         jobs,
         unpriced,
         rejected,
+        idle_preinit,
     }
+}
+
+/// Prices idle pre-initialized capacity at the EMR Serverless rates.
+fn idle_lines(
+    idle: &[crate::collect::dataset::IdleCapacity],
+    pricer: &Pricer<'_>,
+) -> Vec<IdlePreinit> {
+    idle.iter()
+        .map(|i| {
+            let cost_usd = pricer
+                .book()
+                .serverless_rate(&i.region, i.architecture)
+                .ok()
+                .map(|r| {
+                    i.vcpu_hours * r.vcpu_hour_usd
+                        + i.memory_gb_hours * r.memory_gb_hour_usd
+                        + i.billable_storage_gb_hours * r.storage_gb_hour_usd
+                });
+            IdlePreinit {
+                region: i.region.clone(),
+                application_id: i.application_id.clone(),
+                application_name: i.application_name.clone(),
+                architecture: i.architecture.to_string(),
+                from: i.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                to: i.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                idle_minutes: i.idle_minutes,
+                vcpu_hours: i.vcpu_hours,
+                memory_gb_hours: i.memory_gb_hours,
+                billable_storage_gb_hours: i.billable_storage_gb_hours,
+                cost_usd,
+            }
+        })
+        .collect()
 }
 
 fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {

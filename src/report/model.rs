@@ -189,6 +189,9 @@ pub struct GroupSummary {
     /// Options left out of the totals because some runs could not be priced on them.
     pub not_priced_on: Vec<OptionGap>,
     pub crossovers: Option<AppCrossovers>,
+    /// Pre-initialized capacity allocated while none of the group's runs
+    /// ran (from CloudWatch, with `collect --metrics`): in no run's bill.
+    pub idle_preinit_usd: Option<f64>,
 }
 
 /// One priced job run, flat, for tables and CSV.
@@ -249,6 +252,26 @@ pub struct Report {
     pub jobs: Vec<JobLine>,
     pub unpriced: Vec<UnpricedReason>,
     pub rejected: Vec<Rejected>,
+    /// Idle pre-initialized capacity per application, when metrics were collected.
+    pub idle_preinit: Vec<IdlePreinit>,
+}
+
+/// One application's idle pre-initialized capacity and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdlePreinit {
+    pub region: String,
+    pub application_id: String,
+    pub application_name: Option<String>,
+    pub architecture: String,
+    pub from: String,
+    pub to: String,
+    pub idle_minutes: u32,
+    pub vcpu_hours: f64,
+    pub memory_gb_hours: f64,
+    pub billable_storage_gb_hours: f64,
+    /// At the EMR Serverless rates of the region and architecture; None
+    /// when the price book has none.
+    pub cost_usd: Option<f64>,
 }
 
 /// Cost of every option at one runtime.

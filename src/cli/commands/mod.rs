@@ -109,6 +109,7 @@ fn priced_report(
         inputs: loaded.files,
         pricer: &pricer,
         group_by,
+        idle_capacity: &loaded.idle_capacity,
     });
     Ok((report, not_priced, pricer.assumptions().clone()))
 }

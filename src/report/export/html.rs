@@ -134,7 +134,23 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     for g in &r.months {
         o.push_str(&group_row(&escape(&g.key), g));
     }
-    o.push_str("</table>\n<h2>Crossovers</h2>\n");
+    o.push_str("</table>\n");
+    if !r.idle_preinit.is_empty() {
+        o.push_str(&format!(
+            "<h2>Idle pre-initialized capacity</h2><p>{}</p><table>",
+            escape(super::IDLE_NOTE)
+        ));
+        o.push_str(&th(&super::IDLE_HEADER));
+        for cells in super::idle_rows(r, escape) {
+            o.push_str("<tr>");
+            for c in cells {
+                o.push_str(&format!("<td>{c}</td>"));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("<h2>Crossovers</h2>\n");
     for g in &r.groups {
         o.push_str(&format!(
             "<h3>{}</h3>",

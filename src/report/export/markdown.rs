@@ -197,6 +197,14 @@ pub fn report(r: &Report) -> String {
     for g in &r.months {
         out.push_str(&row(&group_cells(escape(&g.key), g)));
     }
+    if !r.idle_preinit.is_empty() {
+        out.push_str("\n## Idle pre-initialized capacity\n\n");
+        out.push_str(&format!("{}\n\n", super::IDLE_NOTE));
+        out.push_str(&header(&super::IDLE_HEADER, 1));
+        for cells in super::idle_rows(r, escape) {
+            out.push_str(&row(&cells));
+        }
+    }
     out.push_str("\n## Crossovers\n\n");
     for g in &r.groups {
         let name = escape(g.name.as_deref().unwrap_or(&g.key));

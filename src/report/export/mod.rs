@@ -259,3 +259,39 @@ mod tests {
         assert_eq!(num(8.25), "8.25");
     }
 }
+
+/// Column titles of the idle pre-initialized capacity table.
+pub const IDLE_HEADER: [&str; 7] = [
+    "Application",
+    "Region",
+    "Idle minutes",
+    "vCPU-hours",
+    "Memory GB-hours",
+    "Storage GB-hours over 20 GB/worker",
+    "Cost",
+];
+
+/// Rows of the idle pre-initialized capacity table, strings escaped by `esc`.
+pub fn idle_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<[String; 7]> {
+    r.idle_preinit
+        .iter()
+        .map(|i| {
+            [
+                i.application_name.as_deref().map_or_else(
+                    || esc(&i.application_id),
+                    |n| format!("{} ({})", esc(n), esc(&i.application_id)),
+                ),
+                format!("{} {}", esc(&i.region), i.architecture),
+                i.idle_minutes.to_string(),
+                format!("{:.3}", i.vcpu_hours),
+                format!("{:.3}", i.memory_gb_hours),
+                format!("{:.3}", i.billable_storage_gb_hours),
+                i.cost_usd
+                    .map_or_else(|| "not priced (no rates)".to_string(), usd),
+            ]
+        })
+        .collect()
+}
+
+/// The sentence under the idle table.
+pub const IDLE_NOTE: &str = "Pre-initialized capacity allocated (CloudWatch, CapacityAllocationType=PreInitCapacity) in minutes when none of the application's collected runs was running, priced at the EMR Serverless rates. It is billed to the application and appears in no run's billed usage.";
