@@ -243,23 +243,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats() {
-        assert_eq!(usd(1234567.891), "$1,234,567.89");
-        assert_eq!(usd(0.00421), "$0.0042");
-        assert_eq!(usd(-12.5), "-$12.50");
-        assert_eq!(duration(45.4), "45s");
-        assert_eq!(duration(750.0), "12m 30s");
-        assert_eq!(duration(7509.0), "2h 05m 09s");
-        assert_eq!(num(8.0), "8");
-        assert_eq!(num(8.25), "8.25");
-    }
-}
-
 /// Column titles of the idle pre-initialized capacity table.
 pub const IDLE_HEADER: [&str; 7] = [
     "Application",
@@ -295,3 +278,20 @@ pub fn idle_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
 
 /// The sentence under the idle table.
 pub const IDLE_NOTE: &str = "Pre-initialized capacity allocated (CloudWatch, CapacityAllocationType=PreInitCapacity) in minutes when none of the application's collected runs was running, priced at the EMR Serverless rates. It is billed to the application and appears in no run's billed usage.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(usd(1234567.891), "$1,234,567.89");
+        assert_eq!(usd(0.00421), "$0.0042");
+        assert_eq!(usd(-12.5), "-$12.50");
+        assert_eq!(duration(45.4), "45s");
+        assert_eq!(duration(750.0), "12m 30s");
+        assert_eq!(duration(7509.0), "2h 05m 09s");
+        assert_eq!(num(8.0), "8");
+        assert_eq!(num(8.25), "8.25");
+    }
+}
