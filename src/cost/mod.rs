@@ -20,4 +20,7 @@ pub use assumptions::{AssumptionLine, Assumptions, GlueVersion, InstanceChoice};
 pub use curve::BillingCurve;
 pub use error::CostError;
 pub use option::DeploymentOption;
-pub use pricer::{Ec2Estimate, GlueEstimate, JobCost, OptionCurves, Pricer, UnpricedReason};
+pub use pricer::{
+    CompactCost, Ec2Estimate, FleetPricer, GlueEstimate, JobCost, OptionCurves, PlanCache, Pricer,
+    RowsUsed, UnpricedReason,
+};

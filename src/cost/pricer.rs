@@ -1,6 +1,8 @@
 //! Prices job runs on every option. Region data (rates, instance catalogs)
 //! is looked up once per region, not once per job.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -336,6 +338,284 @@ fn actual_serverless(
     ))
 }
 
+/// One run's costs as plain numbers: what fleet aggregation needs, without
+/// the plans (which a fleet report reads from the price book once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompactCost {
+    pub runtime_s: f64,
+    pub shape: JobShape,
+    pub serverless_usd: f64,
+    pub basis: UsageBasis,
+    /// On-demand and Spot; the error says why EMR on EC2 has no figure.
+    pub ec2: Result<(f64, Option<f64>), Arc<str>>,
+    /// Standard and Flex; the error says why Glue has no figure.
+    pub glue: Result<(f64, Option<f64>), Arc<str>>,
+    pub cheapest: DeploymentOption,
+}
+
+impl CompactCost {
+    pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
+        match option {
+            DeploymentOption::EmrServerless => Some(self.serverless_usd),
+            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().ok().map(|e| e.0),
+            DeploymentOption::Ec2Spot => self.ec2.as_ref().ok().and_then(|e| e.1),
+            DeploymentOption::GlueStandard => self.glue.as_ref().ok().map(|g| g.0),
+            DeploymentOption::GlueFlex => self.glue.as_ref().ok().and_then(|g| g.1),
+        }
+    }
+
+    pub fn gap(&self, option: DeploymentOption) -> Option<&str> {
+        match option {
+            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().err().map(|e| &**e),
+            DeploymentOption::GlueStandard => self.glue.as_ref().err().map(|e| &**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<&JobCost> for CompactCost {
+    fn from(c: &JobCost) -> CompactCost {
+        CompactCost {
+            runtime_s: c.runtime_s,
+            shape: c.shape,
+            serverless_usd: c.serverless.usd,
+            basis: c.serverless.basis,
+            ec2: match &c.ec2 {
+                Ok(e) => Ok((e.usd, e.spot_usd)),
+                Err(e) => Err(Arc::from(e.as_str())),
+            },
+            glue: match &c.glue {
+                Ok(g) => Ok((g.usd, g.flex_usd)),
+                Err(e) => Err(Arc::from(e.as_str())),
+            },
+            cheapest: c.cheapest,
+        }
+    }
+}
+
+type PlanKey = (usize, u64, u64, u64, u32);
+
+/// The EMR on EC2 and Glue billing curves of a plan, shared by every run of
+/// the same region, executor size and provisioned executor count.
+#[derive(Clone)]
+struct CachedPlan {
+    ec2: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
+    glue: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
+    ec2_types: Option<(Arc<str>, Arc<str>)>,
+    glue_type: Option<Arc<str>>,
+}
+
+/// Every region's catalog, built once, plus a per-caller cache of plans.
+pub struct FleetPricer<'p, 'b> {
+    pricer: &'p Pricer<'b>,
+    regions: Vec<(String, RegionCatalog)>,
+}
+
+/// A cache of plans, one per thread.
+#[derive(Default)]
+pub struct PlanCache {
+    plans: std::collections::HashMap<PlanKey, CachedPlan>,
+    extra_regions: Vec<(String, RegionCatalog)>,
+}
+
+/// Price rows a set of runs used: (region, architecture) serverless rates,
+/// (region, instance type) EC2 rows, Glue worker types.
+#[derive(Debug, Default, Clone)]
+pub struct RowsUsed {
+    pub serverless: std::collections::BTreeSet<(String, Architecture)>,
+    pub ec2: std::collections::BTreeSet<(String, String)>,
+    pub regions: std::collections::BTreeSet<String>,
+    pub glue_types: std::collections::BTreeSet<String>,
+}
+
+impl RowsUsed {
+    pub fn merge(&mut self, other: RowsUsed) {
+        self.serverless.extend(other.serverless);
+        self.ec2.extend(other.ec2);
+        self.regions.extend(other.regions);
+        self.glue_types.extend(other.glue_types);
+    }
+}
+
+impl<'b> Pricer<'b> {
+    /// A pricer for fleets: catalogs for every region the book knows.
+    pub fn fleet(&self) -> FleetPricer<'_, 'b> {
+        let regions = self
+            .book
+            .regions()
+            .into_iter()
+            .map(|r| (r.to_string(), self.catalog(r)))
+            .collect();
+        FleetPricer {
+            pricer: self,
+            regions,
+        }
+    }
+}
+
+impl FleetPricer<'_, '_> {
+    pub fn pricer(&self) -> &Pricer<'_> {
+        self.pricer
+    }
+
+    /// Prices one run to numbers. Same figures as [`Pricer::price`]; the
+    /// EC2 and Glue plans come from `cache` when a run of the same region,
+    /// executor size and provisioned count was priced before.
+    pub fn price(
+        &self,
+        job: &JobRun,
+        cache: &mut PlanCache,
+        used: &mut RowsUsed,
+    ) -> Result<CompactCost, String> {
+        let a = &self.pricer.assumptions;
+        let region_index = match self.regions.iter().position(|(r, _)| *r == job.region) {
+            Some(i) => i,
+            None => {
+                let pos = match cache
+                    .extra_regions
+                    .iter()
+                    .position(|(r, _)| *r == job.region)
+                {
+                    Some(p) => p,
+                    None => {
+                        cache
+                            .extra_regions
+                            .push((job.region.clone(), self.pricer.catalog(&job.region)));
+                        cache.extra_regions.len() - 1
+                    }
+                };
+                self.regions.len() + pos
+            }
+        };
+        let cat = if region_index < self.regions.len() {
+            &self.regions[region_index].1
+        } else {
+            &cache.extra_regions[region_index - self.regions.len()].1
+        };
+        for usage in [job.billed, job.total].into_iter().flatten() {
+            if let Some((field, v)) = usage.invalid_field() {
+                return Err(format!("{field} is {v}; usage cannot be negative"));
+            }
+        }
+        let runtime_s = job
+            .runtime_s()
+            .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
+        if !(runtime_s.is_finite() && runtime_s >= 0.0) {
+            return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
+        }
+        let rate = match job.architecture {
+            Architecture::X86_64 => &cat.serverless[0],
+            Architecture::Arm64 => &cat.serverless[1],
+        }
+        .as_ref()
+        .map_err(|e| e.to_string())?;
+        let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
+        if !reported(job.billed) && !reported(job.total) {
+            return Err(
+                "no usage reported: billedResourceUtilization and totalResourceUtilization \
+                        are missing or zero (AWS fills them in shortly after a run ends; collect \
+                        again later)"
+                    .into(),
+            );
+        }
+        let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
+        let serverless =
+            actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
+        let key: PlanKey = (
+            region_index,
+            shape.executor.vcpu.to_bits(),
+            shape.executor.memory_gb.to_bits(),
+            shape.executor.disk_gb.to_bits(),
+            shape.provisioned_executors(),
+        );
+        let plan = match cache.plans.get(&key) {
+            Some(p) => p,
+            None => {
+                let ec2 = cat
+                    .ec2
+                    .as_ref()
+                    .map_err(ToString::to_string)
+                    .and_then(|c| c.plan(&shape).map_err(|e| e.to_string()));
+                let glue = cat
+                    .glue
+                    .as_ref()
+                    .map_err(ToString::to_string)
+                    .and_then(|c| c.plan(&shape).map_err(|e| e.to_string()));
+                let entry = CachedPlan {
+                    ec2_types: ec2.as_ref().ok().map(|p| {
+                        (
+                            Arc::from(&*p.instance_type),
+                            Arc::from(&*p.primary_instance_type),
+                        )
+                    }),
+                    glue_type: glue.as_ref().ok().map(|p| Arc::clone(&p.worker_type)),
+                    ec2: ec2
+                        .map(|p| (p.curve(a), p.spot_curve(a)))
+                        .map_err(|e| Arc::from(e.as_str())),
+                    glue: glue
+                        .and_then(|p| {
+                            let standard = p
+                                .curve(GlueClass::Standard, a)
+                                .ok_or_else(|| "no Glue standard price".to_string())?;
+                            Ok((standard, p.curve(GlueClass::Flex, a)))
+                        })
+                        .map_err(|e| Arc::from(e.as_str())),
+                };
+                let region = job.region.clone();
+                if let Some((t, p)) = &entry.ec2_types {
+                    used.ec2.insert((region.clone(), t.to_string()));
+                    used.ec2.insert((region.clone(), p.to_string()));
+                }
+                if let Some(g) = &entry.glue_type {
+                    used.glue_types.insert(g.to_string());
+                }
+                used.regions.insert(region);
+                cache.plans.entry(key).or_insert(entry)
+            }
+        };
+        if !used
+            .serverless
+            .iter()
+            .any(|(r, ar)| *r == job.region && *ar == job.architecture)
+        {
+            used.serverless
+                .insert((job.region.clone(), job.architecture));
+            used.regions.insert(job.region.clone());
+        }
+        let mut cost = CompactCost {
+            runtime_s,
+            shape,
+            serverless_usd: serverless.usd,
+            basis: serverless.basis,
+            ec2: match &plan.ec2 {
+                Ok((on_demand, spot)) => Ok((
+                    on_demand.cost_usd(runtime_s),
+                    spot.map(|c| c.cost_usd(runtime_s)),
+                )),
+                Err(e) => Err(Arc::clone(e)),
+            },
+            glue: match &plan.glue {
+                Ok((standard, flex)) => Ok((
+                    standard.cost_usd(runtime_s),
+                    flex.map(|c| c.cost_usd(runtime_s)),
+                )),
+                Err(e) => Err(Arc::clone(e)),
+            },
+            cheapest: DeploymentOption::EmrServerless,
+        };
+        let mut best = (DeploymentOption::EmrServerless, cost.serverless_usd);
+        for option in DeploymentOption::ALL {
+            if let Some(usd) = cost.usd(option) {
+                if usd < best.1 {
+                    best = (option, usd);
+                }
+            }
+        }
+        cost.cheapest = best.0;
+        Ok(cost)
+    }
+}
+
 fn cheapest(c: &JobCost) -> DeploymentOption {
     let mut best = (DeploymentOption::EmrServerless, c.serverless.usd);
     for option in DeploymentOption::ALL {
@@ -386,6 +666,38 @@ mod tests {
             incomplete: false,
             source: UsageSource::Csv,
         }
+    }
+
+    #[test]
+    fn the_fleet_pricer_gives_the_same_figures_as_the_full_one() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(
+            &book,
+            Assumptions {
+                ec2_spot_discount: Some(0.4),
+                ..Assumptions::default()
+            },
+        );
+        let runs = crate::synth::generate(&crate::synth::SynthConfig {
+            runs: 3000,
+            seed: 9,
+            ..crate::synth::SynthConfig::default()
+        });
+        let fleet = p.fleet();
+        let mut cache = PlanCache::default();
+        let mut used = RowsUsed::default();
+        for run in &runs {
+            let full = p.price(run).map(|c| CompactCost::from(&c));
+            let compact = fleet.price(run, &mut cache, &mut used);
+            assert_eq!(full, compact, "{}", run.label());
+        }
+        // Far fewer plans than runs: that is the point of the cache.
+        assert!(
+            cache.plans.len() < runs.len() / 5,
+            "{} plans",
+            cache.plans.len()
+        );
+        assert!(used.ec2.len() >= 2 && !used.glue_types.is_empty());
     }
 
     #[test]

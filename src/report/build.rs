@@ -2,16 +2,18 @@
 //! per-month totals, crossovers and provenance. Each job's costs are computed
 //! once (by the pricer) and only summed here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
+use super::fleet::{FleetBuilder, GroupInfo, Row};
 use super::model::{
-    AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionGap, OptionTotals,
-    PastCrossover, PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
+    AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionTotals, PastCrossover,
+    PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
 use crate::collect::Rejected;
-use crate::cost::serverless::UsageBasis;
-use crate::cost::{crossover, Assumptions, DeploymentOption, JobCost, Pricer, UnpricedReason};
-use crate::model::{Architecture, JobRun, JobShape, JobState, ShapeBasis};
+use crate::cost::{
+    crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, UnpricedReason,
+};
+use crate::model::{Architecture, JobRun, JobShape, ShapeBasis, WorkerSize};
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
 
 /// What [`build`] needs.
@@ -27,213 +29,6 @@ pub struct BuildInput<'a> {
     pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
 }
 
-/// The options that can be missing for a run, with their index in `Acc`.
-const OPTIONAL: [DeploymentOption; 4] = [
-    DeploymentOption::Ec2OnDemand,
-    DeploymentOption::Ec2Spot,
-    DeploymentOption::GlueStandard,
-    DeploymentOption::GlueFlex,
-];
-
-#[derive(Default)]
-struct Acc {
-    runs: usize,
-    succeeded: usize,
-    failed: usize,
-    cancelled: usize,
-    runtime_s: f64,
-    serverless_usd: f64,
-    sums: [f64; 4],
-    /// Runs without a figure per optional option, and the first reason.
-    missing: [(usize, Option<String>); 4],
-    from_total: usize,
-    runtimes: Vec<f64>,
-    queues: Vec<f64>,
-}
-
-/// Nearest-rank percentile of sorted values: the smallest value with at
-/// least `p` of the values at or below it.
-pub(crate) fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
-}
-
-impl Acc {
-    fn add(&mut self, run: &JobRun, c: &JobCost) {
-        self.runs += 1;
-        match run.state {
-            JobState::Success => self.succeeded += 1,
-            JobState::Failed => self.failed += 1,
-            JobState::Cancelled => self.cancelled += 1,
-            _ => {}
-        }
-        self.runtime_s += c.runtime_s;
-        self.runtimes.push(c.runtime_s);
-        if let Some(q) = run.queued_ms {
-            self.queues.push(q as f64 / 1000.0);
-        }
-        self.serverless_usd += c.serverless.usd;
-        for (i, option) in OPTIONAL.iter().enumerate() {
-            match c.usd(*option) {
-                Some(v) => self.sums[i] += v,
-                None => {
-                    let slot = &mut self.missing[i];
-                    slot.0 += 1;
-                    if slot.1.is_none() {
-                        slot.1 = c.gap(*option).map(str::to_string);
-                    }
-                }
-            }
-        }
-        if c.serverless.basis == UsageBasis::TotalWithRules {
-            self.from_total += 1;
-        }
-    }
-
-    fn finish(
-        mut self,
-        key: String,
-        name: Option<String>,
-        region: Option<String>,
-        architecture: Option<String>,
-    ) -> GroupSummary {
-        let mut costs = OptionTotals {
-            emr_serverless_usd: self.serverless_usd,
-            ..OptionTotals::default()
-        };
-        let mut not_priced_on = Vec::new();
-        for (i, option) in OPTIONAL.iter().enumerate() {
-            let (missing, reason) = &self.missing[i];
-            // A partial total would compare unequal sets of runs: leave it out.
-            costs.set(*option, (*missing == 0).then_some(self.sums[i]));
-            // Options that are merely switched off (Spot, Flex) have no reason.
-            if let (true, Some(reason)) = (*missing > 0, reason) {
-                not_priced_on.push(OptionGap {
-                    option: *option,
-                    runs: *missing,
-                    reason: reason.clone(),
-                });
-            }
-        }
-        let (cheapest, best) = costs.cheapest();
-        self.runtimes.sort_by(f64::total_cmp);
-        self.queues.sort_by(f64::total_cmp);
-        GroupSummary {
-            key,
-            name,
-            region,
-            architecture,
-            runs: self.runs,
-            succeeded: self.succeeded,
-            failed: self.failed,
-            cancelled: self.cancelled,
-            runtime_hours: self.runtime_s / 3600.0,
-            runtime_p50_s: nearest_rank(&self.runtimes, 0.5).unwrap_or(0.0),
-            runtime_p95_s: nearest_rank(&self.runtimes, 0.95).unwrap_or(0.0),
-            runtime_max_s: self.runtimes.last().copied().unwrap_or(0.0),
-            queue_p50_s: nearest_rank(&self.queues, 0.5),
-            queue_p95_s: nearest_rank(&self.queues, 0.95),
-            costs,
-            cheapest,
-            saving_usd: self.serverless_usd - best,
-            estimated_from_total: self.from_total,
-            not_priced_on,
-            crossovers: None,
-            idle_preinit_usd: None,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{build, nearest_rank, BuildInput, GroupBy};
-    use crate::cost::{Assumptions, Pricer};
-    use crate::pricing::PriceBook;
-    use crate::synth::{generate, SynthConfig};
-    use proptest::prelude::*;
-
-    fn report_of(
-        runs: &[crate::model::JobRun],
-        book: &PriceBook,
-        group_by: GroupBy,
-    ) -> crate::report::Report {
-        let pricer = Pricer::new(
-            book,
-            Assumptions {
-                ec2_spot_discount: Some(0.5),
-                ..Assumptions::default()
-            },
-        );
-        let (costs, unpriced) = pricer.price_all(runs);
-        build(BuildInput {
-            runs,
-            costs: &costs,
-            unpriced,
-            rejected: Vec::new(),
-            inputs: Vec::new(),
-            pricer: &pricer,
-            group_by,
-            idle_capacity: &[],
-        })
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(1.0)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(12))]
-
-        /// Totals are the sum of the groups, for every grouping and every
-        /// option; shuffling the runs changes no total.
-        #[test]
-        fn totals_are_sums_and_order_free(seed in 0u64..1000, n in 1usize..300, shuffle_seed in any::<u64>()) {
-            let book = PriceBook::embedded().unwrap();
-            let runs = generate(&SynthConfig { runs: n, seed, ..SynthConfig::default() });
-            for group_by in [GroupBy::Application, GroupBy::JobName, GroupBy::Month, GroupBy::State, GroupBy::Region] {
-                let r = report_of(&runs, &book, group_by);
-                for option in crate::cost::DeploymentOption::ALL {
-                    let parts: Option<f64> = r.groups.iter().map(|g| g.costs.get(option)).sum();
-                    prop_assert_eq!(parts.is_some(), r.total.costs.get(option).is_some());
-                    if let (Some(p), Some(t)) = (parts, r.total.costs.get(option)) {
-                        prop_assert!(close(p, t), "{:?} {:?}: {} vs {}", group_by, option, p, t);
-                    }
-                }
-                prop_assert_eq!(r.groups.iter().map(|g| g.runs).sum::<usize>(), r.total.runs);
-            }
-            let mut shuffled = runs.clone();
-            let mut state = shuffle_seed | 1;
-            for i in (1..shuffled.len()).rev() {
-                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
-            }
-            let a = report_of(&runs, &book, GroupBy::Application);
-            let b = report_of(&shuffled, &book, GroupBy::Application);
-            prop_assert!(close(a.total.costs.emr_serverless_usd, b.total.costs.emr_serverless_usd));
-            prop_assert!(close(a.total.costs.ec2_on_demand_usd.unwrap(), b.total.costs.ec2_on_demand_usd.unwrap()));
-            prop_assert_eq!(a.total.runtime_p95_s, b.total.runtime_p95_s);
-            for (ga, gb) in a.groups.iter().zip(&b.groups) {
-                prop_assert_eq!(&ga.key, &gb.key);
-                prop_assert!(close(ga.costs.emr_serverless_usd, gb.costs.emr_serverless_usd));
-                prop_assert!(close(ga.costs.glue_standard_usd.unwrap(), gb.costs.glue_standard_usd.unwrap()));
-            }
-        }
-    }
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(nearest_rank(&v, 0.5), Some(10.0));
-        assert_eq!(nearest_rank(&v, 0.95), Some(19.0));
-        assert_eq!(nearest_rank(&v, 1.0), Some(20.0));
-        assert_eq!(nearest_rank(&[7.0], 0.5), Some(7.0));
-        assert_eq!(nearest_rank(&[], 0.5), None);
-    }
-}
-
 /// Builds the report value.
 pub fn build(input: BuildInput<'_>) -> Report {
     let BuildInput {
@@ -246,62 +41,155 @@ pub fn build(input: BuildInput<'_>) -> Report {
         group_by,
         idle_capacity,
     } = input;
-    let mut total = Acc::default();
-    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut members: BTreeMap<String, Vec<&JobCost>> = BTreeMap::new();
-    let mut months: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut fleet = FleetBuilder::with_capacity(costs.len());
     let mut jobs = Vec::with_capacity(costs.len());
     for c in costs {
         let run = &runs[c.index];
-        total.add(run, c);
-        let month = run.month().unwrap_or_else(|| "unknown".to_string());
-        let key = match group_by {
-            GroupBy::Application => run.application_id.clone(),
-            GroupBy::JobName => run
-                .job_name
-                .clone()
-                .unwrap_or_else(|| "(unnamed)".to_string()),
-            GroupBy::Month => month.clone(),
-            GroupBy::State => run.state.to_string(),
-            GroupBy::Region => run.region.clone(),
-        };
-        groups.entry(key.clone()).or_default().add(run, c);
-        members.entry(key.clone()).or_default().push(c);
-        months.entry(month).or_default().add(run, c);
+        let key = group_key(run, group_by);
+        fleet.push(run, &CompactCost::from(c), &key);
         jobs.push(job_line(run, c, key));
     }
+    let price_snapshot =
+        PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
+    finish(Finish {
+        fleet: &fleet,
+        price_snapshot,
+        jobs,
+        unpriced,
+        rejected,
+        inputs,
+        pricer,
+        group_by,
+        idle_capacity,
+    })
+}
 
-    let mut summaries = Vec::new();
-    for (key, acc) in groups {
-        let members = &members[&key];
-        let first = &runs[members[0].index];
-        let (name, region, arch) = match group_by {
-            GroupBy::Application => (
-                first.application_name.clone(),
-                Some(first.region.clone()),
-                Some(first.architecture.to_string()),
-            ),
-            GroupBy::JobName => (
-                None,
-                Some(first.region.clone()),
-                Some(first.architecture.to_string()),
-            ),
-            _ => (None, None, None),
-        };
-        let mut summary = acc.finish(key, name, region, arch);
+/// The key of the group a run belongs to.
+pub fn group_key(run: &JobRun, group_by: GroupBy) -> String {
+    match group_by {
+        GroupBy::Application => run.application_id.clone(),
+        GroupBy::JobName => run
+            .job_name
+            .clone()
+            .unwrap_or_else(|| "(unnamed)".to_string()),
+        GroupBy::Month => run.month().unwrap_or_else(|| "unknown".to_string()),
+        GroupBy::State => run.state.to_string(),
+        GroupBy::Region => run.region.clone(),
+    }
+}
+
+/// What [`finish`] needs: the fleet's columns and everything per run that
+/// the caller already has.
+pub struct Finish<'a> {
+    pub fleet: &'a FleetBuilder,
+    pub price_snapshot: PriceSnapshotInfo,
+    pub jobs: Vec<JobLine>,
+    pub unpriced: Vec<UnpricedReason>,
+    pub rejected: Vec<Rejected>,
+    pub inputs: Vec<String>,
+    pub pricer: &'a Pricer<'a>,
+    pub group_by: GroupBy,
+    pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
+}
+
+/// Aggregates the fleet (polars), adds crossovers, notes and idle capacity.
+pub fn finish(input: Finish<'_>) -> Report {
+    let Finish {
+        fleet,
+        price_snapshot,
+        jobs,
+        unpriced,
+        rejected,
+        inputs,
+        pricer,
+        group_by,
+        idle_capacity,
+    } = input;
+    let agg = match fleet.aggregate() {
+        Ok(a) => a,
+        // The frame is built here from plain vectors of equal length; a
+        // failure is a bug, reported rather than hidden.
+        Err(e) => panic!("fleet aggregation failed: {e}"),
+    };
+    let common = fleet.common_sizes();
+    let mut summaries = Vec::with_capacity(agg.groups.len());
+    let mut analyses = HashMap::new();
+    for row in &agg.groups {
+        let info = fleet.group_info(row.code);
+        let mut summary = fleet.summary(row, Some(true));
+        match group_by {
+            GroupBy::Application => {
+                summary.name = info.application_name.clone();
+                summary.region = Some(info.region.clone());
+                summary.architecture = Some(info.architecture.to_string());
+            }
+            GroupBy::JobName => {
+                summary.region = Some(info.region.clone());
+                summary.architecture = Some(info.architecture.to_string());
+            }
+            _ => {}
+        }
         if group_by.is_workload() {
-            summary.crossovers = app_crossovers(members, first, pricer);
+            if let Some(sizes) = common.get(&row.code) {
+                if let Some(x) = app_crossovers(row, *sizes, info, pricer) {
+                    analyses.insert(row.code, (summaries.len(), x));
+                }
+            }
         }
         summaries.push(summary);
     }
-    let months = months
-        .into_iter()
-        .map(|(m, acc)| acc.finish(m, None, None, None))
+    // Shares of runs and cost past each crossover: one pass over the runs.
+    let thresholds: HashMap<u32, Vec<f64>> = analyses
+        .iter()
+        .map(|(g, (_, x))| {
+            (
+                *g,
+                x.analysis
+                    .cheapest_changes
+                    .iter()
+                    .map(|c| c.runtime_s)
+                    .collect(),
+            )
+        })
         .collect();
+    let past = fleet.past(&thresholds);
+    for (g, (at, mut x)) in analyses {
+        let row = agg.groups.iter().find(|r| r.code == g);
+        let (runs, cost) = row.map_or((1.0, 0.0), |r| (r.runs.max(1) as f64, r.serverless));
+        x.past = x
+            .analysis
+            .cheapest_changes
+            .iter()
+            .zip(past.get(&g).into_iter().flatten())
+            .map(|(c, (n, usd))| PastCrossover {
+                runtime_s: c.runtime_s,
+                cheaper_below: c.cheaper_below,
+                cheaper_above: c.cheaper_above,
+                runs_share: *n as f64 / runs,
+                serverless_cost_share: if cost > 0.0 { usd / cost } else { 0.0 },
+            })
+            .collect();
+        summaries[at].crossovers = Some(x);
+    }
+    summaries.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut months: Vec<GroupSummary> = agg
+        .months
+        .iter()
+        .map(|r| fleet.summary(r, Some(false)))
+        .collect();
+    months.sort_by(|a, b| a.key.cmp(&b.key));
 
-    let price_snapshot =
-        PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
-    let mut total = total.finish("all".into(), None, None, None);
+    let mut total = match &agg.total {
+        Some(r) if r.runs > 0 => fleet.summary(r, None),
+        _ => empty_total(),
+    };
+    let mut notes = notes(fleet, &price_snapshot);
+    for gap in &total.not_priced_on {
+        notes.push(format!(
+            "{} could not be priced for {} run(s) (first reason: {}). Its totals are left out of any group with such a run; the runs' other figures stand.",
+            gap.option, gap.runs, gap.reason
+        ));
+    }
     let idle_preinit = idle_lines(idle_capacity, pricer);
     if !idle_preinit.is_empty() {
         total.idle_preinit_usd = Some(idle_preinit.iter().filter_map(|i| i.cost_usd).sum());
@@ -317,13 +205,6 @@ pub fn build(input: BuildInput<'_>) -> Report {
                 }
             }
         }
-    }
-    let mut notes = notes(costs, &price_snapshot);
-    for gap in &total.not_priced_on {
-        notes.push(format!(
-            "{} could not be priced for {} run(s) (first reason: {}). Its totals are left out of any group with such a run; the runs' other figures stand.",
-            gap.option, gap.runs, gap.reason
-        ));
     }
     Report {
         schema_version: SCHEMA_VERSION,
@@ -345,6 +226,32 @@ pub fn build(input: BuildInput<'_>) -> Report {
         unpriced,
         rejected,
         idle_preinit,
+    }
+}
+
+fn empty_total() -> GroupSummary {
+    GroupSummary {
+        key: "all".into(),
+        name: None,
+        region: None,
+        architecture: None,
+        runs: 0,
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+        runtime_hours: 0.0,
+        runtime_p50_s: 0.0,
+        runtime_p95_s: 0.0,
+        runtime_max_s: 0.0,
+        queue_p50_s: None,
+        queue_p95_s: None,
+        costs: OptionTotals::default(),
+        cheapest: DeploymentOption::EmrServerless,
+        saving_usd: 0.0,
+        estimated_from_total: 0,
+        not_priced_on: Vec::new(),
+        crossovers: None,
+        idle_preinit_usd: None,
     }
 }
 
@@ -427,40 +334,24 @@ fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// Crossovers for the application's median run: median executor count on
-/// the most common executor size, median runtime.
+/// Crossovers for the group's median run: median executor count on the
+/// most common executor size, median runtime.
 fn app_crossovers(
-    members: &[&JobCost],
-    first: &JobRun,
+    row: &Row,
+    (executor, driver): (WorkerSize, WorkerSize),
+    info: &GroupInfo,
     pricer: &Pricer<'_>,
 ) -> Option<AppCrossovers> {
-    let executors = median(members.iter().map(|c| c.shape.executors).collect());
-    let runtime = median(members.iter().map(|c| c.runtime_s).collect());
-    let mut sizes: BTreeMap<String, (usize, &JobShape)> = BTreeMap::new();
-    for c in members {
-        let key = format!("{:?}{:?}", c.shape.executor, c.shape.driver);
-        sizes.entry(key).or_insert((0, &c.shape)).0 += 1;
-    }
-    let (_, common) = sizes.values().max_by_key(|(n, _)| *n)?;
+    let executors = row.executors_median;
+    let runtime = row.runtime_median;
     let shape = JobShape {
         executors,
+        executor,
+        driver,
         basis: ShapeBasis::AverageFromUsage,
-        ..**common
     };
     let curves = pricer
-        .curves(&first.region, first.architecture, &shape)
+        .curves(&info.region, info.architecture, &shape)
         .ok()?;
     let analysis = crossover::analyse(&curves.curves);
     let ec2 = curves
@@ -487,41 +378,13 @@ fn app_crossovers(
             shape.driver.vcpu,
             shape.driver.memory_gb,
             crate::report::export::duration(runtime),
-            first.architecture,
+            info.architecture,
         ),
         median_runtime_s: runtime,
-        past: past_shares(members, &analysis),
+        past: Vec::new(),
         analysis,
         curves: curves.curves.clone(),
     })
-}
-
-/// The share of a group's runs, and of its serverless cost, that ran longer
-/// than each change of the cheapest option.
-fn past_shares(
-    members: &[&JobCost],
-    analysis: &crossover::CrossoverAnalysis,
-) -> Vec<PastCrossover> {
-    let runs = members.len().max(1) as f64;
-    let cost: f64 = members.iter().map(|c| c.serverless.usd).sum();
-    analysis
-        .cheapest_changes
-        .iter()
-        .map(|x| {
-            let past: Vec<&&JobCost> = members
-                .iter()
-                .filter(|c| c.runtime_s > x.runtime_s)
-                .collect();
-            let past_cost: f64 = past.iter().map(|c| c.serverless.usd).sum();
-            PastCrossover {
-                runtime_s: x.runtime_s,
-                cheaper_below: x.cheaper_below,
-                cheaper_above: x.cheaper_above,
-                runs_share: past.len() as f64 / runs,
-                serverless_cost_share: if cost > 0.0 { past_cost / cost } else { 0.0 },
-            }
-        })
-        .collect()
 }
 
 /// The price rows a report used, gathered while building it.
@@ -656,27 +519,18 @@ impl<'a> PricesUsed<'a> {
     }
 }
 
-fn notes(costs: &[JobCost], snapshot: &PriceSnapshotInfo) -> Vec<String> {
+fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
     let mut notes = vec![
         "EMR Serverless cost is what AWS billed (billedResourceUtilization). EMR on EC2 and Glue costs are estimates for the same runtime under the assumptions listed.".to_string(),
     ];
-    if costs
-        .iter()
-        .any(|c| c.shape.basis == ShapeBasis::AverageFromUsage)
-    {
+    if fleet.average_shapes > 0 {
         notes.push("Executor counts are averages derived from usage (vCPU-hours / runtime). Peak concurrency is unknown until CloudWatch metrics are collected; EMR on EC2 and Glue are sized for the average rounded up, which understates a job whose executors spike.".to_string());
     }
-    let from_total = costs
-        .iter()
-        .filter(|c| c.serverless.basis == UsageBasis::TotalWithRules)
-        .count();
+    let from_total = fleet.from_total_count;
     if from_total > 0 {
         notes.push(format!("{from_total} run(s) had no billedResourceUtilization yet; their EMR Serverless cost applies the billing rules (1-minute minimum, 20 GB free storage per worker) to totalResourceUtilization and is marked total_with_rules."));
     }
-    let from_logs = costs
-        .iter()
-        .filter(|c| c.serverless.basis == UsageBasis::EventLogEstimate)
-        .count();
+    let from_logs = fleet.event_log_count;
     if from_logs > 0 {
         notes.push(format!("{from_logs} run(s) were imported from Spark event logs: their EMR Serverless cost is estimated from the executor timeline (workers rounded up to valid sizes, a 1-minute minimum per worker, 20 GB free storage per worker) and marked event_log_estimate; EMR on EC2 and Glue are sized for their peak executors."));
     }
@@ -684,10 +538,7 @@ fn notes(costs: &[JobCost], snapshot: &PriceSnapshotInfo) -> Vec<String> {
         notes.push("Some prices used are marked unverified in the price book (see Prices used). Refresh the price book from the AWS Price List before relying on them.".to_string());
     }
     notes.push("Crossovers are solved exactly for each application's median run shape, on the measured runtime (before speed factors). Below a crossover runtime the first-named option is cheaper.".to_string());
-    if costs
-        .iter()
-        .any(|c| c.cheapest == DeploymentOption::GlueFlex)
-    {
+    if fleet.flex_cheapest > 0 {
         notes.push("Glue Flex runs on spare capacity: start times are not guaranteed, so it suits only jobs that can wait.".to_string());
     }
     notes

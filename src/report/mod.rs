@@ -7,9 +7,10 @@ mod build;
 pub mod chart;
 mod crossover;
 pub mod export;
+pub mod fleet;
 mod model;
 
-pub use build::{build, BuildInput};
+pub use build::{build, finish, group_key, BuildInput, Finish};
 pub use crossover::crossover_report;
 pub use model::{
     AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,

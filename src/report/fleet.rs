@@ -1,0 +1,690 @@
+//! Fleet aggregation: per-run costs as columns, grouped with polars.
+//!
+//! Each run is priced once (by the caller) and pushed as one row of plain
+//! columns: group, month, state, runtime, queue time, the cost on every
+//! option, the usage basis and the shape. Group sums, state counts and
+//! percentiles are then one polars lazy query per grouping (groups, months,
+//! the total). Percentiles are nearest rank (polars' `Equiprobable`: the
+//! smallest value with at least p of the values at or below it).
+//!
+//! Builders fill in parallel (one per chunk of runs) and merge, so a fleet
+//! of millions never exists as records, only as these columns.
+
+use std::collections::{BTreeMap, HashMap};
+
+use polars::prelude::*;
+
+use super::model::{GroupSummary, OptionGap, OptionTotals};
+use crate::cost::serverless::UsageBasis;
+use crate::cost::{CompactCost, DeploymentOption};
+use crate::model::{Architecture, JobRun, JobState, ShapeBasis, WorkerSize};
+
+/// The options that can be missing for a run.
+pub(crate) const OPTIONAL: [DeploymentOption; 4] = [
+    DeploymentOption::Ec2OnDemand,
+    DeploymentOption::Ec2Spot,
+    DeploymentOption::GlueStandard,
+    DeploymentOption::GlueFlex,
+];
+
+/// What a group is, from its first run.
+#[derive(Debug, Clone)]
+pub struct GroupInfo {
+    pub key: String,
+    pub application_name: Option<String>,
+    pub region: String,
+    pub architecture: Architecture,
+}
+
+/// Executor and driver size of a run's shape.
+type Sizes = (WorkerSize, WorkerSize);
+
+fn size_key(s: &Sizes) -> [u64; 6] {
+    [
+        s.0.vcpu.to_bits(),
+        s.0.memory_gb.to_bits(),
+        s.0.disk_gb.to_bits(),
+        s.1.vcpu.to_bits(),
+        s.1.memory_gb.to_bits(),
+        s.1.disk_gb.to_bits(),
+    ]
+}
+
+/// Per-run columns plus the small tables their codes point into.
+#[derive(Default)]
+pub struct FleetBuilder {
+    groups: Vec<GroupInfo>,
+    group_index: HashMap<String, u32>,
+    months: Vec<String>,
+    month_index: HashMap<String, u32>,
+    sizes: Vec<Sizes>,
+    size_index: HashMap<[u64; 6], u32>,
+
+    group: Vec<u32>,
+    month: Vec<u32>,
+    state: Vec<u8>,
+    runtime: Vec<f64>,
+    queue: Vec<Option<f64>>,
+    serverless: Vec<f64>,
+    optional: [Vec<Option<f64>>; 4],
+    from_total: Vec<bool>,
+    executors: Vec<f64>,
+    size: Vec<u32>,
+
+    /// Sums of runtime, serverless, EC2, Spot, Glue and Flex cost per group,
+    /// per month and in all, added in push order. polars' parallel sums
+    /// round differently from run to run; these are the same every time,
+    /// so reports are byte-for-byte reproducible.
+    group_sums: Vec<[f64; 6]>,
+    month_sums: Vec<[f64; 6]>,
+    total_sums: [f64; 6],
+    /// First reason EMR on EC2 / Glue had no figure, per group and month.
+    gaps: BTreeMap<(u8, u32, usize), String>,
+    pub(crate) average_shapes: usize,
+    pub(crate) from_total_count: usize,
+    pub(crate) event_log_count: usize,
+    pub(crate) flex_cheapest: usize,
+}
+
+const BY_GROUP: u8 = 0;
+const BY_MONTH: u8 = 1;
+
+fn state_code(s: JobState) -> u8 {
+    match s {
+        JobState::Success => 1,
+        JobState::Failed => 2,
+        JobState::Cancelled => 3,
+        _ => 0,
+    }
+}
+
+fn intern(index: &mut HashMap<String, u32>, table_len: usize, key: &str) -> (u32, bool) {
+    match index.get(key) {
+        Some(i) => (*i, false),
+        None => {
+            let i = table_len as u32;
+            index.insert(key.to_string(), i);
+            (i, true)
+        }
+    }
+}
+
+impl FleetBuilder {
+    pub fn with_capacity(n: usize) -> FleetBuilder {
+        let mut b = FleetBuilder::default();
+        b.group.reserve(n);
+        b.month.reserve(n);
+        b.state.reserve(n);
+        b.runtime.reserve(n);
+        b.queue.reserve(n);
+        b.serverless.reserve(n);
+        for o in &mut b.optional {
+            o.reserve(n);
+        }
+        b.from_total.reserve(n);
+        b.executors.reserve(n);
+        b.size.reserve(n);
+        b
+    }
+
+    pub fn len(&self) -> usize {
+        self.runtime.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runtime.is_empty()
+    }
+
+    /// Adds one priced run under `group_key`.
+    pub fn push(&mut self, run: &JobRun, c: &CompactCost, group_key: &str) {
+        let (g, new) = intern(&mut self.group_index, self.groups.len(), group_key);
+        if new {
+            self.groups.push(GroupInfo {
+                key: group_key.to_string(),
+                application_name: run.application_name.clone(),
+                region: run.region.clone(),
+                architecture: run.architecture,
+            });
+        }
+        let month = run.month().unwrap_or_else(|| "unknown".to_string());
+        let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
+        if new {
+            self.months.push(month);
+        }
+        let sizes = (c.shape.executor, c.shape.driver);
+        let sk = size_key(&sizes);
+        let s = match self.size_index.get(&sk) {
+            Some(i) => *i,
+            None => {
+                let i = self.sizes.len() as u32;
+                self.size_index.insert(sk, i);
+                self.sizes.push(sizes);
+                i
+            }
+        };
+        if self.group_sums.len() <= g as usize {
+            self.group_sums.resize(g as usize + 1, [0.0; 6]);
+        }
+        if self.month_sums.len() <= m as usize {
+            self.month_sums.resize(m as usize + 1, [0.0; 6]);
+        }
+        let mut add = [c.runtime_s, c.serverless_usd, 0.0, 0.0, 0.0, 0.0];
+        for (i, option) in OPTIONAL.iter().enumerate() {
+            add[2 + i] = c.usd(*option).unwrap_or(0.0);
+        }
+        for sums in [
+            &mut self.group_sums[g as usize],
+            &mut self.month_sums[m as usize],
+            &mut self.total_sums,
+        ] {
+            for (s, a) in sums.iter_mut().zip(add) {
+                *s += a;
+            }
+        }
+        self.group.push(g);
+        self.month.push(m);
+        self.state.push(state_code(run.state));
+        self.runtime.push(c.runtime_s);
+        self.queue.push(run.queued_ms.map(|q| q as f64 / 1000.0));
+        self.serverless.push(c.serverless_usd);
+        for (i, option) in OPTIONAL.iter().enumerate() {
+            let v = c.usd(*option);
+            self.optional[i].push(v);
+            if v.is_none() {
+                if let Some(reason) = c.gap(*option) {
+                    for key in [(BY_GROUP, g, i), (BY_MONTH, m, i)] {
+                        self.gaps.entry(key).or_insert_with(|| reason.to_string());
+                    }
+                }
+            }
+        }
+        self.from_total.push(c.basis == UsageBasis::TotalWithRules);
+        self.executors.push(c.shape.executors);
+        self.size.push(s);
+        if c.shape.basis == ShapeBasis::AverageFromUsage {
+            self.average_shapes += 1;
+        }
+        match c.basis {
+            UsageBasis::TotalWithRules => self.from_total_count += 1,
+            UsageBasis::EventLogEstimate => self.event_log_count += 1,
+            UsageBasis::Billed => {}
+        }
+        if c.cheapest == DeploymentOption::GlueFlex {
+            self.flex_cheapest += 1;
+        }
+    }
+
+    /// Appends another builder's rows, remapping its codes.
+    pub fn merge(&mut self, other: FleetBuilder) {
+        let gmap: Vec<u32> = other
+            .groups
+            .into_iter()
+            .map(|info| {
+                let (g, new) = intern(&mut self.group_index, self.groups.len(), &info.key);
+                if new {
+                    self.groups.push(info);
+                }
+                g
+            })
+            .collect();
+        let mmap: Vec<u32> = other
+            .months
+            .into_iter()
+            .map(|m| {
+                let (i, new) = intern(&mut self.month_index, self.months.len(), &m);
+                if new {
+                    self.months.push(m);
+                }
+                i
+            })
+            .collect();
+        let smap: Vec<u32> = other
+            .sizes
+            .into_iter()
+            .map(|s| {
+                let k = size_key(&s);
+                match self.size_index.get(&k) {
+                    Some(i) => *i,
+                    None => {
+                        let i = self.sizes.len() as u32;
+                        self.size_index.insert(k, i);
+                        self.sizes.push(s);
+                        i
+                    }
+                }
+            })
+            .collect();
+        for (code, sums) in other.group_sums.iter().enumerate() {
+            let g = gmap[code] as usize;
+            if self.group_sums.len() <= g {
+                self.group_sums.resize(g + 1, [0.0; 6]);
+            }
+            for (s, a) in self.group_sums[g].iter_mut().zip(sums) {
+                *s += a;
+            }
+        }
+        for (code, sums) in other.month_sums.iter().enumerate() {
+            let m = mmap[code] as usize;
+            if self.month_sums.len() <= m {
+                self.month_sums.resize(m + 1, [0.0; 6]);
+            }
+            for (s, a) in self.month_sums[m].iter_mut().zip(sums) {
+                *s += a;
+            }
+        }
+        for (s, a) in self.total_sums.iter_mut().zip(other.total_sums) {
+            *s += a;
+        }
+        self.group
+            .extend(other.group.iter().map(|g| gmap[*g as usize]));
+        self.month
+            .extend(other.month.iter().map(|m| mmap[*m as usize]));
+        self.size
+            .extend(other.size.iter().map(|s| smap[*s as usize]));
+        self.state.extend(other.state);
+        self.runtime.extend(other.runtime);
+        self.queue.extend(other.queue);
+        self.serverless.extend(other.serverless);
+        for (mine, theirs) in self.optional.iter_mut().zip(other.optional) {
+            mine.extend(theirs);
+        }
+        self.from_total.extend(other.from_total);
+        self.executors.extend(other.executors);
+        for ((kind, code, i), reason) in other.gaps {
+            let code = if kind == BY_GROUP {
+                gmap[code as usize]
+            } else {
+                mmap[code as usize]
+            };
+            self.gaps.entry((kind, code, i)).or_insert(reason);
+        }
+        self.average_shapes += other.average_shapes;
+        self.from_total_count += other.from_total_count;
+        self.event_log_count += other.event_log_count;
+        self.flex_cheapest += other.flex_cheapest;
+    }
+
+    fn frame(&self) -> PolarsResult<DataFrame> {
+        let opt = |name: &str, v: &Vec<Option<f64>>| Column::new(name.into(), v.as_slice());
+        DataFrame::new(vec![
+            Column::new("g".into(), self.group.as_slice()),
+            Column::new("m".into(), self.month.as_slice()),
+            Column::new(
+                "state".into(),
+                self.state.iter().map(|s| *s as u32).collect::<Vec<u32>>(),
+            ),
+            Column::new("runtime".into(), self.runtime.as_slice()),
+            opt("queue", &self.queue),
+            Column::new("serverless".into(), self.serverless.as_slice()),
+            opt("ec2", &self.optional[0]),
+            opt("spot", &self.optional[1]),
+            opt("glue", &self.optional[2]),
+            opt("flex", &self.optional[3]),
+            Column::new("from_total".into(), self.from_total.as_slice()),
+            Column::new("executors".into(), self.executors.as_slice()),
+        ])
+    }
+
+    /// Aggregates into group, month and total summaries (groups sorted by
+    /// key, months by month), with the crossover inputs of each group.
+    pub fn aggregate(&self) -> PolarsResult<Aggregated> {
+        let df = self.frame()?.lazy();
+        let aggs = || {
+            let q = |c: &str, p: f64| col(c).quantile(lit(p), QuantileMethod::Equiprobable);
+            vec![
+                len().alias("runs"),
+                col("state").eq(lit(1u32)).sum().alias("succeeded"),
+                col("state").eq(lit(2u32)).sum().alias("failed"),
+                col("state").eq(lit(3u32)).sum().alias("cancelled"),
+                lit(0.0f64).alias("runtime_sum"), // summed in push order, below
+                q("runtime", 0.5).alias("runtime_p50"),
+                q("runtime", 0.95).alias("runtime_p95"),
+                col("runtime").max().alias("runtime_max"),
+                col("runtime").median().alias("runtime_median"),
+                q("queue", 0.5).alias("queue_p50"),
+                q("queue", 0.95).alias("queue_p95"),
+                lit(0.0f64).alias("serverless"), // summed in push order, below
+                lit(0.0f64).alias("ec2"),        // summed in push order, below
+                col("ec2").null_count().alias("ec2_missing"),
+                lit(0.0f64).alias("spot"), // summed in push order, below
+                col("spot").null_count().alias("spot_missing"),
+                lit(0.0f64).alias("glue"), // summed in push order, below
+                col("glue").null_count().alias("glue_missing"),
+                lit(0.0f64).alias("flex"), // summed in push order, below
+                col("flex").null_count().alias("flex_missing"),
+                col("from_total").sum().alias("from_total"),
+                col("executors").median().alias("executors_median"),
+            ]
+        };
+        let by = |key: &str| -> PolarsResult<DataFrame> {
+            df.clone()
+                .group_by([col(key)])
+                .agg(aggs())
+                .sort([key], SortMultipleOptions::default())
+                .collect()
+        };
+        let groups = by("g")?;
+        let months = by("m")?;
+        let total = df.clone().select(aggs()).collect()?;
+
+        let read = |frame: &DataFrame, key: Option<&str>| -> PolarsResult<Vec<Row>> {
+            let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+                let c = frame.column(name)?.cast(&DataType::Float64)?;
+                Ok(c.f64()?.into_iter().collect())
+            };
+            let keys: Vec<u32> = match key {
+                Some(k) => frame
+                    .column(k)?
+                    .u32()?
+                    .into_iter()
+                    .map(|v| v.unwrap_or(0))
+                    .collect(),
+                None => vec![0; frame.height()],
+            };
+            let cols: Vec<Vec<Option<f64>>> = [
+                "runs",
+                "succeeded",
+                "failed",
+                "cancelled",
+                "runtime_sum",
+                "runtime_p50",
+                "runtime_p95",
+                "runtime_max",
+                "runtime_median",
+                "queue_p50",
+                "queue_p95",
+                "serverless",
+                "ec2",
+                "ec2_missing",
+                "spot",
+                "spot_missing",
+                "glue",
+                "glue_missing",
+                "flex",
+                "flex_missing",
+                "from_total",
+                "executors_median",
+            ]
+            .iter()
+            .map(|n| f(n))
+            .collect::<PolarsResult<_>>()?;
+            Ok((0..frame.height())
+                .map(|i| {
+                    let v = |c: usize| cols[c][i];
+                    let n = |c: usize| v(c).unwrap_or(0.0) as usize;
+                    Row {
+                        code: keys[i],
+                        runs: n(0),
+                        succeeded: n(1),
+                        failed: n(2),
+                        cancelled: n(3),
+                        runtime_sum: v(4).unwrap_or(0.0),
+                        runtime_p50: v(5).unwrap_or(0.0),
+                        runtime_p95: v(6).unwrap_or(0.0),
+                        runtime_max: v(7).unwrap_or(0.0),
+                        runtime_median: v(8).unwrap_or(0.0),
+                        queue_p50: v(9),
+                        queue_p95: v(10),
+                        serverless: v(11).unwrap_or(0.0),
+                        optional: [
+                            (v(12).unwrap_or(0.0), n(13)),
+                            (v(14).unwrap_or(0.0), n(15)),
+                            (v(16).unwrap_or(0.0), n(17)),
+                            (v(18).unwrap_or(0.0), n(19)),
+                        ],
+                        from_total: n(20),
+                        executors_median: v(21).unwrap_or(0.0),
+                    }
+                })
+                .collect())
+        };
+        let with_sums = |mut rows: Vec<Row>, sums: &dyn Fn(u32) -> [f64; 6]| {
+            for r in &mut rows {
+                let s = sums(r.code);
+                r.runtime_sum = s[0];
+                r.serverless = s[1];
+                for i in 0..4 {
+                    r.optional[i].0 = s[2 + i];
+                }
+            }
+            rows
+        };
+        Ok(Aggregated {
+            groups: with_sums(read(&groups, Some("g"))?, &|c| self.group_sums[c as usize]),
+            months: with_sums(read(&months, Some("m"))?, &|c| self.month_sums[c as usize]),
+            total: with_sums(read(&total, None)?, &|_| self.total_sums).pop(),
+        })
+    }
+
+    pub fn group_info(&self, code: u32) -> &GroupInfo {
+        &self.groups[code as usize]
+    }
+
+    pub fn month_name(&self, code: u32) -> &str {
+        &self.months[code as usize]
+    }
+
+    /// The most common (executor, driver) size of each group.
+    pub fn common_sizes(&self) -> HashMap<u32, Sizes> {
+        let mut counts: HashMap<(u32, u32), usize> = HashMap::new();
+        for (g, s) in self.group.iter().zip(&self.size) {
+            *counts.entry((*g, *s)).or_default() += 1;
+        }
+        // Ties go to the size whose printed form sorts last, so the answer
+        // depends on neither hash nor input order.
+        let label = |s: u32| {
+            let (e, d) = self.sizes[s as usize];
+            format!("{e:?}{d:?}")
+        };
+        let mut best: HashMap<u32, (usize, String, u32)> = HashMap::new();
+        for ((g, s), n) in counts {
+            let l = label(s);
+            match best.get_mut(&g) {
+                Some(e) if (n, &l) <= (e.0, &e.1) => {}
+                Some(e) => *e = (n, l, s),
+                None => {
+                    best.insert(g, (n, l, s));
+                }
+            }
+        }
+        best.into_iter()
+            .map(|(g, (_, _, s))| (g, self.sizes[s as usize]))
+            .collect()
+    }
+
+    /// For each group with thresholds: how many runs, and how much
+    /// serverless cost, ran longer than each threshold.
+    pub fn past(&self, thresholds: &HashMap<u32, Vec<f64>>) -> HashMap<u32, Vec<(usize, f64)>> {
+        let mut out: HashMap<u32, Vec<(usize, f64)>> = thresholds
+            .iter()
+            .map(|(g, t)| (*g, vec![(0, 0.0); t.len()]))
+            .collect();
+        for i in 0..self.len() {
+            let g = self.group[i];
+            if let (Some(t), Some(acc)) = (thresholds.get(&g), out.get_mut(&g)) {
+                for (x, a) in t.iter().zip(acc.iter_mut()) {
+                    if self.runtime[i] > *x {
+                        a.0 += 1;
+                        a.1 += self.serverless[i];
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first reason an option had no figure in a group or month.
+    fn gap(&self, kind: u8, code: u32, option: usize) -> Option<&String> {
+        self.gaps.get(&(kind, code, option))
+    }
+
+    /// First reason over the whole fleet.
+    fn any_gap(&self, option: usize) -> Option<&String> {
+        self.gaps
+            .iter()
+            .find(|((kind, _, o), _)| *kind == BY_GROUP && *o == option)
+            .map(|(_, r)| r)
+    }
+
+    pub fn summary(&self, row: &Row, kind: Option<bool>) -> GroupSummary {
+        let (key, name, region, arch) = match kind {
+            Some(true) => {
+                let info = self.group_info(row.code);
+                (info.key.clone(), None, None, None)
+            }
+            Some(false) => (self.month_name(row.code).to_string(), None, None, None),
+            None => ("all".to_string(), None, None, None),
+        };
+        let mut costs = OptionTotals {
+            emr_serverless_usd: row.serverless,
+            ..OptionTotals::default()
+        };
+        let mut not_priced_on = Vec::new();
+        for (i, option) in OPTIONAL.iter().enumerate() {
+            let (sum, missing) = row.optional[i];
+            costs.set(*option, (missing == 0).then_some(sum));
+            let reason = match kind {
+                Some(true) => self.gap(BY_GROUP, row.code, i),
+                Some(false) => self.gap(BY_MONTH, row.code, i),
+                None => self.any_gap(i),
+            };
+            if let (true, Some(reason)) = (missing > 0, reason) {
+                not_priced_on.push(OptionGap {
+                    option: *option,
+                    runs: missing,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        let (cheapest, best) = costs.cheapest();
+        GroupSummary {
+            key,
+            name,
+            region,
+            architecture: arch,
+            runs: row.runs,
+            succeeded: row.succeeded,
+            failed: row.failed,
+            cancelled: row.cancelled,
+            runtime_hours: row.runtime_sum / 3600.0,
+            runtime_p50_s: row.runtime_p50,
+            runtime_p95_s: row.runtime_p95,
+            runtime_max_s: row.runtime_max,
+            queue_p50_s: row.queue_p50,
+            queue_p95_s: row.queue_p95,
+            costs,
+            cheapest,
+            saving_usd: row.serverless - best,
+            estimated_from_total: row.from_total,
+            not_priced_on,
+            crossovers: None,
+            idle_preinit_usd: None,
+        }
+    }
+}
+
+/// One aggregated group, month or the total.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub code: u32,
+    pub runs: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub runtime_sum: f64,
+    pub runtime_p50: f64,
+    pub runtime_p95: f64,
+    pub runtime_max: f64,
+    pub runtime_median: f64,
+    pub queue_p50: Option<f64>,
+    pub queue_p95: Option<f64>,
+    pub serverless: f64,
+    /// (sum, runs without a figure) per [`OPTIONAL`] option.
+    pub optional: [(f64, usize); 4],
+    pub from_total: usize,
+    pub executors_median: f64,
+}
+
+pub struct Aggregated {
+    pub groups: Vec<Row>,
+    pub months: Vec<Row>,
+    pub total: Option<Row>,
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    /// polars' Equiprobable quantile is the nearest rank: the smallest value
+    /// with at least p of the values at or below it.
+    #[test]
+    fn equiprobable_is_nearest_rank() {
+        let df = df!("v" => (1..=20).map(f64::from).collect::<Vec<_>>()).unwrap();
+        let q = |p: f64| {
+            df.clone()
+                .lazy()
+                .select([col("v").quantile(lit(p), QuantileMethod::Equiprobable)])
+                .collect()
+                .unwrap()
+                .column("v")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .get(0)
+                .unwrap()
+        };
+        assert_eq!(q(0.5), 10.0);
+        assert_eq!(q(0.95), 19.0);
+        assert_eq!(q(1.0), 20.0);
+        assert_eq!(q(0.01), 1.0);
+    }
+
+    /// Chunks built apart and merged aggregate exactly as one builder fed
+    /// every run: what lets a fleet be priced in parallel.
+    #[test]
+    fn merged_chunks_aggregate_like_one_builder() {
+        use crate::cost::{Assumptions, CompactCost, Pricer};
+        let book = crate::pricing::PriceBook::embedded().unwrap();
+        let pricer = Pricer::new(&book, Assumptions::default());
+        let runs = crate::synth::generate(&crate::synth::SynthConfig {
+            runs: 1500,
+            seed: 3,
+            ..crate::synth::SynthConfig::default()
+        });
+        let (costs, _) = pricer.price_all(&runs);
+        let mut whole = super::FleetBuilder::default();
+        let mut parts = vec![
+            super::FleetBuilder::default(),
+            super::FleetBuilder::default(),
+            super::FleetBuilder::default(),
+        ];
+        for (i, c) in costs.iter().enumerate() {
+            let run = &runs[c.index];
+            let key = run.job_name.clone().unwrap_or_default();
+            whole.push(run, &CompactCost::from(c), &key);
+            parts[i * 3 / costs.len()].push(run, &CompactCost::from(c), &key);
+        }
+        let mut merged = super::FleetBuilder::default();
+        for p in parts {
+            merged.merge(p);
+        }
+        let a = whole.aggregate().unwrap();
+        let b = merged.aggregate().unwrap();
+        let by_key = |f: &super::FleetBuilder, rows: &[super::Row]| {
+            let mut v: Vec<_> = rows.iter().map(|r| f.summary(r, Some(true))).collect();
+            v.sort_by(|x, y| x.key.cmp(&y.key));
+            v
+        };
+        let (sa, sb) = (by_key(&whole, &a.groups), by_key(&merged, &b.groups));
+        assert_eq!(sa.len(), sb.len());
+        for (x, y) in sa.iter().zip(&sb) {
+            assert_eq!(
+                (&x.key, x.runs, x.runtime_p95_s, x.queue_p50_s),
+                (&y.key, y.runs, y.runtime_p95_s, y.queue_p50_s)
+            );
+            assert!((x.costs.emr_serverless_usd - y.costs.emr_serverless_usd).abs() < 1e-6);
+        }
+        assert_eq!(a.total.unwrap().runs, 1500);
+        assert_eq!(whole.common_sizes().len(), merged.common_sizes().len());
+    }
+}
