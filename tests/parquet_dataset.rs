@@ -68,3 +68,62 @@ fn bad_parquet_rows_and_columns_are_named() {
             "missing required column 'job_run_id'",
         ));
 }
+
+/// Past 2000 runs the per-run tables keep the most expensive ones, in file
+/// order, and say so; the totals still cover every run.
+#[test]
+fn a_big_parquet_fleet_lists_its_most_expensive_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("runs.parquet");
+    emrcost()
+        .args(["synth", "--runs", "2600", "--seed", "5", "--quiet", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    emrcost()
+        .args(["report", "--quiet", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(&data)
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["total"]["runs"], 2600);
+    let jobs = report["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2000);
+    assert!(report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains("2000 most expensive of 2600")));
+    // Every run, priced one by one: the listed ones are the 2000 costliest.
+    let all = emrcost()
+        .args(["price", "--format", "json"])
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    let mut costs: Vec<f64> = all["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["serverless_usd"].as_f64().unwrap())
+        .collect();
+    costs.sort_by(|a, b| b.total_cmp(a));
+    let cutoff = costs[1999];
+    let listed: Vec<f64> = jobs
+        .iter()
+        .map(|j| j["serverless_usd"].as_f64().unwrap())
+        .collect();
+    assert!(listed.iter().all(|c| *c >= cutoff));
+    let listed_sum: f64 = listed.iter().sum();
+    let top_sum: f64 = costs[..2000].iter().sum();
+    assert!(
+        (listed_sum - top_sum).abs() < 1e-6,
+        "{listed_sum} vs {top_sum}"
+    );
+}

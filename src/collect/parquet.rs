@@ -168,17 +168,74 @@ pub fn write_parquet<W: Write>(
 /// is rejected with its row number and the rest are kept.
 pub fn read_parquet(path: &Path) -> Result<Parsed, FileError> {
     let name = path.display().to_string();
-    let bad = |message: String| FileError::BadParquet {
-        file: name.clone(),
-        message,
-    };
     let file = std::fs::File::open(path).map_err(|source| FileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let df = ParquetReader::new(file)
         .finish()
+        .map_err(|e| FileError::BadParquet {
+            file: name.clone(),
+            message: format!("not a readable Parquet file: {e}"),
+        })?;
+    frame_runs(&df, &name, 0)
+}
+
+/// Reads a Parquet file in batches of `batch` rows, handing each batch's
+/// frame and its first row's index to `f`; never holds more than a batch.
+pub fn scan_batches(
+    path: &Path,
+    batch: usize,
+    mut f: impl FnMut(DataFrame, usize) -> Result<(), FileError>,
+) -> Result<usize, FileError> {
+    let name = path.display().to_string();
+    let bad = |message: String| FileError::BadParquet {
+        file: name.clone(),
+        message,
+    };
+    if !path.is_file() {
+        return Err(FileError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let rows = lf
+        .clone()
+        .select([len()])
+        .collect()
+        .and_then(|df| {
+            df.column("len")?
+                .cast(&DataType::UInt64)?
+                .u64()?
+                .get(0)
+                .ok_or_else(|| polars_err!(ComputeError: "no row count"))
+        })
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))? as usize;
+    let mut offset = 0;
+    while offset < rows {
+        let df = lf
+            .clone()
+            .slice(offset as i64, batch as IdxSize)
+            .collect()
+            .map_err(|e| bad(format!("rows {} to {}: {e}", offset + 1, offset + batch)))?;
+        let n = df.height();
+        if n == 0 {
+            break;
+        }
+        f(df, offset)?;
+        offset += n;
+    }
+    Ok(rows)
+}
+
+/// Converts a frame in the emrcost columns to job runs; `row_base` is the
+/// index of its first row in the file, for messages.
+pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed, FileError> {
+    let bad = |message: String| FileError::BadParquet {
+        file: name.to_string(),
+        message,
+    };
     for col in CSV_REQUIRED {
         if df.column(col).is_err() {
             return Err(bad(format!("missing required column '{col}'")));
@@ -348,9 +405,9 @@ pub fn read_parquet(path: &Path) -> Result<Parsed, FileError> {
             })
         })();
         match row {
-            Ok(run) => runs.push((i as u64 + 1, run)),
+            Ok(run) => runs.push(((row_base + i) as u64 + 1, run)),
             Err(reason) => rejected.push(Rejected {
-                location: format!("{name}: row {}", i + 1),
+                location: format!("{name}: row {}", row_base + i + 1),
                 reason,
             }),
         }

@@ -11,7 +11,8 @@ use super::model::{
 };
 use crate::collect::Rejected;
 use crate::cost::{
-    crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, UnpricedReason,
+    crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, RowsUsed,
+    UnpricedReason,
 };
 use crate::model::{Architecture, JobRun, JobShape, ShapeBasis, WorkerSize};
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
@@ -62,6 +63,11 @@ pub fn build(input: BuildInput<'_>) -> Report {
         group_by,
         idle_capacity,
     })
+}
+
+/// The price rows a fleet pricer recorded, with their provenance.
+pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshotInfo {
+    PricesUsed::from_rows(rows).finish(pricer.book(), pricer.assumptions())
 }
 
 /// The key of the group a run belongs to.
@@ -226,6 +232,7 @@ pub fn finish(input: Finish<'_>) -> Report {
         unpriced,
         rejected,
         idle_preinit,
+        distributions: fleet.distributions(),
     }
 }
 
@@ -288,7 +295,7 @@ fn idle_lines(
         .collect()
 }
 
-fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
+pub(crate) fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
     JobLine {
         group,
         region: run.region.clone(),
@@ -408,6 +415,23 @@ impl<'a> PricesUsed<'a> {
         self.ec2.extend(ec2.iter().map(|t| (region, *t)));
         self.regions.insert(region);
         self.glue_types.insert(glue_type);
+    }
+
+    fn from_rows(rows: &'a RowsUsed) -> PricesUsed<'a> {
+        PricesUsed {
+            serverless: rows
+                .serverless
+                .iter()
+                .map(|(r, a)| (r.as_str(), *a))
+                .collect(),
+            ec2: rows
+                .ec2
+                .iter()
+                .map(|(r, t)| (r.as_str(), t.as_str()))
+                .collect(),
+            regions: rows.regions.iter().map(String::as_str).collect(),
+            glue_types: rows.glue_types.iter().map(String::as_str).collect(),
+        }
     }
 
     fn from_costs(runs: &'a [JobRun], costs: &'a [JobCost]) -> PricesUsed<'a> {

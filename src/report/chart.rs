@@ -244,10 +244,11 @@ pub fn monthly_cost(report: &Report) -> Option<Chart> {
 /// Runtimes of one application's runs, with its crossover runtimes drawn.
 pub fn runtime_histogram(report: &Report, app: &GroupSummary) -> Option<Chart> {
     let mut runtimes: Vec<f64> = report
-        .jobs
+        .distributions
+        .runtimes_s
+        .get(&app.key)?
         .iter()
-        .filter(|j| j.group == app.key)
-        .map(|j| j.runtime_s / 60.0)
+        .map(|r| r / 60.0)
         .collect();
     if runtimes.is_empty() {
         return None;
@@ -339,12 +340,12 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
         (900.0, "5-15m"),
         (f64::INFINITY, ">15m"),
     ];
-    let queued: Vec<f64> = report.jobs.iter().filter_map(|j| j.queued_s).collect();
+    let queued = &report.distributions.queued_s;
     if queued.is_empty() {
         return None;
     }
     let mut counts = [0u32; EDGES.len()];
-    for q in &queued {
+    for q in queued {
         let i = EDGES
             .iter()
             .position(|(edge, _)| q < edge)

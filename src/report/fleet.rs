@@ -456,6 +456,23 @@ impl FleetBuilder {
         })
     }
 
+    /// Runtimes per group key and every queue time, for the charts.
+    pub fn distributions(&self) -> super::model::Distributions {
+        let mut by_code: Vec<Vec<f64>> = vec![Vec::new(); self.groups.len()];
+        for (g, r) in self.group.iter().zip(&self.runtime) {
+            by_code[*g as usize].push(*r);
+        }
+        super::model::Distributions {
+            runtimes_s: self
+                .groups
+                .iter()
+                .zip(by_code)
+                .map(|(info, v)| (info.key.clone(), v))
+                .collect(),
+            queued_s: self.queue.iter().flatten().copied().collect(),
+        }
+    }
+
     pub fn group_info(&self, code: u32) -> &GroupInfo {
         &self.groups[code as usize]
     }

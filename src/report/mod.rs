@@ -9,8 +9,9 @@ mod crossover;
 pub mod export;
 pub mod fleet;
 mod model;
+pub mod scan;
 
-pub use build::{build, finish, group_key, BuildInput, Finish};
+pub use build::{build, finish, group_key, snapshot_from_rows, BuildInput, Finish};
 pub use crossover::crossover_report;
 pub use model::{
     AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,

@@ -254,6 +254,17 @@ pub struct Report {
     pub rejected: Vec<Rejected>,
     /// Idle pre-initialized capacity per application, when metrics were collected.
     pub idle_preinit: Vec<IdlePreinit>,
+    /// Every run's runtime and queue time, for the charts (not serialized:
+    /// the JSON has the percentiles).
+    #[serde(skip)]
+    pub distributions: Distributions,
+}
+
+/// Runtimes by group and queue times of every run in the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Distributions {
+    pub runtimes_s: std::collections::HashMap<String, Vec<f64>>,
+    pub queued_s: Vec<f64>,
 }
 
 /// One application's idle pre-initialized capacity and what it cost.

@@ -114,6 +114,98 @@ fn priced_report(
     Ok((report, not_priced, pricer.assumptions().clone()))
 }
 
+/// Whether `report` should stream these inputs: Parquet files only, read
+/// in batches and priced into columns, never held as records.
+fn scannable(files: &[std::path::PathBuf]) -> bool {
+    !files.is_empty()
+        && files
+            .iter()
+            .all(|f| f.is_file() && f.extension().is_some_and(|e| e == "parquet"))
+}
+
+/// [`priced_report`] for Parquet files of any size: the fleet is priced in
+/// parallel chunks into columns and aggregated with polars; the per-run
+/// tables keep the most expensive runs.
+fn scanned_report(
+    g: &super::args::GlobalArgs,
+    files: &[std::path::PathBuf],
+    model: &super::args::ModelArgs,
+    window: &super::args::WindowArgs,
+    group_by: emrcost::report::GroupBy,
+) -> anyhow::Result<(emrcost::report::Report, usize, emrcost::cost::Assumptions)> {
+    let book = super::settings::price_book(g)?;
+    let assumptions = super::settings::assumptions(&book, model)?;
+    let now = chrono::Utc::now();
+    let since = window
+        .since
+        .as_deref()
+        .map(|r| super::settings::when("--since", r, now))
+        .transpose()?;
+    let until = window
+        .until
+        .as_deref()
+        .map(|r| super::settings::when("--until", r, now))
+        .transpose()?;
+    let pricer = emrcost::cost::Pricer::new(&book, assumptions);
+    let top = emrcost::report::export::MAX_JOB_ROWS;
+    let scanned = emrcost::report::scan::scan(&emrcost::report::scan::ScanInput {
+        files,
+        pricer: &pricer,
+        group_by,
+        since,
+        until,
+        top,
+    })?;
+    let inputs: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    if since.is_some() || until.is_some() {
+        super::output::note(
+            g.quiet,
+            &format!(
+                "note: {} of {} run(s) fall inside --since/--until",
+                scanned.runs, scanned.rows
+            ),
+        );
+    }
+    if scanned.fleet.is_empty() {
+        anyhow::bail!(
+            "no job runs to price in {} ({} record(s) rejected, {} not priced{})",
+            inputs.join(", "),
+            scanned.rejected.len(),
+            scanned.unpriced.len(),
+            scanned
+                .rejected
+                .first()
+                .map(|r| format!("; first: {}: {}", r.location, r.reason))
+                .or_else(|| scanned
+                    .unpriced
+                    .first()
+                    .map(|u| format!("; first: {}: {}", u.job, u.reason)))
+                .unwrap_or_default()
+        );
+    }
+    list_unpriced(g.quiet, &scanned.rejected, &scanned.unpriced);
+    let not_priced = scanned.rejected.len() + scanned.unpriced.len();
+    let priced = scanned.fleet.len();
+    let listed = scanned.jobs.len();
+    let mut report = emrcost::report::finish(emrcost::report::Finish {
+        fleet: &scanned.fleet,
+        price_snapshot: emrcost::report::snapshot_from_rows(&scanned.rows_used, &pricer),
+        jobs: scanned.jobs,
+        unpriced: scanned.unpriced,
+        rejected: scanned.rejected,
+        inputs,
+        pricer: &pricer,
+        group_by,
+        idle_capacity: &[],
+    });
+    if priced > listed {
+        report.notes.push(format!(
+            "The per-run tables (jobs.csv, and the job lists in HTML, Markdown and JSON) hold the {listed} most expensive of {priced} priced runs, by EMR Serverless cost; every figure above covers all of them. `emrcost price FILE --format csv` lists every run."
+        ));
+    }
+    Ok((report, not_priced, pricer.assumptions().clone()))
+}
+
 /// Lists records that were rejected or could not be priced, on stderr.
 fn list_unpriced(
     quiet: bool,

@@ -16,7 +16,9 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         .group_by
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--group-by: {e}"))?;
-    let (report, not_priced, assumptions) =
+    let (report, not_priced, assumptions) = if !a.sample && super::scannable(&a.files) {
+        super::scanned_report(g, &a.files, &a.model, &a.window, group_by)?
+    } else {
         super::priced_report(g, &a.input, &a.model, &a.window, group_by, |defaults| {
             Ok(if a.sample {
                 load_text(emrcost::sample::NAME, emrcost::sample::CSV, defaults)
@@ -24,7 +26,8 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             } else {
                 load_files(&a.files, defaults)?
             })
-        })?;
+        })?
+    };
     let out = a.out.clone().unwrap_or_else(|| {
         if a.sample {
             PathBuf::from("reports/sample")
