@@ -241,14 +241,13 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
             return Err(bad(format!("missing required column '{col}'")));
         }
     }
-    let text = |c: &str| -> Result<Option<Vec<Option<String>>>, FileError> {
+    // Text is borrowed from polars and copied once, into the JobRun.
+    let text = |c: &str| -> Result<Option<Vec<Option<&str>>>, FileError> {
         match df.column(c) {
             Err(_) => Ok(None),
             Ok(col) => {
                 let ca = col.str().map_err(|e| bad(format!("column '{c}': {e}")))?;
-                Ok(Some(
-                    ca.into_iter().map(|v| v.map(str::to_string)).collect(),
-                ))
+                Ok(Some(ca.into_iter().collect()))
             }
         }
     };
@@ -290,7 +289,10 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
         }
     };
     let n = df.height();
-    let at = |v: &Option<Vec<Option<String>>>, i: usize| v.as_ref().and_then(|v| v[i].clone());
+    let at = |v: &Option<Vec<Option<&str>>>, i: usize| v.as_ref().and_then(|v| v[i]).map(str::to_string);
+    fn at_str<'a>(v: &Option<Vec<Option<&'a str>>>, i: usize) -> Option<&'a str> {
+        v.as_ref().and_then(|v| v[i])
+    }
     let atf = |v: &Option<Vec<Option<f64>>>, i: usize| v.as_ref().and_then(|v| v[i]);
     let att = |v: &Option<Vec<Option<i64>>>, i: usize| {
         v.as_ref()
@@ -374,14 +376,14 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
                 region: at(&region, i).ok_or("region is empty")?,
                 application_id: at(&app, i).ok_or("application_id is empty")?,
                 application_name: at(&app_name, i),
-                architecture: match at(&arch, i) {
+                architecture: match at_str(&arch, i) {
                     Some(a) => a.parse::<Architecture>()?,
                     None => Architecture::X86_64,
                 },
                 job_run_id: at(&run_id, i).ok_or("job_run_id is empty")?,
                 attempt: whole(atf(&attempt, i), "attempt")?.unwrap_or(1),
                 job_name: at(&job, i),
-                state: at(&state, i).ok_or("state is empty")?.parse::<JobState>()?,
+                state: at_str(&state, i).ok_or("state is empty")?.parse::<JobState>()?,
                 release_label: at(&release, i),
                 created_at: att(&created, i),
                 started_at: att(&started, i),
@@ -398,7 +400,7 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
                 max_executors: whole(atf(&max_e, i), "max_executors")?,
                 peak_executors: whole(atf(&peak_e, i), "peak_executors")?,
                 incomplete: incomplete.as_ref().and_then(|v| v[i]).unwrap_or(false),
-                source: match at(&source, i) {
+                source: match at_str(&source, i) {
                     Some(s) => s.parse()?,
                     None => UsageSource::Csv,
                 },

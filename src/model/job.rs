@@ -37,6 +37,12 @@ impl FromStr for Architecture {
 
     /// Accepts the price-book spelling and the API's (`X86_64`, `ARM64`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The usual spellings first, without allocating (millions of rows).
+        match s {
+            "x86_64" | "X86_64" => return Ok(Architecture::X86_64),
+            "arm64" | "ARM64" => return Ok(Architecture::Arm64),
+            _ => {}
+        }
         match s.trim().to_ascii_lowercase().as_str() {
             "x86_64" | "x86" | "amd64" => Ok(Architecture::X86_64),
             "arm64" | "aarch64" | "graviton" => Ok(Architecture::Arm64),
@@ -97,6 +103,13 @@ impl FromStr for JobState {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "SUCCESS" => return Ok(JobState::Success),
+            "FAILED" => return Ok(JobState::Failed),
+            "CANCELLED" => return Ok(JobState::Cancelled),
+            "RUNNING" => return Ok(JobState::Running),
+            _ => {}
+        }
         Ok(match s.trim().to_ascii_uppercase().as_str() {
             "SUBMITTED" => JobState::Submitted,
             "PENDING" => JobState::Pending,

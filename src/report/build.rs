@@ -72,15 +72,18 @@ pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshot
 
 /// The key of the group a run belongs to.
 pub fn group_key(run: &JobRun, group_by: GroupBy) -> String {
+    group_key_ref(run, group_by).into_owned()
+}
+
+/// [`group_key`], borrowed where it can be.
+pub fn group_key_ref(run: &JobRun, group_by: GroupBy) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     match group_by {
-        GroupBy::Application => run.application_id.clone(),
-        GroupBy::JobName => run
-            .job_name
-            .clone()
-            .unwrap_or_else(|| "(unnamed)".to_string()),
-        GroupBy::Month => run.month().unwrap_or_else(|| "unknown".to_string()),
-        GroupBy::State => run.state.to_string(),
-        GroupBy::Region => run.region.clone(),
+        GroupBy::Application => Cow::Borrowed(&run.application_id),
+        GroupBy::JobName => Cow::Borrowed(run.job_name.as_deref().unwrap_or("(unnamed)")),
+        GroupBy::Month => Cow::Owned(run.month().unwrap_or_else(|| "unknown".to_string())),
+        GroupBy::State => Cow::Borrowed(run.state.as_str()),
+        GroupBy::Region => Cow::Borrowed(&run.region),
     }
 }
 

@@ -12,6 +12,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::Datelike;
+
 use polars::prelude::*;
 
 use super::model::{GroupSummary, OptionGap, OptionTotals};
@@ -57,6 +59,8 @@ pub struct FleetBuilder {
     group_index: HashMap<String, u32>,
     months: Vec<String>,
     month_index: HashMap<String, u32>,
+    /// year * 12 + month0 -> month code: no formatting per run.
+    month_codes: Vec<(i32, u32)>,
     sizes: Vec<Sizes>,
     size_index: HashMap<[u64; 6], u32>,
 
@@ -137,7 +141,19 @@ impl FleetBuilder {
 
     /// Adds one priced run under `group_key`.
     pub fn push(&mut self, run: &JobRun, c: &CompactCost, group_key: &str) {
-        let (g, new) = intern(&mut self.group_index, self.groups.len(), group_key);
+        // Few groups, usually: a short scan beats hashing the key.
+        let found = if self.groups.len() <= 32 {
+            self.groups
+                .iter()
+                .position(|gi| gi.key == group_key)
+                .map(|i| (i as u32, false))
+        } else {
+            None
+        };
+        let (g, new) = match found {
+            Some(f) => f,
+            None => intern(&mut self.group_index, self.groups.len(), group_key),
+        };
         if new {
             self.groups.push(GroupInfo {
                 key: group_key.to_string(),
@@ -146,11 +162,22 @@ impl FleetBuilder {
                 architecture: run.architecture,
             });
         }
-        let month = run.month().unwrap_or_else(|| "unknown".to_string());
-        let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
-        if new {
-            self.months.push(month);
-        }
+        let ym = run
+            .started_at
+            .or(run.created_at)
+            .map_or(-1, |t| t.year() * 12 + t.month0() as i32);
+        let m = match self.month_codes.iter().find(|(k, _)| *k == ym) {
+            Some((_, m)) => *m,
+            None => {
+                let month = run.month().unwrap_or_else(|| "unknown".to_string());
+                let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
+                if new {
+                    self.months.push(month);
+                }
+                self.month_codes.push((ym, m));
+                m
+            }
+        };
         let sizes = (c.shape.executor, c.shape.driver);
         let sk = size_key(&sizes);
         let s = match self.size_index.get(&sk) {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::build::{group_key, job_line};
+use super::build::{group_key, group_key_ref, job_line};
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine};
 use crate::collect::{parquet, FileError, Rejected};
@@ -97,8 +97,7 @@ fn price_chunk(
         out.runs += 1;
         match fleet_pricer.price(&run, cache, &mut out.used) {
             Ok(c) => {
-                let key = group_key(&run, input.group_by);
-                out.fleet.push(&run, &c, &key);
+                out.fleet.push(&run, &c, &group_key_ref(&run, input.group_by));
                 let usd = c.serverless_usd;
                 if input.top > 0 && usd >= floor {
                     out.top.push((usd, row, run));

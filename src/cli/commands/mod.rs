@@ -148,6 +148,7 @@ fn scanned_report(
         .transpose()?;
     let pricer = emrcost::cost::Pricer::new(&book, assumptions);
     let top = emrcost::report::export::MAX_JOB_ROWS;
+    let started = std::time::Instant::now();
     let scanned = emrcost::report::scan::scan(&emrcost::report::scan::ScanInput {
         files,
         pricer: &pricer,
@@ -156,6 +157,7 @@ fn scanned_report(
         until,
         top,
     })?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), runs = scanned.runs, "read and priced");
     let inputs: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     if since.is_some() || until.is_some() {
         super::output::note(
@@ -198,6 +200,7 @@ fn scanned_report(
         group_by,
         idle_capacity: &[],
     });
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "aggregated");
     if priced > listed {
         report.notes.push(format!(
             "The per-run tables (jobs.csv, and the job lists in HTML, Markdown and JSON) hold the {listed} most expensive of {priced} priced runs, by EMR Serverless cost; every figure above covers all of them. `emrcost price FILE --format csv` lists every run."

@@ -12,6 +12,7 @@ use emrcost::report::chart;
 use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let group_by: emrcost::report::GroupBy = a
         .group_by
         .parse()
@@ -35,6 +36,7 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             PathBuf::from("reports")
         }
     });
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report built");
     const FORMATS: [&str; 6] = ["html", "md", "csv", "json", "svg", "png"];
     if let Some(bad) = a.format.iter().find(|f| !FORMATS.contains(&f.as_str())) {
         bail!("--format {bad}: use any of {}", FORMATS.join(", "));
