@@ -5,6 +5,12 @@ mod cli;
 
 use std::process::ExitCode;
 
+// Reading a fleet makes millions of small strings; mimalloc's thread-local
+// free lists keep that off the critical path (about a fifth of the time of
+// `report` on 10M runs went to glibc malloc/free).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::parse();
     cli::init_logging(&args);

@@ -414,7 +414,7 @@ pub struct FleetPricer<'p, 'b> {
 /// A cache of plans, one per thread.
 #[derive(Default)]
 pub struct PlanCache {
-    plans: std::collections::HashMap<PlanKey, CachedPlan>,
+    plans: polars::prelude::PlHashMap<PlanKey, CachedPlan>,
     extra_regions: Vec<(String, RegionCatalog)>,
 }
 

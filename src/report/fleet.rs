@@ -383,16 +383,33 @@ impl FleetBuilder {
                 col("executors").median().alias("executors_median"),
             ]
         };
-        let by = |key: &str| -> PolarsResult<DataFrame> {
+        // Medians feed the crossovers, which only groups have.
+        let no_medians = || {
+            let mut a = aggs();
+            a.retain(|e| {
+                !matches!(e, Expr::Alias(_, name) if name.as_str().ends_with("median"))
+            });
+            a.push(lit(0.0f64).alias("runtime_median"));
+            a.push(lit(0.0f64).alias("executors_median"));
+            a
+        };
+        let by = |key: &str, aggs: Vec<Expr>| {
             df.clone()
                 .group_by([col(key)])
-                .agg(aggs())
+                .agg(aggs)
                 .sort([key], SortMultipleOptions::default())
-                .collect()
         };
-        let groups = by("g")?;
-        let months = by("m")?;
-        let total = df.clone().select(aggs()).collect()?;
+        // The three queries run side by side.
+        let mut frames = collect_all([
+            by("g", aggs()),
+            by("m", no_medians()),
+            df.clone().select(no_medians()),
+        ])?
+        .into_iter();
+        let (groups, months, total) = match (frames.next(), frames.next(), frames.next()) {
+            (Some(g), Some(m), Some(t)) => (g, m, t),
+            _ => polars_bail!(ComputeError: "collect_all returned fewer frames"),
+        };
 
         let read = |frame: &DataFrame, key: Option<&str>| -> PolarsResult<Vec<Row>> {
             let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {

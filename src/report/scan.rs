@@ -79,7 +79,8 @@ fn price_chunk(
     let windowed = input.since.is_some() || input.until.is_some();
     // Runs below the N-th largest cost seen so far cannot make the top N.
     let mut floor = f64::NEG_INFINITY;
-    for (row, run) in parsed {
+    for (row, run) in &parsed {
+        let row = *row;
         if windowed {
             match run.started_at.or(run.created_at) {
                 Some(t)
@@ -95,12 +96,12 @@ fn price_chunk(
             }
         }
         out.runs += 1;
-        match fleet_pricer.price(&run, cache, &mut out.used) {
+        match fleet_pricer.price(run, cache, &mut out.used) {
             Ok(c) => {
-                out.fleet.push(&run, &c, &group_key_ref(&run, input.group_by));
+                out.fleet.push(run, &c, &group_key_ref(run, input.group_by));
                 let usd = c.serverless_usd;
                 if input.top > 0 && usd >= floor {
-                    out.top.push((usd, row, run));
+                    out.top.push((usd, row, run.clone()));
                     if out.top.len() >= 2 * input.top {
                         keep_top(&mut out.top, input.top);
                         floor = out.top.iter().map(|t| t.0).fold(f64::INFINITY, f64::min);
