@@ -232,6 +232,19 @@ pub fn scan_batches(
 /// Converts a frame in the emrcost columns to job runs; `row_base` is the
 /// index of its first row in the file, for messages.
 pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed, FileError> {
+    frame_runs_with(df, name, row_base, true)
+}
+
+/// [`frame_runs`]; with `strings` false the identifying text (region,
+/// application, names, job-run id, release) is checked but left empty in
+/// the records, for callers that read it from the frame themselves: no
+/// allocation per run.
+pub fn frame_runs_with(
+    df: &DataFrame,
+    name: &str,
+    row_base: usize,
+    strings: bool,
+) -> Result<Parsed, FileError> {
     let bad = |message: String| FileError::BadParquet {
         file: name.to_string(),
         message,
@@ -289,7 +302,13 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
         }
     };
     let n = df.height();
-    let at = |v: &Option<Vec<Option<&str>>>, i: usize| v.as_ref().and_then(|v| v[i]).map(str::to_string);
+    let own = |s: &str| {
+        if strings {
+            s.to_string()
+        } else {
+            String::new()
+        }
+    };
     fn at_str<'a>(v: &Option<Vec<Option<&'a str>>>, i: usize) -> Option<&'a str> {
         v.as_ref().and_then(|v| v[i])
     }
@@ -373,18 +392,20 @@ pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed,
                 }
             };
             Ok(JobRun {
-                region: at(&region, i).ok_or("region is empty")?,
-                application_id: at(&app, i).ok_or("application_id is empty")?,
-                application_name: at(&app_name, i),
+                region: own(at_str(&region, i).ok_or("region is empty")?),
+                application_id: own(at_str(&app, i).ok_or("application_id is empty")?),
+                application_name: at_str(&app_name, i).filter(|_| strings).map(str::to_string),
                 architecture: match at_str(&arch, i) {
                     Some(a) => a.parse::<Architecture>()?,
                     None => Architecture::X86_64,
                 },
-                job_run_id: at(&run_id, i).ok_or("job_run_id is empty")?,
+                job_run_id: own(at_str(&run_id, i).ok_or("job_run_id is empty")?),
                 attempt: whole(atf(&attempt, i), "attempt")?.unwrap_or(1),
-                job_name: at(&job, i),
-                state: at_str(&state, i).ok_or("state is empty")?.parse::<JobState>()?,
-                release_label: at(&release, i),
+                job_name: at_str(&job, i).filter(|_| strings).map(str::to_string),
+                state: at_str(&state, i)
+                    .ok_or("state is empty")?
+                    .parse::<JobState>()?,
+                release_label: at_str(&release, i).filter(|_| strings).map(str::to_string),
                 created_at: att(&created, i),
                 started_at: att(&started, i),
                 ended_at: att(&ended, i),

@@ -467,8 +467,20 @@ impl FleetPricer<'_, '_> {
         cache: &mut PlanCache,
         used: &mut RowsUsed,
     ) -> Result<CompactCost, String> {
+        self.price_in(job, &job.region, cache, used)
+    }
+
+    /// [`FleetPricer::price`] with the region given apart from the record
+    /// (a scan leaves the record's strings empty and borrows them).
+    pub fn price_in(
+        &self,
+        job: &JobRun,
+        region: &str,
+        cache: &mut PlanCache,
+        used: &mut RowsUsed,
+    ) -> Result<CompactCost, String> {
         let a = &self.pricer.assumptions;
-        let region_index = match self.regions.iter().position(|(r, _)| *r == job.region) {
+        let region_index = match self.regions.iter().position(|(r, _)| r == region) {
             Some(i) => i,
             None => {
                 let pos = match cache
@@ -480,7 +492,7 @@ impl FleetPricer<'_, '_> {
                     None => {
                         cache
                             .extra_regions
-                            .push((job.region.clone(), self.pricer.catalog(&job.region)));
+                            .push((region.to_string(), self.pricer.catalog(region)));
                         cache.extra_regions.len() - 1
                     }
                 };
@@ -561,7 +573,7 @@ impl FleetPricer<'_, '_> {
                         })
                         .map_err(|e| Arc::from(e.as_str())),
                 };
-                let region = job.region.clone();
+                let region = region.to_string();
                 if let Some((t, p)) = &entry.ec2_types {
                     used.ec2.insert((region.clone(), t.to_string()));
                     used.ec2.insert((region.clone(), p.to_string()));

@@ -141,6 +141,25 @@ impl FleetBuilder {
 
     /// Adds one priced run under `group_key`.
     pub fn push(&mut self, run: &JobRun, c: &CompactCost, group_key: &str) {
+        self.push_parts(
+            run,
+            c,
+            group_key,
+            &run.region,
+            run.application_name.as_deref(),
+        );
+    }
+
+    /// [`FleetBuilder::push`] with the region and application name given
+    /// apart from the record.
+    pub fn push_parts(
+        &mut self,
+        run: &JobRun,
+        c: &CompactCost,
+        group_key: &str,
+        region: &str,
+        application_name: Option<&str>,
+    ) {
         // Few groups, usually: a short scan beats hashing the key.
         let found = if self.groups.len() <= 32 {
             self.groups
@@ -157,8 +176,8 @@ impl FleetBuilder {
         if new {
             self.groups.push(GroupInfo {
                 key: group_key.to_string(),
-                application_name: run.application_name.clone(),
-                region: run.region.clone(),
+                application_name: application_name.map(str::to_string),
+                region: region.to_string(),
                 architecture: run.architecture,
             });
         }
@@ -386,9 +405,7 @@ impl FleetBuilder {
         // Medians feed the crossovers, which only groups have.
         let no_medians = || {
             let mut a = aggs();
-            a.retain(|e| {
-                !matches!(e, Expr::Alias(_, name) if name.as_str().ends_with("median"))
-            });
+            a.retain(|e| !matches!(e, Expr::Alias(_, name) if name.as_str().ends_with("median")));
             a.push(lit(0.0f64).alias("runtime_median"));
             a.push(lit(0.0f64).alias("executors_median"));
             a

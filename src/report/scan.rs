@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use polars::prelude::{DataFrame, IdxCa, IdxSize};
 use rayon::prelude::*;
 
 use super::build::{group_key, group_key_ref, job_line};
@@ -60,14 +61,42 @@ fn keep_top(v: &mut Vec<(f64, u64, JobRun)>, n: usize) {
     }
 }
 
+/// The identifying text of a chunk, borrowed from the frame.
+struct Texts<'a> {
+    region: Vec<Option<&'a str>>,
+    application_id: Vec<Option<&'a str>>,
+    application_name: Vec<Option<&'a str>>,
+    job_name: Vec<Option<&'a str>>,
+}
+
+fn texts(df: &DataFrame) -> Texts<'_> {
+    let col = |name: &str| -> Vec<Option<&str>> {
+        match df.column(name).ok().and_then(|c| c.str().ok()) {
+            Some(ca) => ca.into_iter().collect(),
+            None => vec![None; df.height()],
+        }
+    };
+    Texts {
+        region: col("region"),
+        application_id: col("application_id"),
+        application_name: col("application_name"),
+        job_name: col("job_name"),
+    }
+}
+
 fn price_chunk(
     fleet_pricer: &FleetPricer<'_, '_>,
     input: &ScanInput<'_>,
     cache: &mut PlanCache,
-    parsed: Vec<(u64, JobRun)>,
-    rejected: Vec<Rejected>,
+    part: &DataFrame,
+    first_row: usize,
     name: &str,
-) -> Chunk {
+) -> Result<Chunk, FileError> {
+    // Records without their strings (no allocation per run); the text is
+    // read from the frame, and full records are made only for runs that
+    // may be among the most expensive.
+    let (parsed, rejected) = parquet::frame_runs_with(part, name, first_row, false)?;
+    let text = texts(part);
     let mut out = Chunk {
         fleet: FleetBuilder::with_capacity(parsed.len()),
         top: Vec::new(),
@@ -77,10 +106,10 @@ fn price_chunk(
         runs: 0,
     };
     let windowed = input.since.is_some() || input.until.is_some();
-    // Runs below the N-th largest cost seen so far cannot make the top N.
-    let mut floor = f64::NEG_INFINITY;
+    let mut candidates: Vec<(f64, u64, u32)> = Vec::new();
     for (row, run) in &parsed {
         let row = *row;
+        let at = row as usize - 1 - first_row;
         if windowed {
             match run.started_at.or(run.created_at) {
                 Some(t)
@@ -96,27 +125,50 @@ fn price_chunk(
             }
         }
         out.runs += 1;
-        match fleet_pricer.price(run, cache, &mut out.used) {
+        let region = text.region[at].unwrap_or_default();
+        match fleet_pricer.price_in(run, region, cache, &mut out.used) {
             Ok(c) => {
-                out.fleet.push(run, &c, &group_key_ref(run, input.group_by));
-                let usd = c.serverless_usd;
-                if input.top > 0 && usd >= floor {
-                    out.top.push((usd, row, run.clone()));
-                    if out.top.len() >= 2 * input.top {
-                        keep_top(&mut out.top, input.top);
-                        floor = out.top.iter().map(|t| t.0).fold(f64::INFINITY, f64::min);
-                    }
-                }
+                let key: std::borrow::Cow<'_, str> = match input.group_by {
+                    GroupBy::Application => text.application_id[at].unwrap_or_default().into(),
+                    GroupBy::JobName => text.job_name[at].unwrap_or("(unnamed)").into(),
+                    GroupBy::Region => region.into(),
+                    _ => group_key_ref(run, input.group_by),
+                };
+                out.fleet
+                    .push_parts(run, &c, &key, region, text.application_name[at]);
+                candidates.push((c.serverless_usd, row, at as u32));
             }
             Err(reason) => out.unpriced.push(UnpricedReason {
                 index: row as usize,
-                job: format!("{name}: row {row} ({})", run.label()),
+                job: format!("{name}: row {row}"),
                 reason,
             }),
         }
     }
-    keep_top(&mut out.top, input.top);
-    out
+    // The chunk's most expensive runs, read again with their strings.
+    if input.top > 0 && candidates.len() > input.top {
+        candidates
+            .select_nth_unstable_by(input.top, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.truncate(input.top);
+    }
+    if input.top > 0 && !candidates.is_empty() {
+        let idx = IdxCa::from_vec(
+            "at".into(),
+            candidates.iter().map(|c| c.2 as IdxSize).collect(),
+        );
+        let picked = part.take(&idx).map_err(|e| FileError::BadParquet {
+            file: name.to_string(),
+            message: e.to_string(),
+        })?;
+        let (full, _) = parquet::frame_runs(&picked, name, 0)?;
+        for (n, run) in full {
+            // frame_runs numbers the picked rows from 1, in `idx` order.
+            if let Some((usd, row, _)) = candidates.get(n as usize - 1) {
+                out.top.push((*usd, *row, run));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Scans every file, pricing each run once.
@@ -140,15 +192,7 @@ pub fn scan(input: &ScanInput<'_>) -> Result<Scanned, FileError> {
                 .par_iter()
                 .map_init(PlanCache::default, |cache, &start| {
                     let part = df.slice(start as i64, CHUNK);
-                    let (parsed, rejected) = parquet::frame_runs(&part, &name, offset + start)?;
-                    Ok(price_chunk(
-                        &fleet_pricer,
-                        input,
-                        cache,
-                        parsed,
-                        rejected,
-                        &name,
-                    ))
+                    price_chunk(&fleet_pricer, input, cache, &part, offset + start, &name)
                 })
                 .collect();
             // Merged in file order, so the result does not depend on which

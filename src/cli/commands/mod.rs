@@ -157,7 +157,11 @@ fn scanned_report(
         until,
         top,
     })?;
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), runs = scanned.runs, "read and priced");
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        runs = scanned.runs,
+        "read and priced"
+    );
     let inputs: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     if since.is_some() || until.is_some() {
         super::output::note(
