@@ -12,7 +12,10 @@ fn main() {
         Ok(())
     })
     .unwrap();
-    println!("decode only: {rows} rows in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "decode only: {rows} rows in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let mut n = 0;
     emrcost::collect::parquet::scan_batches(path, 1 << 20, |df, off| {
@@ -21,5 +24,8 @@ fn main() {
         Ok(())
     })
     .unwrap();
-    println!("decode + convert (1 thread): {n} runs in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "decode + convert (1 thread): {n} runs in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 }
