@@ -190,35 +190,7 @@ impl<'b> Pricer<'b> {
         cat: &RegionCatalog,
     ) -> Result<JobCost, String> {
         let a = &self.assumptions;
-        for usage in [job.billed, job.total].into_iter().flatten() {
-            if let Some((field, v)) = usage.invalid_field() {
-                return Err(format!("{field} is {v}; usage cannot be negative"));
-            }
-        }
-        let runtime_s = job
-            .runtime_s()
-            .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
-        if !(runtime_s.is_finite() && runtime_s >= 0.0) {
-            return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
-        }
-        let rate = match job.architecture {
-            Architecture::X86_64 => &cat.serverless[0],
-            Architecture::Arm64 => &cat.serverless[1],
-        }
-        .as_ref()
-        .map_err(|e| e.to_string())?;
-        let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
-        if !reported(job.billed) && !reported(job.total) {
-            return Err(
-                "no usage reported: billedResourceUtilization and totalResourceUtilization \
-                        are missing or zero (AWS fills them in shortly after a run ends; collect \
-                        again later)"
-                    .into(),
-            );
-        }
-        let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
-        let serverless =
-            actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
+        let (runtime_s, shape, serverless) = checked_serverless(job, cat, a)?;
         let ec2 = cat
             .ec2
             .as_ref()
@@ -310,6 +282,44 @@ impl<'b> Pricer<'b> {
             unavailable,
         })
     }
+}
+
+/// What every pricing path does first: check the record, find its
+/// runtime, infer its shape and price it on EMR Serverless.
+fn checked_serverless(
+    job: &JobRun,
+    cat: &RegionCatalog,
+    a: &Assumptions,
+) -> Result<(f64, JobShape, ServerlessCost), String> {
+    for usage in [job.billed, job.total].into_iter().flatten() {
+        if let Some((field, v)) = usage.invalid_field() {
+            return Err(format!("{field} is {v}; usage cannot be negative"));
+        }
+    }
+    let runtime_s = job
+        .runtime_s()
+        .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
+    if !(runtime_s.is_finite() && runtime_s >= 0.0) {
+        return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
+    }
+    let rate = match job.architecture {
+        Architecture::X86_64 => &cat.serverless[0],
+        Architecture::Arm64 => &cat.serverless[1],
+    }
+    .as_ref()
+    .map_err(|e| e.to_string())?;
+    let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
+    if !reported(job.billed) && !reported(job.total) {
+        return Err(
+            "no usage reported: billedResourceUtilization and totalResourceUtilization \
+                        are missing or zero (AWS fills them in shortly after a run ends; collect \
+                        again later)"
+                .into(),
+        );
+    }
+    let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
+    let serverless = actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
+    Ok((runtime_s, shape, serverless))
 }
 
 /// Billed usage if AWS reported it; otherwise total usage with the billing
@@ -504,35 +514,7 @@ impl FleetPricer<'_, '_> {
         } else {
             &cache.extra_regions[region_index - self.regions.len()].1
         };
-        for usage in [job.billed, job.total].into_iter().flatten() {
-            if let Some((field, v)) = usage.invalid_field() {
-                return Err(format!("{field} is {v}; usage cannot be negative"));
-            }
-        }
-        let runtime_s = job
-            .runtime_s()
-            .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
-        if !(runtime_s.is_finite() && runtime_s >= 0.0) {
-            return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
-        }
-        let rate = match job.architecture {
-            Architecture::X86_64 => &cat.serverless[0],
-            Architecture::Arm64 => &cat.serverless[1],
-        }
-        .as_ref()
-        .map_err(|e| e.to_string())?;
-        let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
-        if !reported(job.billed) && !reported(job.total) {
-            return Err(
-                "no usage reported: billedResourceUtilization and totalResourceUtilization \
-                        are missing or zero (AWS fills them in shortly after a run ends; collect \
-                        again later)"
-                    .into(),
-            );
-        }
-        let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
-        let serverless =
-            actual_serverless(job, &shape, runtime_s, rate).ok_or("no usage reported")?;
+        let (runtime_s, shape, serverless) = checked_serverless(job, cat, a)?;
         let key: PlanKey = (
             region_index,
             shape.executor.vcpu.to_bits(),

@@ -49,17 +49,7 @@ fn priced_report(
     let assumptions = super::settings::assumptions(&book, model)?;
     let defaults = super::settings::input_defaults(&book, input)?;
     let mut loaded = load(&defaults)?;
-    let now = chrono::Utc::now();
-    let since = window
-        .since
-        .as_deref()
-        .map(|r| super::settings::when("--since", r, now))
-        .transpose()?;
-    let until = window
-        .until
-        .as_deref()
-        .map(|r| super::settings::when("--until", r, now))
-        .transpose()?;
+    let (since, until) = window_bounds(window)?;
     if since.is_some() || until.is_some() {
         let before = loaded.runs.len();
         let mut undated = Vec::new();
@@ -114,6 +104,22 @@ fn priced_report(
     Ok((report, not_priced, pricer.assumptions().clone()))
 }
 
+/// `--since` and `--until` as times.
+type Bounds = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+fn window_bounds(window: &super::args::WindowArgs) -> anyhow::Result<Bounds> {
+    let now = chrono::Utc::now();
+    let at = |flag: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .map(|r| super::settings::when(flag, r, now))
+            .transpose()
+    };
+    Ok((at("--since", &window.since)?, at("--until", &window.until)?))
+}
+
 /// Whether `report` should stream these inputs: Parquet files only, read
 /// in batches and priced into columns, never held as records.
 fn scannable(files: &[std::path::PathBuf]) -> bool {
@@ -135,17 +141,7 @@ fn scanned_report(
 ) -> anyhow::Result<(emrcost::report::Report, usize, emrcost::cost::Assumptions)> {
     let book = super::settings::price_book(g)?;
     let assumptions = super::settings::assumptions(&book, model)?;
-    let now = chrono::Utc::now();
-    let since = window
-        .since
-        .as_deref()
-        .map(|r| super::settings::when("--since", r, now))
-        .transpose()?;
-    let until = window
-        .until
-        .as_deref()
-        .map(|r| super::settings::when("--until", r, now))
-        .transpose()?;
+    let (since, until) = window_bounds(window)?;
     let pricer = emrcost::cost::Pricer::new(&book, assumptions);
     let top = emrcost::report::export::MAX_JOB_ROWS;
     let started = std::time::Instant::now();
