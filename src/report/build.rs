@@ -31,7 +31,8 @@ pub struct BuildInput<'a> {
 }
 
 /// Builds the report value.
-pub fn build(input: BuildInput<'_>) -> Report {
+/// Fails only if polars cannot aggregate the fleet's columns.
+pub fn build(input: BuildInput<'_>) -> polars::prelude::PolarsResult<Report> {
     let BuildInput {
         runs,
         costs,
@@ -102,7 +103,7 @@ pub struct Finish<'a> {
 }
 
 /// Aggregates the fleet (polars), adds crossovers, notes and idle capacity.
-pub fn finish(input: Finish<'_>) -> Report {
+pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
     let Finish {
         fleet,
         price_snapshot,
@@ -114,12 +115,7 @@ pub fn finish(input: Finish<'_>) -> Report {
         group_by,
         idle_capacity,
     } = input;
-    let agg = match fleet.aggregate() {
-        Ok(a) => a,
-        // The frame is built here from plain vectors of equal length; a
-        // failure is a bug, reported rather than hidden.
-        Err(e) => panic!("fleet aggregation failed: {e}"),
-    };
+    let agg = fleet.aggregate()?;
     let common = fleet.common_sizes();
     let mut summaries = Vec::with_capacity(agg.groups.len());
     let mut analyses = HashMap::new();
@@ -215,7 +211,7 @@ pub fn finish(input: Finish<'_>) -> Report {
             }
         }
     }
-    Report {
+    Ok(Report {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
         inputs,
@@ -236,7 +232,7 @@ pub fn finish(input: Finish<'_>) -> Report {
         rejected,
         idle_preinit,
         distributions: fleet.distributions(),
-    }
+    })
 }
 
 fn empty_total() -> GroupSummary {
@@ -569,4 +565,82 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
         notes.push("Glue Flex runs on spare capacity: start times are not guaranteed, so it suits only jobs that can wait.".to_string());
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{build, BuildInput, GroupBy};
+    use crate::cost::{Assumptions, Pricer};
+    use crate::pricing::PriceBook;
+    use crate::synth::{generate, SynthConfig};
+    use proptest::prelude::*;
+
+    fn report_of(
+        runs: &[crate::model::JobRun],
+        book: &PriceBook,
+        group_by: GroupBy,
+    ) -> crate::report::Report {
+        let pricer = Pricer::new(
+            book,
+            Assumptions {
+                ec2_spot_discount: Some(0.5),
+                ..Assumptions::default()
+            },
+        );
+        let (costs, unpriced) = pricer.price_all(runs);
+        build(BuildInput {
+            runs,
+            costs: &costs,
+            unpriced,
+            rejected: Vec::new(),
+            inputs: Vec::new(),
+            pricer: &pricer,
+            group_by,
+            idle_capacity: &[],
+        })
+        .unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(1.0)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Totals are the sum of the groups, for every grouping and every
+        /// option; shuffling the runs changes no total.
+        #[test]
+        fn totals_are_sums_and_order_free(seed in 0u64..1000, n in 1usize..300, shuffle_seed in any::<u64>()) {
+            let book = PriceBook::embedded().unwrap();
+            let runs = generate(&SynthConfig { runs: n, seed, ..SynthConfig::default() });
+            for group_by in [GroupBy::Application, GroupBy::JobName, GroupBy::Month, GroupBy::State, GroupBy::Region] {
+                let r = report_of(&runs, &book, group_by);
+                for option in crate::cost::DeploymentOption::ALL {
+                    let parts: Option<f64> = r.groups.iter().map(|g| g.costs.get(option)).sum();
+                    prop_assert_eq!(parts.is_some(), r.total.costs.get(option).is_some());
+                    if let (Some(p), Some(t)) = (parts, r.total.costs.get(option)) {
+                        prop_assert!(close(p, t), "{:?} {:?}: {} vs {}", group_by, option, p, t);
+                    }
+                }
+                prop_assert_eq!(r.groups.iter().map(|g| g.runs).sum::<usize>(), r.total.runs);
+            }
+            let mut shuffled = runs.clone();
+            let mut state = shuffle_seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let a = report_of(&runs, &book, GroupBy::Application);
+            let b = report_of(&shuffled, &book, GroupBy::Application);
+            prop_assert!(close(a.total.costs.emr_serverless_usd, b.total.costs.emr_serverless_usd));
+            prop_assert!(close(a.total.costs.ec2_on_demand_usd.unwrap(), b.total.costs.ec2_on_demand_usd.unwrap()));
+            prop_assert_eq!(a.total.runtime_p95_s, b.total.runtime_p95_s);
+            for (ga, gb) in a.groups.iter().zip(&b.groups) {
+                prop_assert_eq!(&ga.key, &gb.key);
+                prop_assert!(close(ga.costs.emr_serverless_usd, gb.costs.emr_serverless_usd));
+                prop_assert!(close(ga.costs.glue_standard_usd.unwrap(), gb.costs.glue_standard_usd.unwrap()));
+            }
+        }
+    }
 }

@@ -100,7 +100,8 @@ fn priced_report(
         pricer: &pricer,
         group_by,
         idle_capacity: &loaded.idle_capacity,
-    });
+    })
+    .map_err(|e| anyhow::anyhow!("could not aggregate the runs: {e}"))?;
     Ok((report, not_priced, pricer.assumptions().clone()))
 }
 
@@ -199,7 +200,8 @@ fn scanned_report(
         pricer: &pricer,
         group_by,
         idle_capacity: &[],
-    });
+    })
+    .map_err(|e| anyhow::anyhow!("could not aggregate the runs: {e}"))?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "aggregated");
     if priced > listed {
         report.notes.push(format!(
