@@ -245,6 +245,23 @@ pub fn frame_runs_with(
     row_base: usize,
     strings: bool,
 ) -> Result<Parsed, FileError> {
+    let mut runs = Vec::with_capacity(df.height());
+    let rejected = frame_runs_each(df, name, row_base, strings, |row, run| {
+        runs.push((row, run))
+    })?;
+    Ok((runs, rejected))
+}
+
+/// [`frame_runs_with`], handing each run (with its 1-based row number) to
+/// `each` as it is made instead of collecting them: no buffer of records.
+/// Returns the rejected rows.
+pub fn frame_runs_each(
+    df: &DataFrame,
+    name: &str,
+    row_base: usize,
+    strings: bool,
+    mut each: impl FnMut(u64, JobRun),
+) -> Result<Vec<Rejected>, FileError> {
     let bad = |message: String| FileError::BadParquet {
         file: name.to_string(),
         message,
@@ -354,7 +371,6 @@ pub fn frame_runs_with(
     let (created, started, ended) = (time("created_at")?, time("started_at")?, time("ended_at")?);
     let incomplete = flag("incomplete")?;
 
-    let mut runs = Vec::with_capacity(n);
     let mut rejected = Vec::new();
     for i in 0..n {
         let row = (|| -> Result<JobRun, String> {
@@ -428,12 +444,12 @@ pub fn frame_runs_with(
             })
         })();
         match row {
-            Ok(run) => runs.push(((row_base + i) as u64 + 1, run)),
+            Ok(run) => each((row_base + i) as u64 + 1, run),
             Err(reason) => rejected.push(Rejected {
                 location: format!("{name}: row {}", row_base + i + 1),
                 reason,
             }),
         }
     }
-    Ok((runs, rejected))
+    Ok(rejected)
 }

@@ -95,47 +95,46 @@ fn price_chunk(
     // Records without their strings (no allocation per run); the text is
     // read from the frame, and full records are made only for runs that
     // may be among the most expensive.
-    let (parsed, rejected) = parquet::frame_runs_with(part, name, first_row, false)?;
     let text = texts(part);
     let mut out = Chunk {
-        fleet: FleetBuilder::with_capacity(parsed.len()),
+        fleet: FleetBuilder::with_capacity(part.height()),
         top: Vec::new(),
         unpriced: Vec::new(),
-        rejected,
+        rejected: Vec::new(),
         used: RowsUsed::default(),
         runs: 0,
     };
     let windowed = input.since.is_some() || input.until.is_some();
     let mut candidates: Vec<(f64, u64, u32)> = Vec::new();
-    for (row, run) in &parsed {
-        let row = *row;
+    // Each run is priced as it is made: no buffer of records.
+    let rejected = parquet::frame_runs_each(part, name, first_row, false, |row, run| {
         let at = row as usize - 1 - first_row;
         if windowed {
             match run.started_at.or(run.created_at) {
                 Some(t)
                     if input.since.is_none_or(|s| t >= s) && input.until.is_none_or(|u| t < u) => {}
-                Some(_) => continue,
+                Some(_) => return,
                 None => {
                     out.rejected.push(Rejected {
                         location: format!("{name}: row {row}"),
                         reason: "no start or creation time, so --since/--until cannot place it; left out".into(),
                     });
-                    continue;
+                    return;
                 }
             }
         }
         out.runs += 1;
         let region = text.region[at].unwrap_or_default();
-        match fleet_pricer.price_in(run, region, cache, &mut out.used) {
+        match fleet_pricer.price_in(&run, region, cache, &mut out.used) {
             Ok(c) => {
                 let key: std::borrow::Cow<'_, str> = match input.group_by {
                     GroupBy::Application => text.application_id[at].unwrap_or_default().into(),
                     GroupBy::JobName => text.job_name[at].unwrap_or("(unnamed)").into(),
                     GroupBy::Region => region.into(),
-                    _ => group_key_ref(run, input.group_by),
+                    _ => group_key_ref(&run, input.group_by),
                 };
                 out.fleet
-                    .push_parts(run, &c, &key, region, text.application_name[at]);
+                    .push_parts(&run, &c, &key, region, text.application_name[at]);
                 candidates.push((c.serverless_usd, row, at as u32));
             }
             Err(reason) => out.unpriced.push(UnpricedReason {
@@ -144,7 +143,8 @@ fn price_chunk(
                 reason,
             }),
         }
-    }
+    })?;
+    out.rejected.extend(rejected);
     // The chunk's most expensive runs, read again with their strings.
     if input.top > 0 && candidates.len() > input.top {
         candidates
