@@ -171,7 +171,6 @@ pub struct Dataset {
     journal: Option<File>,
     /// Journal lines that could not be read (a torn last line after a kill).
     pub skipped_journal_lines: Vec<Rejected>,
-    pending: usize,
 }
 
 impl Dataset {
@@ -186,7 +185,6 @@ impl Dataset {
             state,
             journal: None,
             skipped_journal_lines: skipped,
-            pending: 0,
         };
         for run in runs {
             ds.runs.insert(key_of(&run), run);
@@ -262,7 +260,6 @@ impl Dataset {
             f.sync_data().map_err(io(&path))?;
         }
         apply(&mut self.runs, &mut self.state, run);
-        self.pending += 1;
         Ok(())
     }
 
@@ -306,13 +303,7 @@ impl Dataset {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(&journal)(e)),
         }
-        self.pending = 0;
         Ok(())
-    }
-
-    /// Runs recorded since the last compaction.
-    pub fn pending(&self) -> usize {
-        self.pending
     }
 }
 

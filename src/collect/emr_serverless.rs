@@ -2,7 +2,6 @@
 //! listings and GetJobRun, converted to [`JobRun`]s. Only read calls:
 //! ListApplications, GetApplication, ListJobRuns, GetJobRun.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_emrserverless as emr;
@@ -445,9 +444,6 @@ pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result
     }
     Ok(out)
 }
-
-/// Applications by id, for filling runs.
-pub type Applications = HashMap<(String, String), ApplicationInfo>;
 
 #[cfg(test)]
 mod tests {

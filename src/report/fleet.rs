@@ -361,7 +361,6 @@ impl FleetBuilder {
             ),
             Column::new("runtime".into(), self.runtime.as_slice()),
             opt("queue", &self.queue),
-            Column::new("serverless".into(), self.serverless.as_slice()),
             opt("ec2", &self.optional[0]),
             opt("spot", &self.optional[1]),
             opt("glue", &self.optional[2]),
@@ -375,39 +374,31 @@ impl FleetBuilder {
     /// key, months by month), with the crossover inputs of each group.
     pub fn aggregate(&self) -> PolarsResult<Aggregated> {
         let df = self.frame()?.lazy();
-        let aggs = || {
+        // Counts, percentiles and missing-figure counts. Sums are not here:
+        // they were added in push order (see `group_sums`). Medians feed
+        // the crossovers, which only groups have.
+        let aggs = |medians: bool| {
             let q = |c: &str, p: f64| col(c).quantile(lit(p), QuantileMethod::Equiprobable);
-            vec![
+            let mut a = vec![
                 len().alias("runs"),
                 col("state").eq(lit(1u32)).sum().alias("succeeded"),
                 col("state").eq(lit(2u32)).sum().alias("failed"),
                 col("state").eq(lit(3u32)).sum().alias("cancelled"),
-                lit(0.0f64).alias("runtime_sum"), // summed in push order, below
                 q("runtime", 0.5).alias("runtime_p50"),
                 q("runtime", 0.95).alias("runtime_p95"),
                 col("runtime").max().alias("runtime_max"),
-                col("runtime").median().alias("runtime_median"),
                 q("queue", 0.5).alias("queue_p50"),
                 q("queue", 0.95).alias("queue_p95"),
-                lit(0.0f64).alias("serverless"), // summed in push order, below
-                lit(0.0f64).alias("ec2"),        // summed in push order, below
                 col("ec2").null_count().alias("ec2_missing"),
-                lit(0.0f64).alias("spot"), // summed in push order, below
                 col("spot").null_count().alias("spot_missing"),
-                lit(0.0f64).alias("glue"), // summed in push order, below
                 col("glue").null_count().alias("glue_missing"),
-                lit(0.0f64).alias("flex"), // summed in push order, below
                 col("flex").null_count().alias("flex_missing"),
                 col("from_total").sum().alias("from_total"),
-                col("executors").median().alias("executors_median"),
-            ]
-        };
-        // Medians feed the crossovers, which only groups have.
-        let no_medians = || {
-            let mut a = aggs();
-            a.retain(|e| !matches!(e, Expr::Alias(_, name) if name.as_str().ends_with("median")));
-            a.push(lit(0.0f64).alias("runtime_median"));
-            a.push(lit(0.0f64).alias("executors_median"));
+            ];
+            if medians {
+                a.push(col("runtime").median().alias("runtime_median"));
+                a.push(col("executors").median().alias("executors_median"));
+            }
             a
         };
         let by = |key: &str, aggs: Vec<Expr>| {
@@ -418,9 +409,9 @@ impl FleetBuilder {
         };
         // The three queries run side by side.
         let mut frames = collect_all([
-            by("g", aggs()),
-            by("m", no_medians()),
-            df.clone().select(no_medians()),
+            by("g", aggs(true)),
+            by("m", aggs(false)),
+            df.clone().select(aggs(false)),
         ])?
         .into_iter();
         let (groups, months, total) = match (frames.next(), frames.next(), frames.next()) {
@@ -428,10 +419,16 @@ impl FleetBuilder {
             _ => polars_bail!(ComputeError: "collect_all returned fewer frames"),
         };
 
-        let read = |frame: &DataFrame, key: Option<&str>| -> PolarsResult<Vec<Row>> {
+        let read = |frame: &DataFrame,
+                    key: Option<&str>,
+                    sums: &dyn Fn(u32) -> [f64; 6]|
+         -> PolarsResult<Vec<Row>> {
+            // A column as f64 values; absent (medians outside groups) as None.
             let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-                let c = frame.column(name)?.cast(&DataType::Float64)?;
-                Ok(c.f64()?.into_iter().collect())
+                match frame.column(name) {
+                    Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.into_iter().collect()),
+                    Err(_) => Ok(vec![None; frame.height()]),
+                }
             };
             let keys: Vec<u32> = match key {
                 Some(k) => frame
@@ -442,78 +439,51 @@ impl FleetBuilder {
                     .collect(),
                 None => vec![0; frame.height()],
             };
-            let cols: Vec<Vec<Option<f64>>> = [
-                "runs",
-                "succeeded",
-                "failed",
-                "cancelled",
-                "runtime_sum",
-                "runtime_p50",
-                "runtime_p95",
-                "runtime_max",
-                "runtime_median",
-                "queue_p50",
-                "queue_p95",
-                "serverless",
-                "ec2",
-                "ec2_missing",
-                "spot",
-                "spot_missing",
-                "glue",
-                "glue_missing",
-                "flex",
-                "flex_missing",
-                "from_total",
-                "executors_median",
-            ]
-            .iter()
-            .map(|n| f(n))
-            .collect::<PolarsResult<_>>()?;
+            let (runs, succeeded, failed, cancelled) =
+                (f("runs")?, f("succeeded")?, f("failed")?, f("cancelled")?);
+            let (p50, p95, max) = (f("runtime_p50")?, f("runtime_p95")?, f("runtime_max")?);
+            let (q50, q95) = (f("queue_p50")?, f("queue_p95")?);
+            let missing = [
+                f("ec2_missing")?,
+                f("spot_missing")?,
+                f("glue_missing")?,
+                f("flex_missing")?,
+            ];
+            let (from_total, runtime_median, executors_median) = (
+                f("from_total")?,
+                f("runtime_median")?,
+                f("executors_median")?,
+            );
+            let n = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0) as usize;
+            let x = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0);
             Ok((0..frame.height())
                 .map(|i| {
-                    let v = |c: usize| cols[c][i];
-                    let n = |c: usize| v(c).unwrap_or(0.0) as usize;
+                    let s = sums(keys[i]);
                     Row {
                         code: keys[i],
-                        runs: n(0),
-                        succeeded: n(1),
-                        failed: n(2),
-                        cancelled: n(3),
-                        runtime_sum: v(4).unwrap_or(0.0),
-                        runtime_p50: v(5).unwrap_or(0.0),
-                        runtime_p95: v(6).unwrap_or(0.0),
-                        runtime_max: v(7).unwrap_or(0.0),
-                        runtime_median: v(8).unwrap_or(0.0),
-                        queue_p50: v(9),
-                        queue_p95: v(10),
-                        serverless: v(11).unwrap_or(0.0),
-                        optional: [
-                            (v(12).unwrap_or(0.0), n(13)),
-                            (v(14).unwrap_or(0.0), n(15)),
-                            (v(16).unwrap_or(0.0), n(17)),
-                            (v(18).unwrap_or(0.0), n(19)),
-                        ],
-                        from_total: n(20),
-                        executors_median: v(21).unwrap_or(0.0),
+                        runs: n(&runs, i),
+                        succeeded: n(&succeeded, i),
+                        failed: n(&failed, i),
+                        cancelled: n(&cancelled, i),
+                        runtime_sum: s[0],
+                        runtime_p50: x(&p50, i),
+                        runtime_p95: x(&p95, i),
+                        runtime_max: x(&max, i),
+                        runtime_median: x(&runtime_median, i),
+                        queue_p50: q50[i],
+                        queue_p95: q95[i],
+                        serverless: s[1],
+                        optional: std::array::from_fn(|o| (s[2 + o], n(&missing[o], i))),
+                        from_total: n(&from_total, i),
+                        executors_median: x(&executors_median, i),
                     }
                 })
                 .collect())
         };
-        let with_sums = |mut rows: Vec<Row>, sums: &dyn Fn(u32) -> [f64; 6]| {
-            for r in &mut rows {
-                let s = sums(r.code);
-                r.runtime_sum = s[0];
-                r.serverless = s[1];
-                for i in 0..4 {
-                    r.optional[i].0 = s[2 + i];
-                }
-            }
-            rows
-        };
         Ok(Aggregated {
-            groups: with_sums(read(&groups, Some("g"))?, &|c| self.group_sums[c as usize]),
-            months: with_sums(read(&months, Some("m"))?, &|c| self.month_sums[c as usize]),
-            total: with_sums(read(&total, None)?, &|_| self.total_sums).pop(),
+            groups: read(&groups, Some("g"), &|c| self.group_sums[c as usize])?,
+            months: read(&months, Some("m"), &|c| self.month_sums[c as usize])?,
+            total: read(&total, None, &|_| self.total_sums)?.pop(),
         })
     }
 
