@@ -4,7 +4,9 @@ use polars::prelude::*;
 
 use crate::util::{emrcost, repo};
 
-/// The same 2000 runs as Parquet give exactly the committed sample report.
+/// The same 2000 runs as Parquet give exactly the committed sample report:
+/// the tables, and in the JSON every figure, note and price row used (the
+/// input file names aside).
 #[test]
 fn parquet_and_csv_give_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -18,11 +20,27 @@ fn parquet_and_csv_give_the_same_report() {
         .success();
     let out = dir.path().join("out");
     emrcost()
-        .args(["report", "--quiet", "--format", "csv", "--out"])
+        .args(["report", "--quiet", "--format", "csv,json", "--out"])
         .arg(&out)
         .arg(&data)
         .assert()
         .success();
+    let json = |path: std::path::PathBuf| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("inputs");
+        v
+    };
+    let from_parquet = json(out.join("report.json"));
+    let committed = json(repo().join("reports/sample/report.json"));
+    assert_eq!(
+        from_parquet["price_snapshot"], committed["price_snapshot"],
+        "price rows used differ between Parquet and CSV input"
+    );
+    assert!(
+        from_parquet == committed,
+        "report.json differs between Parquet and CSV input"
+    );
     for table in ["summary.csv", "jobs.csv", "crossovers.csv"] {
         let from_parquet = std::fs::read_to_string(out.join(table)).unwrap();
         let committed = std::fs::read_to_string(repo().join("reports/sample").join(table)).unwrap();

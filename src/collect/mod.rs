@@ -3,6 +3,7 @@
 
 pub mod cloudwatch;
 pub mod collector;
+mod columns;
 mod csv_format;
 pub mod dataset;
 pub mod emr_serverless;
@@ -13,6 +14,7 @@ pub mod pacing;
 pub mod parquet;
 mod spark_params;
 
+pub use columns::RunColumns;
 pub use csv_format::{write_csv, CSV_COLUMNS, CSV_REQUIRED};
 pub use files::{load_files, load_text, FileError, InputDefaults, Loaded, Rejected};
 pub use spark_params::{parse_memory_gb, SparkParams};

@@ -8,9 +8,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
-use super::csv_format::{Parsed, CSV_REQUIRED};
+use super::columns::RunColumns;
+use super::csv_format::Parsed;
 use super::files::{FileError, Rejected};
-use crate::model::{Architecture, JobRun, JobState, ResourceUsage, UsageSource};
+use crate::model::{JobRun, ResourceUsage};
 
 fn ms(t: &Option<DateTime<Utc>>) -> Option<i64> {
     t.map(|t| t.timestamp_millis())
@@ -232,224 +233,21 @@ pub fn scan_batches(
 /// Converts a frame in the emrcost columns to job runs; `row_base` is the
 /// index of its first row in the file, for messages.
 pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed, FileError> {
-    frame_runs_with(df, name, row_base, true)
-}
-
-/// [`frame_runs`]; with `strings` false the identifying text (region,
-/// application, names, job-run id, release) is checked but left empty in
-/// the records, for callers that read it from the frame themselves: no
-/// allocation per run.
-pub fn frame_runs_with(
-    df: &DataFrame,
-    name: &str,
-    row_base: usize,
-    strings: bool,
-) -> Result<Parsed, FileError> {
-    let mut runs = Vec::with_capacity(df.height());
-    let rejected = frame_runs_each(df, name, row_base, strings, |row, run| {
-        runs.push((row, run))
-    })?;
-    Ok((runs, rejected))
-}
-
-/// [`frame_runs_with`], handing each run (with its 1-based row number) to
-/// `each` as it is made instead of collecting them: no buffer of records.
-/// Returns the rejected rows.
-pub fn frame_runs_each(
-    df: &DataFrame,
-    name: &str,
-    row_base: usize,
-    strings: bool,
-    mut each: impl FnMut(u64, JobRun),
-) -> Result<Vec<Rejected>, FileError> {
-    let bad = |message: String| FileError::BadParquet {
+    let cols = RunColumns::new(df).map_err(|message| FileError::BadParquet {
         file: name.to_string(),
         message,
-    };
-    for col in CSV_REQUIRED {
-        if df.column(col).is_err() {
-            return Err(bad(format!("missing required column '{col}'")));
-        }
-    }
-    // Text is borrowed from polars and copied once, into the JobRun.
-    let text = |c: &str| -> Result<Option<Vec<Option<&str>>>, FileError> {
-        match df.column(c) {
-            Err(_) => Ok(None),
-            Ok(col) => {
-                let ca = col.str().map_err(|e| bad(format!("column '{c}': {e}")))?;
-                Ok(Some(ca.into_iter().collect()))
-            }
-        }
-    };
-    let num = |c: &str| -> Result<Option<Vec<Option<f64>>>, FileError> {
-        match df.column(c) {
-            Err(_) => Ok(None),
-            Ok(col) => {
-                let cast = col
-                    .cast(&DataType::Float64)
-                    .map_err(|e| bad(format!("column '{c}': {e}")))?;
-                let ca = cast.f64().map_err(|e| bad(format!("column '{c}': {e}")))?;
-                Ok(Some(ca.into_iter().collect()))
-            }
-        }
-    };
-    let time = |c: &str| -> Result<Option<Vec<Option<i64>>>, FileError> {
-        match df.column(c) {
-            Err(_) => Ok(None),
-            Ok(col) => {
-                let cast = col
-                    .cast(&DataType::Datetime(
-                        TimeUnit::Milliseconds,
-                        Some("UTC".into()),
-                    ))
-                    .and_then(|c| c.cast(&DataType::Int64))
-                    .map_err(|e| bad(format!("column '{c}': {e}")))?;
-                let ca = cast.i64().map_err(|e| bad(format!("column '{c}': {e}")))?;
-                Ok(Some(ca.into_iter().collect()))
-            }
-        }
-    };
-    let flag = |c: &str| -> Result<Option<Vec<Option<bool>>>, FileError> {
-        match df.column(c) {
-            Err(_) => Ok(None),
-            Ok(col) => {
-                let ca = col.bool().map_err(|e| bad(format!("column '{c}': {e}")))?;
-                Ok(Some(ca.into_iter().collect()))
-            }
-        }
-    };
-    let n = df.height();
-    let own = |s: &str| {
-        if strings {
-            s.to_string()
-        } else {
-            String::new()
-        }
-    };
-    fn at_str<'a>(v: &Option<Vec<Option<&'a str>>>, i: usize) -> Option<&'a str> {
-        v.as_ref().and_then(|v| v[i])
-    }
-    let atf = |v: &Option<Vec<Option<f64>>>, i: usize| v.as_ref().and_then(|v| v[i]);
-    let att = |v: &Option<Vec<Option<i64>>>, i: usize| {
-        v.as_ref()
-            .and_then(|v| v[i])
-            .and_then(DateTime::from_timestamp_millis)
-    };
-    let (region, app, app_name, arch, run_id, job, state, release, source) = (
-        text("region")?,
-        text("application_id")?,
-        text("application_name")?,
-        text("architecture")?,
-        text("job_run_id")?,
-        text("job_name")?,
-        text("state")?,
-        text("release_label")?,
-        text("source")?,
-    );
-    let (attempt, queued, duration, max_e, peak_e) = (
-        num("attempt")?,
-        num("queued_ms")?,
-        num("duration_s")?,
-        num("max_executors")?,
-        num("peak_executors")?,
-    );
-    let (bv, bm, bs, tv, tm, ts) = (
-        num("billed_vcpu_hours")?,
-        num("billed_memory_gb_hours")?,
-        num("billed_storage_gb_hours")?,
-        num("total_vcpu_hours")?,
-        num("total_memory_gb_hours")?,
-        num("total_storage_gb_hours")?,
-    );
-    let (ev, em, ed, dv, dm) = (
-        num("executor_vcpu")?,
-        num("executor_memory_gb")?,
-        num("executor_disk_gb")?,
-        num("driver_vcpu")?,
-        num("driver_memory_gb")?,
-    );
-    let (created, started, ended) = (time("created_at")?, time("started_at")?, time("ended_at")?);
-    let incomplete = flag("incomplete")?;
-
+    })?;
+    let mut runs = Vec::with_capacity(cols.len());
     let mut rejected = Vec::new();
-    for i in 0..n {
-        let row = (|| -> Result<JobRun, String> {
-            let usage = |v: Option<f64>,
-                         m: Option<f64>,
-                         s: Option<f64>,
-                         what: &str|
-             -> Result<Option<ResourceUsage>, String> {
-                if v.is_none() && m.is_none() && s.is_none() {
-                    return Ok(None);
-                }
-                let u = ResourceUsage {
-                    vcpu_hours: v.unwrap_or(0.0),
-                    memory_gb_hours: m.unwrap_or(0.0),
-                    storage_gb_hours: s.unwrap_or(0.0),
-                };
-                if let Some((f, x)) = u.invalid_field() {
-                    return Err(format!("{what}_{f} is {x}; it cannot be negative"));
-                }
-                Ok(Some(u))
-            };
-            let non_neg = |v: Option<f64>, what: &str| match v {
-                Some(x) if !(x.is_finite() && x >= 0.0) => {
-                    Err(format!("{what} is {x}; it cannot be negative"))
-                }
-                other => Ok(other),
-            };
-            let whole = |v: Option<f64>, what: &str| -> Result<Option<u32>, String> {
-                match v {
-                    Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => {
-                        Ok(Some(x as u32))
-                    }
-                    Some(x) => Err(format!("{what} is {x}; expected a whole number")),
-                    None => Ok(None),
-                }
-            };
-            Ok(JobRun {
-                region: own(at_str(&region, i).ok_or("region is empty")?),
-                application_id: own(at_str(&app, i).ok_or("application_id is empty")?),
-                application_name: at_str(&app_name, i).filter(|_| strings).map(str::to_string),
-                architecture: match at_str(&arch, i) {
-                    Some(a) => a.parse::<Architecture>()?,
-                    None => Architecture::X86_64,
-                },
-                job_run_id: own(at_str(&run_id, i).ok_or("job_run_id is empty")?),
-                attempt: whole(atf(&attempt, i), "attempt")?.unwrap_or(1),
-                job_name: at_str(&job, i).filter(|_| strings).map(str::to_string),
-                state: at_str(&state, i)
-                    .ok_or("state is empty")?
-                    .parse::<JobState>()?,
-                release_label: at_str(&release, i).filter(|_| strings).map(str::to_string),
-                created_at: att(&created, i),
-                started_at: att(&started, i),
-                ended_at: att(&ended, i),
-                queued_ms: non_neg(atf(&queued, i), "queued_ms")?.map(|q| q as u64),
-                duration_s: non_neg(atf(&duration, i), "duration_s")?,
-                billed: usage(atf(&bv, i), atf(&bm, i), atf(&bs, i), "billed")?,
-                total: usage(atf(&tv, i), atf(&tm, i), atf(&ts, i), "total")?,
-                executor_vcpu: non_neg(atf(&ev, i), "executor_vcpu")?,
-                executor_memory_gb: non_neg(atf(&em, i), "executor_memory_gb")?,
-                executor_disk_gb: non_neg(atf(&ed, i), "executor_disk_gb")?,
-                driver_vcpu: non_neg(atf(&dv, i), "driver_vcpu")?,
-                driver_memory_gb: non_neg(atf(&dm, i), "driver_memory_gb")?,
-                max_executors: whole(atf(&max_e, i), "max_executors")?,
-                peak_executors: whole(atf(&peak_e, i), "peak_executors")?,
-                incomplete: incomplete.as_ref().and_then(|v| v[i]).unwrap_or(false),
-                source: match at_str(&source, i) {
-                    Some(s) => s.parse()?,
-                    None => UsageSource::Csv,
-                },
-            })
-        })();
-        match row {
-            Ok(run) => each((row_base + i) as u64 + 1, run),
+    for i in 0..cols.len() {
+        let row = (row_base + i) as u64 + 1;
+        match cols.job_run(i) {
+            Ok(run) => runs.push((row, run)),
             Err(reason) => rejected.push(Rejected {
-                location: format!("{name}: row {}", row_base + i + 1),
+                location: format!("{name}: row {row}"),
                 reason,
             }),
         }
     }
-    Ok(rejected)
+    Ok((runs, rejected))
 }

@@ -10,7 +10,7 @@ use super::ec2::{Ec2Catalog, Ec2Plan};
 use super::glue::{GlueCatalog, GluePlan};
 use super::serverless::{self, ServerlessCost, ServerlessWorker, UsageBasis};
 use super::{shape, Assumptions, BillingCurve, CostError, DeploymentOption};
-use crate::model::{Architecture, JobRun, JobShape};
+use crate::model::{Architecture, JobRun, JobShape, RunFacts};
 use crate::pricing::{GlueClass, PriceBook, ServerlessRate};
 
 /// A job's estimate on EMR on EC2.
@@ -190,7 +190,7 @@ impl<'b> Pricer<'b> {
         cat: &RegionCatalog,
     ) -> Result<JobCost, String> {
         let a = &self.assumptions;
-        let (runtime_s, shape, serverless) = checked_serverless(job, cat, a)?;
+        let (runtime_s, shape, serverless) = checked_serverless(&job.facts(), cat, a)?;
         let ec2 = cat
             .ec2
             .as_ref()
@@ -287,7 +287,7 @@ impl<'b> Pricer<'b> {
 /// What every pricing path does first: check the record, find its
 /// runtime, infer its shape and price it on EMR Serverless.
 fn checked_serverless(
-    job: &JobRun,
+    job: &RunFacts,
     cat: &RegionCatalog,
     a: &Assumptions,
 ) -> Result<(f64, JobShape, ServerlessCost), String> {
@@ -297,7 +297,7 @@ fn checked_serverless(
         }
     }
     let runtime_s = job
-        .runtime_s()
+        .runtime_s
         .ok_or("no runtime: the record has neither a duration nor startedAt and endedAt")?;
     if !(runtime_s.is_finite() && runtime_s >= 0.0) {
         return Err(format!("runtime is {runtime_s} s; it must be zero or more"));
@@ -325,7 +325,7 @@ fn checked_serverless(
 /// Billed usage if AWS reported it; otherwise total usage with the billing
 /// rules applied (flagged as such); `None` when neither is there.
 fn actual_serverless(
-    job: &JobRun,
+    job: &RunFacts,
     shape: &JobShape,
     runtime_s: f64,
     rate: &ServerlessRate,
@@ -426,6 +426,8 @@ pub struct FleetPricer<'p, 'b> {
 pub struct PlanCache {
     plans: polars::prelude::PlHashMap<PlanKey, CachedPlan>,
     extra_regions: Vec<(String, RegionCatalog)>,
+    /// (region index, architecture) pairs already in [`RowsUsed`].
+    serverless_seen: Vec<(usize, Architecture)>,
 }
 
 /// Price rows a set of runs used: (region, architecture) serverless rates,
@@ -477,14 +479,14 @@ impl FleetPricer<'_, '_> {
         cache: &mut PlanCache,
         used: &mut RowsUsed,
     ) -> Result<CompactCost, String> {
-        self.price_in(job, &job.region, cache, used)
+        self.price_in(&job.facts(), &job.region, cache, used)
     }
 
-    /// [`FleetPricer::price`] with the region given apart from the record
-    /// (a scan leaves the record's strings empty and borrows them).
+    /// [`FleetPricer::price`] from a run's figures and its region (a scan
+    /// reads both from columns, with no record).
     pub fn price_in(
         &self,
-        job: &JobRun,
+        job: &RunFacts,
         region: &str,
         cache: &mut PlanCache,
         used: &mut RowsUsed,
@@ -493,11 +495,7 @@ impl FleetPricer<'_, '_> {
         let region_index = match self.regions.iter().position(|(r, _)| r == region) {
             Some(i) => i,
             None => {
-                let pos = match cache
-                    .extra_regions
-                    .iter()
-                    .position(|(r, _)| *r == job.region)
-                {
+                let pos = match cache.extra_regions.iter().position(|(r, _)| r == region) {
                     Some(p) => p,
                     None => {
                         cache
@@ -567,14 +565,12 @@ impl FleetPricer<'_, '_> {
                 cache.plans.entry(key).or_insert(entry)
             }
         };
-        if !used
-            .serverless
-            .iter()
-            .any(|(r, ar)| *r == job.region && *ar == job.architecture)
-        {
+        let seen = (region_index, job.architecture);
+        if !cache.serverless_seen.contains(&seen) {
+            cache.serverless_seen.push(seen);
             used.serverless
-                .insert((job.region.clone(), job.architecture));
-            used.regions.insert(job.region.clone());
+                .insert((region.to_string(), job.architecture));
+            used.regions.insert(region.to_string());
         }
         let mut cost = CompactCost {
             runtime_s,
@@ -786,7 +782,7 @@ mod tests {
         let book = PriceBook::embedded().unwrap();
         let p = Pricer::new(&book, Assumptions::default());
         let a = Assumptions::default();
-        let shape = shape::infer(&job(), &a).unwrap();
+        let shape = shape::infer(&job().facts(), &a).unwrap();
         let x86 = p
             .curves("us-east-1", Architecture::X86_64, &shape)
             .unwrap()

@@ -2,11 +2,11 @@
 //! what a job-run record tells us.
 
 use super::{serverless, Assumptions, CostError};
-use crate::model::{JobRun, JobShape, ResourceUsage, ShapeBasis, WorkerSize};
+use crate::model::{JobShape, ResourceUsage, RunFacts, ShapeBasis, WorkerSize};
 
 /// The driver and executor sizes a record asked for, overhead included,
 /// falling back to the Spark defaults in `a`.
-pub fn requested_sizes(job: &JobRun, a: &Assumptions) -> (WorkerSize, WorkerSize) {
+pub fn requested_sizes(job: &RunFacts, a: &Assumptions) -> (WorkerSize, WorkerSize) {
     let driver = WorkerSize {
         vcpu: job.driver_vcpu.unwrap_or(a.default_driver.vcpu),
         memory_gb: a.with_overhead_gb(job.driver_memory_gb.unwrap_or(a.default_driver.memory_gb)),
@@ -24,7 +24,7 @@ pub fn requested_sizes(job: &JobRun, a: &Assumptions) -> (WorkerSize, WorkerSize
 }
 
 /// Usage to derive the shape from: raw usage if present, else billed usage.
-fn usage_for_shape(job: &JobRun) -> Option<(ResourceUsage, bool)> {
+fn usage_for_shape(job: &RunFacts) -> Option<(ResourceUsage, bool)> {
     match (job.total, job.billed) {
         (Some(t), _) if !t.is_zero() => Some((t, false)),
         (_, Some(b)) if !b.is_zero() => Some((b, true)),
@@ -36,7 +36,7 @@ fn usage_for_shape(job: &JobRun) -> Option<(ResourceUsage, bool)> {
 /// average: `(vCPU-hours / runtime - driver vCPU) / executor vCPU`, using the
 /// vCPU of the EMR Serverless workers that actually billed. Without usage, the
 /// configured maximum executors is used.
-pub fn infer(job: &JobRun, a: &Assumptions) -> Result<JobShape, CostError> {
+pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
     let (driver, executor) = requested_sizes(job, a);
     let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
     let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
@@ -50,7 +50,7 @@ pub fn infer(job: &JobRun, a: &Assumptions) -> Result<JobShape, CostError> {
         });
     }
 
-    if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s()) {
+    if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s) {
         if runtime_s > 0.0 {
             // Billed usage includes the 1-minute minimum; divide by what was billed.
             let seconds = if billed {
@@ -84,7 +84,7 @@ pub fn infer(job: &JobRun, a: &Assumptions) -> Result<JobShape, CostError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Architecture, JobState, UsageSource};
+    use crate::model::{Architecture, JobRun, JobState, UsageSource};
 
     fn job(runtime_s: f64, vcpu_hours: f64) -> JobRun {
         JobRun {
@@ -123,7 +123,7 @@ mod tests {
     #[test]
     fn average_executors_from_vcpu_hours() {
         // 1 driver + 10 executors x 4 vCPU for 2 h = 88 vCPU-hours.
-        let s = infer(&job(7200.0, 88.0), &Assumptions::default()).unwrap();
+        let s = infer(&job(7200.0, 88.0).facts(), &Assumptions::default()).unwrap();
         assert!((s.executors - 10.0).abs() < 1e-9);
         assert_eq!(s.provisioned_executors(), 10);
         assert_eq!(s.basis, ShapeBasis::AverageFromUsage);
@@ -135,10 +135,10 @@ mod tests {
         let mut j = job(0.0, 0.0);
         j.total = None;
         j.max_executors = Some(7);
-        let s = infer(&j, &Assumptions::default()).unwrap();
+        let s = infer(&j.facts(), &Assumptions::default()).unwrap();
         assert_eq!(s.executors, 7.0);
         assert_eq!(s.basis, ShapeBasis::ConfiguredMaximum);
         j.max_executors = None;
-        assert!(infer(&j, &Assumptions::default()).is_err());
+        assert!(infer(&j.facts(), &Assumptions::default()).is_err());
     }
 }

@@ -268,3 +268,59 @@ impl JobRun {
             .map(|t| t.format("%Y-%m").to_string())
     }
 }
+
+/// What pricing and fleet aggregation read from a run: every figure and
+/// none of the identifying text. It is `Copy`, so a fleet read from columns
+/// is priced row by row without building a [`JobRun`] for each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFacts {
+    pub architecture: Architecture,
+    pub state: JobState,
+    /// Start time (else creation time), in milliseconds since the epoch:
+    /// what `--since`/`--until` and the month grouping go by.
+    pub start_ms: Option<i64>,
+    pub queued_ms: Option<u64>,
+    /// As [`JobRun::runtime_s`].
+    pub runtime_s: Option<f64>,
+    pub billed: Option<ResourceUsage>,
+    pub total: Option<ResourceUsage>,
+    pub executor_vcpu: Option<f64>,
+    pub executor_memory_gb: Option<f64>,
+    pub executor_disk_gb: Option<f64>,
+    pub driver_vcpu: Option<f64>,
+    pub driver_memory_gb: Option<f64>,
+    pub max_executors: Option<u32>,
+    pub peak_executors: Option<u32>,
+    pub source: UsageSource,
+}
+
+impl JobRun {
+    /// The run's figures, for pricing.
+    pub fn facts(&self) -> RunFacts {
+        RunFacts {
+            architecture: self.architecture,
+            state: self.state,
+            start_ms: self
+                .started_at
+                .or(self.created_at)
+                .map(|t| t.timestamp_millis()),
+            queued_ms: self.queued_ms,
+            runtime_s: self.runtime_s(),
+            billed: self.billed,
+            total: self.total,
+            executor_vcpu: self.executor_vcpu,
+            executor_memory_gb: self.executor_memory_gb,
+            executor_disk_gb: self.executor_disk_gb,
+            driver_vcpu: self.driver_vcpu,
+            driver_memory_gb: self.driver_memory_gb,
+            max_executors: self.max_executors,
+            peak_executors: self.peak_executors,
+            source: self.source,
+        }
+    }
+}
+
+/// The month (`YYYY-MM`, UTC) of a time in milliseconds since the epoch.
+pub fn month_of_ms(ms: i64) -> Option<String> {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%Y-%m").to_string())
+}

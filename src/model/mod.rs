@@ -4,5 +4,5 @@
 mod job;
 mod shape;
 
-pub use job::{Architecture, JobRun, JobState, ResourceUsage, UsageSource};
+pub use job::{month_of_ms, Architecture, JobRun, JobState, ResourceUsage, RunFacts, UsageSource};
 pub use shape::{JobShape, ShapeBasis, WorkerSize};

@@ -14,7 +14,7 @@ use crate::cost::{
     crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, RowsUsed,
     UnpricedReason,
 };
-use crate::model::{Architecture, JobRun, JobShape, ShapeBasis, WorkerSize};
+use crate::model::{month_of_ms, Architecture, JobRun, JobShape, RunFacts, ShapeBasis, WorkerSize};
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
 
 /// What [`build`] needs.
@@ -78,13 +78,36 @@ pub fn group_key(run: &JobRun, group_by: GroupBy) -> String {
 
 /// [`group_key`], borrowed where it can be.
 pub fn group_key_ref(run: &JobRun, group_by: GroupBy) -> std::borrow::Cow<'_, str> {
+    group_key_of(
+        group_by,
+        &run.application_id,
+        run.job_name.as_deref(),
+        &run.region,
+        &run.facts(),
+    )
+}
+
+/// The group a run belongs to, from its parts (a scan reads them from
+/// columns, with no record).
+pub(crate) fn group_key_of<'a>(
+    group_by: GroupBy,
+    application_id: &'a str,
+    job_name: Option<&'a str>,
+    region: &'a str,
+    facts: &RunFacts,
+) -> std::borrow::Cow<'a, str> {
     use std::borrow::Cow;
     match group_by {
-        GroupBy::Application => Cow::Borrowed(&run.application_id),
-        GroupBy::JobName => Cow::Borrowed(run.job_name.as_deref().unwrap_or("(unnamed)")),
-        GroupBy::Month => Cow::Owned(run.month().unwrap_or_else(|| "unknown".to_string())),
-        GroupBy::State => Cow::Borrowed(run.state.as_str()),
-        GroupBy::Region => Cow::Borrowed(&run.region),
+        GroupBy::Application => Cow::Borrowed(application_id),
+        GroupBy::JobName => Cow::Borrowed(job_name.unwrap_or("(unnamed)")),
+        GroupBy::Month => Cow::Owned(
+            facts
+                .start_ms
+                .and_then(month_of_ms)
+                .unwrap_or_else(|| "unknown".to_string()),
+        ),
+        GroupBy::State => Cow::Borrowed(facts.state.as_str()),
+        GroupBy::Region => Cow::Borrowed(region),
     }
 }
 

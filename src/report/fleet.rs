@@ -12,14 +12,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
 use polars::prelude::*;
 
 use super::model::{GroupSummary, OptionGap, OptionTotals};
 use crate::cost::serverless::UsageBasis;
 use crate::cost::{CompactCost, DeploymentOption};
-use crate::model::{Architecture, JobRun, JobState, ShapeBasis, WorkerSize};
+use crate::model::{Architecture, JobRun, JobState, RunFacts, ShapeBasis, WorkerSize};
 
 /// The options that can be missing for a run.
 pub(crate) const OPTIONAL: [DeploymentOption; 4] = [
@@ -59,8 +59,9 @@ pub struct FleetBuilder {
     group_index: HashMap<String, u32>,
     months: Vec<String>,
     month_index: HashMap<String, u32>,
-    /// year * 12 + month0 -> month code: no formatting per run.
-    month_codes: Vec<(i32, u32)>,
+    /// [start, end) of a month in epoch milliseconds -> its month code (no
+    /// date arithmetic per run); `None` for runs with no time.
+    month_codes: Vec<(Option<(i64, i64)>, u32)>,
     sizes: Vec<Sizes>,
     size_index: HashMap<[u64; 6], u32>,
 
@@ -131,6 +132,38 @@ impl FleetBuilder {
         b
     }
 
+    /// The month code of a run that started at `start_ms`.
+    fn month_code(&mut self, start_ms: Option<i64>) -> u32 {
+        let hit = self
+            .month_codes
+            .iter()
+            .find(|(range, _)| match (range, start_ms) {
+                (Some((lo, hi)), Some(t)) => *lo <= t && t < *hi,
+                (None, None) => true,
+                _ => false,
+            });
+        if let Some((_, m)) = hit {
+            return *m;
+        }
+        let start = start_ms.and_then(DateTime::<Utc>::from_timestamp_millis);
+        let range = start.and_then(|t| {
+            let first = NaiveDate::from_ymd_opt(t.year(), t.month(), 1)?;
+            let next = first.checked_add_months(Months::new(1))?;
+            let ms = |d: NaiveDate| {
+                d.and_hms_opt(0, 0, 0)
+                    .map(|d| d.and_utc().timestamp_millis())
+            };
+            Some((ms(first)?, ms(next)?))
+        });
+        let month = start.map_or_else(|| "unknown".to_string(), |t| t.format("%Y-%m").to_string());
+        let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
+        if new {
+            self.months.push(month);
+        }
+        self.month_codes.push((range, m));
+        m
+    }
+
     pub fn len(&self) -> usize {
         self.runtime.len()
     }
@@ -142,7 +175,7 @@ impl FleetBuilder {
     /// Adds one priced run under `group_key`.
     pub fn push(&mut self, run: &JobRun, c: &CompactCost, group_key: &str) {
         self.push_parts(
-            run,
+            &run.facts(),
             c,
             group_key,
             &run.region,
@@ -150,11 +183,11 @@ impl FleetBuilder {
         );
     }
 
-    /// [`FleetBuilder::push`] with the region and application name given
-    /// apart from the record.
+    /// [`FleetBuilder::push`] from a run's figures, with its region and
+    /// application name given apart (a scan reads them from columns).
     pub fn push_parts(
         &mut self,
-        run: &JobRun,
+        run: &RunFacts,
         c: &CompactCost,
         group_key: &str,
         region: &str,
@@ -181,26 +214,17 @@ impl FleetBuilder {
                 architecture: run.architecture,
             });
         }
-        let ym = run
-            .started_at
-            .or(run.created_at)
-            .map_or(-1, |t| t.year() * 12 + t.month0() as i32);
-        let m = match self.month_codes.iter().find(|(k, _)| *k == ym) {
-            Some((_, m)) => *m,
-            None => {
-                let month = run.month().unwrap_or_else(|| "unknown".to_string());
-                let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
-                if new {
-                    self.months.push(month);
-                }
-                self.month_codes.push((ym, m));
-                m
-            }
-        };
+        let m = self.month_code(run.start_ms);
         let sizes = (c.shape.executor, c.shape.driver);
         let sk = size_key(&sizes);
-        let s = match self.size_index.get(&sk) {
-            Some(i) => *i,
+        // Few sizes, usually: a short scan beats hashing the key.
+        let known = if self.sizes.len() <= 16 {
+            self.sizes.iter().position(|k| size_key(k) == sk)
+        } else {
+            self.size_index.get(&sk).map(|i| *i as usize)
+        };
+        let s = match known {
+            Some(i) => i as u32,
             None => {
                 let i = self.sizes.len() as u32;
                 self.size_index.insert(sk, i);

@@ -6,13 +6,13 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use polars::prelude::{DataFrame, IdxCa, IdxSize};
+use polars::prelude::DataFrame;
 use rayon::prelude::*;
 
-use super::build::{group_key, group_key_ref, job_line};
+use super::build::{group_key, group_key_of, job_line};
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine};
-use crate::collect::{parquet, FileError, Rejected};
+use crate::collect::{parquet, FileError, Rejected, RunColumns};
 use crate::cost::{FleetPricer, PlanCache, Pricer, RowsUsed, UnpricedReason};
 use crate::model::JobRun;
 
@@ -61,29 +61,6 @@ fn keep_top(v: &mut Vec<(f64, u64, JobRun)>, n: usize) {
     }
 }
 
-/// The identifying text of a chunk, borrowed from the frame.
-struct Texts<'a> {
-    region: Vec<Option<&'a str>>,
-    application_id: Vec<Option<&'a str>>,
-    application_name: Vec<Option<&'a str>>,
-    job_name: Vec<Option<&'a str>>,
-}
-
-fn texts(df: &DataFrame) -> Texts<'_> {
-    let col = |name: &str| -> Vec<Option<&str>> {
-        match df.column(name).ok().and_then(|c| c.str().ok()) {
-            Some(ca) => ca.into_iter().collect(),
-            None => vec![None; df.height()],
-        }
-    };
-    Texts {
-        region: col("region"),
-        application_id: col("application_id"),
-        application_name: col("application_name"),
-        job_name: col("job_name"),
-    }
-}
-
 fn price_chunk(
     fleet_pricer: &FleetPricer<'_, '_>,
     input: &ScanInput<'_>,
@@ -92,10 +69,12 @@ fn price_chunk(
     first_row: usize,
     name: &str,
 ) -> Result<Chunk, FileError> {
-    // Records without their strings (no allocation per run); the text is
-    // read from the frame, and full records are made only for runs that
-    // may be among the most expensive.
-    let text = texts(part);
+    // Each row is checked and priced from the columns; a full record is
+    // made only for the runs that may be among the most expensive.
+    let cols = RunColumns::new(part).map_err(|message| FileError::BadParquet {
+        file: name.to_string(),
+        message,
+    })?;
     let mut out = Chunk {
         fleet: FleetBuilder::with_capacity(part.height()),
         top: Vec::new(),
@@ -104,37 +83,48 @@ fn price_chunk(
         used: RowsUsed::default(),
         runs: 0,
     };
-    let windowed = input.since.is_some() || input.until.is_some();
+    let since = input.since.map(|t| t.timestamp_millis());
+    let until = input.until.map(|t| t.timestamp_millis());
+    let windowed = since.is_some() || until.is_some();
     let mut candidates: Vec<(f64, u64, u32)> = Vec::new();
-    // Each run is priced as it is made: no buffer of records.
-    let rejected = parquet::frame_runs_each(part, name, first_row, false, |row, run| {
-        let at = row as usize - 1 - first_row;
+    for at in 0..cols.len() {
+        let row = (first_row + at) as u64 + 1;
+        let facts = match cols.facts(at) {
+            Ok(f) => f,
+            Err(reason) => {
+                out.rejected.push(Rejected {
+                    location: format!("{name}: row {row}"),
+                    reason,
+                });
+                continue;
+            }
+        };
         if windowed {
-            match run.started_at.or(run.created_at) {
-                Some(t)
-                    if input.since.is_none_or(|s| t >= s) && input.until.is_none_or(|u| t < u) => {}
-                Some(_) => return,
+            match facts.start_ms {
+                Some(t) if since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u) => {}
+                Some(_) => continue,
                 None => {
                     out.rejected.push(Rejected {
                         location: format!("{name}: row {row}"),
                         reason: "no start or creation time, so --since/--until cannot place it; left out".into(),
                     });
-                    return;
+                    continue;
                 }
             }
         }
         out.runs += 1;
-        let region = text.region[at].unwrap_or_default();
-        match fleet_pricer.price_in(&run, region, cache, &mut out.used) {
+        let region = cols.region(at).unwrap_or_default();
+        match fleet_pricer.price_in(&facts, region, cache, &mut out.used) {
             Ok(c) => {
-                let key: std::borrow::Cow<'_, str> = match input.group_by {
-                    GroupBy::Application => text.application_id[at].unwrap_or_default().into(),
-                    GroupBy::JobName => text.job_name[at].unwrap_or("(unnamed)").into(),
-                    GroupBy::Region => region.into(),
-                    _ => group_key_ref(&run, input.group_by),
-                };
+                let key = group_key_of(
+                    input.group_by,
+                    cols.application_id(at).unwrap_or_default(),
+                    cols.job_name(at),
+                    region,
+                    &facts,
+                );
                 out.fleet
-                    .push_parts(&run, &c, &key, region, text.application_name[at]);
+                    .push_parts(&facts, &c, &key, region, cols.application_name(at));
                 candidates.push((c.serverless_usd, row, at as u32));
             }
             Err(reason) => out.unpriced.push(UnpricedReason {
@@ -143,29 +133,16 @@ fn price_chunk(
                 reason,
             }),
         }
-    })?;
-    out.rejected.extend(rejected);
-    // The chunk's most expensive runs, read again with their strings.
+    }
+    // The chunk's most expensive runs, as full records.
     if input.top > 0 && candidates.len() > input.top {
         candidates
             .select_nth_unstable_by(input.top, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         candidates.truncate(input.top);
     }
-    if input.top > 0 && !candidates.is_empty() {
-        let idx = IdxCa::from_vec(
-            "at".into(),
-            candidates.iter().map(|c| c.2 as IdxSize).collect(),
-        );
-        let picked = part.take(&idx).map_err(|e| FileError::BadParquet {
-            file: name.to_string(),
-            message: e.to_string(),
-        })?;
-        let (full, _) = parquet::frame_runs(&picked, name, 0)?;
-        for (n, run) in full {
-            // frame_runs numbers the picked rows from 1, in `idx` order.
-            if let Some((usd, row, _)) = candidates.get(n as usize - 1) {
-                out.top.push((*usd, *row, run));
-            }
+    for (usd, row, at) in candidates {
+        if let Ok(run) = cols.job_run(at as usize) {
+            out.top.push((usd, row, run));
         }
     }
     Ok(out)
