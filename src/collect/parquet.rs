@@ -182,6 +182,31 @@ pub fn read_parquet(path: &Path) -> Result<Parsed, FileError> {
     frame_runs(&df, &name, 0)
 }
 
+/// The number of rows in a Parquet file (from its metadata).
+pub fn row_count(path: &Path) -> Result<usize, FileError> {
+    let name = path.display().to_string();
+    let bad = |message: String| FileError::BadParquet {
+        file: name.clone(),
+        message,
+    };
+    if !path.is_file() {
+        return Err(FileError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    LazyFrame::scan_parquet(path, ScanArgsParquet::default())
+        .and_then(|lf| lf.select([len()]).collect())
+        .and_then(|df| {
+            df.column("len")?
+                .cast(&DataType::UInt64)?
+                .u64()?
+                .get(0)
+                .ok_or_else(|| polars_err!(ComputeError: "no row count"))
+        })
+        .map(|n| n as usize)
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+}
+
 /// Reads a Parquet file in batches of `batch` rows, handing each batch's
 /// frame and its first row's index to `f`; never holds more than a batch.
 pub fn scan_batches(
@@ -194,25 +219,9 @@ pub fn scan_batches(
         file: name.clone(),
         message,
     };
-    if !path.is_file() {
-        return Err(FileError::NotFound {
-            path: path.to_path_buf(),
-        });
-    }
+    let rows = row_count(path)?;
     let lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
-    let rows = lf
-        .clone()
-        .select([len()])
-        .collect()
-        .and_then(|df| {
-            df.column("len")?
-                .cast(&DataType::UInt64)?
-                .u64()?
-                .get(0)
-                .ok_or_else(|| polars_err!(ComputeError: "no row count"))
-        })
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))? as usize;
     let mut offset = 0;
     while offset < rows {
         let df = lf

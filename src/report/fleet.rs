@@ -71,10 +71,13 @@ pub struct FleetBuilder {
     runtime: Vec<f64>,
     queue: Vec<Option<f64>>,
     serverless: Vec<f64>,
-    optional: [Vec<Option<f64>>; 4],
+    /// Per [`OPTIONAL`] option: the run has no figure on it. (The figures
+    /// themselves are only ever summed, and the sums are kept below.)
+    missing: [Vec<bool>; 4],
     from_total: Vec<bool>,
     executors: Vec<f64>,
-    size: Vec<u32>,
+    /// Runs per (group, size code): the group's most common size.
+    size_counts: Vec<Vec<usize>>,
 
     /// Sums of runtime, serverless, EC2, Spot, Glue and Flex cost per group,
     /// per month and in all, added in push order. polars' parallel sums
@@ -123,12 +126,11 @@ impl FleetBuilder {
         b.runtime.reserve(n);
         b.queue.reserve(n);
         b.serverless.reserve(n);
-        for o in &mut b.optional {
+        for o in &mut b.missing {
             o.reserve(n);
         }
         b.from_total.reserve(n);
         b.executors.reserve(n);
-        b.size.reserve(n);
         b
     }
 
@@ -259,7 +261,7 @@ impl FleetBuilder {
         self.serverless.push(c.serverless_usd);
         for (i, option) in OPTIONAL.iter().enumerate() {
             let v = c.usd(*option);
-            self.optional[i].push(v);
+            self.missing[i].push(v.is_none());
             if v.is_none() {
                 if let Some(reason) = c.gap(*option) {
                     for key in [(BY_GROUP, g, i), (BY_MONTH, m, i)] {
@@ -270,7 +272,14 @@ impl FleetBuilder {
         }
         self.from_total.push(c.basis == UsageBasis::TotalWithRules);
         self.executors.push(c.shape.executors);
-        self.size.push(s);
+        if self.size_counts.len() <= g as usize {
+            self.size_counts.resize(g as usize + 1, Vec::new());
+        }
+        let counts = &mut self.size_counts[g as usize];
+        if counts.len() <= s as usize {
+            counts.resize(s as usize + 1, 0);
+        }
+        counts[s as usize] += 1;
         if c.shape.basis == ShapeBasis::AverageFromUsage {
             self.average_shapes += 1;
         }
@@ -349,13 +358,25 @@ impl FleetBuilder {
             .extend(other.group.iter().map(|g| gmap[*g as usize]));
         self.month
             .extend(other.month.iter().map(|m| mmap[*m as usize]));
-        self.size
-            .extend(other.size.iter().map(|s| smap[*s as usize]));
+        for (code, counts) in other.size_counts.iter().enumerate() {
+            let g = gmap[code] as usize;
+            if self.size_counts.len() <= g {
+                self.size_counts.resize(g + 1, Vec::new());
+            }
+            for (s, n) in counts.iter().enumerate() {
+                let s = smap[s] as usize;
+                let mine = &mut self.size_counts[g];
+                if mine.len() <= s {
+                    mine.resize(s + 1, 0);
+                }
+                mine[s] += n;
+            }
+        }
         self.state.extend(other.state);
         self.runtime.extend(other.runtime);
         self.queue.extend(other.queue);
         self.serverless.extend(other.serverless);
-        for (mine, theirs) in self.optional.iter_mut().zip(other.optional) {
+        for (mine, theirs) in self.missing.iter_mut().zip(other.missing) {
             mine.extend(theirs);
         }
         self.from_total.extend(other.from_total);
@@ -375,7 +396,6 @@ impl FleetBuilder {
     }
 
     fn frame(&self) -> PolarsResult<DataFrame> {
-        let opt = |name: &str, v: &Vec<Option<f64>>| Column::new(name.into(), v.as_slice());
         DataFrame::new(vec![
             Column::new("g".into(), self.group.as_slice()),
             Column::new("m".into(), self.month.as_slice()),
@@ -384,11 +404,11 @@ impl FleetBuilder {
                 self.state.iter().map(|s| *s as u32).collect::<Vec<u32>>(),
             ),
             Column::new("runtime".into(), self.runtime.as_slice()),
-            opt("queue", &self.queue),
-            opt("ec2", &self.optional[0]),
-            opt("spot", &self.optional[1]),
-            opt("glue", &self.optional[2]),
-            opt("flex", &self.optional[3]),
+            Column::new("queue".into(), self.queue.as_slice()),
+            Column::new("ec2_missing".into(), self.missing[0].as_slice()),
+            Column::new("spot_missing".into(), self.missing[1].as_slice()),
+            Column::new("glue_missing".into(), self.missing[2].as_slice()),
+            Column::new("flex_missing".into(), self.missing[3].as_slice()),
             Column::new("from_total".into(), self.from_total.as_slice()),
             Column::new("executors".into(), self.executors.as_slice()),
         ])
@@ -413,10 +433,10 @@ impl FleetBuilder {
                 col("runtime").max().alias("runtime_max"),
                 q("queue", 0.5).alias("queue_p50"),
                 q("queue", 0.95).alias("queue_p95"),
-                col("ec2").null_count().alias("ec2_missing"),
-                col("spot").null_count().alias("spot_missing"),
-                col("glue").null_count().alias("glue_missing"),
-                col("flex").null_count().alias("flex_missing"),
+                col("ec2_missing").sum(),
+                col("spot_missing").sum(),
+                col("glue_missing").sum(),
+                col("flex_missing").sum(),
                 col("from_total").sum().alias("from_total"),
             ];
             if medians {
@@ -538,10 +558,12 @@ impl FleetBuilder {
 
     /// The most common (executor, driver) size of each group.
     pub fn common_sizes(&self) -> HashMap<u32, Sizes> {
-        let mut counts: HashMap<(u32, u32), usize> = HashMap::new();
-        for (g, s) in self.group.iter().zip(&self.size) {
-            *counts.entry((*g, *s)).or_default() += 1;
-        }
+        let counts = self.size_counts.iter().enumerate().flat_map(|(g, c)| {
+            c.iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(move |(s, n)| ((g as u32, s as u32), *n))
+        });
         // Ties go to the size whose printed form sorts last, so the answer
         // depends on neither hash nor input order.
         let label = |s: u32| {

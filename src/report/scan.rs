@@ -160,6 +160,14 @@ pub fn scan(input: &ScanInput<'_>) -> Result<Scanned, FileError> {
         rows: 0,
         runs: 0,
     };
+    // The fleet's columns are sized once, from the files' metadata, so
+    // they never grow by copying.
+    let rows: usize = input
+        .files
+        .iter()
+        .map(|p| parquet::row_count(p))
+        .sum::<Result<usize, FileError>>()?;
+    out.fleet = FleetBuilder::with_capacity(rows);
     let mut top: Vec<(f64, u64, JobRun)> = Vec::new();
     for path in input.files {
         let name = path.display().to_string();
