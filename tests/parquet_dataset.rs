@@ -70,6 +70,26 @@ fn bad_parquet_rows_and_columns_are_named() {
         .stderr(predicates::str::contains(
             "bad.parquet: row 2: billed_vcpu_hours is -2; it cannot be negative",
         ));
+    // `report` streams Parquet: the same row is left out with the same
+    // words, and the other two are reported.
+    let out = dir.path().join("out");
+    emrcost()
+        .args(["report", "--quiet", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["total"]["runs"], 2);
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    let r = serde_json::to_string(&rejected[0]).unwrap();
+    assert!(r.contains("bad.parquet: row 2"), "{r}");
+    assert!(
+        r.contains("billed_vcpu_hours is -2; it cannot be negative"),
+        "{r}"
+    );
 
     let mut df = df!("application_id" => &["a"], "state" => &["SUCCESS"]).unwrap();
     let missing = dir.path().join("missing.parquet");

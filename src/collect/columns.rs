@@ -331,3 +331,111 @@ fn whole(v: Option<f64>, what: &str) -> Result<Option<u32>, String> {
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!(
+            "region" => &[Some("us-east-1"), None, Some("us-east-1"), Some("us-east-1"), Some("eu-west-1")],
+            "application_id" => &["a", "a", "a", "a", "b"],
+            "job_run_id" => &["r1", "r2", "r3", "r4", "r5"],
+            "state" => &["SUCCESS", "SUCCESS", "succeeded?", "FAILED", "cancelled"],
+            "architecture" => &[None, None, None, Some("ARM64"), Some("aarch64")],
+            "attempt" => &[Some(1u32), None, None, Some(2), None],
+            "duration_s" => &[Some(90.0), None, None, Some(-1.0), None],
+            "billed_vcpu_hours" => &[Some(1.5), None, None, None, Some(2.0)],
+            "max_executors" => &[Some(4.0), None, None, None, Some(2.5)],
+            "started_at" => &[Some(1_700_000_000_000i64), None, None, None, Some(1_700_000_060_000)],
+            "ended_at" => &[Some(1_700_000_100_000i64), None, None, None, Some(1_700_000_030_000)],
+        )
+        .unwrap()
+    }
+
+    /// Each row is accepted or rejected with the reason the record readers
+    /// give, and the figures read back as written.
+    #[test]
+    fn rows_are_checked_and_read() {
+        let cols = RunColumns::new(&frame()).unwrap();
+        assert_eq!(cols.len(), 5);
+        let f = cols.facts(0).unwrap();
+        assert_eq!(f.architecture, Architecture::X86_64);
+        assert_eq!(f.state, JobState::Success);
+        assert_eq!(f.runtime_s, Some(90.0));
+        assert_eq!(f.start_ms, Some(1_700_000_000_000));
+        assert_eq!(f.billed.unwrap().vcpu_hours, 1.5);
+        assert_eq!(f.billed.unwrap().memory_gb_hours, 0.0);
+        assert_eq!(f.max_executors, Some(4));
+        assert_eq!(f.total, None);
+        assert_eq!(cols.facts(1).unwrap_err(), "region is empty");
+        assert!(cols
+            .facts(2)
+            .unwrap_err()
+            .starts_with("unknown job state 'SUCCEEDED?'"));
+        assert_eq!(
+            cols.facts(3).unwrap_err(),
+            "duration_s is -1; it cannot be negative"
+        );
+        assert_eq!(
+            cols.facts(4).unwrap_err(),
+            "max_executors is 2.5; expected a whole number"
+        );
+        let run = cols.job_run(0).unwrap();
+        assert_eq!(run.region, "us-east-1");
+        assert_eq!(run.job_run_id, "r1");
+        assert_eq!(run.attempt, 1);
+        assert_eq!(run.facts(), f);
+    }
+
+    /// Without a duration the runtime is ended - started, and a run that
+    /// ended before it started has none.
+    #[test]
+    fn runtime_from_timestamps() {
+        let mut df = frame();
+        df.replace("duration_s", Series::new_null("duration_s".into(), 5))
+            .unwrap();
+        df.replace(
+            "max_executors",
+            Series::new(
+                "max_executors".into(),
+                &[Some(4.0), None, None, None, Some(2.0)],
+            ),
+        )
+        .unwrap();
+        let cols = RunColumns::new(&df).unwrap();
+        assert_eq!(cols.facts(0).unwrap().runtime_s, Some(100.0));
+        assert_eq!(cols.facts(4).unwrap().runtime_s, None);
+        assert_eq!(cols.facts(4).unwrap().architecture, Architecture::Arm64);
+    }
+
+    /// A frame of several chunks (as a Parquet file of many row groups
+    /// reads) gives the same rows as one chunk.
+    #[test]
+    fn chunked_frames_read_like_one_chunk() {
+        let one = frame();
+        let mut two = one.slice(0, 2);
+        two.vstack_mut(&one.slice(2, 3)).unwrap();
+        assert!(
+            two.column("state")
+                .unwrap()
+                .as_materialized_series()
+                .n_chunks()
+                > 1
+        );
+        let (a, b) = (
+            RunColumns::new(&one).unwrap(),
+            RunColumns::new(&two).unwrap(),
+        );
+        for i in 0..5 {
+            assert_eq!(a.facts(i), b.facts(i), "row {i}");
+        }
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let df = df!("application_id" => &["a"], "state" => &["SUCCESS"]).unwrap();
+        let err = RunColumns::new(&df).err().unwrap();
+        assert_eq!(err, "missing required column 'job_run_id'");
+    }
+}
