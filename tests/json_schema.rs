@@ -10,7 +10,7 @@ fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the schema itself is valid")
 }
 
-fn assert_valid(what: &str, doc: &serde_json::Value) {
+pub(crate) fn assert_valid(what: &str, doc: &serde_json::Value) {
     let v = validator();
     let errors: Vec<String> = v
         .iter_errors(doc)

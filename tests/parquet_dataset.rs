@@ -165,3 +165,59 @@ fn a_big_parquet_fleet_lists_its_most_expensive_runs() {
         "{listed_sum} vs {top_sum}"
     );
 }
+
+/// 1,500 of 2,500 runs in a region the price book lacks: every one is
+/// counted under its reason, with its first row; JSON lists the first
+/// 1,000, Markdown and HTML the first 100, and the rest are priced.
+#[test]
+fn many_unpriced_runs_are_counted_by_reason_not_listed_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = emrcost::synth::generate(&emrcost::synth::SynthConfig {
+        runs: 2500,
+        seed: 3,
+        ..Default::default()
+    });
+    for run in runs.iter_mut().skip(1000) {
+        run.region = "mars-north-1".into();
+        run.architecture = emrcost::model::Architecture::X86_64;
+    }
+    let path = dir.path().join("mars.parquet");
+    let file = std::fs::File::create(&path).unwrap();
+    emrcost::collect::parquet::write_parquet(file, runs.into_iter(), 700).unwrap();
+    let out = dir.path().join("out");
+    let assert = emrcost()
+        .args(["report", "--format", "json,md,html", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("warning: 1500 record(s) not priced"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("      1500  no EMR Serverless"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    crate::json_schema::assert_valid("report with unpriced runs", &report);
+    assert_eq!(report["total"]["runs"], 1000);
+    assert_eq!(report["not_priced"]["unpriced"], 1500);
+    assert_eq!(report["not_priced"]["rejected"], 0);
+    let reasons = report["not_priced"]["by_reason"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons[0]["records"], 1500);
+    assert_eq!(reasons[0]["first"], format!("{}: row 1001", path.display()));
+    assert!(reasons[0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no EMR Serverless x86_64 price for region 'mars-north-1'"));
+    assert_eq!(report["unpriced"].as_array().unwrap().len(), 1000);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Records not priced (1500)"));
+    assert!(md.contains("| 1500 | no EMR Serverless x86_64 price for region 'mars-north-1'"));
+    assert!(md.contains("The first 100 of 1500 are listed"));
+    assert_eq!(md.matches(": no EMR Serverless x86_64 price").count(), 100);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Records not priced (1500)</h2>"));
+    assert_eq!(html.matches("<li><code>").count(), 100);
+}

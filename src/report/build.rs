@@ -9,10 +9,9 @@ use super::model::{
     AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionTotals, PastCrossover,
     PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
-use crate::collect::Rejected;
+use super::not_priced::NotPriced;
 use crate::cost::{
     crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, RowsUsed,
-    UnpricedReason,
 };
 use crate::model::{month_of_ms, Architecture, JobRun, JobShape, RunFacts, ShapeBasis, WorkerSize};
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
@@ -21,8 +20,7 @@ use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
 pub struct BuildInput<'a> {
     pub runs: &'a [JobRun],
     pub costs: &'a [JobCost],
-    pub unpriced: Vec<UnpricedReason>,
-    pub rejected: Vec<Rejected>,
+    pub not_priced: NotPriced,
     pub inputs: Vec<String>,
     pub pricer: &'a Pricer<'a>,
     pub group_by: GroupBy,
@@ -36,8 +34,7 @@ pub fn build(input: BuildInput<'_>) -> polars::prelude::PolarsResult<Report> {
     let BuildInput {
         runs,
         costs,
-        unpriced,
-        rejected,
+        not_priced,
         inputs,
         pricer,
         group_by,
@@ -57,8 +54,7 @@ pub fn build(input: BuildInput<'_>) -> polars::prelude::PolarsResult<Report> {
         fleet: &fleet,
         price_snapshot,
         jobs,
-        unpriced,
-        rejected,
+        not_priced,
         inputs,
         pricer,
         group_by,
@@ -117,8 +113,7 @@ pub struct Finish<'a> {
     pub fleet: &'a FleetBuilder,
     pub price_snapshot: PriceSnapshotInfo,
     pub jobs: Vec<JobLine>,
-    pub unpriced: Vec<UnpricedReason>,
-    pub rejected: Vec<Rejected>,
+    pub not_priced: NotPriced,
     pub inputs: Vec<String>,
     pub pricer: &'a Pricer<'a>,
     pub group_by: GroupBy,
@@ -131,8 +126,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         fleet,
         price_snapshot,
         jobs,
-        unpriced,
-        rejected,
+        not_priced,
         inputs,
         pricer,
         group_by,
@@ -251,8 +245,9 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         groups: summaries,
         months,
         jobs,
-        unpriced,
-        rejected,
+        not_priced: not_priced.summary(),
+        unpriced: not_priced.unpriced,
+        rejected: not_priced.rejected,
         idle_preinit,
         distributions: fleet.distributions(),
     })
@@ -592,7 +587,7 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{build, BuildInput, GroupBy};
+    use super::{build, BuildInput, GroupBy, NotPriced};
     use crate::cost::{Assumptions, Pricer};
     use crate::pricing::PriceBook;
     use crate::synth::{generate, SynthConfig};
@@ -614,8 +609,7 @@ mod tests {
         build(BuildInput {
             runs,
             costs: &costs,
-            unpriced,
-            rejected: Vec::new(),
+            not_priced: NotPriced::from_lists(Vec::new(), unpriced),
             inputs: Vec::new(),
             pricer: &pricer,
             group_by,

@@ -9,6 +9,7 @@ mod crossover;
 pub mod export;
 pub mod fleet;
 mod model;
+pub mod not_priced;
 pub mod scan;
 
 pub use build::{build, finish, group_key, snapshot_from_rows, BuildInput, Finish};
@@ -17,3 +18,4 @@ pub use model::{
     AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,
     PastCrossover, PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
 };
+pub use not_priced::{NotPriced, NotPricedSummary, ReasonCount};

@@ -250,8 +250,12 @@ pub struct Report {
     pub groups: Vec<GroupSummary>,
     pub months: Vec<GroupSummary>,
     pub jobs: Vec<JobLine>,
+    /// The first records that could not be priced, and the first that
+    /// could not be read ([`super::not_priced::LISTED`] of each at most);
+    /// `not_priced` counts them all.
     pub unpriced: Vec<UnpricedReason>,
     pub rejected: Vec<Rejected>,
+    pub not_priced: super::not_priced::NotPricedSummary,
     /// Idle pre-initialized capacity per application, when metrics were collected.
     pub idle_preinit: Vec<IdlePreinit>,
     /// Every run's runtime and queue time, for the charts (not serialized:

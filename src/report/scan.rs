@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use super::build::{group_key, group_key_of, job_line};
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine};
+use super::not_priced::NotPriced;
 use crate::collect::{parquet, FileError, Rejected, RunColumns};
 use crate::cost::{FleetPricer, PlanCache, Pricer, RowsUsed, UnpricedReason};
 use crate::model::JobRun;
@@ -37,8 +38,8 @@ pub struct Scanned {
     pub fleet: FleetBuilder,
     /// The `top` most expensive runs by EMR Serverless cost, in file order.
     pub jobs: Vec<JobLine>,
-    pub unpriced: Vec<UnpricedReason>,
-    pub rejected: Vec<Rejected>,
+    /// Rows rejected or not priced: counted, and the first listed.
+    pub not_priced: NotPriced,
     pub rows_used: RowsUsed,
     /// Rows read, and runs inside the window.
     pub rows: usize,
@@ -48,8 +49,7 @@ pub struct Scanned {
 struct Chunk {
     fleet: FleetBuilder,
     top: Vec<(f64, u64, JobRun)>,
-    unpriced: Vec<UnpricedReason>,
-    rejected: Vec<Rejected>,
+    not_priced: NotPriced,
     used: RowsUsed,
     runs: usize,
 }
@@ -78,8 +78,7 @@ fn price_chunk(
     let mut out = Chunk {
         fleet: FleetBuilder::with_capacity(part.height()),
         top: Vec::new(),
-        unpriced: Vec::new(),
-        rejected: Vec::new(),
+        not_priced: NotPriced::default(),
         used: RowsUsed::default(),
         runs: 0,
     };
@@ -92,7 +91,7 @@ fn price_chunk(
         let facts = match cols.facts(at) {
             Ok(f) => f,
             Err(reason) => {
-                out.rejected.push(Rejected {
+                out.not_priced.reject(Rejected {
                     location: format!("{name}: row {row}"),
                     reason,
                 });
@@ -104,7 +103,7 @@ fn price_chunk(
                 Some(t) if since.is_none_or(|s| t >= s) && until.is_none_or(|u| t < u) => {}
                 Some(_) => continue,
                 None => {
-                    out.rejected.push(Rejected {
+                    out.not_priced.reject(Rejected {
                         location: format!("{name}: row {row}"),
                         reason: "no start or creation time, so --since/--until cannot place it; left out".into(),
                     });
@@ -127,7 +126,7 @@ fn price_chunk(
                     .push_parts(&facts, &c, &key, region, cols.application_name(at));
                 candidates.push((c.serverless_usd, row, at as u32));
             }
-            Err(reason) => out.unpriced.push(UnpricedReason {
+            Err(reason) => out.not_priced.unprice(UnpricedReason {
                 index: row as usize,
                 job: format!("{name}: row {row}"),
                 reason,
@@ -154,8 +153,7 @@ pub fn scan(input: &ScanInput<'_>) -> Result<Scanned, FileError> {
     let mut out = Scanned {
         fleet: FleetBuilder::default(),
         jobs: Vec::new(),
-        unpriced: Vec::new(),
-        rejected: Vec::new(),
+        not_priced: NotPriced::default(),
         rows_used: RowsUsed::default(),
         rows: 0,
         runs: 0,
@@ -185,8 +183,7 @@ pub fn scan(input: &ScanInput<'_>) -> Result<Scanned, FileError> {
             for c in chunks {
                 let c = c?;
                 out.fleet.merge(c.fleet);
-                out.unpriced.extend(c.unpriced);
-                out.rejected.extend(c.rejected);
+                out.not_priced.merge(c.not_priced);
                 out.rows_used.merge(c.used);
                 out.runs += c.runs;
                 top.extend(c.top);

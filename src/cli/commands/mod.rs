@@ -89,13 +89,13 @@ fn priced_report(
     }
     let pricer = emrcost::cost::Pricer::new(&book, assumptions);
     let (costs, unpriced) = pricer.price_all(&loaded.runs);
-    list_unpriced(g.quiet, &loaded.rejected, &unpriced);
-    let not_priced = loaded.rejected.len() + unpriced.len();
+    let left_out = emrcost::report::NotPriced::from_lists(loaded.rejected, unpriced);
+    list_unpriced(g.quiet, &left_out);
+    let not_priced = left_out.total();
     let report = emrcost::report::build(emrcost::report::BuildInput {
         runs: &loaded.runs,
         costs: &costs,
-        unpriced,
-        rejected: loaded.rejected,
+        not_priced: left_out,
         inputs: loaded.files,
         pricer: &pricer,
         group_by,
@@ -173,29 +173,24 @@ fn scanned_report(
         anyhow::bail!(
             "no job runs to price in {} ({} record(s) rejected, {} not priced{})",
             inputs.join(", "),
-            scanned.rejected.len(),
-            scanned.unpriced.len(),
+            scanned.not_priced.rejected_count(),
+            scanned.not_priced.unpriced_count(),
             scanned
-                .rejected
+                .not_priced
                 .first()
-                .map(|r| format!("; first: {}: {}", r.location, r.reason))
-                .or_else(|| scanned
-                    .unpriced
-                    .first()
-                    .map(|u| format!("; first: {}: {}", u.job, u.reason)))
+                .map(|(at, why)| format!("; first: {at}: {why}"))
                 .unwrap_or_default()
         );
     }
-    list_unpriced(g.quiet, &scanned.rejected, &scanned.unpriced);
-    let not_priced = scanned.rejected.len() + scanned.unpriced.len();
+    list_unpriced(g.quiet, &scanned.not_priced);
+    let not_priced = scanned.not_priced.total();
     let priced = scanned.fleet.len();
     let listed = scanned.jobs.len();
     let mut report = emrcost::report::finish(emrcost::report::Finish {
         fleet: &scanned.fleet,
         price_snapshot: emrcost::report::snapshot_from_rows(&scanned.rows_used, &pricer),
         jobs: scanned.jobs,
-        unpriced: scanned.unpriced,
-        rejected: scanned.rejected,
+        not_priced: scanned.not_priced,
         inputs,
         pricer: &pricer,
         group_by,
@@ -211,32 +206,37 @@ fn scanned_report(
     Ok((report, not_priced, pricer.assumptions().clone()))
 }
 
-/// Lists records that were rejected or could not be priced, on stderr.
-fn list_unpriced(
-    quiet: bool,
-    rejected: &[emrcost::collect::Rejected],
-    unpriced: &[emrcost::cost::UnpricedReason],
-) {
-    if quiet || (rejected.is_empty() && unpriced.is_empty()) {
+/// Lists records that were rejected or could not be priced, on stderr:
+/// the first few, and the count by reason.
+fn list_unpriced(quiet: bool, left_out: &emrcost::report::NotPriced) {
+    if quiet || left_out.total() == 0 {
         return;
     }
     eprintln!(
         "warning: {} record(s) not priced; the rest were:",
-        rejected.len() + unpriced.len()
+        left_out.total()
     );
-    const SHOW: usize = 20;
-    for r in rejected.iter().take(SHOW) {
-        eprintln!("  {}: {}", r.location, r.reason);
+    const SHOW: usize = 5;
+    let listed = left_out
+        .rejected
+        .iter()
+        .map(|r| (&r.location, &r.reason))
+        .chain(left_out.unpriced.iter().map(|u| (&u.job, &u.reason)));
+    for (at, why) in listed.take(SHOW) {
+        eprintln!("  {at}: {why}");
     }
-    for u in unpriced.iter().take(SHOW.saturating_sub(rejected.len())) {
-        eprintln!("  {}: {}", u.job, u.reason);
-    }
-    let shown = rejected.len().min(SHOW) + unpriced.len().min(SHOW.saturating_sub(rejected.len()));
-    if rejected.len() + unpriced.len() > shown {
-        eprintln!(
-            "  ... and {} more (all are listed in the report)",
-            rejected.len() + unpriced.len() - shown
-        );
+    let summary = left_out.summary();
+    if left_out.total() > SHOW {
+        eprintln!("  by reason (all are counted in the report):");
+        for r in summary.by_reason.iter().take(SHOW) {
+            eprintln!("  {:>10}  {}", r.records, r.reason);
+        }
+        if summary.by_reason.len() > SHOW {
+            eprintln!(
+                "  ... and {} more reason(s)",
+                summary.by_reason.len() - SHOW
+            );
+        }
     }
 }
 

@@ -204,22 +204,37 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             escape(&s.reference)
         ));
     }
+    let np = &r.not_priced;
+    let left_out = np.rejected + np.unpriced;
     o.push_str(&format!(
-        "</table>\n<h2>Records not priced ({})</h2><ul>",
-        r.unpriced.len() + r.rejected.len()
+        "</table>\n<h2>Records not priced ({left_out})</h2>"
     ));
-    for u in &r.unpriced {
+    if left_out > 0 {
+        o.push_str("<table>");
+        o.push_str(&th(&["Records", "Reason", "First"]));
+        for reason in &np.by_reason {
+            o.push_str(&format!(
+                "<tr><td class=n>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                reason.records,
+                escape(&reason.reason),
+                escape(&reason.first)
+            ));
+        }
+        o.push_str("</table>");
+    }
+    let listed = super::listed_records(r);
+    if listed.len() < left_out {
         o.push_str(&format!(
-            "<li><code>{}</code>: {}</li>",
-            escape(&u.job),
-            escape(&u.reason)
+            "<p>The first {} of {left_out} are listed; the table above counts them all.</p>",
+            listed.len()
         ));
     }
-    for u in &r.rejected {
+    o.push_str("<ul>");
+    for (at, why) in listed {
         o.push_str(&format!(
             "<li><code>{}</code>: {}</li>",
-            escape(&u.location),
-            escape(&u.reason)
+            escape(at),
+            escape(why)
         ));
     }
     o.push_str(&format!("</ul>\n<h2>Job runs ({})</h2>", r.jobs.len()));

@@ -225,22 +225,32 @@ pub fn report(r: &Report) -> String {
     out.push_str(&assumptions(&r.assumptions));
     out.push_str("\n## Prices used\n\n");
     out.push_str(&prices(&r.price_snapshot));
-    out.push_str(&format!(
-        "\n## Records not priced ({})\n\n",
-        r.unpriced.len() + r.rejected.len()
-    ));
-    if r.unpriced.is_empty() && r.rejected.is_empty() {
+    let np = &r.not_priced;
+    let left_out = np.rejected + np.unpriced;
+    out.push_str(&format!("\n## Records not priced ({left_out})\n\n"));
+    if left_out == 0 {
         out.push_str("None.\n");
-    }
-    for u in &r.unpriced {
-        out.push_str(&format!("- `{}`: {}\n", escape(&u.job), escape(&u.reason)));
-    }
-    for u in &r.rejected {
-        out.push_str(&format!(
-            "- `{}`: {}\n",
-            escape(&u.location),
-            escape(&u.reason)
-        ));
+    } else {
+        out.push_str("| Records | Reason | First |\n|---:|---|---|\n");
+        for reason in &np.by_reason {
+            out.push_str(&format!(
+                "| {} | {} | `{}` |\n",
+                reason.records,
+                escape(&reason.reason),
+                escape(&reason.first)
+            ));
+        }
+        let listed = super::listed_records(r);
+        if listed.len() < left_out {
+            out.push_str(&format!(
+                "\nThe first {} of {left_out} are listed; the table above counts them all.\n",
+                listed.len()
+            ));
+        }
+        out.push('\n');
+        for (at, why) in listed {
+            out.push_str(&format!("- `{}`: {}\n", escape(at), escape(why)));
+        }
     }
     out.push_str(&format!("\n## Job runs ({})\n\n", r.jobs.len()));
     if r.jobs.len() > super::MAX_JOB_ROWS {

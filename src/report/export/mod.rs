@@ -75,6 +75,24 @@ pub fn num(v: f64) -> String {
 /// Job runs listed in the HTML and Markdown reports; every run is in jobs.csv.
 pub const MAX_JOB_ROWS: usize = 2000;
 
+/// Records left out that HTML and Markdown list one by one (the table by
+/// reason above the list counts them all; the JSON lists more).
+pub const MAX_LISTED_RECORDS: usize = 100;
+
+/// The records left out that HTML and Markdown list: (where, why).
+pub fn listed_records(r: &crate::report::Report) -> Vec<(&str, &str)> {
+    r.unpriced
+        .iter()
+        .map(|u| (u.job.as_str(), u.reason.as_str()))
+        .chain(
+            r.rejected
+                .iter()
+                .map(|x| (x.location.as_str(), x.reason.as_str())),
+        )
+        .take(MAX_LISTED_RECORDS)
+        .collect()
+}
+
 /// The report's headline sentences, plain text with names escaped by `esc`:
 /// what serverless billed against the cheapest single option, and (for
 /// workload groups) the saving of moving each group to its own cheapest.
