@@ -5,8 +5,9 @@
 //! text as string views) and then read row by row: [`RunColumns::facts`]
 //! checks a row and returns its figures without allocating, and
 //! [`RunColumns::job_run`] builds the full record only where one is wanted.
-//! Both the record readers and the fleet scan go through here, so a row is
-//! accepted or rejected with the same words on every path.
+//! Both Parquet paths go through here (the record reader behind `price`,
+//! and the fleet scan behind `report`), so a Parquet row is accepted or
+//! rejected with the same words on both.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray};
