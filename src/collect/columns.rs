@@ -278,7 +278,8 @@ impl RunColumns {
             started_at: time(&self.started_at),
             ended_at: time(&self.ended_at),
             queued_ms: f.queued_ms,
-            duration_s: non_neg(self.duration_s.get(i), "duration_s")?,
+            // Checked by `facts` above.
+            duration_s: self.duration_s.get(i),
             billed: f.billed,
             total: f.total,
             executor_vcpu: f.executor_vcpu,

@@ -265,7 +265,7 @@ impl JobRun {
     pub fn month(&self) -> Option<String> {
         self.started_at
             .or(self.created_at)
-            .map(|t| t.format("%Y-%m").to_string())
+            .and_then(|t| month_of_ms(t.timestamp_millis()))
     }
 }
 

@@ -19,7 +19,7 @@ use polars::prelude::*;
 use super::model::{GroupSummary, OptionGap, OptionTotals};
 use crate::cost::serverless::UsageBasis;
 use crate::cost::{CompactCost, DeploymentOption};
-use crate::model::{Architecture, JobRun, JobState, RunFacts, ShapeBasis, WorkerSize};
+use crate::model::{month_of_ms, Architecture, JobRun, JobState, RunFacts, ShapeBasis, WorkerSize};
 
 /// The options that can be missing for a run.
 pub(crate) const OPTIONAL: [DeploymentOption; 4] = [
@@ -157,7 +157,9 @@ impl FleetBuilder {
             };
             Some((ms(first)?, ms(next)?))
         });
-        let month = start.map_or_else(|| "unknown".to_string(), |t| t.format("%Y-%m").to_string());
+        let month = start_ms
+            .and_then(month_of_ms)
+            .unwrap_or_else(|| "unknown".to_string());
         let (m, new) = intern(&mut self.month_index, self.months.len(), &month);
         if new {
             self.months.push(month);
