@@ -4,9 +4,10 @@
 //! The data flows one way:
 //!
 //! ```text
-//! collect (files, later the AWS APIs)  ->  model::JobRun
-//!        -> cost::Pricer (price book + assumptions)  ->  cost::JobCost
-//!        -> report::build  ->  report::Report  ->  report::export::{table, csv, json, markdown}
+//! input (CSV, JSON, Parquet, datasets) / collect (AWS)  ->  batches of the run table
+//!        -> pipeline (the one check, de-duplication, window)
+//!        -> cost::FleetPricer (price book + assumptions)  ->  cost::CompactCost per run
+//!        -> report::generate  ->  report::Report  ->  report::export::{table, csv, json, markdown, html}
 //! ```
 //!
 //! Prices never live in code: they are loaded into a [`pricing::PriceBook`]
@@ -16,7 +17,9 @@
 
 pub mod collect;
 pub mod cost;
+pub mod input;
 pub mod model;
+pub mod pipeline;
 pub mod pricing;
 pub mod report;
 pub mod sample;

@@ -258,6 +258,19 @@ pub enum Format {
     Md,
 }
 
+/// `price`'s formats: CSV, JSON Lines and Parquet stream row by row.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceFormat {
+    Table,
+    Csv,
+    Json,
+    Md,
+    /// JSON Lines: one run per line.
+    Jsonl,
+    /// Parquet (needs `--out`).
+    Parquet,
+}
+
 #[derive(ClapArgs, Debug)]
 pub struct ReportArgs {
     /// get-job-run JSON (object, array or JSON Lines) or emrcost CSV files, or folders of them.
@@ -302,7 +315,7 @@ pub struct PriceArgs {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: PriceFormat,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,

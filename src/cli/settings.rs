@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::args::{GlobalArgs, InputArgs, ModelArgs};
-use emrcost::collect::InputDefaults;
+use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::cost::{Assumptions, InstanceChoice};
 use emrcost::model::Architecture;
 use emrcost::pricing::PriceBook;
@@ -53,7 +53,11 @@ pub fn input_defaults(book: &PriceBook, i: &InputArgs) -> anyhow::Result<InputDe
 pub fn when(flag: &str, raw: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
     let raw = raw.trim();
     if let Some(days) = raw.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
-        return Ok(now - chrono::Duration::days(days));
+        return chrono::Duration::try_days(days)
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| {
+                anyhow::anyhow!("{flag} {raw}: that many days from today is not a date; use fewer")
+            });
     }
     if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());

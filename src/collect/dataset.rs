@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::files::{FileError, Rejected};
+use crate::input::FileError;
+use crate::model::Rejected;
+use crate::pipeline::{Defaults, RunColumns};
 use crate::model::{Architecture, JobRun};
 
 pub const RUNS_FILE: &str = "jobruns.parquet";
@@ -285,7 +287,7 @@ impl Dataset {
         });
         let parquet = self.dir.join(RUNS_FILE);
         write_atomic(&parquet, |f| {
-            super::parquet::write_parquet(f, runs.into_iter(), 1_000_000)
+            crate::input::parquet::write_parquet(f, runs.into_iter(), 1_000_000)
                 .map(|_| ())
                 .map_err(|e| std::io::Error::other(e.to_string()))
         })?;
@@ -350,11 +352,29 @@ pub fn read(dir: &Path) -> Result<(Vec<JobRun>, DatasetState, Vec<Rejected>), Da
     let mut skipped = Vec::new();
     let parquet = dir.join(RUNS_FILE);
     if parquet.is_file() {
-        let (rows, rejected) = super::parquet::read_parquet(&parquet)?;
-        skipped.extend(rejected);
-        for (_, run) in rows {
-            runs.insert(key_of(&run), run);
-        }
+        let name = parquet.display().to_string();
+        crate::input::parquet::read(&parquet, None, &mut |batch| {
+            for part in batch {
+                let cols = RunColumns::new(&part.frame, &Defaults::default()).map_err(
+                    |message| FileError::BadTable {
+                        file: name.clone(),
+                        message,
+                    },
+                )?;
+                for i in 0..cols.len() {
+                    match cols.job_run(i) {
+                        Ok(run) => {
+                            runs.insert(key_of(&run), run);
+                        }
+                        Err(why) => skipped.push(Rejected {
+                            location: part.at.describe(&name, i),
+                            reason: why.to_string(),
+                        }),
+                    }
+                }
+            }
+            Ok(())
+        })?;
     }
     let journal = dir.join(JOURNAL_FILE);
     match File::open(&journal) {

@@ -21,6 +21,5 @@ pub use curve::BillingCurve;
 pub use error::CostError;
 pub use option::DeploymentOption;
 pub use pricer::{
-    CompactCost, Ec2Estimate, FleetPricer, GlueEstimate, JobCost, OptionCurves, PlanCache, Pricer,
-    RowsUsed, UnpricedReason,
+    CompactCost, FleetPricer, OptionCurves, PlanCache, Pricer, RowsUsed, UnpricedReason,
 };

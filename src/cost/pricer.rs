@@ -1,75 +1,18 @@
-//! Prices job runs on every option. Region data (rates, instance catalogs)
-//! is looked up once per region, not once per job.
+//! The one pricer: a run's cost on every option. Region data (rates,
+//! instance catalogs) is built once per region; EMR on EC2 and Glue plans
+//! depend only on a run's shape, so each distinct shape is planned once
+//! (per thread) and its billing curve applied to each run's runtime.
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::ec2::{Ec2Catalog, Ec2Plan};
 use super::glue::{GlueCatalog, GluePlan};
 use super::serverless::{self, ServerlessCost, ServerlessWorker, UsageBasis};
 use super::{shape, Assumptions, BillingCurve, CostError, DeploymentOption};
-use crate::model::{Architecture, JobRun, JobShape, RunFacts};
+use crate::model::{Architecture, JobRun, JobShape, ResourceUsage, RunFacts};
 use crate::pricing::{GlueClass, PriceBook, ServerlessRate};
-
-/// A job's estimate on EMR on EC2.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Ec2Estimate {
-    pub plan: Ec2Plan,
-    pub usd: f64,
-    /// `None` when Spot is off.
-    pub spot_usd: Option<f64>,
-}
-
-/// A job's estimate on Glue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GlueEstimate {
-    pub plan: GluePlan,
-    pub usd: f64,
-    /// `None` when the Glue version or region has no Flex.
-    pub flex_usd: Option<f64>,
-}
-
-/// One job run priced on every option. An option that cannot be priced (a
-/// missing price, a shape it cannot run) carries the reason instead; the
-/// run's other figures stand.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JobCost {
-    /// Position of the run in the input slice.
-    pub index: usize,
-    pub runtime_s: f64,
-    pub shape: JobShape,
-    /// What EMR Serverless billed (or would bill, from total usage).
-    pub serverless: ServerlessCost,
-    pub ec2: Result<Ec2Estimate, String>,
-    pub glue: Result<GlueEstimate, String>,
-    pub cheapest: DeploymentOption,
-}
-
-impl JobCost {
-    /// Cost on one option, `None` where the option is off or unavailable.
-    pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
-        match option {
-            DeploymentOption::EmrServerless => Some(self.serverless.usd),
-            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().ok().map(|e| e.usd),
-            DeploymentOption::Ec2Spot => self.ec2.as_ref().ok().and_then(|e| e.spot_usd),
-            DeploymentOption::GlueStandard => self.glue.as_ref().ok().map(|g| g.usd),
-            DeploymentOption::GlueFlex => self.glue.as_ref().ok().and_then(|g| g.flex_usd),
-        }
-    }
-
-    /// Why EMR on EC2 or Glue has no figure for this run. Spot and Flex
-    /// have none of their own: they follow their base option (and are
-    /// simply absent when switched off).
-    pub fn gap(&self, option: DeploymentOption) -> Option<&str> {
-        match option {
-            DeploymentOption::Ec2OnDemand => self.ec2.as_ref().err().map(String::as_str),
-            DeploymentOption::GlueStandard => self.glue.as_ref().err().map(String::as_str),
-            _ => None,
-        }
-    }
-}
 
 /// A run that could not be priced, and why. The rest are still priced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,107 +72,6 @@ impl<'b> Pricer<'b> {
             ec2: Ec2Catalog::build(self.book, region, &self.assumptions),
             glue: GlueCatalog::build(self.book, region, &self.assumptions),
         }
-    }
-
-    /// Prices every run, in parallel, keeping input order; runs that cannot
-    /// be priced are returned with a reason. Each region's catalog is built
-    /// once, before the parallel part.
-    pub fn price_all(&self, jobs: &[JobRun]) -> (Vec<JobCost>, Vec<UnpricedReason>) {
-        // Few regions: a list with linear search beats hashing every run's region.
-        let mut catalogs: Vec<(&str, RegionCatalog)> = Vec::new();
-        for job in jobs {
-            if !catalogs.iter().any(|(r, _)| *r == job.region) {
-                catalogs.push((job.region.as_str(), self.catalog(&job.region)));
-            }
-        }
-        const CHUNK: usize = 16 * 1024;
-        let chunks: Vec<(Vec<JobCost>, Vec<UnpricedReason>)> = jobs
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(n, chunk)| {
-                let mut costs = Vec::with_capacity(chunk.len());
-                let mut unpriced = Vec::new();
-                for (i, job) in chunk.iter().enumerate() {
-                    let index = n * CHUNK + i;
-                    let catalog = catalogs
-                        .iter()
-                        .find(|(r, _)| *r == job.region)
-                        .map(|(_, c)| c)
-                        .expect("every region was catalogued above");
-                    match self.price_with(index, job, catalog) {
-                        Ok(c) => costs.push(c),
-                        Err(reason) => unpriced.push(UnpricedReason {
-                            index,
-                            job: job.label(),
-                            reason,
-                        }),
-                    }
-                }
-                (costs, unpriced)
-            })
-            .collect();
-        let priced = chunks.iter().map(|(c, _)| c.len()).sum();
-        let mut costs = Vec::with_capacity(priced);
-        let mut unpriced = Vec::new();
-        for (c, u) in chunks {
-            costs.extend(c);
-            unpriced.extend(u);
-        }
-        (costs, unpriced)
-    }
-
-    /// Prices one run.
-    pub fn price(&self, job: &JobRun) -> Result<JobCost, String> {
-        self.price_with(0, job, &self.catalog(&job.region))
-    }
-
-    fn price_with(
-        &self,
-        index: usize,
-        job: &JobRun,
-        cat: &RegionCatalog,
-    ) -> Result<JobCost, String> {
-        let a = &self.assumptions;
-        let (runtime_s, shape, serverless) = checked_serverless(&job.facts(), cat, a)?;
-        let ec2 = cat
-            .ec2
-            .as_ref()
-            .map_err(ToString::to_string)
-            .and_then(|cat| cat.plan(&shape).map_err(|e| e.to_string()))
-            .map(|plan| Ec2Estimate {
-                usd: plan.curve(a).cost_usd(runtime_s),
-                spot_usd: plan.spot_curve(a).map(|c| c.cost_usd(runtime_s)),
-                plan,
-            });
-        let glue = cat
-            .glue
-            .as_ref()
-            .map_err(ToString::to_string)
-            .and_then(|cat| cat.plan(&shape).map_err(|e| e.to_string()))
-            .and_then(|plan| {
-                let standard = plan
-                    .curve(GlueClass::Standard, a)
-                    .ok_or("no Glue standard price")?;
-                Ok(GlueEstimate {
-                    usd: standard.cost_usd(runtime_s),
-                    flex_usd: plan
-                        .curve(GlueClass::Flex, a)
-                        .map(|c| c.cost_usd(runtime_s)),
-                    plan,
-                })
-            });
-
-        let mut cost = JobCost {
-            index,
-            runtime_s,
-            shape,
-            serverless,
-            ec2,
-            glue,
-            cheapest: DeploymentOption::EmrServerless,
-        };
-        cost.cheapest = cheapest(&cost);
-        Ok(cost)
     }
 
     /// Every option's cost curve for a shape in a region and architecture.
@@ -309,6 +151,14 @@ fn checked_serverless(
     .as_ref()
     .map_err(|e| e.to_string())?;
     let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
+    if job.partial_billed && !reported(job.total) {
+        return Err(
+            "billedResourceUtilization has a figure missing and there is no \
+             totalResourceUtilization to price by the billing rules instead; fill in the \
+             missing figure or collect the run again"
+                .into(),
+        );
+    }
     if !reported(job.billed) && !reported(job.total) {
         return Err(
             "no usage reported: billedResourceUtilization and totalResourceUtilization \
@@ -355,7 +205,13 @@ pub struct CompactCost {
     pub runtime_s: f64,
     pub shape: JobShape,
     pub serverless_usd: f64,
+    /// The billed (or billed-equivalent) usage behind `serverless_usd`.
+    pub usage: ResourceUsage,
     pub basis: UsageBasis,
+    /// Core instance type and node count of the EMR on EC2 plan.
+    pub ec2_plan: Option<(Arc<str>, u32)>,
+    /// Worker type and count of the Glue plan.
+    pub glue_plan: Option<(Arc<str>, u32)>,
     /// On-demand and Spot; the error says why EMR on EC2 has no figure.
     pub ec2: Result<(f64, Option<f64>), Arc<str>>,
     /// Standard and Flex; the error says why Glue has no figure.
@@ -374,31 +230,28 @@ impl CompactCost {
         }
     }
 
+    /// The cheapest option with a figure; EMR Serverless on a tie, since
+    /// it is what the run used.
+    pub fn cheapest_option(&self) -> DeploymentOption {
+        let mut best = (DeploymentOption::EmrServerless, self.serverless_usd);
+        for option in DeploymentOption::ALL {
+            if let Some(usd) = self.usd(option) {
+                if usd < best.1 {
+                    best = (option, usd);
+                }
+            }
+        }
+        best.0
+    }
+
+    /// Why EMR on EC2 or Glue has no figure for this run. Spot and Flex
+    /// have none of their own: they follow their base option (and are
+    /// simply absent when switched off).
     pub fn gap(&self, option: DeploymentOption) -> Option<&str> {
         match option {
             DeploymentOption::Ec2OnDemand => self.ec2.as_ref().err().map(|e| &**e),
             DeploymentOption::GlueStandard => self.glue.as_ref().err().map(|e| &**e),
             _ => None,
-        }
-    }
-}
-
-impl From<&JobCost> for CompactCost {
-    fn from(c: &JobCost) -> CompactCost {
-        CompactCost {
-            runtime_s: c.runtime_s,
-            shape: c.shape,
-            serverless_usd: c.serverless.usd,
-            basis: c.serverless.basis,
-            ec2: match &c.ec2 {
-                Ok(e) => Ok((e.usd, e.spot_usd)),
-                Err(e) => Err(Arc::from(e.as_str())),
-            },
-            glue: match &c.glue {
-                Ok(g) => Ok((g.usd, g.flex_usd)),
-                Err(e) => Err(Arc::from(e.as_str())),
-            },
-            cheapest: c.cheapest,
         }
     }
 }
@@ -412,7 +265,8 @@ struct CachedPlan {
     ec2: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
     glue: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
     ec2_types: Option<(Arc<str>, Arc<str>)>,
-    glue_type: Option<Arc<str>>,
+    ec2_plan: Option<(Arc<str>, u32)>,
+    glue_plan: Option<(Arc<str>, u32)>,
 }
 
 /// Every region's catalog, built once, plus a per-caller cache of plans.
@@ -540,7 +394,14 @@ impl FleetPricer<'_, '_> {
                             Arc::from(&*p.primary_instance_type),
                         )
                     }),
-                    glue_type: glue.as_ref().ok().map(|p| Arc::clone(&p.worker_type)),
+                    ec2_plan: ec2
+                        .as_ref()
+                        .ok()
+                        .map(|p| (Arc::clone(&p.instance_type), p.core_nodes)),
+                    glue_plan: glue
+                        .as_ref()
+                        .ok()
+                        .map(|p| (Arc::clone(&p.worker_type), p.workers)),
                     ec2: ec2
                         .map(|p| (p.curve(a), p.spot_curve(a)))
                         .map_err(|e| Arc::from(e.as_str())),
@@ -558,7 +419,7 @@ impl FleetPricer<'_, '_> {
                     used.ec2.insert((region.clone(), t.to_string()));
                     used.ec2.insert((region.clone(), p.to_string()));
                 }
-                if let Some(g) = &entry.glue_type {
+                if let Some((g, _)) = &entry.glue_plan {
                     used.glue_types.insert(g.to_string());
                 }
                 used.regions.insert(region);
@@ -576,7 +437,10 @@ impl FleetPricer<'_, '_> {
             runtime_s,
             shape,
             serverless_usd: serverless.usd,
+            usage: serverless.usage,
             basis: serverless.basis,
+            ec2_plan: plan.ec2_plan.clone(),
+            glue_plan: plan.glue_plan.clone(),
             ec2: match &plan.ec2 {
                 Ok((on_demand, spot)) => Ok((
                     on_demand.cost_usd(runtime_s),
@@ -593,29 +457,9 @@ impl FleetPricer<'_, '_> {
             },
             cheapest: DeploymentOption::EmrServerless,
         };
-        let mut best = (DeploymentOption::EmrServerless, cost.serverless_usd);
-        for option in DeploymentOption::ALL {
-            if let Some(usd) = cost.usd(option) {
-                if usd < best.1 {
-                    best = (option, usd);
-                }
-            }
-        }
-        cost.cheapest = best.0;
+        cost.cheapest = cost.cheapest_option();
         Ok(cost)
     }
-}
-
-fn cheapest(c: &JobCost) -> DeploymentOption {
-    let mut best = (DeploymentOption::EmrServerless, c.serverless.usd);
-    for option in DeploymentOption::ALL {
-        if let Some(usd) = c.usd(option) {
-            if usd < best.1 {
-                best = (option, usd);
-            }
-        }
-    }
-    best.0
 }
 
 #[cfg(test)]
@@ -658,8 +502,16 @@ mod tests {
         }
     }
 
+    fn price(p: &Pricer<'_>, run: &JobRun) -> Result<CompactCost, String> {
+        p.fleet()
+            .price(run, &mut PlanCache::default(), &mut RowsUsed::default())
+    }
+
+    /// Each run's EMR on EC2 and Glue figures are the billing curves of its
+    /// shape (what the crossover solver reads) at its runtime: the plan
+    /// cache changes nothing but the speed.
     #[test]
-    fn the_fleet_pricer_gives_the_same_figures_as_the_full_one() {
+    fn row_costs_are_the_crossover_curves_at_the_runtime() {
         let book = PriceBook::embedded().unwrap();
         let p = Pricer::new(
             &book,
@@ -676,11 +528,31 @@ mod tests {
         let fleet = p.fleet();
         let mut cache = PlanCache::default();
         let mut used = RowsUsed::default();
+        let mut checked = 0;
         for run in &runs {
-            let full = p.price(run).map(|c| CompactCost::from(&c));
-            let compact = fleet.price(run, &mut cache, &mut used);
-            assert_eq!(full, compact, "{}", run.label());
+            let Ok(c) = fleet.price(run, &mut cache, &mut used) else {
+                continue;
+            };
+            let curves = p.curves(&run.region, run.architecture, &c.shape).unwrap();
+            for (option, curve) in &curves.curves {
+                if *option == DeploymentOption::EmrServerless {
+                    continue;
+                }
+                let want = curve.cost_usd(c.runtime_s);
+                let got = c.usd(*option).unwrap();
+                assert!((want - got).abs() < 1e-9, "{} {option}: {want} vs {got}", run.label());
+                checked += 1;
+            }
+            assert_eq!(
+                c.ec2_plan.as_ref().map(|(t, n)| (t.to_string(), *n)),
+                curves.ec2.as_ref().map(|e| (e.instance_type.to_string(), e.core_nodes))
+            );
+            assert_eq!(
+                c.glue_plan.as_ref().map(|(t, n)| (t.to_string(), *n)),
+                curves.glue.as_ref().map(|g| (g.worker_type.to_string(), g.workers))
+            );
         }
+        assert!(checked > 3000, "{checked}");
         // Far fewer plans than runs: that is the point of the cache.
         assert!(
             cache.plans.len() < runs.len() / 5,
@@ -694,19 +566,20 @@ mod tests {
     fn prices_a_run_on_every_option() {
         let book = PriceBook::embedded().unwrap();
         let p = Pricer::new(&book, Assumptions::default());
-        let c = p.price(&job()).unwrap();
+        let c = price(&p, &job()).unwrap();
         // 5 workers x $0.302952 for one hour.
         assert_eq!(
-            format!("{:.6}", c.serverless.usd),
+            format!("{:.6}", c.serverless_usd),
             format!("{:.6}", 5.0 * 0.302952)
         );
         assert!((c.shape.executors - 4.0).abs() < 1e-9);
         // Glue: 4 executors + driver = 5 G.1X = 5 DPU x $0.44 x 1 h.
-        let glue = c.glue.as_ref().unwrap();
-        assert!((glue.usd - 2.2).abs() < 1e-9);
-        assert!((glue.flex_usd.unwrap() - 5.0 * 0.29).abs() < 1e-9);
-        let ec2 = c.ec2.as_ref().unwrap();
-        assert!(ec2.usd > 0.0 && ec2.spot_usd.is_none());
+        let (glue, flex) = c.glue.clone().unwrap();
+        assert!((glue - 2.2).abs() < 1e-9);
+        assert!((flex.unwrap() - 5.0 * 0.29).abs() < 1e-9);
+        assert_eq!(c.glue_plan.as_ref().map(|(t, n)| (&**t, *n)), Some(("G.1X", 5)));
+        let (ec2, spot) = c.ec2.clone().unwrap();
+        assert!(ec2 > 0.0 && spot.is_none());
         assert_eq!(c.cheapest, DeploymentOption::Ec2OnDemand);
     }
 
@@ -724,19 +597,18 @@ mod tests {
         // the run is priced, with EMR on EC2 marked as not priced.
         let mut no_ec2 = job();
         no_ec2.region = "us-east-2".into();
-        let (costs, unpriced) = p.price_all(&[job(), neg, region, empty, no_ec2]);
-        assert_eq!(costs.len(), 2);
-        assert!(costs[1].usd(DeploymentOption::Ec2OnDemand).is_none());
-        let gap = costs[1].gap(DeploymentOption::Ec2OnDemand).unwrap();
+        let c = price(&p, &no_ec2).unwrap();
+        assert!(c.usd(DeploymentOption::Ec2OnDemand).is_none());
+        let gap = c.gap(DeploymentOption::Ec2OnDemand).unwrap();
         assert!(
             gap.contains("no EMR on EC2 prices at all for region 'us-east-2'"),
             "{gap}"
         );
-        assert!(costs[1].usd(DeploymentOption::GlueStandard).is_some());
-        let reasons: Vec<&str> = unpriced.iter().map(|u| u.reason.as_str()).collect();
-        assert!(reasons[0].contains("vcpu_hours is -1"), "{reasons:?}");
-        assert!(reasons[1].contains("region 'mars-north-1'"), "{reasons:?}");
-        assert!(reasons[2].contains("no usage reported"), "{reasons:?}");
+        assert!(c.usd(DeploymentOption::GlueStandard).is_some());
+        let reason = |r: &JobRun| price(&p, r).unwrap_err();
+        assert!(reason(&neg).contains("vcpu_hours is -1"), "{}", reason(&neg));
+        assert!(reason(&region).contains("region 'mars-north-1'"));
+        assert!(reason(&empty).contains("no usage reported"));
     }
 
     #[test]
@@ -745,8 +617,34 @@ mod tests {
         let p = Pricer::new(&book, Assumptions::default());
         let mut j = job();
         j.total = j.billed.take();
-        let c = p.price(&j).unwrap();
-        assert_eq!(c.serverless.basis, UsageBasis::TotalWithRules);
+        let c = price(&p, &j).unwrap();
+        assert_eq!(c.basis, UsageBasis::TotalWithRules);
+    }
+
+    /// A billed triple with a figure missing is never priced as if the
+    /// figure were 0 (FACTS.md section 2: billed usage includes the minimum
+    /// and storage; a zero would undercharge): without total usage the run
+    /// is not priced, with it the billing rules apply, flagged.
+    #[test]
+    fn partial_billed_usage_falls_back_to_total() {
+        let book = PriceBook::embedded().unwrap();
+        let p = Pricer::new(&book, Assumptions::default());
+        let fleet = p.fleet();
+        let mut facts = job().facts();
+        facts.billed = None;
+        facts.partial_billed = true;
+        let err = fleet
+            .price_in(&facts, "us-east-1", &mut PlanCache::default(), &mut RowsUsed::default())
+            .unwrap_err();
+        assert!(err.contains("billedResourceUtilization has a figure missing"), "{err}");
+        facts.total = job().billed;
+        let c = fleet
+            .price_in(&facts, "us-east-1", &mut PlanCache::default(), &mut RowsUsed::default())
+            .unwrap();
+        assert_eq!(c.basis, UsageBasis::TotalWithRules);
+        // 20 vCPU-h and 80 GB-h over an hour on 5 workers: above every
+        // minimum, so the rules add nothing: 20 x 0.052624 + 80 x 0.0057785.
+        assert!((c.serverless_usd - (20.0 * 0.052624 + 80.0 * 0.0057785)).abs() < 1e-9);
     }
 
     /// FACTS.md section 9, EMR Serverless pricing calculator README
@@ -782,7 +680,7 @@ mod tests {
         let book = PriceBook::embedded().unwrap();
         let p = Pricer::new(&book, Assumptions::default());
         let a = Assumptions::default();
-        let shape = shape::infer(&job().facts(), &a).unwrap();
+        let shape = super::shape::infer(&job().facts(), &a).unwrap();
         let x86 = p
             .curves("us-east-1", Architecture::X86_64, &shape)
             .unwrap()

@@ -2,7 +2,11 @@
 //! Nothing from an AWS SDK or a file format leaks past this boundary.
 
 mod job;
+mod reason;
+pub mod schema;
 mod shape;
+pub mod time;
 
 pub use job::{month_of_ms, Architecture, JobRun, JobState, ResourceUsage, RunFacts, UsageSource};
+pub use reason::{Reject, Rejected};
 pub use shape::{JobShape, ShapeBasis, WorkerSize};

@@ -9,58 +9,10 @@ use super::model::{
     AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionTotals, PastCrossover,
     PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
-use super::not_priced::NotPriced;
-use crate::cost::{
-    crossover, Assumptions, CompactCost, DeploymentOption, JobCost, Pricer, RowsUsed,
-};
+use crate::pipeline::NotPriced;
+use crate::cost::{crossover, Assumptions, CompactCost, DeploymentOption, Pricer, RowsUsed};
 use crate::model::{month_of_ms, Architecture, JobRun, JobShape, RunFacts, ShapeBasis, WorkerSize};
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
-
-/// What [`build`] needs.
-pub struct BuildInput<'a> {
-    pub runs: &'a [JobRun],
-    pub costs: &'a [JobCost],
-    pub not_priced: NotPriced,
-    pub inputs: Vec<String>,
-    pub pricer: &'a Pricer<'a>,
-    pub group_by: GroupBy,
-    /// From a collected dataset with metrics; empty otherwise.
-    pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
-}
-
-/// Builds the report value.
-/// Fails only if polars cannot aggregate the fleet's columns.
-pub fn build(input: BuildInput<'_>) -> polars::prelude::PolarsResult<Report> {
-    let BuildInput {
-        runs,
-        costs,
-        not_priced,
-        inputs,
-        pricer,
-        group_by,
-        idle_capacity,
-    } = input;
-    let mut fleet = FleetBuilder::with_capacity(costs.len());
-    let mut jobs = Vec::with_capacity(costs.len());
-    for c in costs {
-        let run = &runs[c.index];
-        let key = group_key(run, group_by);
-        fleet.push(run, &CompactCost::from(c), &key);
-        jobs.push(job_line(run, c, key));
-    }
-    let price_snapshot =
-        PricesUsed::from_costs(runs, costs).finish(pricer.book(), pricer.assumptions());
-    finish(Finish {
-        fleet: &fleet,
-        price_snapshot,
-        jobs,
-        not_priced,
-        inputs,
-        pricer,
-        group_by,
-        idle_capacity,
-    })
-}
 
 /// The price rows a fleet pricer recorded, with their provenance.
 pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshotInfo {
@@ -69,11 +21,6 @@ pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshot
 
 /// The key of the group a run belongs to.
 pub fn group_key(run: &JobRun, group_by: GroupBy) -> String {
-    group_key_ref(run, group_by).into_owned()
-}
-
-/// [`group_key`], borrowed where it can be.
-pub fn group_key_ref(run: &JobRun, group_by: GroupBy) -> std::borrow::Cow<'_, str> {
     group_key_of(
         group_by,
         &run.application_id,
@@ -81,6 +28,7 @@ pub fn group_key_ref(run: &JobRun, group_by: GroupBy) -> std::borrow::Cow<'_, st
         &run.region,
         &run.facts(),
     )
+    .into_owned()
 }
 
 /// The group a run belongs to, from its parts (a scan reads them from
@@ -312,7 +260,8 @@ fn idle_lines(
         .collect()
 }
 
-pub(crate) fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
+/// One run's line in the per-run tables.
+pub(crate) fn job_line(run: &JobRun, c: &CompactCost, group: String) -> JobLine {
     JobLine {
         group,
         region: run.region.clone(),
@@ -330,31 +279,24 @@ pub(crate) fn job_line(run: &JobRun, c: &JobCost, group: String) -> JobLine {
         executors: c.shape.executors,
         executor_vcpu: c.shape.executor.vcpu,
         executor_memory_gb: c.shape.executor.memory_gb,
-        serverless_usd: c.serverless.usd,
-        serverless_basis: c.serverless.basis.as_str().to_string(),
-        billed_vcpu_hours: c.serverless.usage.vcpu_hours,
-        billed_memory_gb_hours: c.serverless.usage.memory_gb_hours,
-        billed_storage_gb_hours: c.serverless.usage.storage_gb_hours,
-        ec2_instance_type: c
-            .ec2
-            .as_ref()
-            .ok()
-            .map(|e| e.plan.instance_type.to_string()),
-        ec2_core_nodes: c.ec2.as_ref().ok().map(|e| e.plan.core_nodes),
+        serverless_usd: c.serverless_usd,
+        serverless_basis: c.basis.as_str().to_string(),
+        billed_vcpu_hours: c.usage.vcpu_hours,
+        billed_memory_gb_hours: c.usage.memory_gb_hours,
+        billed_storage_gb_hours: c.usage.storage_gb_hours,
+        ec2_instance_type: c.ec2_plan.as_ref().map(|(t, _)| t.to_string()),
+        ec2_core_nodes: c.ec2_plan.as_ref().map(|(_, n)| *n),
         ec2_usd: c.usd(DeploymentOption::Ec2OnDemand),
         ec2_spot_usd: c.usd(DeploymentOption::Ec2Spot),
-        glue_worker_type: c.glue.as_ref().ok().map(|g| g.plan.worker_type.to_string()),
-        glue_workers: c.glue.as_ref().ok().map(|g| g.plan.workers),
+        glue_worker_type: c.glue_plan.as_ref().map(|(t, _)| t.to_string()),
+        glue_workers: c.glue_plan.as_ref().map(|(_, n)| *n),
         glue_usd: c.usd(DeploymentOption::GlueStandard),
         glue_flex_usd: c.usd(DeploymentOption::GlueFlex),
         cheapest: c.cheapest,
-        not_priced_on: [
-            (DeploymentOption::Ec2OnDemand, &c.ec2.as_ref().err()),
-            (DeploymentOption::GlueStandard, &c.glue.as_ref().err()),
-        ]
-        .into_iter()
-        .filter_map(|(o, e)| e.map(|e| format!("{o}: {e}")))
-        .collect(),
+        not_priced_on: [DeploymentOption::Ec2OnDemand, DeploymentOption::GlueStandard]
+            .into_iter()
+            .filter_map(|o| c.gap(o).map(|e| format!("{o}: {e}")))
+            .collect(),
     }
 }
 
@@ -451,25 +393,6 @@ impl<'a> PricesUsed<'a> {
         }
     }
 
-    fn from_costs(runs: &'a [JobRun], costs: &'a [JobCost]) -> PricesUsed<'a> {
-        let mut used = PricesUsed::default();
-        for c in costs {
-            let run = &runs[c.index];
-            used.serverless
-                .insert((run.region.as_str(), run.architecture));
-            if let Ok(e) = &c.ec2 {
-                used.ec2
-                    .insert((run.region.as_str(), &*e.plan.instance_type));
-                used.ec2
-                    .insert((run.region.as_str(), &*e.plan.primary_instance_type));
-            }
-            used.regions.insert(run.region.as_str());
-            if let Ok(g) = &c.glue {
-                used.glue_types.insert(&*g.plan.worker_type);
-            }
-        }
-        used
-    }
 
     /// Every row used, with its provenance, and the sources behind them.
     pub(crate) fn finish(&self, book: &PriceBook, a: &Assumptions) -> PriceSnapshotInfo {
@@ -587,8 +510,10 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{build, BuildInput, GroupBy, NotPriced};
+    use super::GroupBy;
     use crate::cost::{Assumptions, Pricer};
+    use crate::input::Source;
+    use crate::pipeline::{Defaults, Window};
     use crate::pricing::PriceBook;
     use crate::synth::{generate, SynthConfig};
     use proptest::prelude::*;
@@ -605,17 +530,22 @@ mod tests {
                 ..Assumptions::default()
             },
         );
-        let (costs, unpriced) = pricer.price_all(runs);
-        build(BuildInput {
-            runs,
-            costs: &costs,
-            not_priced: NotPriced::from_lists(Vec::new(), unpriced),
-            inputs: Vec::new(),
+        let mut text = Vec::new();
+        crate::input::csv::write_csv(&mut text, runs).unwrap();
+        let sources = [Source::Text {
+            name: "runs.csv".into(),
+            text: String::from_utf8(text).unwrap().into(),
+        }];
+        crate::report::generate(&crate::report::Config {
+            sources: &sources,
+            defaults: &Defaults::default(),
+            window: Window::default(),
             pricer: &pricer,
             group_by,
-            idle_capacity: &[],
+            top: 10,
         })
         .unwrap()
+        .report
     }
 
     fn close(a: f64, b: f64) -> bool {

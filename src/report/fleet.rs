@@ -747,18 +747,25 @@ mod tests {
             seed: 3,
             ..crate::synth::SynthConfig::default()
         });
-        let (costs, _) = pricer.price_all(&runs);
+        let fleet = pricer.fleet();
+        let mut cache = crate::cost::PlanCache::default();
+        let mut used = crate::cost::RowsUsed::default();
+        let costs: Vec<(usize, CompactCost)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, fleet.price(r, &mut cache, &mut used).ok()?)))
+            .collect();
         let mut whole = super::FleetBuilder::default();
         let mut parts = vec![
             super::FleetBuilder::default(),
             super::FleetBuilder::default(),
             super::FleetBuilder::default(),
         ];
-        for (i, c) in costs.iter().enumerate() {
-            let run = &runs[c.index];
+        for (i, (index, c)) in costs.iter().enumerate() {
+            let run = &runs[*index];
             let key = run.job_name.clone().unwrap_or_default();
-            whole.push(run, &CompactCost::from(c), &key);
-            parts[i * 3 / costs.len()].push(run, &CompactCost::from(c), &key);
+            whole.push(run, c, &key);
+            parts[i * 3 / costs.len()].push(run, c, &key);
         }
         let mut merged = super::FleetBuilder::default();
         for p in parts {

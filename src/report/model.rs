@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::collect::Rejected;
+use crate::model::Rejected;
 use crate::cost::crossover::CrossoverAnalysis;
 use crate::cost::{AssumptionLine, DeploymentOption, UnpricedReason};
 
@@ -251,11 +251,11 @@ pub struct Report {
     pub months: Vec<GroupSummary>,
     pub jobs: Vec<JobLine>,
     /// The first records that could not be priced, and the first that
-    /// could not be read ([`super::not_priced::LISTED`] of each at most);
+    /// could not be read ([`crate::pipeline::LISTED`] of each at most);
     /// `not_priced` counts them all.
     pub unpriced: Vec<UnpricedReason>,
     pub rejected: Vec<Rejected>,
-    pub not_priced: super::not_priced::NotPricedSummary,
+    pub not_priced: crate::pipeline::NotPricedSummary,
     /// Idle pre-initialized capacity per application, when metrics were collected.
     pub idle_preinit: Vec<IdlePreinit>,
     /// Every run's runtime and queue time, for the charts (not serialized:

@@ -16,7 +16,7 @@ use super::super::settings;
 use emrcost::collect::collector::{collect, CollectOptions, Progress};
 use emrcost::collect::dataset::{Dataset, RUNS_FILE};
 use emrcost::collect::pacing::{Backoff, Quotas, Rate};
-use emrcost::collect::write_csv;
+use emrcost::input::csv::write_csv;
 use emrcost::model::JobState;
 
 struct Bar {

@@ -10,7 +10,8 @@ use super::super::args::{GlobalArgs, ImportEventlogArgs};
 use super::super::output::{emit, note};
 use super::super::settings;
 use emrcost::collect::eventlog::{discover, import_all};
-use emrcost::collect::{load_files, write_csv, InputDefaults};
+use emrcost::input::csv::write_csv;
+use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::cost::{DeploymentOption, Pricer};
 use emrcost::model::JobRun;
 use emrcost::report::export::{duration, usd, write_atomic};
@@ -73,9 +74,15 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         );
     }
     let pricer = Pricer::new(&book, assumptions);
-    let (costs, unpriced) = pricer.price_all(&runs);
-    for u in &unpriced {
-        eprintln!("warning: {}: {}", u.job, u.reason);
+    let fleet = pricer.fleet();
+    let mut cache = emrcost::cost::PlanCache::default();
+    let mut used = emrcost::cost::RowsUsed::default();
+    let mut costs = Vec::with_capacity(runs.len());
+    for (index, run) in runs.iter().enumerate() {
+        match fleet.price(run, &mut cache, &mut used) {
+            Ok(c) => costs.push((index, c)),
+            Err(reason) => eprintln!("warning: {}: {reason}", run.label()),
+        }
     }
 
     let mut t = Table::new();
@@ -122,10 +129,10 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         "glue_usd",
         "problems",
     ])?;
-    for c in &costs {
-        let imp = &imported[owners[c.index]];
+    for (index, c) in &costs {
+        let imp = &imported[owners[*index]];
         let Ok(e) = &imp.estimate else { continue };
-        let run = &runs[c.index];
+        let run = &runs[*index];
         // The EMR Serverless Estimator's arithmetic: core-seconds and MB-seconds
         // (MB / 1024 = GB) at the vCPU and memory rates; no storage.
         let estimator = e.estimator_core_seconds / 3600.0 * rate.vcpu_hour_usd
@@ -153,7 +160,7 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
                 "{:.4} -> {:.4}",
                 e.raw.vcpu_hours, e.serverless_billed.vcpu_hours
             ),
-            usd(c.serverless.usd),
+            usd(c.serverless_usd),
             usd(estimator),
             opt(DeploymentOption::Ec2OnDemand),
             opt(DeploymentOption::GlueStandard),
@@ -180,7 +187,7 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
             format!("{:.6}", e.serverless_billed.vcpu_hours),
             format!("{:.6}", e.serverless_billed.memory_gb_hours),
             format!("{:.6}", e.serverless_billed.storage_gb_hours),
-            format!("{:.6}", c.serverless.usd),
+            format!("{:.6}", c.serverless_usd),
             format!("{:.3}", e.estimator_core_seconds),
             format!("{:.3}", e.estimator_mb_seconds),
             format!("{estimator:.6}"),
@@ -200,9 +207,23 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
     // Add to the dataset: replace earlier imports of the same runs.
     let dataset = a.out.join("eventlog-jobruns.csv");
     let mut all = if dataset.exists() {
-        load_files(std::slice::from_ref(&dataset), &InputDefaults::default())
-            .with_context(|| format!("cannot read the existing {}", dataset.display()))?
-            .runs
+        let (runs, left_out) = emrcost::pipeline::read_runs(
+            &[emrcost::input::Source::Csv(dataset.clone())],
+            &InputDefaults::default(),
+        )
+        .with_context(|| format!("cannot read the existing {}", dataset.display()))?;
+        if left_out.total() > 0 {
+            bail!(
+                "{}: {} record(s) cannot be read (first: {}); fix or move the file before importing into it, so that no run is lost",
+                dataset.display(),
+                left_out.total(),
+                left_out
+                    .first()
+                    .map(|(at, why)| format!("{at}: {why}"))
+                    .unwrap_or_default()
+            );
+        }
+        runs
     } else {
         Vec::new()
     };

@@ -1,23 +1,46 @@
 //! `emrcost price`: one row per job run, every option.
+//!
+//! CSV, JSON Lines and Parquet stream: each run's row is written as it is
+//! priced, so memory stays flat however many runs. The table, Markdown and
+//! JSON (the whole report value) hold every run's line in memory.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::super::args::{Format, GlobalArgs, PriceArgs};
-use super::super::output::emit;
-use emrcost::collect::load_files;
-use emrcost::report::export::{csv, json, markdown, table};
+use anyhow::Context;
+
+use super::super::args::{GlobalArgs, PriceArgs, PriceFormat as Format};
+use super::super::output::{emit, note};
+use emrcost::report::export::rows::{RowFile, RowFormat};
+use emrcost::report::export::{json, markdown, table};
 
 pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
-    let (report, not_priced, _) = super::priced_report(
+    let sources = super::sources(&a.files, false)?;
+    let setup = super::setup(g, &a.input, &a.model, &a.window)?;
+    let stream = match a.format {
+        Format::Csv => Some(RowFormat::Csv),
+        Format::Jsonl => Some(RowFormat::JsonLines),
+        Format::Parquet => Some(RowFormat::Parquet),
+        Format::Table | Format::Json | Format::Md => None,
+    };
+    if let Some(format) = stream {
+        return stream_rows(g, a, &sources, &setup, format);
+    }
+    let (report, not_priced) = super::generate_report(
         g,
-        &a.input,
-        &a.model,
-        &a.window,
+        &sources,
+        &setup,
         emrcost::report::GroupBy::Application,
-        |defaults| Ok(load_files(&a.files, defaults)?),
+        usize::MAX,
     )?;
     let text = match a.format {
-        Format::Table => {
+        Format::Json => json::render(&report),
+        Format::Md => {
+            let mut m = markdown::jobs(&report);
+            m.push_str("\nSee `emrcost report` for totals, crossovers and the full provenance.\n");
+            m
+        }
+        _ => {
             let mut t = table::jobs(&report);
             t.push_str(&format!(
                 "\n{} run(s) priced; figures marked \"from total usage\" or \"estimated from event log\" are not AWS-billed.\nAssumptions:\n{}\n",
@@ -26,14 +49,100 @@ pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
             ));
             t
         }
-        Format::Csv => csv::jobs(&report),
-        Format::Json => json::render(&report),
-        Format::Md => {
-            let mut m = markdown::jobs(&report);
-            m.push_str("\nSee `emrcost report` for totals, crossovers and the full provenance.\n");
-            m
-        }
     };
     emit(&text, a.out.as_deref())?;
     Ok(super::exit_code(a.strict, not_priced))
+}
+
+/// A temporary name beside `out` (or in the system's temporary folder for
+/// standard output), so the finished file is renamed into place whole.
+fn temporary(out: Option<&Path>) -> PathBuf {
+    let unique = format!(
+        ".emrcost-price-{}-{}.tmp",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    match out {
+        Some(p) => p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(unique),
+        None => std::env::temp_dir().join(unique),
+    }
+}
+
+fn stream_rows(
+    g: &GlobalArgs,
+    a: &PriceArgs,
+    sources: &[emrcost::input::Source],
+    setup: &super::Setup,
+    format: RowFormat,
+) -> anyhow::Result<ExitCode> {
+    if format == RowFormat::Parquet && a.out.is_none() {
+        anyhow::bail!("--format parquet writes a file: add --out FILE.parquet");
+    }
+    if let Some(dir) = a.out.as_deref().and_then(Path::parent) {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+    }
+    let pricer = emrcost::cost::Pricer::new(&setup.book, setup.assumptions.clone());
+    let cfg = emrcost::report::Config {
+        sources,
+        defaults: &setup.defaults,
+        window: setup.window,
+        pricer: &pricer,
+        group_by: emrcost::report::GroupBy::Application,
+        top: 0,
+    };
+    let (file, outcome) = emrcost::report::price_rows(
+        &cfg,
+        || {
+            let tmp = temporary(a.out.as_deref());
+            RowFile::create(&tmp, format)
+                .map_err(|e| format!("cannot create {}: {e}", tmp.display()))
+        },
+        |f, line| f.write(line).map_err(|e| format!("cannot write a row: {e}")),
+    )?;
+    let rows = file.rows();
+    let tmp = file.finish().context("cannot finish the output")?;
+    match a.out.as_deref() {
+        Some(out) => std::fs::rename(&tmp, out)
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            })
+            .with_context(|| format!("cannot write {}", out.display()))?,
+        None => {
+            let copied = std::fs::File::open(&tmp)
+                .and_then(|mut f| std::io::copy(&mut f, &mut std::io::stdout().lock()));
+            let _ = std::fs::remove_file(&tmp);
+            copied.context("cannot write to standard output")?;
+        }
+    }
+    super::window_note(g.quiet, setup.window, outcome.in_window, outcome.rows);
+    let summary = outcome.not_priced.summary();
+    super::list_left_out(
+        g.quiet,
+        &summary,
+        outcome
+            .not_priced
+            .rejected
+            .iter()
+            .map(|r| (r.location.as_str(), r.reason.as_str()))
+            .chain(
+                outcome
+                    .not_priced
+                    .unpriced
+                    .iter()
+                    .map(|u| (u.job.as_str(), u.reason.as_str())),
+            ),
+    );
+    if let Some(out) = &a.out {
+        note(g.quiet, &format!("wrote {rows} run(s) to {}", out.display()));
+    }
+    Ok(super::exit_code(a.strict, outcome.not_priced.total()))
 }

@@ -7,7 +7,6 @@ use anyhow::{bail, Context};
 
 use super::super::args::{GlobalArgs, ReportArgs};
 use super::super::output::{emit, note};
-use emrcost::collect::{load_files, load_text};
 use emrcost::report::chart;
 use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
 
@@ -17,18 +16,16 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         .group_by
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--group-by: {e}"))?;
-    let (report, not_priced, assumptions) = if !a.sample && super::scannable(&a.files) {
-        super::scanned_report(g, &a.files, &a.model, &a.window, group_by)?
-    } else {
-        super::priced_report(g, &a.input, &a.model, &a.window, group_by, |defaults| {
-            Ok(if a.sample {
-                load_text(emrcost::sample::NAME, emrcost::sample::CSV, defaults)
-                    .context("the bundled sample is invalid (a build problem)")?
-            } else {
-                load_files(&a.files, defaults)?
-            })
-        })?
-    };
+    let sources = super::sources(&a.files, a.sample)?;
+    let setup = super::setup(g, &a.input, &a.model, &a.window)?;
+    let (report, not_priced) = super::generate_report(
+        g,
+        &sources,
+        &setup,
+        group_by,
+        emrcost::report::export::MAX_JOB_ROWS,
+    )?;
+    let assumptions = &setup.assumptions;
     let out = a.out.clone().unwrap_or_else(|| {
         if a.sample {
             PathBuf::from("reports/sample")

@@ -19,7 +19,7 @@ pub use codec::Codec;
 pub use derive::{estimate, AppEstimate, Sizes};
 pub use parse::{AppLog, Problem};
 
-use super::InputDefaults;
+use crate::pipeline::Defaults as InputDefaults;
 use crate::model::{JobRun, JobState, UsageSource};
 
 /// One application's log: its files in reading order.

@@ -1,7 +1,7 @@
 //! CSV: one file per table. Dollar amounts keep six decimals so that sums
 //! can be checked against the per-job rows.
 
-use crate::report::{CrossoverReport, GroupSummary, Report};
+use crate::report::{CrossoverReport, GroupSummary, JobLine, Report};
 
 fn f6(v: f64) -> String {
     format!("{v:.6}")
@@ -16,74 +16,82 @@ fn finish(w: ::csv::Writer<Vec<u8>>) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The columns of the per-run table (`jobs.csv`, `price --format csv`).
+pub const JOB_COLUMNS: [&str; 30] = [
+    "region",
+    "application_id",
+    "application_name",
+    "job_run_id",
+    "attempt",
+    "job_name",
+    "state",
+    "architecture",
+    "month",
+    "runtime_s",
+    "queued_s",
+    "shape_basis",
+    "executors",
+    "executor_vcpu",
+    "executor_memory_gb",
+    "serverless_usd",
+    "serverless_basis",
+    "billed_vcpu_hours",
+    "billed_memory_gb_hours",
+    "billed_storage_gb_hours",
+    "ec2_instance_type",
+    "ec2_core_nodes",
+    "ec2_usd",
+    "ec2_spot_usd",
+    "glue_worker_type",
+    "glue_workers",
+    "glue_usd",
+    "glue_flex_usd",
+    "cheapest",
+    "not_priced_on",
+];
+
+/// One run's cells, in [`JOB_COLUMNS`] order.
+pub fn job_record(j: &JobLine) -> [String; 30] {
+    [
+        j.region.clone(),
+        j.application_id.clone(),
+        j.application_name.clone().unwrap_or_default(),
+        j.job_run_id.clone(),
+        j.attempt.to_string(),
+        j.job_name.clone().unwrap_or_default(),
+        j.state.clone(),
+        j.architecture.clone(),
+        j.month.clone().unwrap_or_default(),
+        format!("{}", j.runtime_s),
+        j.queued_s.map(|q| format!("{q}")).unwrap_or_default(),
+        j.shape_basis.clone(),
+        format!("{:.4}", j.executors),
+        format!("{}", j.executor_vcpu),
+        format!("{:.3}", j.executor_memory_gb),
+        f6(j.serverless_usd),
+        j.serverless_basis.clone(),
+        f6(j.billed_vcpu_hours),
+        f6(j.billed_memory_gb_hours),
+        f6(j.billed_storage_gb_hours),
+        j.ec2_instance_type.clone().unwrap_or_default(),
+        j.ec2_core_nodes.map(|n| n.to_string()).unwrap_or_default(),
+        opt6(j.ec2_usd),
+        opt6(j.ec2_spot_usd),
+        j.glue_worker_type.clone().unwrap_or_default(),
+        j.glue_workers.map(|n| n.to_string()).unwrap_or_default(),
+        opt6(j.glue_usd),
+        opt6(j.glue_flex_usd),
+        j.cheapest.key().to_string(),
+        j.not_priced_on.join("; "),
+    ]
+}
+
 /// One row per priced job run.
 pub fn jobs(report: &Report) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "region",
-        "application_id",
-        "application_name",
-        "job_run_id",
-        "attempt",
-        "job_name",
-        "state",
-        "architecture",
-        "month",
-        "runtime_s",
-        "queued_s",
-        "shape_basis",
-        "executors",
-        "executor_vcpu",
-        "executor_memory_gb",
-        "serverless_usd",
-        "serverless_basis",
-        "billed_vcpu_hours",
-        "billed_memory_gb_hours",
-        "billed_storage_gb_hours",
-        "ec2_instance_type",
-        "ec2_core_nodes",
-        "ec2_usd",
-        "ec2_spot_usd",
-        "glue_worker_type",
-        "glue_workers",
-        "glue_usd",
-        "glue_flex_usd",
-        "cheapest",
-        "not_priced_on",
-    ]);
+    let _ = w.write_record(JOB_COLUMNS);
     for j in &report.jobs {
-        let _ = w.write_record([
-            j.region.clone(),
-            j.application_id.clone(),
-            j.application_name.clone().unwrap_or_default(),
-            j.job_run_id.clone(),
-            j.attempt.to_string(),
-            j.job_name.clone().unwrap_or_default(),
-            j.state.clone(),
-            j.architecture.clone(),
-            j.month.clone().unwrap_or_default(),
-            format!("{}", j.runtime_s),
-            j.queued_s.map(|q| format!("{q}")).unwrap_or_default(),
-            j.shape_basis.clone(),
-            format!("{:.4}", j.executors),
-            format!("{}", j.executor_vcpu),
-            format!("{:.3}", j.executor_memory_gb),
-            f6(j.serverless_usd),
-            j.serverless_basis.clone(),
-            f6(j.billed_vcpu_hours),
-            f6(j.billed_memory_gb_hours),
-            f6(j.billed_storage_gb_hours),
-            j.ec2_instance_type.clone().unwrap_or_default(),
-            j.ec2_core_nodes.map(|n| n.to_string()).unwrap_or_default(),
-            opt6(j.ec2_usd),
-            opt6(j.ec2_spot_usd),
-            j.glue_worker_type.clone().unwrap_or_default(),
-            j.glue_workers.map(|n| n.to_string()).unwrap_or_default(),
-            opt6(j.glue_usd),
-            opt6(j.glue_flex_usd),
-            j.cheapest.key().to_string(),
-            j.not_priced_on.join("; "),
-        ]);
+        let _ = w.write_record(job_record(j));
     }
     finish(w)
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::collect::Rejected;
+use crate::model::{Reject, Rejected};
 use crate::cost::UnpricedReason;
 
 /// Records of each kind (rejected, unpriced) listed one by one.
@@ -54,12 +54,9 @@ pub struct NotPriced {
 }
 
 impl NotPriced {
-    /// A tally of whole lists.
-    pub fn from_lists(rejected: Vec<Rejected>, unpriced: Vec<UnpricedReason>) -> NotPriced {
+    /// A tally of a list of unpriced records.
+    pub fn from_unpriced(unpriced: Vec<UnpricedReason>) -> NotPriced {
         let mut t = NotPriced::default();
-        for r in rejected {
-            t.reject(r);
-        }
         for u in unpriced {
             t.unprice(u);
         }
@@ -81,11 +78,16 @@ impl NotPriced {
         }
     }
 
-    pub fn reject(&mut self, r: Rejected) {
+    /// A record the check refused: counted under the reason's kind (its
+    /// value left out), listed with the full reason.
+    pub fn reject(&mut self, location: String, why: &Reject) {
         self.rejected_count += 1;
-        self.count(&r.reason, &r.location, 1);
+        self.count(&why.kind(), &location, 1);
         if self.rejected.len() < LISTED {
-            self.rejected.push(r);
+            self.rejected.push(Rejected {
+                location,
+                reason: why.to_string(),
+            });
         }
     }
 
@@ -175,9 +177,9 @@ mod tests {
         let records: Vec<UnpricedReason> = (1..=3000)
             .map(|i| unpriced(i, if i % 3 == 0 { "no price" } else { "no usage" }))
             .collect();
-        let whole = NotPriced::from_lists(Vec::new(), records.clone());
-        let mut halves = NotPriced::from_lists(Vec::new(), records[..1500].to_vec());
-        halves.merge(NotPriced::from_lists(Vec::new(), records[1500..].to_vec()));
+        let whole = NotPriced::from_unpriced(records.clone());
+        let mut halves = NotPriced::from_unpriced(records[..1500].to_vec());
+        halves.merge(NotPriced::from_unpriced(records[1500..].to_vec()));
         for t in [&whole, &halves] {
             assert_eq!(t.total(), 3000);
             assert_eq!(t.unpriced.len(), LISTED);
@@ -199,10 +201,30 @@ mod tests {
         assert_eq!(whole.summary(), halves.summary());
     }
 
+    /// Rejections count by the reason's kind: ten thousand different
+    /// negative durations are one reason, listed with their own values.
+    #[test]
+    fn rejections_count_by_kind_not_value() {
+        let mut t = NotPriced::default();
+        for i in 1..=10_000 {
+            let why = Reject::Negative {
+                column: "duration_s",
+                value: -(i as f64),
+            };
+            t.reject(format!("f.csv:{}", i + 1), &why);
+        }
+        let s = t.summary();
+        assert_eq!(s.by_reason.len(), 1);
+        assert_eq!(s.by_reason[0].records, 10_000);
+        assert_eq!(s.by_reason[0].reason, "duration_s is negative or not finite");
+        assert_eq!(s.by_reason[0].first, "f.csv:2");
+        assert_eq!(t.rejected[1].reason, "duration_s is -2; it cannot be negative");
+    }
+
     #[test]
     fn too_many_reasons_fold_into_one_line() {
         let records = (0..MAX_REASONS + 7).map(|i| unpriced(i, &format!("value {i}")));
-        let t = NotPriced::from_lists(Vec::new(), records.collect());
+        let t = NotPriced::from_unpriced(records.collect());
         let s = t.summary();
         assert_eq!(s.by_reason.len(), MAX_REASONS + 1);
         assert_eq!(s.by_reason.last().unwrap().records, 7);

@@ -8,9 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
-use super::columns::RunColumns;
-use super::csv_format::Parsed;
-use super::files::{FileError, Rejected};
+use super::{Batch, FileError, Locator, Part, PART_ROWS};
 use crate::model::{JobRun, ResourceUsage};
 
 fn ms(t: &Option<DateTime<Utc>>) -> Option<i64> {
@@ -165,23 +163,6 @@ pub fn write_parquet<W: Write>(
     Ok(written)
 }
 
-/// Reads a Parquet dataset. A missing required column is fatal; a bad row
-/// is rejected with its row number and the rest are kept.
-pub fn read_parquet(path: &Path) -> Result<Parsed, FileError> {
-    let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| FileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| FileError::BadParquet {
-            file: name.clone(),
-            message: format!("not a readable Parquet file: {e}"),
-        })?;
-    frame_runs(&df, &name, 0)
-}
-
 /// The number of rows in a Parquet file (from its metadata).
 pub fn row_count(path: &Path) -> Result<usize, FileError> {
     let name = path.display().to_string();
@@ -207,12 +188,16 @@ pub fn row_count(path: &Path) -> Result<usize, FileError> {
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
 }
 
-/// Reads a Parquet file in batches of `batch` rows, handing each batch's
-/// frame and its first row's index to `f`; never holds more than a batch.
-pub fn scan_batches(
+/// Rows read from Parquet at a time (one polars frame).
+const BATCH: usize = 1 << 20;
+
+/// Reads a Parquet file in batches of about a million rows, each cut into
+/// parts, handing them on in file order; never holds more than a batch.
+/// `columns` limits the columns read (those the file has).
+pub fn read(
     path: &Path,
-    batch: usize,
-    mut f: impl FnMut(DataFrame, usize) -> Result<(), FileError>,
+    columns: Option<&[&str]>,
+    each: &mut dyn FnMut(Batch) -> Result<(), FileError>,
 ) -> Result<usize, FileError> {
     let name = path.display().to_string();
     let bad = |message: String| FileError::BadParquet {
@@ -220,43 +205,42 @@ pub fn scan_batches(
         message,
     };
     let rows = row_count(path)?;
-    let lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())
+    let mut lf = LazyFrame::scan_parquet(path, ScanArgsParquet::default())
         .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    if let Some(want) = columns {
+        let schema = lf
+            .collect_schema()
+            .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+        let present: Vec<Expr> = want
+            .iter()
+            .filter(|c| schema.contains(c))
+            .map(|c| col(*c))
+            .collect();
+        lf = lf.select(present);
+    }
     let mut offset = 0;
     while offset < rows {
         let df = lf
             .clone()
-            .slice(offset as i64, batch as IdxSize)
+            .slice(offset as i64, BATCH as IdxSize)
             .collect()
-            .map_err(|e| bad(format!("rows {} to {}: {e}", offset + 1, offset + batch)))?;
+            .map_err(|e| bad(format!("rows {} to {}: {e}", offset + 1, offset + BATCH)))?;
         let n = df.height();
         if n == 0 {
             break;
         }
-        f(df, offset)?;
+        let batch = (0..n)
+            .step_by(PART_ROWS)
+            .map(|start| Part {
+                frame: df.slice(start as i64, PART_ROWS),
+                at: Locator::Rows {
+                    first: (offset + start) as u64 + 1,
+                },
+                unreadable: Vec::new(),
+            })
+            .collect();
+        each(batch)?;
         offset += n;
     }
     Ok(rows)
-}
-
-/// Converts a frame in the emrcost columns to job runs; `row_base` is the
-/// index of its first row in the file, for messages.
-pub fn frame_runs(df: &DataFrame, name: &str, row_base: usize) -> Result<Parsed, FileError> {
-    let cols = RunColumns::new(df).map_err(|message| FileError::BadParquet {
-        file: name.to_string(),
-        message,
-    })?;
-    let mut runs = Vec::with_capacity(cols.len());
-    let mut rejected = Vec::new();
-    for i in 0..cols.len() {
-        let row = (row_base + i) as u64 + 1;
-        match cols.job_run(i) {
-            Ok(run) => runs.push((row, run)),
-            Err(reason) => rejected.push(Rejected {
-                location: format!("{name}: row {row}"),
-                reason,
-            }),
-        }
-    }
-    Ok((runs, rejected))
 }

@@ -1,0 +1,418 @@
+//! emrcost's CSV format: one row per run, a header naming run-table
+//! columns (any order, any subset that holds the required ones).
+//!
+//! The reader streams: the file is read in blocks, each cut after the last
+//! line end that is outside quotes, and the blocks are parsed in parallel
+//! into text columns (empty cells are missing). Typing the cells (numbers,
+//! times) is the check's job, so a bad cell reads the same in CSV as in any
+//! other format. Memory stays flat however long the file is.
+
+use std::io::{Read, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::{Batch, Locator, Part};
+use crate::model::{schema, JobRun, Reject, ResourceUsage};
+
+/// Bytes per block (one parallel task; about 6,000 rows of emrcost's CSV).
+const BLOCK: usize = 2 << 20;
+/// Blocks parsed together, one batch.
+const BLOCKS_PER_BATCH: usize = 32;
+
+/// A CSV that cannot be read at all (the header, or the file itself).
+#[derive(Debug)]
+pub struct CsvError {
+    pub line: u64,
+    pub message: String,
+}
+
+fn err(line: u64, message: impl Into<String>) -> CsvError {
+    CsvError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// The header: column names, checked for repeats. Unknown names are left
+/// to the check, which names them with the others it knows.
+fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line);
+    let mut rec = csv::StringRecord::new();
+    match r.read_record(&mut rec) {
+        Ok(true) => {}
+        Ok(false) => return Err(err(1, "no header line")),
+        Err(e) => return Err(err(1, format!("the header is not readable: {e}"))),
+    }
+    let mut names: Vec<String> = Vec::with_capacity(rec.len());
+    for h in rec.iter() {
+        let h = h.trim().trim_start_matches('\u{feff}').to_string();
+        if names.contains(&h) {
+            return Err(err(1, format!("column '{h}' appears twice")));
+        }
+        names.push(h);
+    }
+    Ok(names)
+}
+
+/// Where to cut `buf` so that every row before the cut is whole: just
+/// after the last line end outside quotes. `quoted` is whether `buf`
+/// starts inside a quoted field.
+fn cut(buf: &[u8], quoted: bool) -> Option<usize> {
+    let mut inside = quoted;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            last = Some(i + 1);
+        }
+    }
+    last
+}
+
+/// Just after the first line end outside quotes.
+fn first_line_end(buf: &[u8]) -> Option<usize> {
+    let mut inside = false;
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// One block of whole rows, with the line number of its first row.
+struct Block {
+    bytes: Vec<u8>,
+    first_line: u64,
+}
+
+/// Parses a block into one part: a text column per wanted header column.
+fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Result<Part, String> {
+    let mut builders: Vec<Option<StringChunkedBuilder>> = names
+        .iter()
+        .zip(want)
+        .map(|(n, w)| w.then(|| StringChunkedBuilder::new(n.as_str().into(), BLOCK / 256)))
+        .collect();
+    let mut lines = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(block.bytes.as_slice());
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let line = block.first_line + reader.position().line() - 1;
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                unreadable.push((
+                    format!("{name}:{line}"),
+                    Reject::Unreadable {
+                        message: format!("not a CSV row: {e}"),
+                    },
+                ));
+                continue;
+            }
+        }
+        let line = block.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+        if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        if rec.len() != names.len() {
+            unreadable.push((
+                format!("{name}:{line}"),
+                Reject::Unreadable {
+                    message: format!(
+                        "the row has {} fields but the header has {}",
+                        rec.len(),
+                        names.len()
+                    ),
+                },
+            ));
+            continue;
+        }
+        if let Some(bad) = rec.iter().position(|c| std::str::from_utf8(c).is_err()) {
+            unreadable.push((
+                format!("{name}:{line}"),
+                Reject::Unreadable {
+                    message: format!(
+                        "column '{}' is not UTF-8 text; save the file as UTF-8",
+                        names[bad]
+                    ),
+                },
+            ));
+            continue;
+        }
+        for (cell, b) in rec.iter().zip(builders.iter_mut()) {
+            let Some(b) = b else { continue };
+            // Checked as UTF-8 above.
+            let cell = std::str::from_utf8(cell).unwrap_or_default().trim();
+            if cell.is_empty() {
+                b.append_null();
+            } else {
+                b.append_value(cell);
+            }
+        }
+        lines.push(line);
+    }
+    let columns: Vec<Column> = builders
+        .into_iter()
+        .flatten()
+        .map(|b| b.finish().into_column())
+        .collect();
+    let frame = DataFrame::new(columns).map_err(|e| e.to_string())?;
+    Ok(Part {
+        frame,
+        at: Locator::Lines(lines),
+        unreadable,
+    })
+}
+
+/// Reads a CSV stream in batches, handing each to `each` in file order.
+/// `columns` limits the columns built (all when `None`). A bad header or an
+/// I/O error is fatal; a bad row is an unreadable record and the rest go on.
+pub fn read(
+    name: &str,
+    mut input: impl Read,
+    columns: Option<&[&str]>,
+    each: &mut dyn FnMut(Batch) -> Result<(), super::FileError>,
+) -> Result<(), super::FileError> {
+    let fatal = |e: CsvError| super::FileError::BadCsv {
+        file: name.to_string(),
+        line: e.line,
+        message: e.message,
+    };
+    let io = |e: std::io::Error| super::FileError::BadCsv {
+        file: name.to_string(),
+        line: 0,
+        message: format!("cannot read it: {e}"),
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+    let mut eof = false;
+    // The header: the first line (quotes in it are not expected, but a
+    // quoted name with a line end in it still reads).
+    let header_end = loop {
+        if let Some(end) = first_line_end(&buf) {
+            break end;
+        }
+        if eof {
+            break buf.len();
+        }
+        eof = fill(&mut input, &mut buf).map_err(io)?;
+    };
+    let header_bytes: Vec<u8> = buf.drain(..header_end).collect();
+    if header_bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(super::FileError::Empty {
+            file: name.to_string(),
+        });
+    }
+    let names = header(&header_bytes).map_err(fatal)?;
+    let want: Vec<bool> = names
+        .iter()
+        .map(|n| columns.is_none_or(|c| c.contains(&n.as_str())))
+        .collect();
+    let mut line = 1 + header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    let mut quoted = false;
+    loop {
+        let mut blocks = Vec::with_capacity(BLOCKS_PER_BATCH);
+        while blocks.len() < BLOCKS_PER_BATCH {
+            while buf.len() < BLOCK && !eof {
+                eof = fill(&mut input, &mut buf).map_err(io)?;
+            }
+            if buf.is_empty() {
+                break;
+            }
+            let end = match cut(&buf, quoted) {
+                Some(end) => end,
+                // No line end in a whole block: read on, up to the end.
+                None if !eof => {
+                    eof = fill(&mut input, &mut buf).map_err(io)?;
+                    continue;
+                }
+                None => buf.len(),
+            };
+            let bytes: Vec<u8> = buf.drain(..end).collect();
+            let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+            quoted = false;
+            blocks.push(Block {
+                bytes,
+                first_line: line + 1,
+            });
+            line += lines;
+        }
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let parts: Result<Vec<Part>, String> = blocks
+            .par_iter()
+            .map(|b| parse_block(name, &names, &want, b))
+            .collect();
+        each(parts.map_err(|m| fatal(err(0, m)))?)?;
+    }
+}
+
+/// Appends up to a block of input to `buf`; `true` at the end of input.
+fn fill(input: &mut impl Read, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    let start = buf.len();
+    buf.resize(start + BLOCK, 0);
+    let mut got = 0;
+    while got < BLOCK {
+        match input.read(&mut buf[start + got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start + got);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(start + got);
+    Ok(got == 0)
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn time(t: &Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+/// Writes job runs in emrcost's CSV format, every run-table column present.
+pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(schema::names())?;
+    for r in runs {
+        let usage = |u: &Option<ResourceUsage>| -> [String; 3] {
+            match u {
+                Some(u) => [
+                    format!("{}", u.vcpu_hours),
+                    format!("{}", u.memory_gb_hours),
+                    format!("{}", u.storage_gb_hours),
+                ],
+                None => Default::default(),
+            }
+        };
+        let [bv, bm, bs] = usage(&r.billed);
+        let [tv, tm, ts] = usage(&r.total);
+        w.write_record([
+            r.region.clone(),
+            r.application_id.clone(),
+            opt(&r.application_name),
+            r.architecture.to_string(),
+            r.job_run_id.clone(),
+            r.attempt.to_string(),
+            opt(&r.job_name),
+            r.state.to_string(),
+            opt(&r.release_label),
+            time(&r.created_at),
+            time(&r.started_at),
+            time(&r.ended_at),
+            opt(&r.queued_ms),
+            opt(&r.duration_s),
+            bv,
+            bm,
+            bs,
+            tv,
+            tm,
+            ts,
+            opt(&r.executor_vcpu),
+            opt(&r.executor_memory_gb),
+            opt(&r.executor_disk_gb),
+            opt(&r.driver_vcpu),
+            opt(&r.driver_memory_gb),
+            opt(&r.max_executors),
+            opt(&r.peak_executors),
+            r.incomplete.to_string(),
+            r.source.as_str().to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(text: &str) -> Vec<Part> {
+        let mut out = Vec::new();
+        read("t.csv", text.as_bytes(), None, &mut |b| {
+            out.extend(b);
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn rows_keep_their_line_numbers_across_quoted_line_ends() {
+        let text = "application_id,job_run_id,state,job_name\n\
+                    a,r1,SUCCESS,\"two\nlines\"\n\
+                    \n\
+                    a,r2,SUCCESS,plain\n\
+                    a,r3,SUCCESS\n";
+        let p = parts(text);
+        let rows: usize = p.iter().map(|p| p.frame.height()).sum();
+        assert_eq!(rows, 2);
+        let Locator::Lines(lines) = &p[0].at else {
+            panic!("text formats carry lines")
+        };
+        assert_eq!(lines, &vec![2, 5]);
+        assert_eq!(p[0].unreadable[0].0, "t.csv:6");
+        assert_eq!(
+            p[0].unreadable[0].1.to_string(),
+            "the row has 3 fields but the header has 4"
+        );
+        let names = p[0].frame.column("job_name").unwrap();
+        assert_eq!(names.str().unwrap().get(0), Some("two\nlines"));
+    }
+
+    #[test]
+    fn the_cut_is_after_the_last_line_end_outside_quotes() {
+        assert_eq!(cut(b"a,b\nc,\"d\ne\"", false), Some(4));
+        assert_eq!(cut(b"x\"\ny\n", true), Some(5));
+        assert_eq!(cut(b"no line end", false), None);
+    }
+
+    /// Blocks are cut at 2 MB: a file of many blocks reads every row once,
+    /// with the right line numbers.
+    #[test]
+    fn long_files_read_every_row_once() {
+        let mut text = String::from("application_id,job_run_id,state\n");
+        let n = 200_000;
+        for i in 0..n {
+            text.push_str(&format!("app,\"run\n{i}\",SUCCESS\n"));
+        }
+        let p = parts(&text);
+        let mut all = Vec::new();
+        for part in &p {
+            let Locator::Lines(l) = &part.at else {
+                panic!()
+            };
+            all.extend(l.iter().copied());
+            assert!(part.unreadable.is_empty());
+        }
+        assert_eq!(all.len(), n);
+        for (i, l) in all.iter().enumerate() {
+            assert_eq!(*l, 2 + 2 * i as u64);
+        }
+        assert!(p.len() > 1);
+    }
+
+    #[test]
+    fn a_repeated_column_is_fatal() {
+        let e = read("d.csv", &b"state,state\n"[..], None, &mut |_| Ok(())).unwrap_err();
+        assert_eq!(e.to_string(), "d.csv:1: column 'state' appears twice");
+    }
+}

@@ -1,0 +1,727 @@
+//! The one check: a batch of the run table, typed and validated row by row.
+//!
+//! Every source's batches come through here, so a row is accepted or
+//! refused with the same words whatever file it came in. [`RunColumns::new`]
+//! types the frame once (numbers as `f64`, times as epoch milliseconds,
+//! text as string views; a text cell in a number or time column is parsed
+//! here, not by the reader), then [`RunColumns::facts`] checks one row and
+//! returns its figures without allocating. [`RunColumns::job_run`] builds
+//! the full record only where one is wanted.
+//!
+//! What the check enforces (README, "What emrcost accepts"):
+//! - required cells: region (after `--region`), application_id,
+//!   job_run_id, state;
+//! - numbers finite and not negative; worker sizes above zero; counts whole;
+//! - `ended_at` not before `started_at`;
+//! - billed usage with a figure missing is not billed usage: the run is
+//!   priced from total usage by the billing rules (flagged), never with a 0.
+
+use polars::prelude::*;
+use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray};
+
+use crate::model::schema::{self, Kind, REQUIRED_COLUMNS};
+use crate::model::time;
+use crate::model::{Architecture, JobRun, JobState, Reject, ResourceUsage, RunFacts, UsageSource};
+
+/// Values for fields a source may not carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults {
+    /// Used when a row has no region (no column, an empty cell, no `arn`).
+    pub region: Option<String>,
+    /// Used when a row does not say (GetJobRun never does: the
+    /// architecture belongs to the application).
+    pub architecture: Architecture,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            region: None,
+            architecture: Architecture::X86_64,
+        }
+    }
+}
+
+/// A numeric column as `f64`, or absent.
+struct Nums(Option<PrimitiveArray<f64>>);
+
+impl Nums {
+    #[inline]
+    fn get(&self, i: usize) -> Option<f64> {
+        let a = self.0.as_ref()?;
+        a.is_valid(i).then(|| a.value(i))
+    }
+}
+
+/// A time column as epoch milliseconds, or absent.
+struct Times(Option<PrimitiveArray<i64>>);
+
+impl Times {
+    #[inline]
+    fn get(&self, i: usize) -> Option<i64> {
+        let a = self.0.as_ref()?;
+        a.is_valid(i).then(|| a.value(i))
+    }
+}
+
+/// A text column, or absent. Empty or blank cells read as absent.
+struct Texts(Option<Utf8ViewArray>);
+
+impl Texts {
+    #[inline]
+    fn get(&self, i: usize) -> Option<&str> {
+        let a = self.0.as_ref()?;
+        if !a.is_valid(i) {
+            return None;
+        }
+        let v = a.value(i);
+        if v.is_empty() || v.bytes().all(|b| b.is_ascii_whitespace()) {
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// The columns of one batch, typed for reading row by row.
+pub struct RunColumns {
+    rows: usize,
+    default_region: Option<String>,
+    default_architecture: Architecture,
+    region: Texts,
+    application_id: Texts,
+    application_name: Texts,
+    architecture: Texts,
+    job_run_id: Texts,
+    job_name: Texts,
+    state: Texts,
+    release_label: Texts,
+    source: Texts,
+    attempt: Nums,
+    queued_ms: Nums,
+    duration_s: Nums,
+    max_executors: Nums,
+    peak_executors: Nums,
+    billed: [Nums; 3],
+    total: [Nums; 3],
+    executor_vcpu: Nums,
+    executor_memory_gb: Nums,
+    executor_disk_gb: Nums,
+    driver_vcpu: Nums,
+    driver_memory_gb: Nums,
+    created_at: Times,
+    started_at: Times,
+    ended_at: Times,
+    incomplete: Option<BooleanArray>,
+    /// Cells that could not be typed, by row (sorted; rare).
+    bad_cells: Vec<(usize, Reject)>,
+}
+
+/// A column's one chunk (the caller's frame may hold several).
+fn single<T: PolarsDataType>(ca: &ChunkedArray<T>) -> Option<T::Array>
+where
+    T::Array: Clone,
+{
+    ca.rechunk().downcast_iter().next().cloned()
+}
+
+fn col_err(c: &str, e: impl std::fmt::Display) -> String {
+    format!("column '{c}': {e}")
+}
+
+/// The schema's `&'static` name for a column.
+fn static_name(c: &str) -> &'static str {
+    schema::column(c).map_or("?", |c| c.name)
+}
+
+/// Types a number column. Text is parsed (a cell that is not a number is a
+/// bad cell); true/false is refused for the whole column.
+fn numbers(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Nums, String> {
+    let Ok(col) = df.column(c) else {
+        return Ok(Nums(None));
+    };
+    let s = col.as_materialized_series();
+    match s.dtype() {
+        DataType::Boolean => Err(format!(
+            "column '{c}' holds true/false; expected numbers ({})",
+            schema::column(c).map_or("", |k| k.unit)
+        )),
+        DataType::String => {
+            let text = s.str().map_err(|e| col_err(c, e))?;
+            let parsed = s.cast(&DataType::Float64).map_err(|e| col_err(c, e))?;
+            let nums = parsed.f64().map_err(|e| col_err(c, e))?;
+            for (i, (raw, v)) in text.iter().zip(nums.iter()).enumerate() {
+                if let (Some(raw), None) = (raw, v) {
+                    if !raw.trim().is_empty() {
+                        bad.push((
+                            i,
+                            Reject::NotANumber {
+                                column: static_name(c),
+                                value: raw.to_string(),
+                            },
+                        ));
+                    }
+                }
+            }
+            Ok(Nums(single(nums)))
+        }
+        _ => {
+            let cast = s.cast(&DataType::Float64).map_err(|e| col_err(c, e))?;
+            let ca = cast.f64().map_err(|e| col_err(c, e))?;
+            Ok(Nums(single(ca)))
+        }
+    }
+}
+
+/// Types a time column as epoch milliseconds: timestamps as they are, text
+/// by [`time::parse_ms`], numbers as epoch seconds or milliseconds.
+fn times(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Times, String> {
+    let Ok(col) = df.column(c) else {
+        return Ok(Times(None));
+    };
+    let s = col.as_materialized_series();
+    let column = static_name(c);
+    let mut cell = |i: usize, r: Result<i64, String>| match r {
+        Ok(ms) => Some(ms),
+        Err(message) => {
+            bad.push((i, Reject::BadTime { column, message }));
+            None
+        }
+    };
+    let ca: Int64Chunked = match s.dtype() {
+        DataType::String => {
+            let text = s.str().map_err(|e| col_err(c, e))?;
+            let v: Vec<Option<i64>> = text
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| match raw.map(str::trim) {
+                    None | Some("") => None,
+                    Some(t) => cell(i, time::parse_ms(t)),
+                })
+                .collect();
+            Int64Chunked::from_iter_options(c.into(), v.into_iter())
+        }
+        d if d.is_primitive_numeric() => {
+            let f = s.cast(&DataType::Float64).map_err(|e| col_err(c, e))?;
+            let f = f.f64().map_err(|e| col_err(c, e))?;
+            let v: Vec<Option<i64>> = f
+                .iter()
+                .enumerate()
+                .map(|(i, x)| x.and_then(|x| cell(i, time::epoch_ms(x))))
+                .collect();
+            Int64Chunked::from_iter_options(c.into(), v.into_iter())
+        }
+        _ => {
+            let cast = s
+                .cast(&DataType::Datetime(
+                    TimeUnit::Milliseconds,
+                    Some("UTC".into()),
+                ))
+                .and_then(|c| c.cast(&DataType::Int64))
+                .map_err(|e| col_err(c, e))?;
+            cast.i64().map_err(|e| col_err(c, e))?.clone()
+        }
+    };
+    Ok(Times(single(&ca)))
+}
+
+fn texts(df: &DataFrame, c: &str) -> Result<Texts, String> {
+    let Ok(col) = df.column(c) else {
+        return Ok(Texts(None));
+    };
+    let cast = col.cast(&DataType::String).map_err(|e| col_err(c, e))?;
+    let ca = cast.str().map_err(|e| col_err(c, e))?;
+    Ok(Texts(single(ca)))
+}
+
+fn flags(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Option<BooleanArray>, String> {
+    let Ok(col) = df.column(c) else {
+        return Ok(None);
+    };
+    let s = col.as_materialized_series();
+    let ca: BooleanChunked = match s.dtype() {
+        DataType::Boolean => s.bool().map_err(|e| col_err(c, e))?.clone(),
+        DataType::String => {
+            let text = s.str().map_err(|e| col_err(c, e))?;
+            text.iter()
+                .enumerate()
+                .map(|(i, raw)| match raw.map(str::trim) {
+                    None | Some("") => None,
+                    Some("true") | Some("TRUE") | Some("True") => Some(true),
+                    Some("false") | Some("FALSE") | Some("False") => Some(false),
+                    Some(other) => {
+                        bad.push((
+                            i,
+                            Reject::BadFlag {
+                                column: static_name(c),
+                                value: other.to_string(),
+                            },
+                        ));
+                        None
+                    }
+                })
+                .collect()
+        }
+        other => return Err(format!("column '{c}' is {other}; expected true or false")),
+    };
+    Ok(single(&ca))
+}
+
+impl RunColumns {
+    /// Types `df`'s columns. A missing required column, a column the run
+    /// table does not know, or a column of a type that cannot hold its
+    /// values is an error for the whole batch, in words for the user; a
+    /// missing optional column reads as empty.
+    pub fn new(df: &DataFrame, defaults: &Defaults) -> Result<RunColumns, String> {
+        for col in REQUIRED_COLUMNS {
+            if df.column(col).is_err() {
+                return Err(format!(
+                    "missing required column '{col}' (required: {})",
+                    REQUIRED_COLUMNS.join(", ")
+                ));
+            }
+        }
+        let mut bad = Vec::new();
+        for c in df.get_column_names() {
+            match schema::column(c) {
+                None => {
+                    return Err(format!(
+                        "unknown column '{c}'. Known columns: {}",
+                        schema::names().collect::<Vec<_>>().join(",")
+                    ))
+                }
+                Some(k) if k.kind == Kind::Text => {}
+                Some(_) => {}
+            }
+        }
+        let mut num = |c: &str| numbers(df, c, &mut bad);
+        let attempt = num("attempt")?;
+        let queued_ms = num("queued_ms")?;
+        let duration_s = num("duration_s")?;
+        let max_executors = num("max_executors")?;
+        let peak_executors = num("peak_executors")?;
+        let billed = [
+            num("billed_vcpu_hours")?,
+            num("billed_memory_gb_hours")?,
+            num("billed_storage_gb_hours")?,
+        ];
+        let total = [
+            num("total_vcpu_hours")?,
+            num("total_memory_gb_hours")?,
+            num("total_storage_gb_hours")?,
+        ];
+        let executor_vcpu = num("executor_vcpu")?;
+        let executor_memory_gb = num("executor_memory_gb")?;
+        let executor_disk_gb = num("executor_disk_gb")?;
+        let driver_vcpu = num("driver_vcpu")?;
+        let driver_memory_gb = num("driver_memory_gb")?;
+        let created_at = times(df, "created_at", &mut bad)?;
+        let started_at = times(df, "started_at", &mut bad)?;
+        let ended_at = times(df, "ended_at", &mut bad)?;
+        let incomplete = flags(df, "incomplete", &mut bad)?;
+        // Several bad cells in one row: the first column's is reported.
+        bad.sort_by_key(|(i, _)| *i);
+        bad.dedup_by_key(|(i, _)| *i);
+        Ok(RunColumns {
+            rows: df.height(),
+            default_region: defaults.region.clone(),
+            default_architecture: defaults.architecture,
+            region: texts(df, "region")?,
+            application_id: texts(df, "application_id")?,
+            application_name: texts(df, "application_name")?,
+            architecture: texts(df, "architecture")?,
+            job_run_id: texts(df, "job_run_id")?,
+            job_name: texts(df, "job_name")?,
+            state: texts(df, "state")?,
+            release_label: texts(df, "release_label")?,
+            source: texts(df, "source")?,
+            attempt,
+            queued_ms,
+            duration_s,
+            max_executors,
+            peak_executors,
+            billed,
+            total,
+            executor_vcpu,
+            executor_memory_gb,
+            executor_disk_gb,
+            driver_vcpu,
+            driver_memory_gb,
+            created_at,
+            started_at,
+            ended_at,
+            incomplete,
+            bad_cells: bad,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The row's region, or `--region` where it has none.
+    pub fn region(&self, i: usize) -> Option<&str> {
+        self.region.get(i).or(self.default_region.as_deref())
+    }
+
+    pub fn application_id(&self, i: usize) -> Option<&str> {
+        self.application_id.get(i)
+    }
+
+    pub fn application_name(&self, i: usize) -> Option<&str> {
+        self.application_name.get(i)
+    }
+
+    pub fn job_run_id(&self, i: usize) -> Option<&str> {
+        self.job_run_id.get(i)
+    }
+
+    pub fn job_name(&self, i: usize) -> Option<&str> {
+        self.job_name.get(i)
+    }
+
+    /// The attempt, 1 when the row does not say; `None` when it is not a
+    /// whole number (the row is refused by [`RunColumns::facts`]).
+    pub fn attempt(&self, i: usize) -> Option<u32> {
+        whole(self.attempt.get(i), "attempt").ok().map(|a| a.unwrap_or(1))
+    }
+
+    /// Row `i`'s figures, after every check (module docs). The error is
+    /// the reason, for a message that names the row.
+    pub fn facts(&self, i: usize) -> Result<RunFacts, Reject> {
+        if !self.bad_cells.is_empty() {
+            if let Ok(k) = self.bad_cells.binary_search_by_key(&i, |(r, _)| *r) {
+                return Err(self.bad_cells[k].1.clone());
+            }
+        }
+        if self.region(i).is_none() {
+            return Err(Reject::Missing { column: "region" });
+        }
+        if self.application_id.get(i).is_none() {
+            return Err(Reject::Missing {
+                column: "application_id",
+            });
+        }
+        let architecture = match self.architecture.get(i) {
+            Some(a) => a
+                .parse::<Architecture>()
+                .map_err(|_| Reject::UnknownArchitecture {
+                    value: a.trim().to_string(),
+                })?,
+            None => self.default_architecture,
+        };
+        if self.job_run_id.get(i).is_none() {
+            return Err(Reject::Missing {
+                column: "job_run_id",
+            });
+        }
+        whole(self.attempt.get(i), "attempt")?;
+        let state = self.state.get(i).ok_or(Reject::Missing { column: "state" })?;
+        let state = state
+            .parse::<JobState>()
+            .map_err(|_| Reject::UnknownState {
+                value: state.trim().to_ascii_uppercase(),
+            })?;
+        let created = self.created_at.get(i);
+        let started = self.started_at.get(i);
+        let ended = self.ended_at.get(i);
+        if let (Some(s), Some(e)) = (started, ended) {
+            if e < s {
+                return Err(Reject::EndBeforeStart {
+                    started: iso(s),
+                    ended: iso(e),
+                });
+            }
+        }
+        let queued_ms = non_neg(self.queued_ms.get(i), "queued_ms")?.map(|q| q as u64);
+        let duration_s = non_neg(self.duration_s.get(i), "duration_s")?;
+        let billed = usage(&self.billed, i, BILLED)?;
+        let total = usage(&self.total, i, TOTAL)?;
+        let facts = RunFacts {
+            architecture,
+            state,
+            start_ms: started.or(created),
+            queued_ms,
+            runtime_s: duration_s.or(match (started, ended) {
+                (Some(s), Some(e)) => Some((e - s) as f64 / 1000.0),
+                _ => None,
+            }),
+            // A billed triple with a figure missing is not what AWS billed:
+            // the pricer falls back to total usage with the billing rules.
+            billed: billed.and_then(|(u, complete)| complete.then_some(u)),
+            total: total.map(|(u, _)| u),
+            executor_vcpu: size(self.executor_vcpu.get(i), "executor_vcpu")?,
+            executor_memory_gb: size(self.executor_memory_gb.get(i), "executor_memory_gb")?,
+            executor_disk_gb: non_neg(self.executor_disk_gb.get(i), "executor_disk_gb")?,
+            driver_vcpu: size(self.driver_vcpu.get(i), "driver_vcpu")?,
+            driver_memory_gb: size(self.driver_memory_gb.get(i), "driver_memory_gb")?,
+            max_executors: whole(self.max_executors.get(i), "max_executors")?,
+            peak_executors: whole(self.peak_executors.get(i), "peak_executors")?,
+            source: match self.source.get(i) {
+                Some(s) => s.parse().map_err(|_| Reject::UnknownSource {
+                    value: s.to_string(),
+                })?,
+                None => UsageSource::Csv,
+            },
+            partial_billed: billed.is_some_and(|(_, complete)| !complete),
+        };
+        Ok(facts)
+    }
+
+    /// Row `i` as a full record (with its text), after the checks of
+    /// [`RunColumns::facts`].
+    pub fn job_run(&self, i: usize) -> Result<JobRun, Reject> {
+        let f = self.facts(i)?;
+        let time = |c: &Times| c.get(i).and_then(chrono::DateTime::from_timestamp_millis);
+        let text = |c: &Texts| c.get(i).map(str::to_string);
+        Ok(JobRun {
+            region: self.region(i).unwrap_or_default().to_string(),
+            application_id: text(&self.application_id).unwrap_or_default(),
+            application_name: text(&self.application_name),
+            architecture: f.architecture,
+            job_run_id: text(&self.job_run_id).unwrap_or_default(),
+            attempt: self.attempt(i).unwrap_or(1),
+            job_name: text(&self.job_name),
+            state: f.state,
+            release_label: text(&self.release_label),
+            created_at: time(&self.created_at),
+            started_at: time(&self.started_at),
+            ended_at: time(&self.ended_at),
+            queued_ms: f.queued_ms,
+            duration_s: self.duration_s.get(i),
+            billed: usage(&self.billed, i, BILLED)?.map(|(u, _)| u),
+            total: f.total,
+            executor_vcpu: f.executor_vcpu,
+            executor_memory_gb: f.executor_memory_gb,
+            executor_disk_gb: f.executor_disk_gb,
+            driver_vcpu: f.driver_vcpu,
+            driver_memory_gb: f.driver_memory_gb,
+            max_executors: f.max_executors,
+            peak_executors: f.peak_executors,
+            incomplete: self
+                .incomplete
+                .as_ref()
+                .and_then(|a| a.is_valid(i).then(|| a.value(i)))
+                .unwrap_or(false),
+            source: f.source,
+        })
+    }
+}
+
+const BILLED: [&str; 3] = [
+    "billed_vcpu_hours",
+    "billed_memory_gb_hours",
+    "billed_storage_gb_hours",
+];
+const TOTAL: [&str; 3] = [
+    "total_vcpu_hours",
+    "total_memory_gb_hours",
+    "total_storage_gb_hours",
+];
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// A usage triple: absent when all three are; with whether all three are
+/// there (a missing figure among present ones reads as zero here, and the
+/// caller decides what an incomplete triple is worth).
+fn usage(
+    cols: &[Nums; 3],
+    i: usize,
+    names: [&'static str; 3],
+) -> Result<Option<(ResourceUsage, bool)>, Reject> {
+    let (v, m, s) = (cols[0].get(i), cols[1].get(i), cols[2].get(i));
+    if v.is_none() && m.is_none() && s.is_none() {
+        return Ok(None);
+    }
+    for (value, column) in [v, m, s].into_iter().zip(names) {
+        non_neg(value, column)?;
+    }
+    let complete = v.is_some() && m.is_some() && s.is_some();
+    let u = ResourceUsage {
+        vcpu_hours: v.unwrap_or(0.0),
+        memory_gb_hours: m.unwrap_or(0.0),
+        storage_gb_hours: s.unwrap_or(0.0),
+    };
+    Ok(Some((u, complete)))
+}
+
+fn non_neg(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    match v {
+        Some(value) if !(value.is_finite() && value >= 0.0) => {
+            Err(Reject::Negative { column, value })
+        }
+        other => Ok(other),
+    }
+}
+
+/// A worker size: not negative, and not zero.
+fn size(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    match non_neg(v, column)? {
+        Some(0.0) => Err(Reject::Zero { column }),
+        other => Ok(other),
+    }
+}
+
+fn whole(v: Option<f64>, column: &'static str) -> Result<Option<u32>, Reject> {
+    match v {
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= f64::from(u32::MAX) => Ok(Some(x as u32)),
+        Some(value) if !(value.is_finite() && value >= 0.0) => {
+            Err(Reject::Negative { column, value })
+        }
+        Some(value) => Err(Reject::NotWhole { column, value }),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!(
+            "region" => &[Some("us-east-1"), None, Some("us-east-1"), Some("us-east-1"), Some("eu-west-1")],
+            "application_id" => &["a", "a", "a", "a", "b"],
+            "job_run_id" => &["r1", "r2", "r3", "r4", "r5"],
+            "state" => &["SUCCESS", "SUCCESS", "succeeded?", "FAILED", "cancelled"],
+            "architecture" => &[None, None, None, Some("ARM64"), Some("aarch64")],
+            "attempt" => &[Some(1u32), None, None, Some(2), None],
+            "duration_s" => &[Some(90.0), None, None, Some(-1.0), None],
+            "billed_vcpu_hours" => &[Some(1.5), None, None, None, Some(2.0)],
+            "billed_memory_gb_hours" => &[Some(6.0), None, None, None, Some(8.0)],
+            "billed_storage_gb_hours" => &[Some(0.0), None, None, None, None],
+            "max_executors" => &[Some(4.0), None, None, None, Some(2.5)],
+            "started_at" => &[Some(1_700_000_000_000i64), None, None, None, Some(1_700_000_000_000)],
+            "ended_at" => &[Some(1_700_000_100_000i64), None, None, None, Some(1_700_000_060_000)],
+        )
+        .unwrap()
+    }
+
+    fn reason(cols: &RunColumns, i: usize) -> String {
+        cols.facts(i).unwrap_err().to_string()
+    }
+
+    /// Each row is accepted or refused with its reason, and the figures
+    /// read back as written.
+    #[test]
+    fn rows_are_checked_and_read() {
+        let cols = RunColumns::new(&frame(), &Defaults::default()).unwrap();
+        assert_eq!(cols.len(), 5);
+        let f = cols.facts(0).unwrap();
+        assert_eq!(f.architecture, Architecture::X86_64);
+        assert_eq!(f.state, JobState::Success);
+        assert_eq!(f.runtime_s, Some(90.0));
+        assert_eq!(f.start_ms, Some(1_700_000_000_000));
+        assert_eq!(f.billed.unwrap().vcpu_hours, 1.5);
+        assert_eq!(f.billed.unwrap().memory_gb_hours, 6.0);
+        assert_eq!(f.max_executors, Some(4));
+        assert_eq!(f.total, None);
+        assert_eq!(reason(&cols, 1), "region is empty; fill it in or pass --region");
+        assert!(reason(&cols, 2).starts_with("unknown job state 'SUCCEEDED?'"));
+        assert_eq!(reason(&cols, 3), "duration_s is -1; it cannot be negative");
+        assert_eq!(reason(&cols, 4), "max_executors is 2.5; expected a whole number");
+        let run = cols.job_run(0).unwrap();
+        assert_eq!(run.region, "us-east-1");
+        assert_eq!(run.job_run_id, "r1");
+        assert_eq!(run.attempt, 1);
+        assert_eq!(run.facts(), f);
+    }
+
+    /// `--region` fills a missing region cell or a missing region column.
+    #[test]
+    fn the_region_default_fills_cells_and_columns() {
+        let d = Defaults {
+            region: Some("eu-west-1".into()),
+            ..Defaults::default()
+        };
+        let cols = RunColumns::new(&frame(), &d).unwrap();
+        assert_eq!(cols.region(1), Some("eu-west-1"));
+        assert_eq!(cols.region(0), Some("us-east-1"));
+        let no_column = frame().drop("region").unwrap();
+        let cols = RunColumns::new(&no_column, &d).unwrap();
+        assert_eq!(cols.job_run(0).unwrap().region, "eu-west-1");
+        let cols = RunColumns::new(&no_column, &Defaults::default()).unwrap();
+        assert_eq!(reason(&cols, 0), "region is empty; fill it in or pass --region");
+    }
+
+    /// Text in number and time columns is parsed here, with the cell's
+    /// value in the reason; zero sizes, an end before the start and an
+    /// incomplete billed triple are caught.
+    #[test]
+    fn text_cells_are_typed_by_the_check() {
+        let df = df!(
+            "region" => &["us-east-1"; 6],
+            "application_id" => &["a"; 6],
+            "job_run_id" => &["1", "2", "3", "4", "5", "6"],
+            "state" => &["SUCCESS"; 6],
+            "duration_s" => &["60", "abc", "60", "60", "60", " 60 "],
+            "executor_vcpu" => &["4", "4", "0", "4", "4", "4"],
+            "started_at" => &["2026-08-01T09:01:21.712000+0000", "", "", "2026-08-01 10:00:00", "1785574881712", "yesterday"],
+            "ended_at" => &["", "", "", "2026-08-01 09:00:00", "", ""],
+            "billed_vcpu_hours" => &["1", "", "", "", "1", ""],
+            "billed_memory_gb_hours" => &["4", "", "", "", "", ""],
+            "billed_storage_gb_hours" => &["0", "", "", "", "", ""],
+        )
+        .unwrap();
+        let cols = RunColumns::new(&df, &Defaults::default()).unwrap();
+        let f = cols.facts(0).unwrap();
+        assert_eq!(f.start_ms, Some(1_785_574_881_712));
+        assert_eq!(f.runtime_s, Some(60.0));
+        assert!(f.billed.is_some() && !f.partial_billed);
+        assert_eq!(reason(&cols, 1), "duration_s is 'abc', which is not a number");
+        assert_eq!(reason(&cols, 2), "executor_vcpu is 0; a worker needs more than nothing");
+        assert_eq!(
+            reason(&cols, 3),
+            "ended_at 2026-08-01T09:00:00.000Z is before started_at 2026-08-01T10:00:00.000Z; one of them is wrong"
+        );
+        let partial = cols.facts(4).unwrap();
+        assert_eq!(partial.start_ms, Some(1_785_574_881_712));
+        assert_eq!(partial.billed, None);
+        assert!(partial.partial_billed);
+        assert!(reason(&cols, 5).starts_with("started_at: 'yesterday' is not a time"));
+    }
+
+    /// A frame of several chunks (as a Parquet file of many row groups
+    /// reads) gives the same rows as one chunk.
+    #[test]
+    fn chunked_frames_read_like_one_chunk() {
+        let one = frame();
+        let mut two = one.slice(0, 2);
+        two.vstack_mut(&one.slice(2, 3)).unwrap();
+        assert!(
+            two.column("state")
+                .unwrap()
+                .as_materialized_series()
+                .n_chunks()
+                > 1
+        );
+        let d = Defaults::default();
+        let (a, b) = (
+            RunColumns::new(&one, &d).unwrap(),
+            RunColumns::new(&two, &d).unwrap(),
+        );
+        for i in 0..5 {
+            assert_eq!(a.facts(i), b.facts(i), "row {i}");
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_columns_are_named() {
+        let d = Defaults::default();
+        let df = df!("application_id" => &["a"], "state" => &["SUCCESS"]).unwrap();
+        let err = RunColumns::new(&df, &d).err().unwrap();
+        assert!(err.starts_with("missing required column 'job_run_id'"), "{err}");
+        let df = df!("application_id" => &["a"], "job_run_id" => &["r"], "state" => &["SUCCESS"], "colour" => &["red"]).unwrap();
+        let err = RunColumns::new(&df, &d).err().unwrap();
+        assert!(err.starts_with("unknown column 'colour'"), "{err}");
+        let df = df!("application_id" => &["a"], "job_run_id" => &["r"], "state" => &["SUCCESS"], "duration_s" => &[true]).unwrap();
+        let err = RunColumns::new(&df, &d).err().unwrap();
+        assert!(err.starts_with("column 'duration_s' holds true/false"), "{err}");
+    }
+}

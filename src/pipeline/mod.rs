@@ -1,0 +1,413 @@
+//! The one path every run takes: **source -> batches of the run table ->
+//! the one check -> the one pricer -> a sink** (the report's fleet columns,
+//! or `price`'s per-run rows).
+//!
+//! Sources hand on batches in input order; each batch's parts are checked
+//! and priced in parallel and handed to the sink in input order, so the
+//! result does not depend on which thread finished first. Memory is the
+//! sink's and one batch's, whatever the input's size.
+//!
+//! **Duplicates.** A run is unique by (region, application, job run,
+//! attempt). When it appears more than once, the last record in input
+//! order (files in the order given, rows in file order) is the one kept,
+//! and each earlier one is left out as superseded: a later export or
+//! collection knows more (a final state, usage that arrived late). Every
+//! run's key is hashed while the input is priced; only when two hashes
+//! match is the input read again (keys only, then in full), so the usual
+//! input without repeats is read once.
+
+pub mod check;
+mod not_priced;
+
+pub use check::{Defaults, RunColumns};
+pub use not_priced::{NotPriced, NotPricedSummary, ReasonCount, LISTED};
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+
+use crate::collect::dataset::IdleCapacity;
+use crate::cost::{CompactCost, FleetPricer, PlanCache, Pricer, RowsUsed, UnpricedReason};
+use crate::input::{FileError, Part, Source};
+use crate::model::{Reject, RunFacts};
+
+/// `--since`/`--until` as epoch milliseconds: a run is inside when its
+/// start (else creation) time is at or after `since` and before `until`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Window {
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+}
+
+impl Window {
+    pub fn is_set(&self) -> bool {
+        self.since_ms.is_some() || self.until_ms.is_some()
+    }
+}
+
+/// What to read and how to check it.
+pub struct Input<'a> {
+    pub sources: &'a [Source],
+    pub defaults: &'a Defaults,
+    pub window: Window,
+}
+
+/// One priced run, as a sink sees it.
+pub struct Priced<'a> {
+    pub cols: &'a RunColumns,
+    /// The row in its part.
+    pub at: usize,
+    /// The row's place in the whole input (0-based): input order.
+    pub row: u64,
+    pub facts: &'a RunFacts,
+    pub cost: &'a CompactCost,
+    pub region: &'a str,
+}
+
+/// Where priced runs go. A sink keeps one `Chunk` per part (filled in
+/// parallel) and takes them back in input order.
+pub trait Sink: Sync {
+    type Chunk: Send;
+    /// An empty chunk for a part of `rows` rows.
+    fn chunk(&self, rows: usize) -> Self::Chunk;
+    fn add(&self, chunk: &mut Self::Chunk, run: Priced<'_>);
+    /// The part is done (its columns are still there to read).
+    fn close(&self, _chunk: &mut Self::Chunk, _cols: &RunColumns) {}
+    /// The next chunk, in input order.
+    fn merge(&mut self, chunk: Self::Chunk) -> Result<(), PipelineError>;
+}
+
+/// Why the pipeline stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{0}")]
+    Sink(String),
+}
+
+/// What a run of the pipeline saw, beside what the sink kept.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Records left out, by reason.
+    pub not_priced: NotPriced,
+    /// Price rows used, for provenance.
+    pub rows_used: RowsUsed,
+    /// Rows the sources gave (records that could not be read aside).
+    pub rows: usize,
+    /// Rows that passed the check and fall inside the window.
+    pub in_window: usize,
+    /// Runs priced.
+    pub priced: usize,
+    /// Idle pre-initialized capacity from collected datasets.
+    pub idle_capacity: Vec<IdleCapacity>,
+    /// The sources' names, in order.
+    pub inputs: Vec<String>,
+}
+
+struct PartOut<C> {
+    chunk: C,
+    not_priced: NotPriced,
+    used: RowsUsed,
+    hashes: Vec<u64>,
+    in_window: usize,
+    priced: usize,
+}
+
+/// The run's identity hashed, or 0 when it has none (the row is refused
+/// by the check in any case).
+fn key_hash(cols: &RunColumns, i: usize) -> u64 {
+    let (Some(region), Some(app), Some(run), Some(attempt)) = (
+        cols.region(i),
+        cols.application_id(i),
+        cols.job_run_id(i),
+        cols.attempt(i),
+    ) else {
+        return 0;
+    };
+    // SipHash with fixed keys: the same value in every pass.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (region, app, run, attempt).hash(&mut h);
+    h.finish().max(1)
+}
+
+fn label(cols: &RunColumns, i: usize) -> String {
+    format!(
+        "{}/{}#{}",
+        cols.application_id(i).unwrap_or_default(),
+        cols.job_run_id(i).unwrap_or_default(),
+        cols.attempt(i).unwrap_or(1)
+    )
+}
+
+/// Checks and prices one part.
+#[allow(clippy::too_many_arguments)]
+fn run_part<S: Sink>(
+    sink: &S,
+    input: &Input<'_>,
+    fleet: &FleetPricer<'_, '_>,
+    cache: &mut PlanCache,
+    superseded: &HashSet<u64>,
+    name: &str,
+    part: &Part,
+    first_row: u64,
+) -> Result<PartOut<S::Chunk>, FileError> {
+    let cols = RunColumns::new(&part.frame, input.defaults).map_err(|message| {
+        FileError::BadTable {
+            file: name.to_string(),
+            message,
+        }
+    })?;
+    let mut out = PartOut {
+        chunk: sink.chunk(cols.len()),
+        not_priced: NotPriced::default(),
+        used: RowsUsed::default(),
+        hashes: Vec::with_capacity(cols.len()),
+        in_window: 0,
+        priced: 0,
+    };
+    for (at, why) in &part.unreadable {
+        out.not_priced.reject(at.clone(), why);
+    }
+    let w = input.window;
+    for i in 0..cols.len() {
+        let row = first_row + i as u64;
+        out.hashes.push(key_hash(&cols, i));
+        if superseded.contains(&row) {
+            out.not_priced.reject(
+                part.at.describe(name, i),
+                &Reject::Superseded {
+                    run: label(&cols, i),
+                },
+            );
+            continue;
+        }
+        let facts = match cols.facts(i) {
+            Ok(f) => f,
+            Err(why) => {
+                out.not_priced.reject(part.at.describe(name, i), &why);
+                continue;
+            }
+        };
+        if w.is_set() {
+            match facts.start_ms {
+                Some(t) if w.since_ms.is_none_or(|s| t >= s) && w.until_ms.is_none_or(|u| t < u) => {}
+                Some(_) => continue,
+                None => {
+                    out.not_priced
+                        .reject(part.at.describe(name, i), &Reject::NoTimeForWindow);
+                    continue;
+                }
+            }
+        }
+        out.in_window += 1;
+        // The check made sure there is a region.
+        let region = cols.region(i).unwrap_or_default();
+        match fleet.price_in(&facts, region, cache, &mut out.used) {
+            Ok(cost) => {
+                out.priced += 1;
+                sink.add(
+                    &mut out.chunk,
+                    Priced {
+                        cols: &cols,
+                        at: i,
+                        row,
+                        facts: &facts,
+                        cost: &cost,
+                        region,
+                    },
+                );
+            }
+            Err(reason) => out.not_priced.unprice(UnpricedReason {
+                index: row as usize,
+                job: part.at.describe(name, i),
+                reason,
+            }),
+        }
+    }
+    sink.close(&mut out.chunk, &cols);
+    Ok(out)
+}
+
+/// One pass over every source into `sink`, leaving out `superseded` rows.
+/// Returns the outcome and every row's key hash, in input order.
+fn pass<S: Sink>(
+    input: &Input<'_>,
+    fleet: &FleetPricer<'_, '_>,
+    superseded: &HashSet<u64>,
+    sink: &mut S,
+) -> Result<(Outcome, Vec<u64>), PipelineError> {
+    let mut out = Outcome::default();
+    let mut hashes: Vec<u64> = Vec::new();
+    let mut next_row = 0u64;
+    for source in input.sources {
+        let name = source.name();
+        let mut failed: Option<PipelineError> = None;
+        let extras = source.read(None, &mut |batch| {
+            let mut first = Vec::with_capacity(batch.len());
+            for part in &batch {
+                first.push(next_row);
+                next_row += part.frame.height() as u64;
+            }
+            let sink_ref: &S = sink;
+            let results: Vec<Result<PartOut<S::Chunk>, FileError>> = batch
+                .par_iter()
+                .zip(first.par_iter())
+                .map_init(PlanCache::default, |cache, (part, first)| {
+                    run_part(sink_ref, input, fleet, cache, superseded, &name, part, *first)
+                })
+                .collect();
+            for r in results {
+                let p = r?;
+                out.rows += p.hashes.len();
+                out.in_window += p.in_window;
+                out.priced += p.priced;
+                out.not_priced.merge(p.not_priced);
+                out.rows_used.merge(p.used);
+                hashes.extend(p.hashes);
+                if let Err(e) = sink.merge(p.chunk) {
+                    failed = Some(e);
+                    return Err(FileError::BadTable {
+                        file: name.clone(),
+                        message: "output failed".into(),
+                    });
+                }
+            }
+            Ok(())
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let extras = extras?;
+        out.idle_capacity.extend(extras.idle_capacity);
+        out.inputs.push(name);
+    }
+    Ok((out, hashes))
+}
+
+/// Hashes that occur more than once.
+fn repeated(hashes: &[u64]) -> HashSet<u64> {
+    let mut sorted: Vec<u64> = hashes.iter().copied().filter(|h| *h != 0).collect();
+    sorted.par_sort_unstable();
+    sorted
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect()
+}
+
+/// The rows superseded by a later record of the same run, from the real
+/// keys of the rows whose hashes repeat (so a hash collision drops nothing).
+fn superseded_rows(
+    input: &Input<'_>,
+    hashes: &[u64],
+    repeats: &HashSet<u64>,
+) -> Result<HashSet<u64>, PipelineError> {
+    const KEY: [&str; 4] = ["region", "application_id", "job_run_id", "attempt"];
+    let mut last: HashMap<(String, String, String, u32), u64> = HashMap::new();
+    let mut out = HashSet::new();
+    let mut next_row = 0u64;
+    for source in input.sources {
+        let name = source.name();
+        source.read(Some(&KEY), &mut |batch| {
+            for part in batch {
+                let first = next_row;
+                next_row += part.frame.height() as u64;
+                let wanted = (0..part.frame.height())
+                    .any(|i| hashes.get(first as usize + i).is_some_and(|h| repeats.contains(h)));
+                if !wanted {
+                    continue;
+                }
+                let cols = RunColumns::new(&part.frame, input.defaults).map_err(|message| {
+                    FileError::BadTable {
+                        file: name.clone(),
+                        message,
+                    }
+                })?;
+                for i in 0..cols.len() {
+                    let row = first + i as u64;
+                    if !hashes
+                        .get(row as usize)
+                        .is_some_and(|h| repeats.contains(h))
+                    {
+                        continue;
+                    }
+                    let key = (
+                        cols.region(i).unwrap_or_default().to_string(),
+                        cols.application_id(i).unwrap_or_default().to_string(),
+                        cols.job_run_id(i).unwrap_or_default().to_string(),
+                        cols.attempt(i).unwrap_or(1),
+                    );
+                    if let Some(earlier) = last.insert(key, row) {
+                        out.insert(earlier);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// Runs the pipeline: every source, checked, de-duplicated, windowed and
+/// priced into a sink from `make_sink`. The sink of a pass that met
+/// repeated runs is dropped and a fresh one filled again without them.
+pub fn run<S: Sink>(
+    input: &Input<'_>,
+    pricer: &Pricer<'_>,
+    mut make_sink: impl FnMut() -> Result<S, PipelineError>,
+) -> Result<(S, Outcome), PipelineError> {
+    let fleet = pricer.fleet();
+    let none = HashSet::new();
+    let mut sink = make_sink()?;
+    let (outcome, hashes) = pass(input, &fleet, &none, &mut sink)?;
+    let repeats = repeated(&hashes);
+    if repeats.is_empty() {
+        return Ok((sink, outcome));
+    }
+    let superseded = superseded_rows(input, &hashes, &repeats)?;
+    drop(hashes);
+    if superseded.is_empty() {
+        // Only a hash collision: nothing to take out.
+        return Ok((sink, outcome));
+    }
+    drop(sink);
+    let mut sink = make_sink()?;
+    let (outcome, _) = pass(input, &fleet, &superseded, &mut sink)?;
+    Ok((sink, outcome))
+}
+
+/// Every record of the sources that passes the check, as records and not
+/// priced (for rewriting a file of runs); the refused ones are counted.
+pub fn read_runs(
+    sources: &[Source],
+    defaults: &Defaults,
+) -> Result<(Vec<crate::model::JobRun>, NotPriced), PipelineError> {
+    let mut runs = Vec::new();
+    let mut left_out = NotPriced::default();
+    for source in sources {
+        let name = source.name();
+        source.read(None, &mut |batch| {
+            for part in batch {
+                for (at, why) in &part.unreadable {
+                    left_out.reject(at.clone(), why);
+                }
+                let cols = RunColumns::new(&part.frame, defaults).map_err(|message| {
+                    FileError::BadTable {
+                        file: name.clone(),
+                        message,
+                    }
+                })?;
+                for i in 0..cols.len() {
+                    match cols.job_run(i) {
+                        Ok(run) => runs.push(run),
+                        Err(why) => left_out.reject(part.at.describe(&name, i), &why),
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok((runs, left_out))
+}

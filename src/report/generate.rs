@@ -1,0 +1,269 @@
+//! `report::generate`: inputs in, the report value out. The CLI calls this;
+//! so do tests and benches. Every input takes the one pipeline
+//! ([`crate::pipeline`]); priced runs go into fleet columns (aggregated by
+//! polars), and the most expensive are kept whole for the per-run tables.
+
+use super::build::{finish, group_key, group_key_of, job_line, snapshot_from_rows, Finish};
+use super::fleet::FleetBuilder;
+use super::model::{GroupBy, JobLine, Report};
+use crate::cost::{CompactCost, Pricer};
+use crate::input::Source;
+use crate::pipeline::{self, Defaults, Input, PipelineError, Priced, RunColumns, Sink, Window};
+
+/// What to report on, and how.
+pub struct Config<'a> {
+    pub sources: &'a [Source],
+    pub defaults: &'a Defaults,
+    pub window: Window,
+    pub pricer: &'a Pricer<'a>,
+    pub group_by: GroupBy,
+    /// How many runs the per-run tables keep (the most expensive).
+    pub top: usize,
+}
+
+/// A report and what it left out.
+pub struct Generated {
+    pub report: Report,
+    /// Records not priced (rejected or unpriced), all counted.
+    pub not_priced: usize,
+    /// Rows read, and runs inside `--since`/`--until`.
+    pub rows: usize,
+    pub in_window: usize,
+}
+
+/// Why there is no report.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Input(#[from] PipelineError),
+    /// Nothing could be priced.
+    #[error("{0}")]
+    NoRuns(String),
+    #[error("could not aggregate the runs: {0}")]
+    Aggregate(#[from] polars::prelude::PolarsError),
+}
+
+/// A run kept for the per-run tables: EMR Serverless cost, input order.
+type Kept = (f64, u64, JobLine);
+
+/// Most expensive first, then input order.
+fn by_cost(a: &(f64, u64), b: &(f64, u64)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+fn keep_top<T>(v: &mut Vec<T>, n: usize, key: impl Fn(&T) -> (f64, u64)) {
+    if v.len() > n {
+        v.select_nth_unstable_by(n, |a, b| by_cost(&key(a), &key(b)));
+        v.truncate(n);
+    }
+}
+
+struct FleetSink {
+    group_by: GroupBy,
+    top: usize,
+    fleet: FleetBuilder,
+    jobs: Vec<Kept>,
+}
+
+struct FleetChunk {
+    fleet: FleetBuilder,
+    /// Candidates for the per-run tables: (usd, row, row in part, cost).
+    candidates: Vec<(f64, u64, u32, CompactCost)>,
+    /// Below this cost a run cannot make this chunk's top list.
+    floor: f64,
+    kept: Vec<Kept>,
+}
+
+impl Sink for FleetSink {
+    type Chunk = FleetChunk;
+
+    fn chunk(&self, rows: usize) -> FleetChunk {
+        FleetChunk {
+            fleet: FleetBuilder::with_capacity(rows),
+            candidates: Vec::new(),
+            floor: f64::NEG_INFINITY,
+            kept: Vec::new(),
+        }
+    }
+
+    fn add(&self, c: &mut FleetChunk, run: Priced<'_>) {
+        let Priced {
+            cols,
+            at,
+            row,
+            facts,
+            cost,
+            region,
+        } = run;
+        let key = group_key_of(
+            self.group_by,
+            cols.application_id(at).unwrap_or_default(),
+            cols.job_name(at),
+            region,
+            facts,
+        );
+        c.fleet
+            .push_parts(facts, cost, &key, region, cols.application_name(at));
+        if self.top > 0 && cost.serverless_usd >= c.floor {
+            c.candidates
+                .push((cost.serverless_usd, row, at as u32, cost.clone()));
+            if c.candidates.len() >= 2 * self.top.max(64) {
+                keep_top(&mut c.candidates, self.top, |x| (x.0, x.1));
+                c.floor = c.candidates.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
+            }
+        }
+    }
+
+    fn close(&self, c: &mut FleetChunk, cols: &RunColumns) {
+        keep_top(&mut c.candidates, self.top, |x| (x.0, x.1));
+        for (usd, row, at, cost) in c.candidates.drain(..) {
+            if let Ok(run) = cols.job_run(at as usize) {
+                let group = group_key(&run, self.group_by);
+                c.kept.push((usd, row, job_line(&run, &cost, group)));
+            }
+        }
+    }
+
+    fn merge(&mut self, c: FleetChunk) -> Result<(), PipelineError> {
+        self.fleet.merge(c.fleet);
+        self.jobs.extend(c.kept);
+        keep_top(&mut self.jobs, self.top, |x| (x.0, x.1));
+        Ok(())
+    }
+}
+
+/// Nothing was priced: what was read, what the window left, the first reason.
+fn no_runs(outcome: &pipeline::Outcome, window: Window) -> GenerateError {
+    let outside = if window.is_set() && outcome.in_window == 0 {
+        let readable = outcome.rows.saturating_sub(outcome.not_priced.rejected_count());
+        format!("; none of the {readable} readable run(s) falls inside --since/--until")
+    } else {
+        String::new()
+    };
+    GenerateError::NoRuns(format!(
+        "no job runs to price in {} ({} record(s) rejected, {} not priced{outside}{})",
+        outcome.inputs.join(", "),
+        outcome.not_priced.rejected_count(),
+        outcome.not_priced.unpriced_count(),
+        outcome
+            .not_priced
+            .first()
+            .map(|(at, why)| format!("; first: {at}: {why}"))
+            .unwrap_or_default()
+    ))
+}
+
+/// Reads every source, prices every run once, and builds the report.
+pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
+    let input = Input {
+        sources: cfg.sources,
+        defaults: cfg.defaults,
+        window: cfg.window,
+    };
+    let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
+        Ok(FleetSink {
+            group_by: cfg.group_by,
+            top: cfg.top,
+            fleet: FleetBuilder::default(),
+            jobs: Vec::new(),
+        })
+    })?;
+    if sink.fleet.is_empty() {
+        return Err(no_runs(&outcome, cfg.window));
+    }
+    let mut jobs = sink.jobs;
+    jobs.sort_by_key(|j| j.1);
+    let listed = jobs.len();
+    let priced = sink.fleet.len();
+    let not_priced = outcome.not_priced.total();
+    let mut report = finish(Finish {
+        fleet: &sink.fleet,
+        price_snapshot: snapshot_from_rows(&outcome.rows_used, cfg.pricer),
+        jobs: jobs.into_iter().map(|j| j.2).collect(),
+        not_priced: outcome.not_priced,
+        inputs: outcome.inputs,
+        pricer: cfg.pricer,
+        group_by: cfg.group_by,
+        idle_capacity: &outcome.idle_capacity,
+    })?;
+    if priced > listed {
+        report.notes.push(format!(
+            "The per-run tables (jobs.csv, and the job lists in HTML, Markdown and JSON) hold the {listed} most expensive of {priced} priced runs, by EMR Serverless cost; every figure above covers all of them. `emrcost price FILE --format csv` lists every run."
+        ));
+    }
+    Ok(Generated {
+        report,
+        not_priced,
+        rows: outcome.rows,
+        in_window: outcome.in_window,
+    })
+}
+
+struct RowSink<W, F> {
+    out: std::sync::Mutex<W>,
+    write: F,
+}
+
+impl<W, F> Sink for RowSink<W, F>
+where
+    W: Send,
+    F: Fn(&mut W, &JobLine) -> Result<(), String> + Sync,
+{
+    type Chunk = Vec<JobLine>;
+
+    fn chunk(&self, rows: usize) -> Vec<JobLine> {
+        Vec::with_capacity(rows)
+    }
+
+    fn add(&self, lines: &mut Vec<JobLine>, run: Priced<'_>) {
+        if let Ok(r) = run.cols.job_run(run.at) {
+            let group = r.application_id.clone();
+            lines.push(job_line(&r, run.cost, group));
+        }
+    }
+
+    fn merge(&mut self, lines: Vec<JobLine>) -> Result<(), PipelineError> {
+        let out = self
+            .out
+            .get_mut()
+            .map_err(|_| PipelineError::Sink("the output writer failed".into()))?;
+        for line in &lines {
+            (self.write)(out, line).map_err(PipelineError::Sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Prices every run and hands its line to `write`, in input order, as it
+/// goes (`emrcost price` to CSV, JSON Lines or Parquet): memory stays flat.
+/// `make` opens the output; if the input repeats runs it is called again
+/// and the first output dropped, so it must start afresh.
+pub fn price_rows<W, F>(
+    cfg: &Config<'_>,
+    mut make: impl FnMut() -> Result<W, String>,
+    write: F,
+) -> Result<(W, pipeline::Outcome), GenerateError>
+where
+    W: Send,
+    F: Fn(&mut W, &JobLine) -> Result<(), String> + Sync,
+{
+    let input = Input {
+        sources: cfg.sources,
+        defaults: cfg.defaults,
+        window: cfg.window,
+    };
+    let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
+        Ok(RowSink {
+            out: std::sync::Mutex::new(make().map_err(PipelineError::Sink)?),
+            write: &write,
+        })
+    })?;
+    if outcome.priced == 0 {
+        return Err(no_runs(&outcome, cfg.window));
+    }
+    let out = sink
+        .out
+        .into_inner()
+        .map_err(|_| PipelineError::Sink("the output writer failed".into()))?;
+    Ok((out, outcome))
+}
