@@ -76,7 +76,7 @@ fn negative_usage_is_listed_and_the_rest_priced() {
         .stdout(predicate::str::contains(",r1,"))
         .stdout(predicate::str::contains(",r2,").not())
         .stderr(predicate::str::contains(
-            "runs.csv:3: billed_memory_gb_hours is -4.0; it cannot be negative",
+            "runs.csv:3: billed_memory_gb_hours is -4; it cannot be negative",
         ))
         .stderr(predicate::str::contains(
             "a/r3#1: no EMR Serverless x86_64 price for region 'mars-north-1'",

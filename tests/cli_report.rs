@@ -141,7 +141,7 @@ fn strict_exits_3_when_records_are_not_priced() {
         .assert()
         .code(3)
         .stderr(predicates::str::contains(
-            "runs.csv:3: billed_vcpu_hours is -1.0; it cannot be negative",
+            "runs.csv:3: billed_vcpu_hours is -1; it cannot be negative",
         ));
 }
 
@@ -425,7 +425,9 @@ fn png_charts_on_request_and_formats_are_checked() {
         ));
 }
 
-/// Large fleets: HTML and Markdown list the first 2000 runs and say where the rest are.
+/// Large fleets, from any input (here CSV, as Parquet does): the per-run
+/// tables keep the 2000 most expensive runs and every format says so,
+/// while every total covers all 2500.
 #[test]
 fn page_reports_cap_the_job_list_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -437,16 +439,14 @@ fn page_reports_cap_the_job_list_and_say_so() {
         .success();
     let out = dir.path().join("out");
     emrcost()
-        .args(["report", "--quiet", "--format", "md,html,csv", "--out"])
+        .args(["report", "--quiet", "--format", "md,html,csv,json", "--out"])
         .arg(&out)
         .arg(&data)
         .assert()
         .success();
+    let note = "hold the 2000 most expensive of 2500 priced runs";
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(
-        md.contains("## Job runs (2500)")
-            && md.contains("The first 2000 are listed; every run is in `jobs.csv`.")
-    );
+    assert!(md.contains("## Job runs (2000)") && md.contains(note));
     let listed = md
         .split("## Job runs")
         .nth(1)
@@ -456,10 +456,13 @@ fn page_reports_cap_the_job_list_and_say_so() {
         .count();
     assert_eq!(listed, 2000);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("The first 2000 are listed"));
+    assert!(html.contains(note));
     let csv_rows = std::fs::read_to_string(out.join("jobs.csv"))
         .unwrap()
         .lines()
         .count();
-    assert_eq!(csv_rows, 2501, "jobs.csv keeps every run");
+    assert_eq!(csv_rows, 2001);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["total"]["runs"], 2500);
 }

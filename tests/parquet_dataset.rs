@@ -61,7 +61,7 @@ fn bad_parquet_rows_and_columns_are_named() {
     runs[1].billed.as_mut().unwrap().vcpu_hours = -2.0;
     let path = dir.path().join("bad.parquet");
     let file = std::fs::File::create(&path).unwrap();
-    emrcost::collect::parquet::write_parquet(file, runs.into_iter(), 2).unwrap();
+    emrcost::input::parquet::write_parquet(file, runs.into_iter(), 2).unwrap();
     emrcost()
         .args(["price", "--format", "csv"])
         .arg(&path)
@@ -183,7 +183,7 @@ fn many_unpriced_runs_are_counted_by_reason_not_listed_one_by_one() {
     }
     let path = dir.path().join("mars.parquet");
     let file = std::fs::File::create(&path).unwrap();
-    emrcost::collect::parquet::write_parquet(file, runs.into_iter(), 700).unwrap();
+    emrcost::input::parquet::write_parquet(file, runs.into_iter(), 700).unwrap();
     let out = dir.path().join("out");
     let assert = emrcost()
         .args(["report", "--format", "json,md,html", "--out"])

@@ -13,5 +13,6 @@ mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
 mod json_schema;
+mod one_pipeline;
 mod parquet_dataset;
 mod snapshots_crossover;

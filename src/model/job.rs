@@ -292,9 +292,6 @@ pub struct RunFacts {
     pub max_executors: Option<u32>,
     pub peak_executors: Option<u32>,
     pub source: UsageSource,
-    /// Billed usage came with a figure missing: `billed` is `None` and the
-    /// run is priced from total usage by the billing rules (flagged).
-    pub partial_billed: bool,
 }
 
 impl JobRun {
@@ -319,7 +316,6 @@ impl JobRun {
             max_executors: self.max_executors,
             peak_executors: self.peak_executors,
             source: self.source,
-            partial_billed: false,
         }
     }
 }

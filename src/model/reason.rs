@@ -28,7 +28,10 @@ pub enum Reject {
     /// A count with a fraction, or too large.
     NotWhole { column: &'static str, value: f64 },
     /// A time cell that is not a time.
-    BadTime { column: &'static str, message: String },
+    BadTime {
+        column: &'static str,
+        message: String,
+    },
     /// `true`/`false` expected.
     BadFlag { column: &'static str, value: String },
     /// Not one of the API's job states.

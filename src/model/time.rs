@@ -48,7 +48,10 @@ pub fn parse_ms(raw: &str) -> Result<i64, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return in_range(t.timestamp_millis(), raw);
     }
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && !s.contains("--") {
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !s.contains("--")
+    {
         if let Ok(v) = s.parse::<f64>() {
             return epoch_ms(v).map_err(|e| format!("'{raw}': {e}"));
         }
@@ -127,7 +130,13 @@ mod tests {
 
     #[test]
     fn bad_times_say_what_is_expected() {
-        for s in ["yesterday", "2026-13-01T00:00:00Z", "01/08/2026", "", "1e400"] {
+        for s in [
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "01/08/2026",
+            "",
+            "1e400",
+        ] {
             let e = parse_ms(s).unwrap_err();
             assert!(e.contains(&format!("'{s}'")), "{e}");
         }

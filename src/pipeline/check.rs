@@ -12,9 +12,7 @@
 //! - required cells: region (after `--region`), application_id,
 //!   job_run_id, state;
 //! - numbers finite and not negative; worker sizes above zero; counts whole;
-//! - `ended_at` not before `started_at`;
-//! - billed usage with a figure missing is not billed usage: the run is
-//!   priced from total usage by the billing rules (flagged), never with a 0.
+//! - `ended_at` not before `started_at`.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray};
@@ -149,20 +147,45 @@ fn numbers(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Nu
             let text = s.str().map_err(|e| col_err(c, e))?;
             let parsed = s.cast(&DataType::Float64).map_err(|e| col_err(c, e))?;
             let nums = parsed.f64().map_err(|e| col_err(c, e))?;
-            for (i, (raw, v)) in text.iter().zip(nums.iter()).enumerate() {
-                if let (Some(raw), None) = (raw, v) {
-                    if !raw.trim().is_empty() {
-                        bad.push((
-                            i,
-                            Reject::NotANumber {
-                                column: static_name(c),
-                                value: raw.to_string(),
-                            },
-                        ));
-                    }
-                }
+            // polars' cast reads the usual spellings fast; a cell it could
+            // not read is tried again trimmed, then reported with its value.
+            let missed = text
+                .iter()
+                .zip(nums.iter())
+                .any(|(raw, v)| raw.is_some() && v.is_none());
+            if !missed {
+                return Ok(Nums(single(nums)));
             }
-            Ok(Nums(single(nums)))
+            let v: Vec<Option<f64>> = text
+                .iter()
+                .zip(nums.iter())
+                .enumerate()
+                .map(|(i, (raw, v))| match (raw, v) {
+                    (_, Some(v)) => Some(v),
+                    (None, None) => None,
+                    (Some(raw), None) => {
+                        let t = raw.trim();
+                        if t.is_empty() {
+                            return None;
+                        }
+                        match t.parse::<f64>() {
+                            Ok(v) => Some(v),
+                            Err(_) => {
+                                bad.push((
+                                    i,
+                                    Reject::NotANumber {
+                                        column: static_name(c),
+                                        value: raw.to_string(),
+                                    },
+                                ));
+                                None
+                            }
+                        }
+                    }
+                })
+                .collect();
+            let ca = Float64Chunked::from_iter_options(c.into(), v.into_iter());
+            Ok(Nums(single(&ca)))
         }
         _ => {
             let cast = s.cast(&DataType::Float64).map_err(|e| col_err(c, e))?;
@@ -233,7 +256,11 @@ fn texts(df: &DataFrame, c: &str) -> Result<Texts, String> {
     Ok(Texts(single(ca)))
 }
 
-fn flags(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Option<BooleanArray>, String> {
+fn flags(
+    df: &DataFrame,
+    c: &str,
+    bad: &mut Vec<(usize, Reject)>,
+) -> Result<Option<BooleanArray>, String> {
     let Ok(col) = df.column(c) else {
         return Ok(None);
     };
@@ -386,7 +413,9 @@ impl RunColumns {
     /// The attempt, 1 when the row does not say; `None` when it is not a
     /// whole number (the row is refused by [`RunColumns::facts`]).
     pub fn attempt(&self, i: usize) -> Option<u32> {
-        whole(self.attempt.get(i), "attempt").ok().map(|a| a.unwrap_or(1))
+        whole(self.attempt.get(i), "attempt")
+            .ok()
+            .map(|a| a.unwrap_or(1))
     }
 
     /// Row `i`'s figures, after every check (module docs). The error is
@@ -419,7 +448,10 @@ impl RunColumns {
             });
         }
         whole(self.attempt.get(i), "attempt")?;
-        let state = self.state.get(i).ok_or(Reject::Missing { column: "state" })?;
+        let state = self
+            .state
+            .get(i)
+            .ok_or(Reject::Missing { column: "state" })?;
         let state = state
             .parse::<JobState>()
             .map_err(|_| Reject::UnknownState {
@@ -449,9 +481,7 @@ impl RunColumns {
                 (Some(s), Some(e)) => Some((e - s) as f64 / 1000.0),
                 _ => None,
             }),
-            // A billed triple with a figure missing is not what AWS billed:
-            // the pricer falls back to total usage with the billing rules.
-            billed: billed.and_then(|(u, complete)| complete.then_some(u)),
+            billed: billed.map(|(u, _)| u),
             total: total.map(|(u, _)| u),
             executor_vcpu: size(self.executor_vcpu.get(i), "executor_vcpu")?,
             executor_memory_gb: size(self.executor_memory_gb.get(i), "executor_memory_gb")?,
@@ -466,7 +496,6 @@ impl RunColumns {
                 })?,
                 None => UsageSource::Csv,
             },
-            partial_billed: billed.is_some_and(|(_, complete)| !complete),
         };
         Ok(facts)
     }
@@ -622,10 +651,16 @@ mod tests {
         assert_eq!(f.billed.unwrap().memory_gb_hours, 6.0);
         assert_eq!(f.max_executors, Some(4));
         assert_eq!(f.total, None);
-        assert_eq!(reason(&cols, 1), "region is empty; fill it in or pass --region");
+        assert_eq!(
+            reason(&cols, 1),
+            "region is empty; fill it in or pass --region"
+        );
         assert!(reason(&cols, 2).starts_with("unknown job state 'SUCCEEDED?'"));
         assert_eq!(reason(&cols, 3), "duration_s is -1; it cannot be negative");
-        assert_eq!(reason(&cols, 4), "max_executors is 2.5; expected a whole number");
+        assert_eq!(
+            reason(&cols, 4),
+            "max_executors is 2.5; expected a whole number"
+        );
         let run = cols.job_run(0).unwrap();
         assert_eq!(run.region, "us-east-1");
         assert_eq!(run.job_run_id, "r1");
@@ -647,12 +682,15 @@ mod tests {
         let cols = RunColumns::new(&no_column, &d).unwrap();
         assert_eq!(cols.job_run(0).unwrap().region, "eu-west-1");
         let cols = RunColumns::new(&no_column, &Defaults::default()).unwrap();
-        assert_eq!(reason(&cols, 0), "region is empty; fill it in or pass --region");
+        assert_eq!(
+            reason(&cols, 0),
+            "region is empty; fill it in or pass --region"
+        );
     }
 
     /// Text in number and time columns is parsed here, with the cell's
-    /// value in the reason; zero sizes, an end before the start and an
-    /// incomplete billed triple are caught.
+    /// value in the reason; zero sizes, and an end before the start are
+    /// caught.
     #[test]
     fn text_cells_are_typed_by_the_check() {
         let df = df!(
@@ -673,17 +711,20 @@ mod tests {
         let f = cols.facts(0).unwrap();
         assert_eq!(f.start_ms, Some(1_785_574_881_712));
         assert_eq!(f.runtime_s, Some(60.0));
-        assert!(f.billed.is_some() && !f.partial_billed);
-        assert_eq!(reason(&cols, 1), "duration_s is 'abc', which is not a number");
-        assert_eq!(reason(&cols, 2), "executor_vcpu is 0; a worker needs more than nothing");
+        assert!(f.billed.is_some());
+        assert_eq!(
+            reason(&cols, 1),
+            "duration_s is 'abc', which is not a number"
+        );
+        assert_eq!(
+            reason(&cols, 2),
+            "executor_vcpu is 0; a worker needs more than nothing"
+        );
         assert_eq!(
             reason(&cols, 3),
             "ended_at 2026-08-01T09:00:00.000Z is before started_at 2026-08-01T10:00:00.000Z; one of them is wrong"
         );
-        let partial = cols.facts(4).unwrap();
-        assert_eq!(partial.start_ms, Some(1_785_574_881_712));
-        assert_eq!(partial.billed, None);
-        assert!(partial.partial_billed);
+        assert_eq!(cols.facts(4).unwrap().start_ms, Some(1_785_574_881_712));
         assert!(reason(&cols, 5).starts_with("started_at: 'yesterday' is not a time"));
     }
 
@@ -716,12 +757,18 @@ mod tests {
         let d = Defaults::default();
         let df = df!("application_id" => &["a"], "state" => &["SUCCESS"]).unwrap();
         let err = RunColumns::new(&df, &d).err().unwrap();
-        assert!(err.starts_with("missing required column 'job_run_id'"), "{err}");
+        assert!(
+            err.starts_with("missing required column 'job_run_id'"),
+            "{err}"
+        );
         let df = df!("application_id" => &["a"], "job_run_id" => &["r"], "state" => &["SUCCESS"], "colour" => &["red"]).unwrap();
         let err = RunColumns::new(&df, &d).err().unwrap();
         assert!(err.starts_with("unknown column 'colour'"), "{err}");
         let df = df!("application_id" => &["a"], "job_run_id" => &["r"], "state" => &["SUCCESS"], "duration_s" => &[true]).unwrap();
         let err = RunColumns::new(&df, &d).err().unwrap();
-        assert!(err.starts_with("column 'duration_s' holds true/false"), "{err}");
+        assert!(
+            err.starts_with("column 'duration_s' holds true/false"),
+            "{err}"
+        );
     }
 }

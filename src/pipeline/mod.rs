@@ -153,12 +153,11 @@ fn run_part<S: Sink>(
     part: &Part,
     first_row: u64,
 ) -> Result<PartOut<S::Chunk>, FileError> {
-    let cols = RunColumns::new(&part.frame, input.defaults).map_err(|message| {
-        FileError::BadTable {
+    let cols =
+        RunColumns::new(&part.frame, input.defaults).map_err(|message| FileError::BadTable {
             file: name.to_string(),
             message,
-        }
-    })?;
+        })?;
     let mut out = PartOut {
         chunk: sink.chunk(cols.len()),
         not_priced: NotPriced::default(),
@@ -192,7 +191,8 @@ fn run_part<S: Sink>(
         };
         if w.is_set() {
             match facts.start_ms {
-                Some(t) if w.since_ms.is_none_or(|s| t >= s) && w.until_ms.is_none_or(|u| t < u) => {}
+                Some(t)
+                    if w.since_ms.is_none_or(|s| t >= s) && w.until_ms.is_none_or(|u| t < u) => {}
                 Some(_) => continue,
                 None => {
                     out.not_priced
@@ -255,7 +255,9 @@ fn pass<S: Sink>(
                 .par_iter()
                 .zip(first.par_iter())
                 .map_init(PlanCache::default, |cache, (part, first)| {
-                    run_part(sink_ref, input, fleet, cache, superseded, &name, part, *first)
+                    run_part(
+                        sink_ref, input, fleet, cache, superseded, &name, part, *first,
+                    )
                 })
                 .collect();
             for r in results {
@@ -304,7 +306,8 @@ fn superseded_rows(
     hashes: &[u64],
     repeats: &HashSet<u64>,
 ) -> Result<HashSet<u64>, PipelineError> {
-    const KEY: [&str; 4] = ["region", "application_id", "job_run_id", "attempt"];
+    // The required columns too, so the check's column test passes.
+    const KEY: [&str; 5] = ["region", "application_id", "job_run_id", "attempt", "state"];
     let mut last: HashMap<(String, String, String, u32), u64> = HashMap::new();
     let mut out = HashSet::new();
     let mut next_row = 0u64;
@@ -314,8 +317,11 @@ fn superseded_rows(
             for part in batch {
                 let first = next_row;
                 next_row += part.frame.height() as u64;
-                let wanted = (0..part.frame.height())
-                    .any(|i| hashes.get(first as usize + i).is_some_and(|h| repeats.contains(h)));
+                let wanted = (0..part.frame.height()).any(|i| {
+                    hashes
+                        .get(first as usize + i)
+                        .is_some_and(|h| repeats.contains(h))
+                });
                 if !wanted {
                     continue;
                 }

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::{Reject, Rejected};
 use crate::cost::UnpricedReason;
+use crate::model::{Reject, Rejected};
 
 /// Records of each kind (rejected, unpriced) listed one by one.
 pub const LISTED: usize = 1000;
@@ -216,9 +216,15 @@ mod tests {
         let s = t.summary();
         assert_eq!(s.by_reason.len(), 1);
         assert_eq!(s.by_reason[0].records, 10_000);
-        assert_eq!(s.by_reason[0].reason, "duration_s is negative or not finite");
+        assert_eq!(
+            s.by_reason[0].reason,
+            "duration_s is negative or not finite"
+        );
         assert_eq!(s.by_reason[0].first, "f.csv:2");
-        assert_eq!(t.rejected[1].reason, "duration_s is -2; it cannot be negative");
+        assert_eq!(
+            t.rejected[1].reason,
+            "duration_s is -2; it cannot be negative"
+        );
     }
 
     #[test]

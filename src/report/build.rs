@@ -9,9 +9,9 @@ use super::model::{
     AppCrossovers, GroupBy, GroupSummary, IdlePreinit, JobLine, OptionTotals, PastCrossover,
     PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
-use crate::pipeline::NotPriced;
 use crate::cost::{crossover, Assumptions, CompactCost, DeploymentOption, Pricer, RowsUsed};
 use crate::model::{month_of_ms, Architecture, JobRun, JobShape, RunFacts, ShapeBasis, WorkerSize};
+use crate::pipeline::NotPriced;
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
 
 /// The price rows a fleet pricer recorded, with their provenance.
@@ -293,10 +293,13 @@ pub(crate) fn job_line(run: &JobRun, c: &CompactCost, group: String) -> JobLine 
         glue_usd: c.usd(DeploymentOption::GlueStandard),
         glue_flex_usd: c.usd(DeploymentOption::GlueFlex),
         cheapest: c.cheapest,
-        not_priced_on: [DeploymentOption::Ec2OnDemand, DeploymentOption::GlueStandard]
-            .into_iter()
-            .filter_map(|o| c.gap(o).map(|e| format!("{o}: {e}")))
-            .collect(),
+        not_priced_on: [
+            DeploymentOption::Ec2OnDemand,
+            DeploymentOption::GlueStandard,
+        ]
+        .into_iter()
+        .filter_map(|o| c.gap(o).map(|e| format!("{o}: {e}")))
+        .collect(),
     }
 }
 
@@ -392,7 +395,6 @@ impl<'a> PricesUsed<'a> {
             glue_types: rows.glue_types.iter().map(String::as_str).collect(),
         }
     }
-
 
     /// Every row used, with its provenance, and the sources behind them.
     pub(crate) fn finish(&self, book: &PriceBook, a: &Assumptions) -> PriceSnapshotInfo {

@@ -107,9 +107,13 @@ impl Sink for FleetSink {
         if self.top > 0 && cost.serverless_usd >= c.floor {
             c.candidates
                 .push((cost.serverless_usd, row, at as u32, cost.clone()));
-            if c.candidates.len() >= 2 * self.top.max(64) {
+            if c.candidates.len() >= self.top.max(64).saturating_mul(2) {
                 keep_top(&mut c.candidates, self.top, |x| (x.0, x.1));
-                c.floor = c.candidates.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
+                c.floor = c
+                    .candidates
+                    .iter()
+                    .map(|x| x.0)
+                    .fold(f64::INFINITY, f64::min);
             }
         }
     }
@@ -135,7 +139,9 @@ impl Sink for FleetSink {
 /// Nothing was priced: what was read, what the window left, the first reason.
 fn no_runs(outcome: &pipeline::Outcome, window: Window) -> GenerateError {
     let outside = if window.is_set() && outcome.in_window == 0 {
-        let readable = outcome.rows.saturating_sub(outcome.not_priced.rejected_count());
+        let readable = outcome
+            .rows
+            .saturating_sub(outcome.not_priced.rejected_count());
         format!("; none of the {readable} readable run(s) falls inside --since/--until")
     } else {
         String::new()

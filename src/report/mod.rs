@@ -11,11 +11,11 @@ pub mod fleet;
 mod generate;
 mod model;
 
+pub use crate::pipeline::{NotPriced, NotPricedSummary, ReasonCount};
 pub use build::{finish, group_key, snapshot_from_rows, Finish};
-pub use generate::{generate, price_rows, Config, GenerateError, Generated};
 pub use crossover::crossover_report;
+pub use generate::{generate, price_rows, Config, GenerateError, Generated};
 pub use model::{
     AppCrossovers, CrossoverReport, GroupBy, GroupSummary, JobLine, OptionGap, OptionTotals,
     PastCrossover, PriceSnapshotInfo, Report, SamplePoint, SourceLine, SCHEMA_VERSION,
 };
-pub use crate::pipeline::{NotPriced, NotPricedSummary, ReasonCount};

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::model::Rejected;
 use crate::cost::crossover::CrossoverAnalysis;
 use crate::cost::{AssumptionLine, DeploymentOption, UnpricedReason};
+use crate::model::Rejected;
 
 /// Version of the JSON layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -163,8 +163,8 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
 
         let mut ds = Dataset::open(&a.out)
             .with_context(|| format!("--out {}", a.out.display()))?;
-        for s in &ds.skipped_journal_lines {
-            note(g.quiet, &format!("{}: {}", s.location, s.reason));
+        for (at, why) in &ds.skipped_journal_lines {
+            note(g.quiet, &format!("{at}: {why}"));
         }
         let before = ds.len();
         let stop = Arc::new(AtomicBool::new(false));
@@ -188,7 +188,7 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
         if a.csv {
             let mut runs: Vec<_> = ds.runs().cloned().collect();
             runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
-            let path = a.out.join("jobruns.csv");
+            let path = a.out.join(emrcost::collect::dataset::RUNS_CSV);
             let mut buf = Vec::new();
             write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
             emrcost::report::export::write_atomic(&path, &buf)?;

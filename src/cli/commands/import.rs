@@ -10,10 +10,10 @@ use super::super::args::{GlobalArgs, ImportEventlogArgs};
 use super::super::output::{emit, note};
 use super::super::settings;
 use emrcost::collect::eventlog::{discover, import_all};
-use emrcost::input::csv::write_csv;
-use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::cost::{DeploymentOption, Pricer};
+use emrcost::input::csv::write_csv;
 use emrcost::model::JobRun;
+use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::report::export::{duration, usd, write_atomic};
 
 pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCode> {

@@ -35,7 +35,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The sources behind `FILE...` (or the bundled sample).
-fn sources(files: &[std::path::PathBuf], sample: bool) -> anyhow::Result<Vec<emrcost::input::Source>> {
+fn sources(
+    files: &[std::path::PathBuf],
+    sample: bool,
+) -> anyhow::Result<Vec<emrcost::input::Source>> {
     if sample {
         return Ok(vec![emrcost::input::Source::Text {
             name: emrcost::sample::NAME.into(),
@@ -101,7 +104,10 @@ fn generate_report(
         group_by,
         top,
     })?;
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report generated");
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "report generated"
+    );
     window_note(g.quiet, s.window, generated.in_window, generated.rows);
     list_unpriced(g.quiet, &generated.report);
     Ok((generated.report, generated.not_priced))

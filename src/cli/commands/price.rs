@@ -106,7 +106,10 @@ fn stream_rows(
             RowFile::create(&tmp, format)
                 .map_err(|e| format!("cannot create {}: {e}", tmp.display()))
         },
-        |f, line| f.write(line).map_err(|e| format!("cannot write a row: {e}")),
+        |f, line| {
+            f.write(line)
+                .map_err(|e| format!("cannot write a row: {e}"))
+        },
     )?;
     let rows = file.rows();
     let tmp = file.finish().context("cannot finish the output")?;
@@ -142,7 +145,10 @@ fn stream_rows(
             ),
     );
     if let Some(out) = &a.out {
-        note(g.quiet, &format!("wrote {rows} run(s) to {}", out.display()));
+        note(
+            g.quiet,
+            &format!("wrote {rows} run(s) to {}", out.display()),
+        );
     }
     Ok(super::exit_code(a.strict, outcome.not_priced.total()))
 }

@@ -6,8 +6,8 @@ use anyhow::{bail, Context};
 
 use super::super::args::{GlobalArgs, SynthArgs};
 use super::super::output::{emit, note};
-use emrcost::input::parquet::write_parquet;
 use emrcost::input::csv::write_csv;
+use emrcost::input::parquet::write_parquet;
 use emrcost::synth::{generate, Synth, SynthConfig};
 
 pub fn run(g: &GlobalArgs, a: &SynthArgs) -> anyhow::Result<ExitCode> {

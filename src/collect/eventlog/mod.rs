@@ -19,8 +19,8 @@ pub use codec::Codec;
 pub use derive::{estimate, AppEstimate, Sizes};
 pub use parse::{AppLog, Problem};
 
-use crate::pipeline::Defaults as InputDefaults;
 use crate::model::{JobRun, JobState, UsageSource};
+use crate::pipeline::Defaults as InputDefaults;
 
 /// One application's log: its files in reading order.
 #[derive(Debug, Clone, PartialEq)]

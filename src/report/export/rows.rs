@@ -26,10 +26,10 @@ pub enum RowFormat {
 const PARQUET_ROWS: usize = 1 << 16;
 
 enum Out {
-    Csv(::csv::Writer<BufWriter<File>>),
+    Csv(Box<::csv::Writer<BufWriter<File>>>),
     JsonLines(BufWriter<File>),
     Parquet {
-        writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+        writer: Box<Option<polars::io::parquet::write::BatchedWriter<File>>>,
         file: Option<File>,
         buffer: Vec<JobLine>,
     },
@@ -55,11 +55,11 @@ impl RowFile {
             RowFormat::Csv => {
                 let mut w = ::csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
                 w.write_record(JOB_COLUMNS)?;
-                Out::Csv(w)
+                Out::Csv(Box::new(w))
             }
             RowFormat::JsonLines => Out::JsonLines(BufWriter::with_capacity(1 << 20, file)),
             RowFormat::Parquet => Out::Parquet {
-                writer: None,
+                writer: Box::new(None),
                 file: Some(file),
                 buffer: Vec::with_capacity(PARQUET_ROWS),
             },
@@ -179,8 +179,12 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
         n("serverless_usd", &|j| Some(j.serverless_usd)),
         s("serverless_basis", &|j| Some(j.serverless_basis.clone())),
         n("billed_vcpu_hours", &|j| Some(j.billed_vcpu_hours)),
-        n("billed_memory_gb_hours", &|j| Some(j.billed_memory_gb_hours)),
-        n("billed_storage_gb_hours", &|j| Some(j.billed_storage_gb_hours)),
+        n("billed_memory_gb_hours", &|j| {
+            Some(j.billed_memory_gb_hours)
+        }),
+        n("billed_storage_gb_hours", &|j| {
+            Some(j.billed_storage_gb_hours)
+        }),
         s("ec2_instance_type", &|j| j.ec2_instance_type.clone()),
         u("ec2_core_nodes", &|j| j.ec2_core_nodes),
         n("ec2_usd", &|j| j.ec2_usd),
