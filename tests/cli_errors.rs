@@ -79,7 +79,7 @@ fn negative_usage_is_listed_and_the_rest_priced() {
             "runs.csv:3: billed_memory_gb_hours is -4; it cannot be negative",
         ))
         .stderr(predicate::str::contains(
-            "a/r3#1: no EMR Serverless x86_64 price for region 'mars-north-1'",
+            "runs.csv:4: no EMR Serverless x86_64 price for region 'mars-north-1'",
         ));
 }
 
