@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
-"""`emrcost report` on a 10-million-run Parquet fleet, against DuckDB.
+"""`emrcost report` and `emrcost price` on a big fleet, side by side with
+DuckDB on the same file, from Parquet and from CSV.
 
-1. Writes target/bench/runs-<N>.parquet with `emrcost synth` (once).
-2. Times `emrcost report FILE --format html,md,csv,json,svg` (all formats
-   but PNG) with the release build and reads its peak memory (getrusage of
-   the child). The targets are 10 s and 4 GB.
-3. Runs the same fleet summary in DuckDB on the same file: runs and state
-   counts, runtime p50/p95/max and queue p50/p95 per application (DuckDB's
-   quantile_disc, which is nearest rank as emrcost's percentiles are), and
-   the EMR Serverless cost, from billed usage at the price book's rates
-   (pricing/serverless.csv), and for runs without billed usage from total
-   usage under the billing rules (1-minute minimum, 20 GB free storage per
-   worker; workers = driver + executors, the executors being what the
-   total vCPU-hours imply, as emrcost infers them).
-4. Checks the two agree: counts and percentiles exactly, costs to the cent,
-   per application and in total. Prints both times and their ratio.
+1. Writes target/bench/runs-<N>.parquet with `emrcost synth` (once), and
+   the same runs as CSV with DuckDB's COPY (once): DuckDB writes times as
+   `2026-08-01 09:01:21.712+00`, one of the forms emrcost reads.
+2. For each input format: times `emrcost report FILE --format
+   html,md,csv,json,svg` (all formats but PNG) with the release build, and
+   reads its peak memory (getrusage of the child); then runs the same fleet
+   summary in DuckDB on the same file: runs and state counts, runtime
+   p50/p95/max and queue p50/p95 per application (quantile_disc: nearest
+   rank, as emrcost's), and the EMR Serverless cost from billed usage at
+   the price book's rates (pricing/serverless.csv), or for runs without
+   billed usage from total usage under the billing rules. Each is run
+   REPEAT times; the medians are compared.
+3. Checks the two agree: counts and percentiles exactly, costs to the cent,
+   per application and in total.
+4. Times `emrcost price FILE --format csv|parquet --out ...` (every run's
+   row, streamed) and reads its peak memory.
 
-Usage: cargo build --release && python3 benches/report_10m.py [RUNS]
-Needs duckdb (pip install duckdb); the emulator venv or .venv may have it.
+Usage: cargo build --release && python3 benches/report_10m.py [RUNS] [REPEAT] [FORMATS]
+  e.g. python3 benches/report_10m.py 10000000 3 parquet,csv
+Needs duckdb (pip install duckdb into .venv).
 """
 
 import json
@@ -35,37 +39,28 @@ except ImportError:
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
+REPEAT = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+FORMATS = (sys.argv[3] if len(sys.argv) > 3 else "parquet,csv").split(",")
 BIN = os.environ.get("EMRCOST_BIN") or os.path.join(ROOT, "target/release/emrcost")
 
 
 def run_timed(cmd):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time and the child's own peak memory (GB), via /usr/bin/time."""
     t = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, check=True, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak_kb, before) / 1024 / 1024
+    peak_kb = int(out.stderr.strip().splitlines()[-1])
+    return wall, peak_kb / 1024 / 1024
 
 
-def main():
-    if not os.path.exists(BIN):
-        sys.exit("build first: cargo build --release")
-    data = os.path.join(ROOT, "target/bench", f"runs-{RUNS}.parquet")
-    os.makedirs(os.path.dirname(data), exist_ok=True)
-    if not os.path.exists(data):
-        wall, gb = run_timed([BIN, "-q", "synth", "--runs", str(RUNS), "--seed", "7", "--out", data])
-        print(f"synth {RUNS:,} runs: {wall:.1f} s, peak {gb:.2f} GB, {os.path.getsize(data) / 1e6:.0f} MB")
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
 
-    out = tempfile.mkdtemp(prefix="emrcost-report-bench-")
-    wall, gb = run_timed([BIN, "-q", "report", data, "--format", "html,md,csv,json,svg", "--out", out])
-    print(f"emrcost report: {wall:.2f} s wall, peak {gb:.2f} GB (targets: 10 s, 4 GB)")
-    report = json.load(open(os.path.join(out, "report.json")))
 
-    t = time.perf_counter()
-    con = duckdb.connect()
+def summary_sql(source):
     rates = os.path.join(ROOT, "pricing/serverless.csv")
-    rows = con.execute(
-        f"""
+    return f"""
         with r as (select * from read_csv_auto('{rates}')),
         runs as (
           select p.*,
@@ -73,7 +68,7 @@ def main():
             (coalesce(p.billed_vcpu_hours, 0) > 0 or coalesce(p.billed_memory_gb_hours, 0) > 0
               or coalesce(p.billed_storage_gb_hours, 0) > 0) as has_billed,
             r.vcpu_hour_usd, r.memory_gb_hour_usd, r.storage_gb_hour_usd
-          from read_parquet('{data}') p
+          from {source} p
           join r on r.region = p.region and r.architecture = p.architecture
         ),
         priced as (
@@ -103,10 +98,51 @@ def main():
           sum(serverless_usd) as serverless_usd
         from priced group by application_id order by application_id
         """
-    ).fetchall()
-    duck = time.perf_counter() - t
-    print(f"DuckDB fleet summary: {duck:.2f} s; emrcost / DuckDB = {wall / duck:.2f}")
 
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit("build first: cargo build --release")
+    data = os.path.join(ROOT, "target/bench", f"runs-{RUNS}.parquet")
+    os.makedirs(os.path.dirname(data), exist_ok=True)
+    if not os.path.exists(data):
+        wall, gb = run_timed([BIN, "-q", "synth", "--runs", str(RUNS), "--seed", "7", "--out", data])
+        print(f"synth {RUNS:,} runs: {wall:.1f} s, peak {gb:.2f} GB, {os.path.getsize(data) / 1e6:.0f} MB")
+    csv_data = data.replace(".parquet", ".csv")
+    if "csv" in FORMATS and not os.path.exists(csv_data):
+        duckdb.connect().execute(f"copy (select * from read_parquet('{data}')) to '{csv_data}' (header)")
+        print(f"CSV of the same runs (DuckDB COPY): {os.path.getsize(csv_data) / 1e6:.0f} MB")
+    failed = False
+    for fmt in FORMATS:
+        path = data if fmt == "parquet" else csv_data
+        source = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}')"
+        out = tempfile.mkdtemp(prefix="emrcost-report-bench-")
+        walls, peaks = [], []
+        for _ in range(REPEAT):
+            wall, gb = run_timed([BIN, "-q", "report", path, "--format", "html,md,csv,json,svg", "--out", out])
+            walls.append(wall)
+            peaks.append(gb)
+        report = json.load(open(os.path.join(out, "report.json")))
+        ducks = []
+        for _ in range(REPEAT):
+            t = time.perf_counter()
+            rows = duckdb.connect().execute(summary_sql(source)).fetchall()
+            ducks.append(time.perf_counter() - t)
+        wall, duck = median(walls), median(ducks)
+        print(f"{fmt}: emrcost report {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}), "
+              f"peak {max(peaks):.2f} GB; DuckDB {duck:.2f} s (runs: {', '.join(f'{d:.2f}' for d in ducks)}); "
+              f"emrcost / DuckDB = {wall / duck:.2f}")
+        failed |= not agree(report, rows)
+        for out_fmt in ["csv", "parquet"]:
+            target = os.path.join(out, f"runs.{out_fmt}")
+            pw, pg = run_timed([BIN, "-q", "price", path, "--format", out_fmt, "--out", target])
+            print(f"{fmt}: emrcost price --format {out_fmt}: {pw:.2f} s, peak {pg:.2f} GB, "
+                  f"{os.path.getsize(target) / 1e6:.0f} MB; price / report = {pw / wall:.2f}")
+    if failed:
+        sys.exit(1)
+
+
+def agree(report, rows):
     groups = {g["key"]: g for g in report["groups"]}
     problems = []
     total = 0.0
@@ -129,8 +165,9 @@ def main():
         problems.append(f"total: ${mine_total:.4f} vs ${total:.4f}")
     if problems:
         print("DISAGREE:\n  " + "\n  ".join(problems))
-        sys.exit(1)
+        return False
     print(f"agree: {len(rows)} applications, {report['total']['runs']:,} runs; counts and percentiles exactly, costs to the cent")
+    return True
 
 
 if __name__ == "__main__":

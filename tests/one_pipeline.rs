@@ -452,10 +452,16 @@ proptest! {
             group_by: GroupBy::Application,
             top: 0,
         };
-        let (rows, _) = emrcost::report::price_rows(&cfg, || Ok(Vec::new()), |v, line| {
-            v.push(line.clone());
-            Ok(())
-        }).unwrap();
+        let (rows, _) = emrcost::report::price_rows(
+            &cfg,
+            || Ok(Vec::new()),
+            |lines| Ok(lines.to_vec()),
+            |v: &mut Vec<emrcost::report::JobLine>, _, lines| {
+                v.extend(lines);
+                Ok(())
+            },
+        )
+        .unwrap();
         prop_assert_eq!(rows.len(), first.total.runs);
         for option in DeploymentOption::ALL {
             let sum: Option<f64> = rows.iter().map(|j| match option {

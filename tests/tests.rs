@@ -16,3 +16,4 @@ mod json_schema;
 mod one_pipeline;
 mod parquet_dataset;
 mod snapshots_crossover;
+mod snapshots_report;

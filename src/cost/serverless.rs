@@ -36,6 +36,19 @@ const SIZES: [(u32, u32, u32, u32); 5] = [
 const DISK_MIN_GB: u32 = 20;
 const DISK_MAX_GB: u32 = 200;
 
+/// What EMR Serverless bills for one worker of the requested size alive
+/// for `seconds`: the size rounded up to a valid worker, at least a minute,
+/// storage above the free 20 GB (FACTS.md section 2).
+pub fn worker_billed_usage(req: &WorkerSize, seconds: f64) -> Result<ResourceUsage, CostError> {
+    let w = round_worker(req)?;
+    let hours = seconds.max(MINIMUM_SECONDS) / 3600.0;
+    Ok(ResourceUsage {
+        vcpu_hours: f64::from(w.vcpu) * hours,
+        memory_gb_hours: f64::from(w.memory_gb) * hours,
+        storage_gb_hours: (f64::from(w.disk_gb) - FREE_STORAGE_GB).max(0.0) * hours,
+    })
+}
+
 /// Rounds a requested size (memory with overhead) up to the smallest valid
 /// EMR Serverless worker that holds it.
 pub fn round_worker(req: &WorkerSize) -> Result<ServerlessWorker, CostError> {

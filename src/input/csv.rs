@@ -20,6 +20,9 @@ use crate::model::{schema, JobRun, Reject, ResourceUsage};
 const BLOCK: usize = 2 << 20;
 /// Blocks parsed together, one batch.
 const BLOCKS_PER_BATCH: usize = 32;
+/// The longest row read (a quote left open would otherwise read the whole
+/// file as one row).
+pub const MAX_ROW_BYTES: usize = 64 << 20;
 
 /// A CSV that cannot be read at all (the header, or the file itself).
 #[derive(Debug)]
@@ -66,11 +69,10 @@ fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
     Ok(names)
 }
 
-/// Where to cut `buf` so that every row before the cut is whole: just
-/// after the last line end outside quotes. `quoted` is whether `buf`
-/// starts inside a quoted field.
-fn cut(buf: &[u8], quoted: bool) -> Option<usize> {
-    let mut inside = quoted;
+/// Where to cut `buf` (which starts at a row) so that every row before
+/// the cut is whole: just after the last line end outside quotes.
+fn cut(buf: &[u8]) -> Option<usize> {
+    let mut inside = false;
     let mut last = None;
     for i in memchr::memchr2_iter(b'"', b'\n', buf) {
         if buf[i] == b'"' {
@@ -224,6 +226,13 @@ pub fn read(
         if eof {
             break buf.len();
         }
+        if buf.len() > MAX_ROW_BYTES {
+            return Err(super::FileError::LineTooLong {
+                file: name.to_string(),
+                line: 1,
+                limit_mb: MAX_ROW_BYTES >> 20,
+            });
+        }
         eof = fill(&mut input, &mut buf).map_err(io)?;
     };
     let header_bytes: Vec<u8> = buf.drain(..header_end).collect();
@@ -238,7 +247,6 @@ pub fn read(
         .map(|n| columns.is_none_or(|c| c.contains(&n.as_str())))
         .collect();
     let mut line = header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
-    let mut quoted = false;
     loop {
         let mut blocks = Vec::with_capacity(BLOCKS_PER_BATCH);
         while blocks.len() < BLOCKS_PER_BATCH {
@@ -248,9 +256,17 @@ pub fn read(
             if buf.is_empty() {
                 break;
             }
-            let end = match cut(&buf, quoted) {
+            let end = match cut(&buf) {
                 Some(end) => end,
-                // No line end in a whole block: read on, up to the end.
+                // No line end outside quotes in a whole block: read on,
+                // up to a bound (an unclosed quote would take the file).
+                None if buf.len() > MAX_ROW_BYTES => {
+                    return Err(super::FileError::LineTooLong {
+                        file: name.to_string(),
+                        line: line + 1,
+                        limit_mb: MAX_ROW_BYTES >> 20,
+                    });
+                }
                 None if !eof => {
                     eof = fill(&mut input, &mut buf).map_err(io)?;
                     continue;
@@ -259,7 +275,6 @@ pub fn read(
             };
             let bytes: Vec<u8> = buf.drain(..end).collect();
             let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
-            quoted = false;
             blocks.push(Block {
                 bytes,
                 first_line: line + 1,
@@ -398,9 +413,9 @@ mod tests {
 
     #[test]
     fn the_cut_is_after_the_last_line_end_outside_quotes() {
-        assert_eq!(cut(b"a,b\nc,\"d\ne\"", false), Some(4));
-        assert_eq!(cut(b"x\"\ny\n", true), Some(5));
-        assert_eq!(cut(b"no line end", false), None);
+        assert_eq!(cut(b"a,b\nc,\"d\ne\""), Some(4));
+        assert_eq!(cut(b"x,\"\ny\"\nz\n"), Some(9));
+        assert_eq!(cut(b"no line end"), None);
     }
 
     /// Blocks are cut at 2 MB: a file of many blocks reads every row once,
@@ -426,6 +441,21 @@ mod tests {
             assert_eq!(*l, 2 + 2 * i as u64);
         }
         assert!(p.len() > 1);
+    }
+
+    /// A quote left open does not read the whole file as one row.
+    #[test]
+    fn an_unclosed_quote_stops_at_the_row_bound() {
+        let mut text = String::from("application_id,job_run_id,state\na,\"r1,SUCCESS\n");
+        let line = "x".repeat(1 << 20) + "\n";
+        while text.len() <= MAX_ROW_BYTES + (4 << 20) {
+            text.push_str(&line);
+        }
+        let e = read("q.csv", text.as_bytes(), None, &mut |_| Ok(())).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "q.csv:2: a line longer than 64 MB; is this the right file?"
+        );
     }
 
     #[test]

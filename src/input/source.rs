@@ -60,6 +60,10 @@ pub enum FileError {
 
     #[error("{dir}: {message}")]
     Dataset { dir: String, message: String },
+
+    /// Whoever took the batches stopped the reading (its own error says why).
+    #[error("reading stopped")]
+    Stopped,
 }
 
 /// One input.

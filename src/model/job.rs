@@ -322,5 +322,6 @@ impl JobRun {
 
 /// The month (`YYYY-MM`, UTC) of a time in milliseconds since the epoch.
 pub fn month_of_ms(ms: i64) -> Option<String> {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%Y-%m").to_string())
+    let (y, m) = super::time::year_month(ms)?;
+    Some(format!("{y:04}-{m:02}"))
 }

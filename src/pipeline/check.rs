@@ -17,7 +17,7 @@
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray};
 
-use crate::model::schema::{self, Kind, REQUIRED_COLUMNS};
+use crate::model::schema::{self, REQUIRED_COLUMNS};
 use crate::model::time;
 use crate::model::{Architecture, JobRun, JobState, Reject, ResourceUsage, RunFacts, UsageSource};
 
@@ -308,17 +308,15 @@ impl RunColumns {
             }
         }
         let mut bad = Vec::new();
-        for c in df.get_column_names() {
-            match schema::column(c) {
-                None => {
-                    return Err(format!(
-                        "unknown column '{c}'. Known columns: {}",
-                        schema::names().collect::<Vec<_>>().join(",")
-                    ))
-                }
-                Some(k) if k.kind == Kind::Text => {}
-                Some(_) => {}
-            }
+        if let Some(c) = df
+            .get_column_names()
+            .into_iter()
+            .find(|c| schema::column(c).is_none())
+        {
+            return Err(format!(
+                "unknown column '{c}'. Known columns: {}",
+                schema::names().collect::<Vec<_>>().join(",")
+            ));
         }
         let mut num = |c: &str| numbers(df, c, &mut bad);
         let attempt = num("attempt")?;

@@ -230,6 +230,50 @@ fn run_part<S: Sink>(
     Ok(out)
 }
 
+/// Checks and prices one batch into `sink`, a few parts at a time (so
+/// what the sink holds in flight stays small: a per-run row each, for
+/// `price`), merging in input order.
+#[allow(clippy::too_many_arguments)]
+fn take_batch<S: Sink>(
+    input: &Input<'_>,
+    fleet: &FleetPricer<'_, '_>,
+    superseded: &HashSet<u64>,
+    sink: &mut S,
+    name: &str,
+    batch: &[Part],
+    next_row: &mut u64,
+    out: &mut Outcome,
+    hashes: &mut Vec<u64>,
+) -> Result<(), PipelineError> {
+    let group = 2 * rayon::current_num_threads().max(2);
+    for parts in batch.chunks(group) {
+        let mut first = Vec::with_capacity(parts.len());
+        for part in parts {
+            first.push(*next_row);
+            *next_row += part.frame.height() as u64;
+        }
+        let shared: &S = sink;
+        let results: Vec<Result<PartOut<S::Chunk>, FileError>> = parts
+            .par_iter()
+            .zip(first.par_iter())
+            .map_init(PlanCache::default, |cache, (part, first)| {
+                run_part(shared, input, fleet, cache, superseded, name, part, *first)
+            })
+            .collect();
+        for r in results {
+            let p = r?;
+            out.rows += p.hashes.len();
+            out.in_window += p.in_window;
+            out.priced += p.priced;
+            out.not_priced.merge(p.not_priced);
+            out.rows_used.merge(p.used);
+            hashes.extend(p.hashes);
+            sink.merge(p.chunk)?;
+        }
+    }
+    Ok(())
+}
+
 /// One pass over every source into `sink`, leaving out `superseded` rows.
 /// Returns the outcome and every row's key hash, in input order.
 fn pass<S: Sink>(
@@ -243,40 +287,28 @@ fn pass<S: Sink>(
     let mut next_row = 0u64;
     for source in input.sources {
         let name = source.name();
+        // The reader's callback speaks FileError; a sink's own failure is
+        // kept here and the reading stopped.
         let mut failed: Option<PipelineError> = None;
         let extras = source.read(None, &mut |batch| {
-            let mut first = Vec::with_capacity(batch.len());
-            for part in &batch {
-                first.push(next_row);
-                next_row += part.frame.height() as u64;
-            }
-            let sink_ref: &S = sink;
-            let results: Vec<Result<PartOut<S::Chunk>, FileError>> = batch
-                .par_iter()
-                .zip(first.par_iter())
-                .map_init(PlanCache::default, |cache, (part, first)| {
-                    run_part(
-                        sink_ref, input, fleet, cache, superseded, &name, part, *first,
-                    )
-                })
-                .collect();
-            for r in results {
-                let p = r?;
-                out.rows += p.hashes.len();
-                out.in_window += p.in_window;
-                out.priced += p.priced;
-                out.not_priced.merge(p.not_priced);
-                out.rows_used.merge(p.used);
-                hashes.extend(p.hashes);
-                if let Err(e) = sink.merge(p.chunk) {
-                    failed = Some(e);
-                    return Err(FileError::BadTable {
-                        file: name.clone(),
-                        message: "output failed".into(),
-                    });
+            take_batch(
+                input,
+                fleet,
+                superseded,
+                sink,
+                &name,
+                &batch,
+                &mut next_row,
+                &mut out,
+                &mut hashes,
+            )
+            .map_err(|e| match e {
+                PipelineError::File(e) => e,
+                other => {
+                    failed = Some(other);
+                    FileError::Stopped
                 }
-            }
-            Ok(())
+            })
         });
         if let Some(e) = failed {
             return Err(e);

@@ -260,21 +260,49 @@ fn idle_lines(
         .collect()
 }
 
+/// Who a run is, borrowed from a record or from a batch's columns.
+pub(crate) struct RunIdentity<'a> {
+    pub region: &'a str,
+    pub application_id: &'a str,
+    pub application_name: Option<&'a str>,
+    pub job_run_id: &'a str,
+    pub attempt: u32,
+    pub job_name: Option<&'a str>,
+}
+
+impl<'a> RunIdentity<'a> {
+    pub(crate) fn of_row(cols: &'a crate::pipeline::RunColumns, i: usize) -> RunIdentity<'a> {
+        RunIdentity {
+            region: cols.region(i).unwrap_or_default(),
+            application_id: cols.application_id(i).unwrap_or_default(),
+            application_name: cols.application_name(i),
+            job_run_id: cols.job_run_id(i).unwrap_or_default(),
+            attempt: cols.attempt(i).unwrap_or(1),
+            job_name: cols.job_name(i),
+        }
+    }
+}
+
 /// One run's line in the per-run tables.
-pub(crate) fn job_line(run: &JobRun, c: &CompactCost, group: String) -> JobLine {
+pub(crate) fn job_line(
+    id: &RunIdentity<'_>,
+    facts: &RunFacts,
+    c: &CompactCost,
+    group: String,
+) -> JobLine {
     JobLine {
         group,
-        region: run.region.clone(),
-        application_id: run.application_id.clone(),
-        application_name: run.application_name.clone(),
-        job_run_id: run.job_run_id.clone(),
-        attempt: run.attempt,
-        job_name: run.job_name.clone(),
-        state: run.state.to_string(),
-        architecture: run.architecture.to_string(),
-        month: run.month(),
+        region: id.region.to_string(),
+        application_id: id.application_id.to_string(),
+        application_name: id.application_name.map(str::to_string),
+        job_run_id: id.job_run_id.to_string(),
+        attempt: id.attempt,
+        job_name: id.job_name.map(str::to_string),
+        state: facts.state.to_string(),
+        architecture: facts.architecture.to_string(),
+        month: facts.start_ms.and_then(month_of_ms),
         runtime_s: c.runtime_s,
-        queued_s: run.queued_ms.map(|q| q as f64 / 1000.0),
+        queued_s: facts.queued_ms.map(|q| q as f64 / 1000.0),
         shape_basis: c.shape.basis.as_str().to_string(),
         executors: c.shape.executors,
         executor_vcpu: c.shape.executor.vcpu,

@@ -3,7 +3,7 @@
 //! ([`crate::pipeline`]); priced runs go into fleet columns (aggregated by
 //! polars), and the most expensive are kept whole for the per-run tables.
 
-use super::build::{finish, group_key, group_key_of, job_line, snapshot_from_rows, Finish};
+use super::build::{finish, group_key_of, job_line, snapshot_from_rows, Finish, RunIdentity};
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine, Report};
 use crate::cost::{CompactCost, Pricer};
@@ -121,9 +121,18 @@ impl Sink for FleetSink {
     fn close(&self, c: &mut FleetChunk, cols: &RunColumns) {
         keep_top(&mut c.candidates, self.top, |x| (x.0, x.1));
         for (usd, row, at, cost) in c.candidates.drain(..) {
-            if let Ok(run) = cols.job_run(at as usize) {
-                let group = group_key(&run, self.group_by);
-                c.kept.push((usd, row, job_line(&run, &cost, group)));
+            let at = at as usize;
+            if let Ok(facts) = cols.facts(at) {
+                let id = RunIdentity::of_row(cols, at);
+                let group = group_key_of(
+                    self.group_by,
+                    id.application_id,
+                    id.job_name,
+                    id.region,
+                    &facts,
+                )
+                .into_owned();
+                c.kept.push((usd, row, job_line(&id, &facts, &cost, group)));
             }
         }
     }
@@ -205,53 +214,76 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
     })
 }
 
-struct RowSink<W, F> {
+struct RowSink<W, E, F> {
     out: std::sync::Mutex<W>,
+    encode: E,
     write: F,
 }
 
-impl<W, F> Sink for RowSink<W, F>
+/// A part's rows, and once the part is done, the rows encoded.
+struct RowChunk<T> {
+    lines: Vec<JobLine>,
+    encoded: Option<Result<(usize, T), String>>,
+}
+
+impl<W, T, E, F> Sink for RowSink<W, E, F>
 where
     W: Send,
-    F: Fn(&mut W, &JobLine) -> Result<(), String> + Sync,
+    T: Send,
+    E: Fn(&[JobLine]) -> Result<T, String> + Sync,
+    F: Fn(&mut W, usize, T) -> Result<(), String> + Sync,
 {
-    type Chunk = Vec<JobLine>;
+    type Chunk = RowChunk<T>;
 
-    fn chunk(&self, rows: usize) -> Vec<JobLine> {
-        Vec::with_capacity(rows)
-    }
-
-    fn add(&self, lines: &mut Vec<JobLine>, run: Priced<'_>) {
-        if let Ok(r) = run.cols.job_run(run.at) {
-            let group = r.application_id.clone();
-            lines.push(job_line(&r, run.cost, group));
+    fn chunk(&self, rows: usize) -> RowChunk<T> {
+        RowChunk {
+            lines: Vec::with_capacity(rows),
+            encoded: None,
         }
     }
 
-    fn merge(&mut self, lines: Vec<JobLine>) -> Result<(), PipelineError> {
+    fn add(&self, c: &mut RowChunk<T>, run: Priced<'_>) {
+        let id = RunIdentity::of_row(run.cols, run.at);
+        let group = id.application_id.to_string();
+        c.lines.push(job_line(&id, run.facts, run.cost, group));
+    }
+
+    /// Encodes the part's rows on the worker thread, so the writer only
+    /// writes.
+    fn close(&self, c: &mut RowChunk<T>, _: &RunColumns) {
+        let lines = std::mem::take(&mut c.lines);
+        c.encoded = Some((self.encode)(&lines).map(|t| (lines.len(), t)));
+    }
+
+    fn merge(&mut self, c: RowChunk<T>) -> Result<(), PipelineError> {
         let out = self
             .out
             .get_mut()
             .map_err(|_| PipelineError::Sink("the output writer failed".into()))?;
-        for line in &lines {
-            (self.write)(out, line).map_err(PipelineError::Sink)?;
+        if let Some(encoded) = c.encoded {
+            let (rows, t) = encoded.map_err(PipelineError::Sink)?;
+            (self.write)(out, rows, t).map_err(PipelineError::Sink)?;
         }
         Ok(())
     }
 }
 
-/// Prices every run and hands its line to `write`, in input order, as it
-/// goes (`emrcost price` to CSV, JSON Lines or Parquet): memory stays flat.
-/// `make` opens the output; if the input repeats runs it is called again
-/// and the first output dropped, so it must start afresh.
-pub fn price_rows<W, F>(
+/// Prices every run and hands its line, encoded by `encode` (in parallel,
+/// a part at a time), to `write`, in input order, as it goes (`emrcost
+/// price` to CSV, JSON Lines or Parquet): memory stays flat. `make` opens
+/// the output; if the input repeats runs it is called again and the first
+/// output dropped, so it must start afresh.
+pub fn price_rows<W, T, E, F>(
     cfg: &Config<'_>,
     mut make: impl FnMut() -> Result<W, String>,
+    encode: E,
     write: F,
 ) -> Result<(W, pipeline::Outcome), GenerateError>
 where
     W: Send,
-    F: Fn(&mut W, &JobLine) -> Result<(), String> + Sync,
+    T: Send,
+    E: Fn(&[JobLine]) -> Result<T, String> + Sync,
+    F: Fn(&mut W, usize, T) -> Result<(), String> + Sync,
 {
     let input = Input {
         sources: cfg.sources,
@@ -261,6 +293,7 @@ where
     let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
         Ok(RowSink {
             out: std::sync::Mutex::new(make().map_err(PipelineError::Sink)?),
+            encode: &encode,
             write: &write,
         })
     })?;

@@ -106,9 +106,14 @@ fn stream_rows(
             RowFile::create(&tmp, format)
                 .map_err(|e| format!("cannot create {}: {e}", tmp.display()))
         },
-        |f, line| {
-            f.write(line)
-                .map_err(|e| format!("cannot write a row: {e}"))
+        |lines| {
+            format
+                .encode(lines)
+                .map_err(|e| format!("cannot encode rows: {e}"))
+        },
+        |f, rows, encoded| {
+            f.write(rows, encoded)
+                .map_err(|e| format!("cannot write rows: {e}"))
         },
     )?;
     let rows = file.rows();

@@ -3,12 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use super::super::args::{GlobalArgs, ReportArgs};
 use super::super::output::{emit, note};
-use emrcost::report::chart;
-use emrcost::report::export::{csv, html, json, markdown, table, write_atomic};
+use emrcost::report::export::{self, table, write_atomic};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
@@ -34,47 +33,8 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
     });
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report built");
-    const FORMATS: [&str; 6] = ["html", "md", "csv", "json", "svg", "png"];
-    if let Some(bad) = a.format.iter().find(|f| !FORMATS.contains(&f.as_str())) {
-        bail!("--format {bad}: use any of {}", FORMATS.join(", "));
-    }
+    let files = export::render(&report, &a.format).map_err(|e| anyhow::anyhow!(e))?;
     let want = |f: &str| a.format.iter().any(|x| x == f);
-    // Charts only when a format shows them.
-    let charts = if ["html", "svg", "png"].iter().any(|f| want(f)) {
-        chart::all(&report)
-    } else {
-        Vec::new()
-    };
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    if want("html") {
-        files.push((
-            "report.html".into(),
-            html::report(&report, &charts).into_bytes(),
-        ));
-    }
-    if want("md") {
-        files.push(("report.md".into(), markdown::report(&report).into_bytes()));
-    }
-    if want("json") {
-        files.push(("report.json".into(), json::render(&report).into_bytes()));
-    }
-    if want("csv") {
-        files.push(("summary.csv".into(), csv::summary(&report).into_bytes()));
-        files.push(("jobs.csv".into(), csv::jobs(&report).into_bytes()));
-        files.push((
-            "crossovers.csv".into(),
-            csv::crossovers(&report).into_bytes(),
-        ));
-    }
-    for c in &charts {
-        if want("svg") {
-            files.push((format!("charts/{}.svg", c.id), c.svg.clone().into_bytes()));
-        }
-        if want("png") {
-            let png = chart::png(&c.svg).map_err(|e| anyhow::anyhow!("chart {}: {e}", c.id))?;
-            files.push((format!("charts/{}.png", c.id), png));
-        }
-    }
     for (name, text) in &files {
         let path = out.join(name);
         write_atomic(&path, text).with_context(|| format!("cannot write {}", path.display()))?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::parse::AppLog;
 use crate::collect::parse_memory_gb;
-use crate::cost::serverless::{round_worker, FREE_STORAGE_GB, MINIMUM_SECONDS};
+use crate::cost::serverless::worker_billed_usage;
 use crate::model::{ResourceUsage, WorkerSize};
 
 /// Executor and driver sizes, from the resource profile, the Spark
@@ -119,22 +119,16 @@ pub fn estimate(log: &AppLog) -> Result<AppEstimate, String> {
             raw.storage_gb_hours += disk_gb * seconds / 3600.0;
             core_seconds += cores * seconds;
             mb_seconds += memory_gb * 1024.0 * seconds;
-            let worker = round_worker(&WorkerSize {
+            let size = WorkerSize {
                 vcpu: cores,
                 memory_gb,
                 disk_gb,
-            });
-            let billed_s = seconds.max(MINIMUM_SECONDS);
-            match worker {
-                Ok(w) => {
-                    billed.vcpu_hours += f64::from(w.vcpu) * billed_s / 3600.0;
-                    billed.memory_gb_hours += f64::from(w.memory_gb) * billed_s / 3600.0;
-                    billed.storage_gb_hours +=
-                        (f64::from(w.disk_gb) - FREE_STORAGE_GB).max(0.0) * billed_s / 3600.0;
-                    Ok(())
-                }
-                Err(e) => Err(e.to_string()),
-            }
+            };
+            let b = worker_billed_usage(&size, seconds).map_err(|e| e.to_string())?;
+            billed.vcpu_hours += b.vcpu_hours;
+            billed.memory_gb_hours += b.memory_gb_hours;
+            billed.storage_gb_hours += b.storage_gb_hours;
+            Ok::<(), String>(())
         };
 
     add_worker(

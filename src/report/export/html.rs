@@ -2,9 +2,10 @@
 //! external assets) that opens offline. Every string that came from users'
 //! data (job, application and file names, tags) is escaped.
 
+use super::markup::{self, Column, Markup};
 use super::{duration, ec2_cell, glue_cell, usd};
 use crate::report::chart::Chart;
-use crate::report::{GroupSummary, Report};
+use crate::report::Report;
 
 use super::MAX_JOB_ROWS;
 
@@ -44,38 +45,51 @@ fn opt(v: Option<f64>) -> String {
     v.map(usd).unwrap_or_else(|| "-".into())
 }
 
-fn group_row(label: &str, g: &GroupSummary) -> String {
-    format!(
-        "<tr><td>{}</td><td class=n>{} ({}/{}/{})</td><td class=n>{:.1}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td></tr>",
-        label,
-        g.runs, g.succeeded, g.failed, g.cancelled,
-        g.runtime_hours,
-        super::runtime_spread(g),
-        super::queue_spread(g),
-        usd(g.costs.emr_serverless_usd),
-        opt(g.costs.ec2_on_demand_usd),
-        opt(g.costs.ec2_spot_usd),
-        opt(g.costs.glue_standard_usd),
-        opt(g.costs.glue_flex_usd),
-        escape(g.cheapest.label()),
-        usd(g.saving_usd),
-    )
-}
+/// HTML's way of drawing a table: figures in `td.n` cells.
+struct Html;
 
-const GROUP_COLS: [&str; 12] = [
-    "Group",
-    "Runs (ok/failed/cancelled)",
-    "Runtime h",
-    "Runtime p50 / p95 / max",
-    "Queue p50 / p95",
-    "EMR Serverless (billed)",
-    "EMR on EC2",
-    "EC2 Spot",
-    "Glue",
-    "Glue Flex",
-    "Cheapest",
-    "Saving if moved",
-];
+impl Markup for Html {
+    fn escape(&self, s: &str) -> String {
+        escape(s)
+    }
+
+    fn label(
+        &self,
+        name: Option<&str>,
+        key: &str,
+        region: Option<&str>,
+        arch: Option<&str>,
+    ) -> String {
+        format!(
+            "{} <code>{}</code> {} {}",
+            escape(name.unwrap_or("")),
+            escape(key),
+            escape(region.unwrap_or("")),
+            escape(arch.unwrap_or(""))
+        )
+    }
+
+    fn total(&self) -> String {
+        "<b>Total</b>".into()
+    }
+
+    fn layout(&self, columns: &[Column], rows: Vec<Vec<String>>) -> String {
+        let titles: Vec<&str> = columns.iter().map(|c| c.title).collect();
+        let mut o = th(&titles);
+        for r in rows {
+            o.push_str("<tr>");
+            for (c, cell) in columns.iter().zip(r) {
+                if c.numeric {
+                    o.push_str(&format!("<td class=n>{cell}</td>"));
+                } else {
+                    o.push_str(&format!("<td>{cell}</td>"));
+                }
+            }
+            o.push_str("</tr>");
+        }
+        o
+    }
+}
 
 /// The full report page, with the given charts inlined.
 pub fn report(r: &Report, charts: &[Chart]) -> String {
@@ -108,18 +122,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         "</ul>\n<h2>By {}</h2><table>",
         r.group_by.as_str()
     ));
-    o.push_str(&th(&GROUP_COLS));
-    for g in &r.groups {
-        let label = format!(
-            "{} <code>{}</code> {} {}",
-            escape(g.name.as_deref().unwrap_or("")),
-            escape(&g.key),
-            escape(g.region.as_deref().unwrap_or("")),
-            escape(g.architecture.as_deref().unwrap_or(""))
-        );
-        o.push_str(&group_row(&label, g));
-    }
-    o.push_str(&group_row("<b>Total</b>", &r.total));
+    o.push_str(&Html.render(&markup::groups("Group", &r.groups, Some(&r.total), true)));
     o.push_str("</table>\n<h2>Charts</h2>\n");
     for c in charts {
         o.push_str(&format!(
@@ -130,10 +133,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         ));
     }
     o.push_str("<h2>By month</h2><table>");
-    o.push_str(&th(&GROUP_COLS));
-    for g in &r.months {
-        o.push_str(&group_row(&escape(&g.key), g));
-    }
+    o.push_str(&Html.render(&markup::groups("Group", &r.months, None, false)));
     o.push_str("</table>\n");
     if !r.idle_preinit.is_empty() {
         o.push_str(&format!(

@@ -1,8 +1,9 @@
 //! Markdown: the full report, the per-job table, and the crossover answer.
 
+use super::markup::{self, Column, Markup};
 use super::{duration, usd};
 use crate::cost::AssumptionLine;
-use crate::report::{CrossoverReport, GroupSummary, PriceSnapshotInfo, Report};
+use crate::report::{CrossoverReport, PriceSnapshotInfo, Report};
 
 /// Escapes text from users (job and application names) for a table cell.
 pub fn escape(s: &str) -> String {
@@ -36,37 +37,47 @@ fn opt_usd(v: Option<f64>) -> String {
     v.map(usd).unwrap_or_else(|| "-".into())
 }
 
-fn group_cells(label: String, g: &GroupSummary) -> Vec<String> {
-    vec![
-        label,
-        format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
-        format!("{:.1}", g.runtime_hours),
-        super::runtime_spread(g),
-        super::queue_spread(g),
-        usd(g.costs.emr_serverless_usd),
-        opt_usd(g.costs.ec2_on_demand_usd),
-        opt_usd(g.costs.ec2_spot_usd),
-        opt_usd(g.costs.glue_standard_usd),
-        opt_usd(g.costs.glue_flex_usd),
-        g.cheapest.label().to_string(),
-        usd(g.saving_usd),
-    ]
-}
+/// Markdown's way of drawing a table: every column after the label is
+/// right-aligned.
+struct Markdown;
 
-const GROUP_HEADER: [&str; 12] = [
-    "Group",
-    "Runs (ok/failed/cancelled)",
-    "Runtime h",
-    "Runtime p50 / p95 / max",
-    "Queue p50 / p95",
-    "EMR Serverless (billed)",
-    "EMR on EC2",
-    "EC2 Spot",
-    "Glue",
-    "Glue Flex",
-    "Cheapest",
-    "Saving if moved",
-];
+impl Markup for Markdown {
+    fn escape(&self, s: &str) -> String {
+        escape(s)
+    }
+
+    fn label(
+        &self,
+        name: Option<&str>,
+        key: &str,
+        region: Option<&str>,
+        arch: Option<&str>,
+    ) -> String {
+        match name {
+            None => escape(key),
+            Some(n) => format!(
+                "{} (`{}`, {}, {})",
+                escape(n),
+                escape(key),
+                region.unwrap_or("-"),
+                arch.unwrap_or("-")
+            ),
+        }
+    }
+
+    fn total(&self) -> String {
+        "**Total**".into()
+    }
+
+    fn layout(&self, columns: &[Column], rows: Vec<Vec<String>>) -> String {
+        let titles: Vec<&str> = columns.iter().map(|c| c.title).collect();
+        let mut out = header(&titles, 1);
+        for r in rows {
+            out.push_str(&row(&r));
+        }
+        out
+    }
+}
 
 fn assumptions(lines: &[AssumptionLine]) -> String {
     let mut out = header(&["Setting", "Value", "Why"], 3);
@@ -178,25 +189,9 @@ pub fn report(r: &Report) -> String {
         out.push_str(&format!("- {}\n", escape(n)));
     }
     out.push_str(&format!("\n## By {}\n\n", r.group_by.as_str()));
-    out.push_str(&header(&GROUP_HEADER, 1));
-    for g in &r.groups {
-        let label = g.name.as_deref().map_or(escape(&g.key), |n| {
-            format!(
-                "{} (`{}`, {}, {})",
-                escape(n),
-                escape(&g.key),
-                g.region.as_deref().unwrap_or("-"),
-                g.architecture.as_deref().unwrap_or("-")
-            )
-        });
-        out.push_str(&row(&group_cells(label, g)));
-    }
-    out.push_str(&row(&group_cells("**Total**".into(), &r.total)));
+    out.push_str(&Markdown.render(&markup::groups("Group", &r.groups, Some(&r.total), true)));
     out.push_str("\n## By month\n\n");
-    out.push_str(&header(&GROUP_HEADER, 1));
-    for g in &r.months {
-        out.push_str(&row(&group_cells(escape(&g.key), g)));
-    }
+    out.push_str(&Markdown.render(&markup::groups("Group", &r.months, None, false)));
     if !r.idle_preinit.is_empty() {
         out.push_str("\n## Idle pre-initialized capacity\n\n");
         out.push_str(&format!("{}\n\n", super::IDLE_NOTE));

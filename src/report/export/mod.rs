@@ -5,6 +5,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod markup;
 pub mod rows;
 pub mod table;
 
@@ -13,6 +14,147 @@ use std::path::Path;
 
 use crate::cost::crossover::CrossoverAnalysis;
 use crate::cost::DeploymentOption;
+use crate::report::chart::{self, Chart};
+use crate::report::Report;
+
+/// One format of `emrcost report`: a function of the report value (and
+/// the charts drawn from it) to the files it writes.
+pub trait Exporter {
+    /// Its `--format` name.
+    fn name(&self) -> &'static str;
+    /// Whether it shows the charts (they are drawn only if one does).
+    fn shows_charts(&self) -> bool {
+        false
+    }
+    /// The files it writes: paths relative to the output folder, contents.
+    fn files(&self, report: &Report, charts: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String>;
+}
+
+struct Html;
+struct Markdown;
+struct Json;
+struct Csv;
+struct Svg;
+struct Png;
+
+impl Exporter for Html {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+    fn shows_charts(&self) -> bool {
+        true
+    }
+    fn files(&self, r: &Report, charts: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Ok(vec![(
+            "report.html".into(),
+            html::report(r, charts).into_bytes(),
+        )])
+    }
+}
+
+impl Exporter for Markdown {
+    fn name(&self) -> &'static str {
+        "md"
+    }
+    fn files(&self, r: &Report, _: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Ok(vec![("report.md".into(), markdown::report(r).into_bytes())])
+    }
+}
+
+impl Exporter for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn files(&self, r: &Report, _: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Ok(vec![("report.json".into(), json::render(r).into_bytes())])
+    }
+}
+
+impl Exporter for Csv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+    fn files(&self, r: &Report, _: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Ok(vec![
+            ("summary.csv".into(), csv::summary(r).into_bytes()),
+            ("jobs.csv".into(), csv::jobs(r).into_bytes()),
+            ("crossovers.csv".into(), csv::crossovers(r).into_bytes()),
+        ])
+    }
+}
+
+impl Exporter for Svg {
+    fn name(&self) -> &'static str {
+        "svg"
+    }
+    fn shows_charts(&self) -> bool {
+        true
+    }
+    fn files(&self, _: &Report, charts: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Ok(charts
+            .iter()
+            .map(|c| (format!("charts/{}.svg", c.id), c.svg.clone().into_bytes()))
+            .collect())
+    }
+}
+
+impl Exporter for Png {
+    fn name(&self) -> &'static str {
+        "png"
+    }
+    fn shows_charts(&self) -> bool {
+        true
+    }
+    fn files(&self, _: &Report, charts: &[Chart]) -> Result<Vec<(String, Vec<u8>)>, String> {
+        charts
+            .iter()
+            .map(|c| {
+                let png = chart::png(&c.svg).map_err(|e| format!("chart {}: {e}", c.id))?;
+                Ok((format!("charts/{}.png", c.id), png))
+            })
+            .collect()
+    }
+}
+
+/// Every report format, in the order their files are written.
+pub fn exporters() -> Vec<Box<dyn Exporter>> {
+    vec![
+        Box::new(Html),
+        Box::new(Markdown),
+        Box::new(Csv),
+        Box::new(Json),
+        Box::new(Svg),
+        Box::new(Png),
+    ]
+}
+
+/// The files of the formats named in `formats` (in [`exporters`] order),
+/// with the charts drawn once if any of them shows charts. An unknown
+/// name is an error that lists the known ones.
+pub fn render(report: &Report, formats: &[String]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let all = exporters();
+    if let Some(bad) = formats
+        .iter()
+        .find(|f| !all.iter().any(|e| e.name() == f.as_str()))
+    {
+        let names: Vec<&str> = all.iter().map(|e| e.name()).collect();
+        return Err(format!("--format {bad}: use any of {}", names.join(", ")));
+    }
+    let chosen: Vec<&Box<dyn Exporter>> = all
+        .iter()
+        .filter(|e| formats.iter().any(|f| f == e.name()))
+        .collect();
+    let charts = if chosen.iter().any(|e| e.shows_charts()) {
+        chart::all(report)
+    } else {
+        Vec::new()
+    };
+    let mut files = Vec::new();
+    for e in chosen {
+        files.extend(e.files(report, &charts)?);
+    }
+    Ok(files)
+}
 
 /// `$1,234.56`; amounts under a dollar keep four decimals so that per-job
 /// figures do not round to zero.

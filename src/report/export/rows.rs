@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::csv::{job_record, JOB_COLUMNS};
+use super::csv::{write_job, JOB_COLUMNS};
 use crate::report::JobLine;
 
 /// The streamable formats.
@@ -22,17 +22,45 @@ pub enum RowFormat {
     Parquet,
 }
 
-/// Rows per Parquet row group.
-const PARQUET_ROWS: usize = 1 << 16;
-
 enum Out {
-    Csv(Box<::csv::Writer<BufWriter<File>>>),
-    JsonLines(BufWriter<File>),
+    /// CSV and JSON Lines: rows arrive as encoded bytes.
+    Text(BufWriter<File>),
     Parquet {
         writer: Box<Option<polars::io::parquet::write::BatchedWriter<File>>>,
         file: Option<File>,
-        buffer: Vec<JobLine>,
     },
+}
+
+/// Rows encoded for a file (in parallel, away from the writer).
+pub enum Encoded {
+    Bytes(Vec<u8>),
+    Frame(DataFrame),
+}
+
+impl RowFormat {
+    /// Encodes `lines` as this format: CSV rows (no header), JSON lines, or
+    /// a Parquet row group's frame.
+    pub fn encode(self, lines: &[JobLine]) -> std::io::Result<Encoded> {
+        match self {
+            RowFormat::Csv => {
+                let mut w = ::csv::Writer::from_writer(Vec::with_capacity(lines.len() * 256));
+                let mut buf = String::new();
+                for l in lines {
+                    write_job(&mut w, l, &mut buf)?;
+                }
+                Ok(Encoded::Bytes(w.into_inner().map_err(io_err)?))
+            }
+            RowFormat::JsonLines => {
+                let mut out = Vec::with_capacity(lines.len() * 512);
+                for l in lines {
+                    serde_json::to_writer(&mut out, l).map_err(io_err)?;
+                    out.push(b'\n');
+                }
+                Ok(Encoded::Bytes(out))
+            }
+            RowFormat::Parquet => Ok(Encoded::Frame(frame(lines).map_err(io_err)?)),
+        }
+    }
 }
 
 /// A row file being written.
@@ -53,15 +81,16 @@ impl RowFile {
         let file = File::create(path)?;
         let out = match format {
             RowFormat::Csv => {
-                let mut w = ::csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-                w.write_record(JOB_COLUMNS)?;
-                Out::Csv(Box::new(w))
+                let mut w = BufWriter::with_capacity(1 << 20, file);
+                let mut header = ::csv::Writer::from_writer(Vec::new());
+                header.write_record(JOB_COLUMNS)?;
+                w.write_all(&header.into_inner().map_err(io_err)?)?;
+                Out::Text(w)
             }
-            RowFormat::JsonLines => Out::JsonLines(BufWriter::with_capacity(1 << 20, file)),
+            RowFormat::JsonLines => Out::Text(BufWriter::with_capacity(1 << 20, file)),
             RowFormat::Parquet => Out::Parquet {
                 writer: Box::new(None),
                 file: Some(file),
-                buffer: Vec::with_capacity(PARQUET_ROWS),
             },
         };
         Ok(RowFile {
@@ -76,40 +105,38 @@ impl RowFile {
         self.rows
     }
 
-    pub fn write(&mut self, line: &JobLine) -> std::io::Result<()> {
-        self.rows += 1;
-        match &mut self.out {
-            Out::Csv(w) => w.write_record(job_record(line)).map_err(io_err),
-            Out::JsonLines(w) => {
-                serde_json::to_writer(&mut *w, line).map_err(io_err)?;
-                w.write_all(b"\n")
-            }
-            Out::Parquet {
-                writer,
-                file,
-                buffer,
-            } => {
-                buffer.push(line.clone());
-                if buffer.len() >= PARQUET_ROWS {
-                    flush_parquet(writer, file, buffer)?;
+    /// Appends rows encoded by [`RowFormat::encode`] for this file's format.
+    pub fn write(&mut self, rows: usize, e: Encoded) -> std::io::Result<()> {
+        self.rows += rows;
+        match (&mut self.out, e) {
+            (Out::Text(w), Encoded::Bytes(b)) => w.write_all(&b),
+            (Out::Parquet { writer, file }, Encoded::Frame(df)) => {
+                if writer.is_none() {
+                    let f = file
+                        .take()
+                        .ok_or_else(|| io_err("the Parquet writer was already used"))?;
+                    **writer = Some(ParquetWriter::new(f).batched(df.schema()).map_err(io_err)?);
                 }
-                Ok(())
+                match writer.as_mut() {
+                    Some(w) => w.write_batch(&df).map_err(io_err),
+                    None => Err(io_err("no Parquet writer")),
+                }
             }
+            _ => Err(io_err("rows encoded for another format")),
         }
     }
 
     /// Flushes and syncs the file and returns its path.
     pub fn finish(mut self) -> std::io::Result<PathBuf> {
         match &mut self.out {
-            Out::Csv(w) => w.flush()?,
-            Out::JsonLines(w) => w.flush()?,
-            Out::Parquet {
-                writer,
-                file,
-                buffer,
-            } => {
-                if !buffer.is_empty() || writer.is_none() {
-                    flush_parquet(writer, file, buffer)?;
+            Out::Text(w) => w.flush()?,
+            Out::Parquet { writer, file } => {
+                if writer.is_none() {
+                    // No rows: an empty file with the columns.
+                    let mut df = frame(&[]).map_err(io_err)?;
+                    if let Some(f) = file.take() {
+                        ParquetWriter::new(f).finish(&mut df).map_err(io_err)?;
+                    }
                 }
                 if let Some(w) = writer.take() {
                     w.finish().map_err(io_err)?;
@@ -128,25 +155,6 @@ impl Drop for RowFile {
             let _ = std::fs::remove_file(&self.path);
         }
     }
-}
-
-fn flush_parquet(
-    writer: &mut Option<polars::io::parquet::write::BatchedWriter<File>>,
-    file: &mut Option<File>,
-    buffer: &mut Vec<JobLine>,
-) -> std::io::Result<()> {
-    let df = frame(buffer).map_err(io_err)?;
-    if writer.is_none() {
-        let f = file
-            .take()
-            .ok_or_else(|| io_err("the Parquet writer was already used"))?;
-        *writer = Some(ParquetWriter::new(f).batched(df.schema()).map_err(io_err)?);
-    }
-    if let Some(w) = writer.as_mut() {
-        w.write_batch(&df).map_err(io_err)?;
-    }
-    buffer.clear();
-    Ok(())
 }
 
 /// Per-run lines as a frame, typed (the CSV's columns).

@@ -4,9 +4,10 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 
+use super::markup::{self, Column, Markup};
 use super::{duration, usd};
 use crate::cost::AssumptionLine;
-use crate::report::{CrossoverReport, GroupSummary, Report};
+use crate::report::{CrossoverReport, Report};
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -28,20 +29,37 @@ fn opt_usd(v: Option<f64>) -> String {
     v.map(usd).unwrap_or_else(|| "-".into())
 }
 
-fn group_row(label: String, where_: String, g: &GroupSummary) -> Vec<String> {
-    vec![
-        label,
-        where_,
-        format!("{} ({}/{}/{})", g.runs, g.succeeded, g.failed, g.cancelled),
-        super::runtime_spread(g),
-        usd(g.costs.emr_serverless_usd),
-        opt_usd(g.costs.ec2_on_demand_usd),
-        opt_usd(g.costs.ec2_spot_usd),
-        opt_usd(g.costs.glue_standard_usd),
-        opt_usd(g.costs.glue_flex_usd),
-        g.cheapest.label().to_string(),
-        usd(g.saving_usd),
-    ]
+/// The terminal's way of drawing a table: comfy-table, figures
+/// right-aligned.
+struct Terminal;
+
+impl Markup for Terminal {
+    fn screen(&self) -> bool {
+        true
+    }
+
+    fn escape(&self, s: &str) -> String {
+        s.to_string()
+    }
+
+    fn label(&self, name: Option<&str>, key: &str, _: Option<&str>, _: Option<&str>) -> String {
+        name.map_or(key.to_string(), |n| format!("{n} ({key})"))
+    }
+
+    fn total(&self) -> String {
+        "Total".into()
+    }
+
+    fn layout(&self, columns: &[Column], rows: Vec<Vec<String>>) -> String {
+        let titles: Vec<&str> = columns.iter().map(|c| c.title).collect();
+        let mut t = table(&titles);
+        for r in rows {
+            t.add_row(r);
+        }
+        // Everything after the label and where it ran, as before.
+        right_align_from(&mut t, 2);
+        t.to_string()
+    }
 }
 
 /// Per-application and total costs on every option.
@@ -53,34 +71,12 @@ pub fn summary(report: &Report) -> String {
         crate::report::GroupBy::State => "State",
         crate::report::GroupBy::Region => "Region",
     };
-    let mut t = table(&[
+    Terminal.render(&markup::groups(
         first,
-        "Region / arch",
-        "Runs (ok/failed/cancelled)",
-        "Runtime p50 / p95 / max",
-        "EMR Serverless (billed)",
-        "EMR on EC2",
-        "EC2 Spot",
-        "Glue",
-        "Glue Flex",
-        "Cheapest",
-        "Saving if moved",
-    ]);
-    for g in &report.groups {
-        let label = g
-            .name
-            .clone()
-            .map_or(g.key.clone(), |n| format!("{n} ({})", g.key));
-        let where_ = format!(
-            "{} / {}",
-            g.region.as_deref().unwrap_or("-"),
-            g.architecture.as_deref().unwrap_or("-")
-        );
-        t.add_row(group_row(label, where_, g));
-    }
-    t.add_row(group_row("Total".into(), String::new(), &report.total));
-    right_align_from(&mut t, 2);
-    t.to_string()
+        &report.groups,
+        Some(&report.total),
+        true,
+    ))
 }
 
 /// Crossover sentences per application.
