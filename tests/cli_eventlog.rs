@@ -301,3 +301,24 @@ fn report_prices_the_imported_dataset_as_estimates() {
         "EC2 and Glue sized for the peak: {md}"
     );
 }
+
+/// Importing into a dataset whose runs file has a row that cannot be read
+/// stops, names the row, and leaves the file as it was: rewriting it would
+/// drop that row without a word.
+#[test]
+fn an_unreadable_row_in_the_dataset_stops_the_import_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    std::fs::create_dir_all(&out).unwrap();
+    let runs = out.join("eventlog-jobruns.csv");
+    let text = "region,application_id,job_run_id,state,duration_s\n\
+                us-east-1,a,r1,SUCCESS,60\n\
+                us-east-1,a,r2,SUCCESS,abc\n";
+    std::fs::write(&runs, text).unwrap();
+    import(&[one_file("dynamic-zstd").as_os_str()], &out)
+        .failure()
+        .stderr(predicates::str::contains(
+            "eventlog-jobruns.csv:3: duration_s is 'abc', which is not a number",
+        ));
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), text);
+}

@@ -1,12 +1,11 @@
 //! AWS collectors: EMR Serverless job runs and CloudWatch metrics into a
-//! local dataset (pacing, journal); Spark event logs imported from
-//! anywhere. File formats live in [`crate::input`].
+//! local dataset (pacing, journal). File formats, Spark event logs among
+//! them, live in [`crate::input`].
 
 pub mod cloudwatch;
 pub mod collector;
 pub mod dataset;
 pub mod emr_serverless;
-pub mod eventlog;
 pub mod pacing;
 mod spark_params;
 

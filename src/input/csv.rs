@@ -159,28 +159,34 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
             ));
             continue;
         }
-        if let Some(bad) = rec.iter().position(|c| std::str::from_utf8(c).is_err()) {
-            unreadable.push((
-                format!("{name}:{line}"),
-                Reject::Unreadable {
-                    message: format!(
-                        "column '{}' is not UTF-8 text; save the file as UTF-8",
-                        names[bad]
-                    ),
-                },
-            ));
-            continue;
-        }
-        for (cell, b) in rec.iter().zip(builders.iter_mut()) {
+        // The record is checked as UTF-8 once, as a whole.
+        let text = match csv::StringRecord::from_byte_record(std::mem::take(&mut rec)) {
+            Ok(t) => t,
+            Err(e) => {
+                let field = e.utf8_error().field();
+                rec = e.into_byte_record();
+                unreadable.push((
+                    format!("{name}:{line}"),
+                    Reject::Unreadable {
+                        message: format!(
+                            "column '{}' is not UTF-8 text; save the file as UTF-8",
+                            names.get(field).map_or("?", String::as_str)
+                        ),
+                    },
+                ));
+                continue;
+            }
+        };
+        for (cell, b) in text.iter().zip(builders.iter_mut()) {
             let Some(b) = b else { continue };
-            // Checked as UTF-8 above.
-            let cell = std::str::from_utf8(cell).unwrap_or_default().trim();
+            let cell = cell.trim();
             if cell.is_empty() {
                 b.append_null();
             } else {
                 b.append_value(cell);
             }
         }
+        rec = text.into_byte_record();
         lines.push(line);
     }
     let columns: Vec<Column> = builders
@@ -201,7 +207,7 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
 /// I/O error is fatal; a bad row is an unreadable record and the rest go on.
 pub fn read(
     name: &str,
-    mut input: impl Read,
+    mut input: impl Read + Send,
     columns: Option<&[&str]>,
     each: &mut dyn FnMut(Batch) -> Result<(), super::FileError>,
 ) -> Result<(), super::FileError> {
@@ -246,49 +252,97 @@ pub fn read(
         .iter()
         .map(|n| columns.is_none_or(|c| c.contains(&n.as_str())))
         .collect();
-    let mut line = header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
-    loop {
+    let first_line = header_bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    // A reader thread cuts the next blocks while this one parses and the
+    // caller prices the last (reading is the one step that cannot be
+    // spread over cores).
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Block>, super::FileError>>(1);
+        scope.spawn(move || {
+            let mut reader = Blocks {
+                input,
+                buf,
+                eof,
+                line: first_line,
+            };
+            loop {
+                let next = reader.next_batch(name);
+                let done = matches!(&next, Ok(b) if b.is_empty()) || next.is_err();
+                if tx.send(next).is_err() || done {
+                    return;
+                }
+            }
+        });
+        for blocks in rx {
+            let blocks = blocks?;
+            if blocks.is_empty() {
+                return Ok(());
+            }
+            let parts: Result<Vec<Part>, String> = blocks
+                .par_iter()
+                .map(|b| parse_block(name, &names, &want, b))
+                .collect();
+            each(parts.map_err(|m| fatal(err(0, m)))?)?;
+        }
+        Ok(())
+    })
+}
+
+/// Cuts a stream into blocks of whole rows.
+struct Blocks<R> {
+    input: R,
+    /// Bytes read and not yet handed on.
+    buf: Vec<u8>,
+    eof: bool,
+    /// Lines handed on so far.
+    line: u64,
+}
+
+impl<R: Read> Blocks<R> {
+    /// Up to [`BLOCKS_PER_BATCH`] blocks; none at the end of the input.
+    fn next_batch(&mut self, name: &str) -> Result<Vec<Block>, super::FileError> {
+        let io = |e: std::io::Error| super::FileError::BadCsv {
+            file: name.to_string(),
+            line: 0,
+            message: format!("cannot read it: {e}"),
+        };
         let mut blocks = Vec::with_capacity(BLOCKS_PER_BATCH);
         while blocks.len() < BLOCKS_PER_BATCH {
-            while buf.len() < BLOCK && !eof {
-                eof = fill(&mut input, &mut buf).map_err(io)?;
+            while self.buf.len() < BLOCK && !self.eof {
+                self.eof = fill(&mut self.input, &mut self.buf).map_err(io)?;
             }
-            if buf.is_empty() {
+            if self.buf.is_empty() {
                 break;
             }
-            let end = match cut(&buf) {
+            let end = match cut(&self.buf) {
                 Some(end) => end,
                 // No line end outside quotes in a whole block: read on,
                 // up to a bound (an unclosed quote would take the file).
-                None if buf.len() > MAX_ROW_BYTES => {
+                None if self.buf.len() > MAX_ROW_BYTES => {
                     return Err(super::FileError::LineTooLong {
                         file: name.to_string(),
-                        line: line + 1,
+                        line: self.line + 1,
                         limit_mb: MAX_ROW_BYTES >> 20,
                     });
                 }
-                None if !eof => {
-                    eof = fill(&mut input, &mut buf).map_err(io)?;
+                None if !self.eof => {
+                    self.eof = fill(&mut self.input, &mut self.buf).map_err(io)?;
                     continue;
                 }
-                None => buf.len(),
+                None => self.buf.len(),
             };
-            let bytes: Vec<u8> = buf.drain(..end).collect();
+            // The block keeps the buffer; the rest (less than a row, as a
+            // rule) moves to a new one.
+            let rest = self.buf.split_off(end);
+            let bytes = std::mem::replace(&mut self.buf, rest);
             let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
             blocks.push(Block {
                 bytes,
-                first_line: line + 1,
+                first_line: self.line + 1,
             });
-            line += lines;
+            self.line += lines;
         }
-        if blocks.is_empty() {
-            return Ok(());
-        }
-        let parts: Result<Vec<Part>, String> = blocks
-            .par_iter()
-            .map(|b| parse_block(name, &names, &want, b))
-            .collect();
-        each(parts.map_err(|m| fatal(err(0, m)))?)?;
+        Ok(blocks)
     }
 }
 

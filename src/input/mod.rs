@@ -10,8 +10,12 @@
 //! | get-job-run JSON (one object, an array, or several objects) | read whole: a JSON value has no record boundary to stream by |
 //! | Parquet | streamed in row batches |
 //! | dataset folder (`emrcost collect`) | the journal applied on top of the Parquet file, in memory (a dataset holds at most what one account's API returns) |
+//!
+//! [`eventlog`] reads Spark event logs (for `emrcost import eventlog`) into
+//! runs, which it writes to a dataset folder as CSV.
 
 pub mod csv;
+pub mod eventlog;
 pub mod json;
 pub mod parquet;
 mod rows;

@@ -23,7 +23,6 @@ pub use check::{Defaults, RunColumns};
 pub use not_priced::{NotPriced, NotPricedSummary, ReasonCount, LISTED};
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -115,6 +114,17 @@ struct PartOut<C> {
     priced: usize,
 }
 
+/// The hasher of runs' identities: ahash with fixed seeds, so every pass
+/// gives a run the same hash (a collision only costs a second look).
+fn key_hasher() -> polars::prelude::PlRandomState {
+    polars::prelude::PlRandomState::with_seeds(
+        0x243F_6A88_85A3_08D3,
+        0x1319_8A2E_0370_7344,
+        0xA409_3822_299F_31D0,
+        0x082E_FA98_EC4E_6C89,
+    )
+}
+
 /// The run's identity hashed, or 0 when it has none (the row is refused
 /// by the check in any case).
 fn key_hash(cols: &RunColumns, i: usize) -> u64 {
@@ -126,10 +136,7 @@ fn key_hash(cols: &RunColumns, i: usize) -> u64 {
     ) else {
         return 0;
     };
-    // SipHash with fixed keys: the same value in every pass.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (region, app, run, attempt).hash(&mut h);
-    h.finish().max(1)
+    key_hasher().hash_one((region, app, run, attempt)).max(1)
 }
 
 fn label(cols: &RunColumns, i: usize) -> String {
