@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::input::FileError;
 use crate::model::Reject;
 use crate::model::{Architecture, JobRun};
-use crate::pipeline::{Defaults, RunColumns};
+use crate::pipeline::Defaults;
 
 pub const RUNS_FILE: &str = "jobruns.parquet";
 /// The CSV copy of the runs that `collect --csv` writes beside them.
@@ -359,27 +359,16 @@ pub fn read(dir: &Path) -> Result<DatasetContents, DatasetError> {
     let mut skipped = Vec::new();
     let parquet = dir.join(RUNS_FILE);
     if parquet.is_file() {
-        let name = parquet.display().to_string();
-        crate::input::parquet::read(&parquet, None, &mut |batch| {
-            for part in batch {
-                let cols =
-                    RunColumns::new(&part.frame, &Defaults::default()).map_err(|message| {
-                        FileError::BadTable {
-                            file: name.clone(),
-                            message,
-                        }
-                    })?;
-                for i in 0..cols.len() {
-                    match cols.job_run(i) {
-                        Ok(run) => {
-                            runs.insert(key_of(&run), run);
-                        }
-                        Err(why) => skipped.push((part.at.describe(&name, i), why)),
-                    }
+        crate::pipeline::each_record(
+            &crate::input::Source::Parquet(parquet.clone()),
+            &Defaults::default(),
+            &mut |r| match r {
+                Ok(run) => {
+                    runs.insert(key_of(&run), run);
                 }
-            }
-            Ok(())
-        })?;
+                Err(skip) => skipped.push(skip),
+            },
+        )?;
     }
     let journal = dir.join(JOURNAL_FILE);
     match File::open(&journal) {

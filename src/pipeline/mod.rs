@@ -423,6 +423,36 @@ pub fn run<S: Sink>(
     Ok((sink, outcome))
 }
 
+/// Every record of a source, checked, as a record or why not (with where
+/// it was): for rewriting a file of runs, not for pricing.
+pub fn each_record(
+    source: &Source,
+    defaults: &Defaults,
+    each: &mut dyn FnMut(Result<crate::model::JobRun, (String, Reject)>),
+) -> Result<(), FileError> {
+    let name = source.name();
+    source.read(None, &mut |batch| {
+        for part in batch {
+            for (at, why) in part.unreadable {
+                each(Err((at, why)));
+            }
+            let cols =
+                RunColumns::new(&part.frame, defaults).map_err(|message| FileError::BadTable {
+                    file: name.clone(),
+                    message,
+                })?;
+            for i in 0..cols.len() {
+                each(
+                    cols.job_run(i)
+                        .map_err(|why| (part.at.describe(&name, i), why)),
+                );
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Every record of the sources that passes the check, as records and not
 /// priced (for rewriting a file of runs); the refused ones are counted.
 pub fn read_runs(
@@ -432,26 +462,9 @@ pub fn read_runs(
     let mut runs = Vec::new();
     let mut left_out = NotPriced::default();
     for source in sources {
-        let name = source.name();
-        source.read(None, &mut |batch| {
-            for part in batch {
-                for (at, why) in &part.unreadable {
-                    left_out.reject(at.clone(), why);
-                }
-                let cols = RunColumns::new(&part.frame, defaults).map_err(|message| {
-                    FileError::BadTable {
-                        file: name.clone(),
-                        message,
-                    }
-                })?;
-                for i in 0..cols.len() {
-                    match cols.job_run(i) {
-                        Ok(run) => runs.push(run),
-                        Err(why) => left_out.reject(part.at.describe(&name, i), &why),
-                    }
-                }
-            }
-            Ok(())
+        each_record(source, defaults, &mut |r| match r {
+            Ok(run) => runs.push(run),
+            Err((at, why)) => left_out.reject(at, &why),
         })?;
     }
     Ok((runs, left_out))
