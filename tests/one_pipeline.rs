@@ -514,3 +514,53 @@ fn sort_jobs(v: &mut serde_json::Value) {
         )
     });
 }
+
+/// A bad time is refused by the one check whatever the format: JSON hands
+/// the cell on as it came, as CSV does, so both give the same reason, and
+/// the record still counts as a repeat of its run.
+#[test]
+fn a_bad_time_reads_the_same_in_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "t.csv",
+        "region,application_id,job_run_id,state,started_at,duration_s,billed_vcpu_hours,billed_memory_gb_hours,billed_storage_gb_hours\n\
+         us-east-1,a,r1,SUCCESS,2026-08-01T00:00:00Z,60,1,4,0\n\
+         us-east-1,a,r1,SUCCESS,yesterday,60,1,4,0\n\
+         us-east-1,a,r2,SUCCESS,2026-08-01T00:00:00Z,60,1,4,0\n",
+    );
+    let line = |run: &str, started: &str| {
+        format!(
+            "{{\"jobRun\": {{\"applicationId\": \"a\", \"jobRunId\": \"{run}\", \"state\": \"SUCCESS\", \"region\": \"us-east-1\", \"startedAt\": \"{started}\", \"totalExecutionDurationSeconds\": 60, \"billedResourceUtilization\": {{\"vCPUHour\": 1, \"memoryGBHour\": 4, \"storageGBHour\": 0}}}}}}\n"
+        )
+    };
+    let jsonl = write(
+        dir.path(),
+        "t.jsonl",
+        &[
+            line("r1", "2026-08-01T00:00:00Z"),
+            line("r1", "yesterday"),
+            line("r2", "2026-08-01T00:00:00Z"),
+        ]
+        .concat(),
+    );
+    for input in [&csv, &jsonl] {
+        let r = report_json(&[], input);
+        assert_eq!(r["total"]["runs"], 1, "{}", input.display());
+        let reasons: Vec<&str> = r["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("a/r1#1 appears again later"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("started_at: 'yesterday' is not a time"),
+            "{reasons:?}"
+        );
+    }
+}

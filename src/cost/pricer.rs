@@ -316,7 +316,8 @@ impl FleetPricer<'_, '_> {
         self.pricer
     }
 
-    /// Prices one run to numbers. Same figures as [`Pricer::price`]; the
+    /// Prices one run to numbers (a record's figures, for records built in
+    /// memory: event-log imports, tests); the
     /// EC2 and Glue plans come from `cache` when a run of the same region,
     /// executor size and provisioned count was priced before.
     pub fn price(

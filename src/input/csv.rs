@@ -69,32 +69,45 @@ fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
     Ok(names)
 }
 
-/// Where to cut `buf` (which starts at a row) so that every row before
-/// the cut is whole: just after the last line end outside quotes.
-fn cut(buf: &[u8]) -> Option<usize> {
+/// The line ends of `buf` (which starts at a row) that end a row, read as
+/// the csv crate reads quotes: a quote opens a quoted field only at the
+/// start of a field; inside one, `""` is a quote and a lone `"` closes it;
+/// elsewhere a quote is a plain character (`6" disk`).
+fn row_ends(buf: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut inside = false;
-    let mut last = None;
-    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if buf[i] == b'"' {
-            inside = !inside;
-        } else if !inside {
-            last = Some(i + 1);
+    let mut skip = None;
+    memchr::memchr3_iter(b'"', b'\n', b',', buf).filter_map(move |i| {
+        if skip == Some(i) {
+            return None;
         }
-    }
-    last
+        match buf[i] {
+            b'"' if inside => {
+                if buf.get(i + 1) == Some(&b'"') {
+                    skip = Some(i + 1);
+                } else {
+                    inside = false;
+                }
+                None
+            }
+            b'"' => {
+                inside = i == 0 || matches!(buf[i - 1], b',' | b'\n' | b'\r');
+                None
+            }
+            b'\n' if !inside => Some(i + 1),
+            _ => None,
+        }
+    })
 }
 
-/// Just after the first line end outside quotes.
+/// Where to cut `buf` so that every row before the cut is whole: just
+/// after the last line end that ends a row.
+fn cut(buf: &[u8]) -> Option<usize> {
+    row_ends(buf).last()
+}
+
+/// Just after the first line end that ends a row.
 fn first_line_end(buf: &[u8]) -> Option<usize> {
-    let mut inside = false;
-    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if buf[i] == b'"' {
-            inside = !inside;
-        } else if !inside {
-            return Some(i + 1);
-        }
-    }
-    None
+    row_ends(buf).next()
 }
 
 /// One block of whole rows, with the line number of its first row.
@@ -216,10 +229,9 @@ pub fn read(
         line: e.line,
         message: e.message,
     };
-    let io = |e: std::io::Error| super::FileError::BadCsv {
-        file: name.to_string(),
-        line: 0,
-        message: format!("cannot read it: {e}"),
+    let io = |source: std::io::Error| super::FileError::Io {
+        path: name.into(),
+        source,
     };
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
     let mut eof = false;
@@ -282,7 +294,10 @@ pub fn read(
                 .par_iter()
                 .map(|b| parse_block(name, &names, &want, b))
                 .collect();
-            each(parts.map_err(|m| fatal(err(0, m)))?)?;
+            each(parts.map_err(|message| super::FileError::BadTable {
+                file: name.to_string(),
+                message,
+            })?)?;
         }
         Ok(())
     })
@@ -301,10 +316,9 @@ struct Blocks<R> {
 impl<R: Read> Blocks<R> {
     /// Up to [`BLOCKS_PER_BATCH`] blocks; none at the end of the input.
     fn next_batch(&mut self, name: &str) -> Result<Vec<Block>, super::FileError> {
-        let io = |e: std::io::Error| super::FileError::BadCsv {
-            file: name.to_string(),
-            line: 0,
-            message: format!("cannot read it: {e}"),
+        let io = |source: std::io::Error| super::FileError::Io {
+            path: name.into(),
+            source,
         };
         let mut blocks = Vec::with_capacity(BLOCKS_PER_BATCH);
         while blocks.len() < BLOCKS_PER_BATCH {
@@ -470,6 +484,11 @@ mod tests {
         assert_eq!(cut(b"a,b\nc,\"d\ne\""), Some(4));
         assert_eq!(cut(b"x,\"\ny\"\nz\n"), Some(9));
         assert_eq!(cut(b"no line end"), None);
+        // A quote inside an unquoted field is a plain character.
+        assert_eq!(cut(b"a,6\" disk,b\nc,d\n"), Some(16));
+        // An escaped quote inside a quoted field does not close it.
+        assert_eq!(cut(b"a,\"x\"\"\ny\"\nz\n"), Some(12));
+        assert_eq!(first_line_end(b"h,\"a\nb\"\nr\n"), Some(8));
     }
 
     /// Blocks are cut at 2 MB: a file of many blocks reads every row once,

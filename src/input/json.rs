@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::rows::{PartBuilder, RawRun};
 use super::{Batch, FileError};
 use crate::collect::SparkParams;
-use crate::model::{time, Reject};
+use crate::model::Reject;
 
 /// Timestamps come as epoch seconds (the API) or ISO 8601 text (the CLI).
 #[derive(Deserialize)]
@@ -25,12 +25,13 @@ enum Timestamp {
 }
 
 impl Timestamp {
-    /// Epoch milliseconds. The API sends epoch seconds with a fraction; a
-    /// number is read by the same rule as a number in a time column.
-    fn to_ms(&self) -> Result<i64, String> {
+    /// The cell as the check reads it: text as it is, a number (epoch
+    /// seconds with a fraction, from the API) as its digits, which the
+    /// check reads by the same rule as a number in any time column.
+    fn cell(&self) -> String {
         match self {
-            Timestamp::Epoch(v) => time::epoch_ms(*v),
-            Timestamp::Text(s) => time::parse_ms(s),
+            Timestamp::Epoch(v) => v.to_string(),
+            Timestamp::Text(s) => s.clone(),
         }
     }
 }
@@ -100,15 +101,11 @@ fn region_from_arn(arn: &str) -> Option<String> {
 }
 
 impl ApiJobRun {
-    /// The raw row. Only what cannot be a cell is an error here: a time
-    /// that is not a time, `sparkSubmitParameters` that cannot be read.
+    /// The raw row. Only what cannot be a cell is an error here:
+    /// `sparkSubmitParameters` that cannot be read (the record is then
+    /// unreadable, as a CSV row with the wrong number of cells is).
     fn into_raw(self) -> Result<RawRun, Reject> {
-        let time = |t: &Option<Timestamp>, column: &'static str| {
-            t.as_ref()
-                .map(|t| t.to_ms())
-                .transpose()
-                .map_err(|message| Reject::BadTime { column, message })
-        };
+        let time = |t: &Option<Timestamp>| t.as_ref().map(Timestamp::cell);
         let spark = match self
             .job_driver
             .and_then(|d| d.spark_submit)
@@ -133,9 +130,9 @@ impl ApiJobRun {
             job_name: self.name,
             state: self.state,
             release_label: self.release_label,
-            created_at: time(&self.created_at, "created_at")?,
-            started_at: time(&self.started_at, "started_at")?,
-            ended_at: time(&self.ended_at, "ended_at")?,
+            created_at: time(&self.created_at),
+            started_at: time(&self.started_at),
+            ended_at: time(&self.ended_at),
             queued_ms: self.queued_duration_milliseconds,
             duration_s: self.total_execution_duration_seconds,
             billed: ApiUsage::cells(&self.billed_resource_utilization),
@@ -228,14 +225,19 @@ pub fn read(
             break;
         }
     }
+    // Text from `bytes`, which start on line `line`; a byte that is not
+    // UTF-8 is named by its line.
     let text_of = |bytes: &[u8], line: u64| -> Result<String, FileError> {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        String::from_utf8(bytes.to_vec()).map_err(|e| FileError::NotText {
-            file: name.to_string(),
-            detail: format!(
-                "line {line} is not UTF-8 (byte {}); JSON must be UTF-8. Is it UTF-16 or compressed?",
-                e.utf8_error().valid_up_to() + 1
-            ),
+        String::from_utf8(bytes.to_vec()).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = line + memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64;
+            FileError::NotText {
+                file: name.to_string(),
+                detail: format!(
+                    "line {line} is not UTF-8; JSON must be UTF-8. Is it UTF-16 or compressed?"
+                ),
+            }
         })
     };
     let head = text_of(&first, first_line)?;
@@ -246,7 +248,7 @@ pub fn read(
     if one_line_object {
         // JSON Lines: streamed; a bad line is one unreadable record.
         let mut line_no = first_line;
-        let mut line = first;
+        let mut line = head.clone().into_bytes();
         loop {
             if !line.iter().all(u8::is_ascii_whitespace) {
                 let at = format!("{name}:{line_no}");
@@ -312,13 +314,18 @@ pub fn read(
         }
     } else {
         let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+        // Lines are counted on from the last document, not from the top.
+        let (mut counted, mut line) = (0usize, 1u64);
         loop {
             let start = stream.byte_offset();
             match stream.next() {
                 None => break,
                 Some(Ok(v)) => {
                     let skipped = text[start..].len() - text[start..].trim_start().len();
-                    let line = text[..start + skipped].matches('\n').count() as u64 + 1;
+                    let at = start + skipped;
+                    line +=
+                        memchr::memchr_iter(b'\n', &text.as_bytes()[counted..at]).count() as u64;
+                    counted = at;
                     match to_raw(v) {
                         Ok(row) => part.push(line, row),
                         Err(why) => part.unreadable(format!("{name}:{line}"), why),

@@ -18,9 +18,10 @@ pub struct RawRun {
     pub job_name: Option<String>,
     pub state: Option<String>,
     pub release_label: Option<String>,
-    pub created_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub ended_at: Option<i64>,
+    /// Times as the source wrote them; the check reads them.
+    pub created_at: Option<String>,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
     pub queued_ms: Option<f64>,
     pub duration_s: Option<f64>,
     pub billed: [Option<f64>; 3],
@@ -49,12 +50,6 @@ fn num(name: &str, rows: &[RawRun], f: impl Fn(&RawRun) -> Option<f64>) -> Colum
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
 }
 
-fn time(name: &str, rows: &[RawRun], f: impl Fn(&RawRun) -> Option<i64>) -> Column {
-    Int64Chunked::from_iter_options(name.into(), rows.iter().map(f))
-        .into_datetime(TimeUnit::Milliseconds, Some("UTC".into()))
-        .into_column()
-}
-
 /// The records as one frame of the run table.
 pub fn frame(rows: &[RawRun]) -> PolarsResult<DataFrame> {
     DataFrame::new(vec![
@@ -67,9 +62,9 @@ pub fn frame(rows: &[RawRun]) -> PolarsResult<DataFrame> {
         text("job_name", rows, |r| &r.job_name),
         text("state", rows, |r| &r.state),
         text("release_label", rows, |r| &r.release_label),
-        time("created_at", rows, |r| r.created_at),
-        time("started_at", rows, |r| r.started_at),
-        time("ended_at", rows, |r| r.ended_at),
+        text("created_at", rows, |r| &r.created_at),
+        text("started_at", rows, |r| &r.started_at),
+        text("ended_at", rows, |r| &r.ended_at),
         num("queued_ms", rows, |r| r.queued_ms),
         num("duration_s", rows, |r| r.duration_s),
         num("billed_vcpu_hours", rows, |r| r.billed[0]),

@@ -201,6 +201,11 @@ fn fast_iso(b: &[u8]) -> Option<i64> {
     Some((((days * 24 + h) * 60 + mi) * 60 + se) * 1000 + ms - offset_min * 60_000)
 }
 
+/// Whether `ms` is between 1970-01-01 and 9999-12-31.
+pub fn in_range_ms(ms: i64) -> bool {
+    (0..=MAX_MS).contains(&ms)
+}
+
 fn in_range(ms: i64, raw: &str) -> Result<i64, String> {
     if (0..=MAX_MS).contains(&ms) {
         Ok(ms)

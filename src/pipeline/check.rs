@@ -62,7 +62,7 @@ impl Times {
     }
 }
 
-/// A text column, or absent. Empty or blank cells read as absent.
+/// A text column, or absent. Cells are trimmed; blank ones read as absent.
 struct Texts(Option<Utf8ViewArray>);
 
 impl Texts {
@@ -72,11 +72,9 @@ impl Texts {
         if !a.is_valid(i) {
             return None;
         }
-        let v = a.value(i);
-        if v.is_empty() || v.bytes().all(|b| b.is_ascii_whitespace()) {
-            return None;
-        }
-        Some(v)
+        // Trimmed, as a CSV cell is: " us-east-1" is us-east-1 in every format.
+        let v = a.value(i).trim();
+        (!v.is_empty()).then_some(v)
     }
 }
 
@@ -241,7 +239,26 @@ fn times(df: &DataFrame, c: &str, bad: &mut Vec<(usize, Reject)>) -> Result<Time
                 ))
                 .and_then(|c| c.cast(&DataType::Int64))
                 .map_err(|e| col_err(c, e))?;
-            cast.i64().map_err(|e| col_err(c, e))?.clone()
+            let ms = cast.i64().map_err(|e| col_err(c, e))?;
+            // Timestamps outside 1970-9999 are refused as text ones are.
+            if ms.iter().flatten().all(time::in_range_ms) {
+                ms.clone()
+            } else {
+                let v: Vec<Option<i64>> = ms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| match t {
+                        Some(t) if !time::in_range_ms(t) => cell(
+                            i,
+                            Err(format!(
+                                "{t} ms since 1970 is outside 1970-01-01 to 9999-12-31"
+                            )),
+                        ),
+                        other => other,
+                    })
+                    .collect();
+                Int64Chunked::from_iter_options(c.into(), v.into_iter())
+            }
         }
     };
     Ok(Times(single(&ca)))

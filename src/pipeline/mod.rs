@@ -155,7 +155,7 @@ fn run_part<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
     cache: &mut PlanCache,
-    superseded: &HashSet<u64>,
+    superseded: &HashMap<u64, u64>,
     name: &str,
     part: &Part,
     first_row: u64,
@@ -179,8 +179,20 @@ fn run_part<S: Sink>(
     let w = input.window;
     for i in 0..cols.len() {
         let row = first_row + i as u64;
-        out.hashes.push(key_hash(&cols, i));
-        if superseded.contains(&row) {
+        let hash = key_hash(&cols, i);
+        out.hashes.push(hash);
+        if let Some(was) = superseded.get(&row) {
+            // The input is read again to leave repeats out: the row must
+            // still be the run it was.
+            if *was != hash {
+                return Err(FileError::BadTable {
+                    file: name.to_string(),
+                    message: format!(
+                        "{} changed while it was being read; run again",
+                        part.at.describe(name, i)
+                    ),
+                });
+            }
             out.not_priced.reject(
                 part.at.describe(name, i),
                 &Reject::Superseded {
@@ -244,7 +256,7 @@ fn run_part<S: Sink>(
 fn take_batch<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
-    superseded: &HashSet<u64>,
+    superseded: &HashMap<u64, u64>,
     sink: &mut S,
     name: &str,
     batch: &[Part],
@@ -286,7 +298,7 @@ fn take_batch<S: Sink>(
 fn pass<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
-    superseded: &HashSet<u64>,
+    superseded: &HashMap<u64, u64>,
     sink: &mut S,
 ) -> Result<(Outcome, Vec<u64>), PipelineError> {
     let mut out = Outcome::default();
@@ -339,16 +351,17 @@ fn repeated(hashes: &[u64]) -> HashSet<u64> {
 }
 
 /// The rows superseded by a later record of the same run, from the real
-/// keys of the rows whose hashes repeat (so a hash collision drops nothing).
+/// keys of the rows whose hashes repeat (so a hash collision drops nothing),
+/// each with its hash (the next read checks it is still the same run).
 fn superseded_rows(
     input: &Input<'_>,
     hashes: &[u64],
     repeats: &HashSet<u64>,
-) -> Result<HashSet<u64>, PipelineError> {
+) -> Result<HashMap<u64, u64>, PipelineError> {
     // The required columns too, so the check's column test passes.
     const KEY: [&str; 5] = ["region", "application_id", "job_run_id", "attempt", "state"];
     let mut last: HashMap<(String, String, String, u32), u64> = HashMap::new();
-    let mut out = HashSet::new();
+    let mut out = HashMap::new();
     let mut next_row = 0u64;
     for source in input.sources {
         let name = source.name();
@@ -385,7 +398,7 @@ fn superseded_rows(
                         cols.attempt(i).unwrap_or(1),
                     );
                     if let Some(earlier) = last.insert(key, row) {
-                        out.insert(earlier);
+                        out.insert(earlier, hashes.get(earlier as usize).copied().unwrap_or(0));
                     }
                 }
             }
@@ -404,7 +417,7 @@ pub fn run<S: Sink>(
     mut make_sink: impl FnMut() -> Result<S, PipelineError>,
 ) -> Result<(S, Outcome), PipelineError> {
     let fleet = pricer.fleet();
-    let none = HashSet::new();
+    let none = HashMap::new();
     let mut sink = make_sink()?;
     let (outcome, hashes) = pass(input, &fleet, &none, &mut sink)?;
     let repeats = repeated(&hashes);

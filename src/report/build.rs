@@ -10,25 +10,13 @@ use super::model::{
     PriceSnapshotInfo, Report, SourceLine, SCHEMA_VERSION,
 };
 use crate::cost::{crossover, Assumptions, CompactCost, DeploymentOption, Pricer, RowsUsed};
-use crate::model::{month_of_ms, Architecture, JobRun, JobShape, RunFacts, ShapeBasis, WorkerSize};
+use crate::model::{month_of_ms, Architecture, JobShape, RunFacts, ShapeBasis, WorkerSize};
 use crate::pipeline::NotPriced;
 use crate::pricing::{Confidence, GlueClass, PriceBook, Provenance};
 
 /// The price rows a fleet pricer recorded, with their provenance.
 pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshotInfo {
     PricesUsed::from_rows(rows).finish(pricer.book(), pricer.assumptions())
-}
-
-/// The key of the group a run belongs to.
-pub fn group_key(run: &JobRun, group_by: GroupBy) -> String {
-    group_key_of(
-        group_by,
-        &run.application_id,
-        run.job_name.as_deref(),
-        &run.region,
-        &run.facts(),
-    )
-    .into_owned()
 }
 
 /// The group a run belongs to, from its parts (a scan reads them from

@@ -148,10 +148,10 @@ impl Sink for FleetSink {
 /// Nothing was priced: what was read, what the window left, the first reason.
 fn no_runs(outcome: &pipeline::Outcome, window: Window) -> GenerateError {
     let outside = if window.is_set() && outcome.in_window == 0 {
-        let readable = outcome
-            .rows
-            .saturating_sub(outcome.not_priced.rejected_count());
-        format!("; none of the {readable} readable run(s) falls inside --since/--until")
+        format!(
+            "; of the {} row(s) read, none falls inside --since/--until",
+            outcome.rows
+        )
     } else {
         String::new()
     };

@@ -12,7 +12,7 @@ mod generate;
 mod model;
 
 pub use crate::pipeline::{NotPriced, NotPricedSummary, ReasonCount};
-pub use build::{finish, group_key, snapshot_from_rows, Finish};
+pub use build::{finish, snapshot_from_rows, Finish};
 pub use crossover::crossover_report;
 pub use generate::{generate, price_rows, Config, GenerateError, Generated};
 pub use model::{

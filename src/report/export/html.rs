@@ -240,7 +240,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     o.push_str(&format!("</ul>\n<h2>Job runs ({})</h2>", r.jobs.len()));
     if r.jobs.len() > MAX_JOB_ROWS {
         o.push_str(&format!(
-            "<p>The first {MAX_JOB_ROWS} are listed; every run is in <code>jobs.csv</code>.</p>"
+            "<p>The first {MAX_JOB_ROWS} are listed; <code>emrcost price</code> lists every run.</p>"
         ));
     }
     o.push_str("<table>");

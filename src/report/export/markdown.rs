@@ -250,7 +250,7 @@ pub fn report(r: &Report) -> String {
     out.push_str(&format!("\n## Job runs ({})\n\n", r.jobs.len()));
     if r.jobs.len() > super::MAX_JOB_ROWS {
         out.push_str(&format!(
-            "The first {} are listed; every run is in `jobs.csv`.\n\n",
+            "The first {} are listed; `emrcost price` lists every run.\n\n",
             super::MAX_JOB_ROWS
         ));
     }

@@ -215,7 +215,7 @@ pub fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Job runs listed in the HTML and Markdown reports; every run is in jobs.csv.
+/// Job runs a report lists (the most expensive); `emrcost price` lists every run.
 pub const MAX_JOB_ROWS: usize = 2000;
 
 /// Records left out that HTML and Markdown list one by one (the table by
