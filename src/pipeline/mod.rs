@@ -18,6 +18,7 @@
 
 pub mod check;
 mod not_priced;
+mod typed;
 
 pub use check::{Defaults, RunColumns};
 pub use not_priced::{NotPriced, NotPricedSummary, ReasonCount, LISTED};
