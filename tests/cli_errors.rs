@@ -176,3 +176,53 @@ fn usage_errors_exit_2() {
         .code(2);
     emrcost().arg("price").assert().code(2);
 }
+
+/// `price --out` onto its own input would replace the runs with their
+/// prices: refused, and the input is left as it was.
+#[test]
+fn price_will_not_write_over_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::util::repo().join("samples/jobruns.csv")).unwrap();
+    let runs = write(dir.path(), "runs.csv", &text);
+    emrcost()
+        .args(["price", "--format", "csv", "--out"])
+        .arg(&runs)
+        .arg(&runs)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("that is one of the inputs"));
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), text);
+}
+
+/// A folder with nothing to read is named, not left blank.
+#[test]
+fn an_empty_folder_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("sub")).unwrap();
+    fails_with(
+        &["price"],
+        Some(&empty),
+        &format!(
+            "{}: no .csv, .json, .jsonl, .ndjson or .parquet files here",
+            empty.display()
+        ),
+    );
+}
+
+/// --since after --until leaves nothing to price: said as such.
+#[test]
+fn a_reversed_window_is_refused() {
+    fails_with(
+        &[
+            "report",
+            "--sample",
+            "--since",
+            "2026-10-01",
+            "--until",
+            "2026-09-01",
+        ],
+        None,
+        "--since is not before --until",
+    );
+}

@@ -162,11 +162,27 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
             continue;
         }
         if rec.len() != names.len() {
+            // A quote left open swallows the lines after it into one row:
+            // say so, with how far it reaches, or the lost rows go unseen.
+            let inner: usize = rec
+                .iter()
+                .map(|c| memchr::memchr_iter(b'\n', c).count())
+                .sum::<usize>()
+                - usize::from(rec.as_slice().ends_with(b"\n"));
+            let reach = if inner > 0 {
+                format!(
+                    "; it runs over {} lines, to line {}: a quote opened in it is not closed, so those lines were read as one row. Close the quote",
+                    inner + 1,
+                    line + inner as u64
+                )
+            } else {
+                String::new()
+            };
             unreadable.push((
                 format!("{name}:{line}"),
                 Reject::Unreadable {
                     message: format!(
-                        "the row has {} fields but the header has {}",
+                        "the row has {} fields but the header has {}{reach}",
                         rec.len(),
                         names.len()
                     ),
@@ -516,6 +532,23 @@ mod tests {
             assert_eq!(*l, 2 + 2 * i as u64);
         }
         assert!(p.len() > 1);
+    }
+
+    /// A quote left open reads the lines after it as one row, and the
+    /// reason says how far it reaches.
+    #[test]
+    fn an_open_quote_says_how_many_lines_it_swallowed() {
+        let text = "application_id,job_run_id,state\na,r1,SUCCESS\na,\"r2,SUCCESS\na,r3,SUCCESS\na,r4,SUCCESS\n";
+        let p = parts(text);
+        let rows: usize = p.iter().map(|p| p.frame.height()).sum();
+        assert_eq!(rows, 1);
+        let bad: Vec<&(String, Reject)> = p.iter().flat_map(|p| &p.unreadable).collect();
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, "t.csv:3");
+        assert_eq!(
+            bad[0].1.to_string(),
+            "the row has 2 fields but the header has 3; it runs over 3 lines, to line 5: a quote opened in it is not closed, so those lines were read as one row. Close the quote"
+        );
     }
 
     /// A quote left open does not read the whole file as one row.

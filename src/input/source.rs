@@ -61,6 +61,11 @@ pub enum FileError {
     #[error("{dir}: {message}")]
     Dataset { dir: String, message: String },
 
+    #[error(
+        "{}: no .csv, .json, .jsonl, .ndjson or .parquet files here and not a collected dataset (subfolders are not read); name the files or their folder", path.display()
+    )]
+    NoInputs { path: PathBuf },
+
     /// Whoever took the batches stopped the reading (its own error says why).
     #[error("reading stopped")]
     Stopped,
@@ -89,6 +94,14 @@ pub struct SourceExtras {
 }
 
 impl Source {
+    /// The file or folder it reads.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Source::Csv(p) | Source::Json(p) | Source::Parquet(p) | Source::Dataset(p) => Some(p),
+            Source::Text { .. } => None,
+        }
+    }
+
     /// The name messages and reports use.
     pub fn name(&self) -> String {
         match self {
@@ -229,6 +242,11 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
         })
         .collect();
     found.sort();
+    if found.is_empty() && !is_dataset {
+        return Err(FileError::NoInputs {
+            path: path.to_path_buf(),
+        });
+    }
     for f in found {
         out.push(by_format(&f)?);
     }

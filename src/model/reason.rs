@@ -124,7 +124,7 @@ impl fmt::Display for Reject {
             Reject::Superseded { run } => write!(
                 f,
                 "{run} appears again later in the input (same region, application, job run and \
-                 attempt); the last record of a run is the one kept"
+                 attempt); the last record of a run that passes the check is the one kept"
             ),
             Reject::Unreadable { message } => f.write_str(message),
         }

@@ -9,9 +9,11 @@
 //!
 //! **Duplicates.** A run is unique by (region, application, job run,
 //! attempt). When it appears more than once, the last record in input
-//! order (files in the order given, rows in file order) is the one kept,
-//! and each earlier one is left out as superseded: a later export or
-//! collection knows more (a final state, usage that arrived late). Every
+//! order (files in the order given, rows in file order) that passes the
+//! check is the one kept, and each earlier one is left out as superseded:
+//! a later export or collection knows more (a final state, usage that
+//! arrived late). A record the check refuses is listed with its reason and
+//! pushes out nothing. Every
 //! run's key is hashed while the input is priced; only when two hashes
 //! match is the input read again (keys only, then in full), so the usual
 //! input without repeats is read once.
@@ -126,8 +128,8 @@ fn key_hasher() -> polars::prelude::PlRandomState {
     )
 }
 
-/// The run's identity hashed, or 0 when it has none (the row is refused
-/// by the check in any case).
+/// The run's identity hashed (never 0, which marks a row the check
+/// refused).
 fn key_hash(cols: &RunColumns, i: usize) -> u64 {
     let (Some(region), Some(app), Some(run), Some(attempt)) = (
         cols.region(i),
@@ -180,7 +182,10 @@ fn run_part<S: Sink>(
     let w = input.window;
     for i in 0..cols.len() {
         let row = first_row + i as u64;
-        let hash = key_hash(&cols, i);
+        // Only a row that passes the check stands for its run: a broken
+        // later copy does not push out a good earlier one.
+        let facts = cols.facts(i);
+        let hash = if facts.is_ok() { key_hash(&cols, i) } else { 0 };
         out.hashes.push(hash);
         if let Some(was) = superseded.get(&row) {
             // The input is read again to leave repeats out: the row must
@@ -202,7 +207,7 @@ fn run_part<S: Sink>(
             );
             continue;
         }
-        let facts = match cols.facts(i) {
+        let facts = match facts {
             Ok(f) => f,
             Err(why) => {
                 out.not_priced.reject(part.at.describe(name, i), &why);

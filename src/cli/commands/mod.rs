@@ -76,6 +76,13 @@ fn setup(
         since_ms: at("--since", &window.since)?,
         until_ms: at("--until", &window.until)?,
     };
+    if let (Some(since), Some(until)) = (window.since_ms, window.until_ms) {
+        if since >= until {
+            anyhow::bail!(
+                "--since is not before --until, so no run could fall between them; swap them"
+            );
+        }
+    }
     Ok(Setup {
         book,
         assumptions,

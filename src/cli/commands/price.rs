@@ -16,6 +16,9 @@ use emrcost::report::export::{json, markdown, table};
 
 pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
     let sources = super::sources(&a.files, false)?;
+    if let Some(out) = &a.out {
+        refuse_input_as_output(out, &sources)?;
+    }
     let setup = super::setup(g, &a.input, &a.model, &a.window)?;
     let stream = match a.format {
         Format::Csv => Some(RowFormat::Csv),
@@ -52,6 +55,39 @@ pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
     };
     emit(&text, a.out.as_deref())?;
     Ok(super::exit_code(a.strict, not_priced))
+}
+
+/// `--out` must not be one of the inputs (or inside a dataset folder that
+/// is one): the prices would replace the runs they came from.
+fn refuse_input_as_output(out: &Path, sources: &[emrcost::input::Source]) -> anyhow::Result<()> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let target = match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            canonical(dir).map(|d| d.join(name))
+        }
+        _ => canonical(out),
+    };
+    let Some(target) = target else {
+        return Ok(());
+    };
+    for s in sources {
+        let Some(input) = s.path().and_then(canonical) else {
+            continue;
+        };
+        if target == input || (input.is_dir() && target.starts_with(&input)) {
+            anyhow::bail!(
+                "--out {}: that is one of the inputs ({}); write the prices to another file",
+                out.display(),
+                s.name()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// A temporary name beside `out` (or in the system's temporary folder for
