@@ -16,6 +16,8 @@ pub enum Show {
     Page,
     /// The terminal.
     Screen,
+    /// Nowhere (a column with nothing to say in this table).
+    Never,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +82,7 @@ pub trait Markup {
                 Show::Everywhere => true,
                 Show::Page => !self.screen(),
                 Show::Screen => self.screen(),
+                Show::Never => false,
             })
             .map(|(i, _)| i)
             .collect();
@@ -137,7 +140,17 @@ pub fn groups(
 ) -> Table {
     let columns = vec![
         col(first, false, Show::Everywhere),
-        col("Region / arch", false, Show::Screen),
+        // Groups by month, state or region have no one region and
+        // architecture to show.
+        col(
+            "Region / arch",
+            false,
+            if groups.iter().any(|g| g.region.is_some()) {
+                Show::Screen
+            } else {
+                Show::Never
+            },
+        ),
         col("Runs (ok/failed/cancelled)", true, Show::Everywhere),
         col("Runtime h", true, Show::Page),
         col("Runtime p50 / p95 / max", true, Show::Everywhere),

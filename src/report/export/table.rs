@@ -56,8 +56,12 @@ impl Markup for Terminal {
         for r in rows {
             t.add_row(r);
         }
-        // Everything after the label and where it ran, as before.
-        right_align_from(&mut t, 2);
+        // Everything from the first figure on (the cheapest option too).
+        let first = columns
+            .iter()
+            .position(|c| c.numeric)
+            .unwrap_or(columns.len());
+        right_align_from(&mut t, first);
         t.to_string()
     }
 }
