@@ -14,20 +14,29 @@ fn opt6(v: Option<f64>) -> String {
 }
 
 /// Appends `v` with six decimals, the text `format!("{v:.6}")` gives.
-/// Millions of per-run cells: the usual values are written from an
-/// integer of millionths. That is the correctly rounded value whenever
-/// the product is further than 1e-3 from a half (its error is below
-/// 1.2e-4 up to 1e12 millionths); anything else takes the standard path.
 fn push_f6(out: &mut String, v: f64) {
+    push_fixed(out, v, 6);
+}
+
+/// Appends `v` with `places` (1 to 6) decimals, the text
+/// `format!("{v:.places$}")` gives. Millions of per-run cells: the usual
+/// values are written from an integer of units of the last place. That is
+/// the correctly rounded value whenever the scaled product is further than
+/// 1e-3 from a half (its error is below 1.2e-4 up to 1e12 units); anything
+/// else takes the standard path.
+fn push_fixed(out: &mut String, v: f64, places: usize) {
     use std::fmt::Write;
-    let x = v * 1e6;
+    const SCALE: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    let places = places.clamp(1, 6);
+    let x = v * SCALE[places] as f64;
     let near_half = ((x - x.trunc()).abs() - 0.5).abs() <= 1e-3;
     if !(v.is_finite() && v > 0.0 && x < 1e12) || near_half {
-        let _ = write!(out, "{v:.6}");
+        let _ = write!(out, "{v:.places$}");
         return;
     }
     let n = x.round() as u64;
-    let _ = write!(out, "{}.{:06}", n / 1_000_000, n % 1_000_000);
+    let unit = SCALE[places];
+    let _ = write!(out, "{}.{:0places$}", n / unit, n % unit);
 }
 
 fn finish(w: ::csv::Writer<Vec<u8>>) -> String {
@@ -112,13 +121,13 @@ pub fn write_job<W: std::io::Write>(
     })?;
     text(w, &j.shape_basis)?;
     num(w, buf, &|b| {
-        let _ = write!(b, "{:.4}", j.executors);
+        push_fixed(b, j.executors, 4);
     })?;
     num(w, buf, &|b| {
         let _ = write!(b, "{}", j.executor_vcpu);
     })?;
     num(w, buf, &|b| {
-        let _ = write!(b, "{:.3}", j.executor_memory_gb);
+        push_fixed(b, j.executor_memory_gb, 3);
     })?;
     num(w, buf, &six(j.serverless_usd))?;
     text(w, &j.serverless_basis)?;
@@ -300,13 +309,20 @@ mod tests {
             values.push(mantissa * scale);
             // Exactly representable halves of a millionth and their
             // neighbours.
-            let half = ((x % 10_000_000) as f64 + 0.5) / 1e6;
-            values.push(half);
-            values.push(f64::from_bits(half.to_bits() + 1));
-            values.push(f64::from_bits(half.to_bits() - 1));
+            for scale in [1e6, 1e4, 1e3] {
+                let half = ((x % 10_000_000) as f64 + 0.5) / scale;
+                values.push(half);
+                values.push(f64::from_bits(half.to_bits() + 1));
+                values.push(f64::from_bits(half.to_bits() - 1));
+            }
         }
         for v in values {
             assert_eq!(f6(v), format!("{v:.6}"), "{v:e}");
+            for places in [3, 4] {
+                let mut s = String::new();
+                push_fixed(&mut s, v, places);
+                assert_eq!(s, format!("{v:.places$}"), "{v:e} to {places}");
+            }
         }
     }
 }
