@@ -3,7 +3,7 @@
 //! data (job, application and file names, tags) is escaped.
 
 use super::markup::{self, Column, Markup};
-use super::{duration, ec2_cell, glue_cell, usd};
+use super::{duration, ec2_cell, glue_cell, opt_usd, usd};
 use crate::report::chart::Chart;
 use crate::report::Report;
 
@@ -39,10 +39,6 @@ fn th(cols: &[&str]) -> String {
         .map(|c| format!("<th>{}</th>", escape(c)))
         .collect();
     format!("<tr>{cells}</tr>")
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(usd).unwrap_or_else(|| "-".into())
 }
 
 /// HTML's way of drawing a table: figures in `td.n` cells.
@@ -272,9 +268,9 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             usd(j.serverless_usd),
             super::basis_note(&j.serverless_basis),
             escape(&ec2_cell(j)),
-            opt(j.ec2_spot_usd),
+            opt_usd(j.ec2_spot_usd),
             escape(&glue_cell(j)),
-            opt(j.glue_flex_usd),
+            opt_usd(j.glue_flex_usd),
             escape(j.cheapest.label()),
         ));
     }

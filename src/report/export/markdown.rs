@@ -1,7 +1,7 @@
 //! Markdown: the full report, the per-job table, and the crossover answer.
 
 use super::markup::{self, Column, Markup};
-use super::{duration, usd};
+use super::{duration, opt_usd, usd};
 use crate::cost::AssumptionLine;
 use crate::report::{CrossoverReport, PriceSnapshotInfo, Report};
 
@@ -31,10 +31,6 @@ fn header(cells: &[&str], right_from: usize) -> String {
         .collect();
     out.push_str(&row(&rule));
     out
-}
-
-fn opt_usd(v: Option<f64>) -> String {
-    v.map(usd).unwrap_or_else(|| "-".into())
 }
 
 /// Markdown's way of drawing a table: every column after the label is

@@ -4,7 +4,7 @@
 //! hyperfine's `MarkupExporter` lets each format override only its row
 //! and divider).
 
-use super::{queue_spread, runtime_spread, usd};
+use super::{opt_usd, queue_spread, runtime_spread, usd};
 use crate::report::GroupSummary;
 
 /// Where a column is shown: report pages have room for more than a
@@ -114,10 +114,6 @@ pub trait Markup {
             .collect();
         self.layout(&columns, rows)
     }
-}
-
-fn opt_usd(v: Option<f64>) -> String {
-    v.map(usd).unwrap_or_else(|| "-".into())
 }
 
 const fn col(title: &'static str, numeric: bool, show: Show) -> Column {

@@ -178,6 +178,11 @@ pub fn usd(v: f64) -> String {
     format!("{sign}${grouped}.{frac}")
 }
 
+/// [`usd`], or `-` where the option has no figure.
+pub fn opt_usd(v: Option<f64>) -> String {
+    v.map(usd).unwrap_or_else(|| "-".into())
+}
+
 /// `45s`, `12m 30s`, `2h 05m 09s`, rounded to the second.
 pub fn duration(seconds: f64) -> String {
     let s = seconds.round() as i64;

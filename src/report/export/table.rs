@@ -5,7 +5,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 
 use super::markup::{self, Column, Markup};
-use super::{duration, usd};
+use super::{duration, opt_usd, usd};
 use crate::cost::AssumptionLine;
 use crate::report::{CrossoverReport, Report};
 
@@ -23,10 +23,6 @@ fn right_align_from(t: &mut Table, first: usize) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-}
-
-fn opt_usd(v: Option<f64>) -> String {
-    v.map(usd).unwrap_or_else(|| "-".into())
 }
 
 /// The terminal's way of drawing a table: comfy-table, figures
