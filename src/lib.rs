@@ -17,6 +17,7 @@
 
 pub mod collect;
 pub mod cost;
+pub mod files;
 pub mod input;
 pub mod model;
 pub mod pipeline;

@@ -12,6 +12,7 @@ mod settings;
 use std::process::ExitCode;
 
 use clap::Parser;
+use output::printable;
 
 pub use args::Args;
 
@@ -52,9 +53,9 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
     {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {err}");
+    eprintln!("{}", printable(&format!("error: {err}")));
     for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        eprintln!("{}", printable(&format!("  caused by: {cause}")));
     }
     ExitCode::from(1)
 }

@@ -407,35 +407,17 @@ pub fn read(dir: &Path) -> Result<DatasetContents, DatasetError> {
     Ok((runs, state, skipped))
 }
 
-/// Writes `path` through a temporary file in the same folder: fsync, rename.
+/// Writes `path` atomically (see [`crate::files`]).
 pub fn write_atomic(
     path: &Path,
-    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+    write: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<(), DatasetError> {
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        write(&mut f)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Some(parent) = path.parent() {
-            if let Ok(d) = File::open(parent) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
-    })();
-    result.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        DatasetError::Io {
+    crate::files::write_with(path, write)
+        .map(|_| ())
+        .map_err(|e| DatasetError::Io {
             path: path.to_path_buf(),
-            source,
-        }
-    })
+            source: std::io::Error::other(e.to_string()),
+        })
 }
 
 #[cfg(test)]

@@ -167,9 +167,25 @@ impl Assumptions {
                 return Err(format!("{flag} must be a number above zero, not {v}"));
             }
         }
-        if !(self.ec2_provisioning_seconds.is_finite() && self.ec2_provisioning_seconds >= 0.0) {
+        // A speed factor scales runtimes; past 1000x either way it is a typo.
+        for (flag, v) in &positive[..3] {
+            if !(1e-3..=1e3).contains(v) {
+                return Err(format!("{flag} must be between 0.001 and 1000, not {v}"));
+            }
+        }
+        if self.hours_per_month > 744.0 {
             return Err(format!(
-                "--provisioning-seconds must be zero or more, not {}",
+                "--hours-per-month must be at most 744 (31 days), not {}",
+                self.hours_per_month
+            ));
+        }
+        if !(self.ec2_provisioning_seconds.is_finite()
+            && (0.0..=crate::model::limits::MAX_PROVISIONING_SECONDS)
+                .contains(&self.ec2_provisioning_seconds))
+        {
+            return Err(format!(
+                "--provisioning-seconds must be between 0 and {} (a day), not {}",
+                crate::model::limits::MAX_PROVISIONING_SECONDS,
                 self.ec2_provisioning_seconds
             ));
         }
@@ -180,9 +196,11 @@ impl Assumptions {
                 ));
             }
         }
-        if !(self.memory_overhead_factor.is_finite() && self.memory_overhead_factor >= 0.0) {
+        if !(self.memory_overhead_factor.is_finite()
+            && (0.0..=10.0).contains(&self.memory_overhead_factor))
+        {
             return Err(format!(
-                "--memory-overhead-factor must be zero or more, not {}",
+                "--memory-overhead-factor must be between 0 and 10, not {}",
                 self.memory_overhead_factor
             ));
         }

@@ -13,6 +13,12 @@ pub enum FileError {
     #[error("{}: no such file or folder; check the path", path.display())]
     NotFound { path: PathBuf },
 
+    #[error("{}: {what}, not a regular file: emrcost may read an input twice (to settle repeated runs), so save it to a file first", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
+
+    #[error("{}: a loop of symbolic links; point at the file itself", path.display())]
+    LinkLoop { path: PathBuf },
+
     #[error("{}: cannot read it: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -196,6 +202,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>, FileError> {
 
 fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+        _ if source.raw_os_error() == Some(libc::ELOOP) => FileError::LinkLoop {
+            path: path.to_path_buf(),
+        },
         std::io::ErrorKind::NotFound => FileError::NotFound {
             path: path.to_path_buf(),
         },
@@ -204,9 +213,15 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
             source,
         },
     })?;
-    if !meta.is_dir() {
+    if meta.is_file() {
         out.push(by_format(path)?);
         return Ok(());
+    }
+    if !meta.is_dir() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            what: crate::files::kind(&meta),
+        });
     }
     let is_dataset = dataset::is_dataset(path);
     if is_dataset {

@@ -2,6 +2,7 @@
 //! Nothing from an AWS SDK or a file format leaks past this boundary.
 
 mod job;
+pub mod limits;
 mod reason;
 pub mod schema;
 mod shape;

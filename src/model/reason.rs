@@ -25,6 +25,19 @@ pub enum Reject {
     Negative { column: &'static str, value: f64 },
     /// A worker size of zero.
     Zero { column: &'static str },
+    /// A number above the plausibility limit for its column (see
+    /// [`crate::model::limits`]).
+    TooLarge {
+        column: &'static str,
+        value: f64,
+        limit: &'static str,
+    },
+    /// Some figures of a usage triple are given and others are empty (an
+    /// empty figure is unknown, not zero).
+    PartialUsage {
+        missing: &'static str,
+        present: &'static str,
+    },
     /// A count with a fraction, or too large.
     NotWhole { column: &'static str, value: f64 },
     /// A time cell that is not a time.
@@ -60,6 +73,10 @@ impl Reject {
             Reject::NotANumber { column, .. } => format!("{column} is not a number"),
             Reject::Negative { column, .. } => format!("{column} is negative or not finite"),
             Reject::Zero { column } => Reject::Zero { column }.to_string(),
+            Reject::TooLarge { column, .. } => format!("{column} is above its limit"),
+            Reject::PartialUsage { missing, .. } => {
+                format!("{missing} is empty while others of its kind are given")
+            }
             Reject::NotWhole { column, .. } => format!("{column} is not a whole number"),
             Reject::BadTime { column, .. } => format!("{column} is not a time"),
             Reject::BadFlag { column, .. } => format!("{column} is not true or false"),
@@ -87,7 +104,7 @@ impl fmt::Display for Reject {
                 write!(f, "{column} is '{value}', which is not a number")
             }
             Reject::Negative { column, value } if value.is_finite() => {
-                write!(f, "{column} is {value}; it cannot be negative")
+                write!(f, "{column} is {}; it cannot be negative", shown(*value))
             }
             Reject::Negative { column, value } => {
                 write!(f, "{column} is {value}; expected a finite number")
@@ -96,8 +113,22 @@ impl fmt::Display for Reject {
                 write!(f, "{column} is 0; a worker needs more than nothing")
             }
             Reject::NotWhole { column, value } => {
-                write!(f, "{column} is {value}; expected a whole number")
+                write!(f, "{column} is {}; expected a whole number", shown(*value))
             }
+            Reject::TooLarge {
+                column,
+                value,
+                limit,
+            } => write!(
+                f,
+                "{column} is {}, above the {limit} emrcost accepts; check the unit (or the value)",
+                shown(*value)
+            ),
+            Reject::PartialUsage { missing, present } => write!(
+                f,
+                "{missing} is empty but {present} is given: a missing figure is unknown, not 0; \
+                 fill it in, or give total_* usage to price the run from the billing rules"
+            ),
             Reject::BadTime { column, message } => write!(f, "{column}: {message}"),
             Reject::BadFlag { column, value } => {
                 write!(f, "{column} is '{value}'; expected true or false")
@@ -128,6 +159,15 @@ impl fmt::Display for Reject {
             ),
             Reject::Unreadable { message } => f.write_str(message),
         }
+    }
+}
+
+/// A value as a person reads it: `1e300`, not three hundred digits.
+fn shown(v: f64) -> String {
+    if v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
     }
 }
 

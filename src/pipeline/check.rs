@@ -19,6 +19,7 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray};
 
 use super::typed::{flags, numbers, texts, times, Nums, Texts, Times};
+use crate::model::limits;
 use crate::model::schema::{self, REQUIRED_COLUMNS};
 use crate::model::{Architecture, JobRun, JobState, Reject, ResourceUsage, RunFacts, UsageSource};
 
@@ -248,28 +249,52 @@ impl RunColumns {
                 });
             }
         }
-        let queued_ms = non_neg(self.queued_ms.get(i), "queued_ms")?.map(|q| q as u64);
-        let duration_s = non_neg(self.duration_s.get(i), "duration_s")?;
-        let billed = usage(&self.billed, i, BILLED)?;
-        let total = usage(&self.total, i, TOTAL)?;
+        let queued_ms = at_most(
+            non_neg(self.queued_ms.get(i), "queued_ms")?,
+            "queued_ms",
+            limits::MAX_SECONDS * 1000.0,
+            "limit of 2592000000 ms (30 days)",
+        )?
+        .map(|q| q as u64);
+        let duration_s = seconds(non_neg(self.duration_s.get(i), "duration_s")?, "duration_s")?;
+        let runtime_s = match (duration_s, started, ended) {
+            (Some(d), _, _) => Some(d),
+            (None, Some(s), Some(e)) => {
+                seconds(Some((e - s) as f64 / 1000.0), "ended_at - started_at")?
+            }
+            _ => None,
+        };
+        let (billed, total) = usages(
+            usage(&self.billed, i, BILLED)?,
+            usage(&self.total, i, TOTAL)?,
+        )?;
         let facts = RunFacts {
             architecture,
             state,
             start_ms: started.or(created),
             queued_ms,
-            runtime_s: duration_s.or(match (started, ended) {
-                (Some(s), Some(e)) => Some((e - s) as f64 / 1000.0),
-                _ => None,
-            }),
-            billed: billed.map(|(u, _)| u),
-            total: total.map(|(u, _)| u),
-            executor_vcpu: size(self.executor_vcpu.get(i), "executor_vcpu")?,
-            executor_memory_gb: size(self.executor_memory_gb.get(i), "executor_memory_gb")?,
-            executor_disk_gb: non_neg(self.executor_disk_gb.get(i), "executor_disk_gb")?,
-            driver_vcpu: size(self.driver_vcpu.get(i), "driver_vcpu")?,
-            driver_memory_gb: size(self.driver_memory_gb.get(i), "driver_memory_gb")?,
-            max_executors: whole(self.max_executors.get(i), "max_executors")?,
-            peak_executors: whole(self.peak_executors.get(i), "peak_executors")?,
+            runtime_s,
+            billed,
+            total,
+            executor_vcpu: vcpu(
+                size(self.executor_vcpu.get(i), "executor_vcpu")?,
+                "executor_vcpu",
+            )?,
+            executor_memory_gb: gb(
+                size(self.executor_memory_gb.get(i), "executor_memory_gb")?,
+                "executor_memory_gb",
+            )?,
+            executor_disk_gb: gb(
+                non_neg(self.executor_disk_gb.get(i), "executor_disk_gb")?,
+                "executor_disk_gb",
+            )?,
+            driver_vcpu: vcpu(size(self.driver_vcpu.get(i), "driver_vcpu")?, "driver_vcpu")?,
+            driver_memory_gb: gb(
+                size(self.driver_memory_gb.get(i), "driver_memory_gb")?,
+                "driver_memory_gb",
+            )?,
+            max_executors: executors(self.max_executors.get(i), "max_executors")?,
+            peak_executors: executors(self.peak_executors.get(i), "peak_executors")?,
             source: match self.source.get(i) {
                 Some(s) => s.parse().map_err(|_| Reject::UnknownSource {
                     value: s.to_string(),
@@ -301,7 +326,7 @@ impl RunColumns {
             ended_at: time(&self.ended_at),
             queued_ms: f.queued_ms,
             duration_s: self.duration_s.get(i),
-            billed: usage(&self.billed, i, BILLED)?.map(|(u, _)| u),
+            billed: f.billed,
             total: f.total,
             executor_vcpu: f.executor_vcpu,
             executor_memory_gb: f.executor_memory_gb,
@@ -337,28 +362,97 @@ fn iso(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
-/// A usage triple: absent when all three are; with whether all three are
-/// there (a missing figure among present ones reads as zero here, and the
-/// caller decides what an incomplete triple is worth).
+/// A usage triple: absent when all three figures are; refused when one is
+/// negative, not finite or past [`limits::MAX_USAGE`]. Some figures given
+/// and others empty is `Err` with the first missing and a present name.
 fn usage(
     cols: &[Nums; 3],
     i: usize,
     names: [&'static str; 3],
-) -> Result<Option<(ResourceUsage, bool)>, Reject> {
+) -> Result<Option<Result<ResourceUsage, Reject>>, Reject> {
     let (v, m, s) = (cols[0].get(i), cols[1].get(i), cols[2].get(i));
     if v.is_none() && m.is_none() && s.is_none() {
         return Ok(None);
     }
+    // A file without the storage column at all (hand-made CSVs often have
+    // only vCPU and memory) reads as 0 storage: storage is billed only past
+    // 20 GB per worker. An empty cell in a storage column is unknown.
+    let s = s.or((!cols[2].present()).then_some(0.0));
     for (value, column) in [v, m, s].into_iter().zip(names) {
-        non_neg(value, column)?;
+        at_most(
+            non_neg(value, column)?,
+            column,
+            limits::MAX_USAGE,
+            limits::MAX_USAGE_TEXT,
+        )?;
     }
-    let complete = v.is_some() && m.is_some() && s.is_some();
-    let u = ResourceUsage {
+    let figures = [v, m, s];
+    if let Some(k) = figures.iter().position(Option::is_none) {
+        let present = figures.iter().position(Option::is_some).unwrap_or(0);
+        return Ok(Some(Err(Reject::PartialUsage {
+            missing: names[k],
+            present: names[present],
+        })));
+    }
+    Ok(Some(Ok(ResourceUsage {
         vcpu_hours: v.unwrap_or(0.0),
         memory_gb_hours: m.unwrap_or(0.0),
         storage_gb_hours: s.unwrap_or(0.0),
-    };
-    Ok(Some((u, complete)))
+    })))
+}
+
+/// Billed and total usage as priced: an incomplete billed triple is set
+/// aside when total usage is complete (the run is then priced from total
+/// usage under the billing rules, and flagged as such, never with 0 for
+/// the missing figure); an incomplete triple with nothing to fall back on
+/// is refused.
+fn usages(
+    billed: Option<Result<ResourceUsage, Reject>>,
+    total: Option<Result<ResourceUsage, Reject>>,
+) -> Result<(Option<ResourceUsage>, Option<ResourceUsage>), Reject> {
+    match (billed, total) {
+        (Some(Err(_)), Some(Ok(t))) => Ok((None, Some(t))),
+        (Some(Err(why)), _) | (_, Some(Err(why))) => Err(why),
+        (b, t) => Ok((b.and_then(Result::ok), t.and_then(Result::ok))),
+    }
+}
+
+fn at_most(
+    v: Option<f64>,
+    column: &'static str,
+    max: f64,
+    limit: &'static str,
+) -> Result<Option<f64>, Reject> {
+    match v {
+        Some(value) if value > max => Err(Reject::TooLarge {
+            column,
+            value,
+            limit,
+        }),
+        other => Ok(other),
+    }
+}
+
+fn seconds(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    at_most(v, column, limits::MAX_SECONDS, limits::MAX_SECONDS_TEXT)
+}
+
+fn vcpu(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    at_most(
+        v,
+        column,
+        limits::MAX_WORKER_VCPU,
+        limits::MAX_WORKER_VCPU_TEXT,
+    )
+}
+
+fn gb(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    at_most(v, column, limits::MAX_WORKER_GB, limits::MAX_WORKER_GB_TEXT)
+}
+
+fn executors(v: Option<f64>, column: &'static str) -> Result<Option<u32>, Reject> {
+    at_most(v, column, limits::MAX_EXECUTORS, limits::MAX_EXECUTORS_TEXT)?;
+    whole(v, column)
 }
 
 fn non_neg(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
@@ -404,7 +498,7 @@ mod tests {
             "duration_s" => &[Some(90.0), None, None, Some(-1.0), None],
             "billed_vcpu_hours" => &[Some(1.5), None, None, None, Some(2.0)],
             "billed_memory_gb_hours" => &[Some(6.0), None, None, None, Some(8.0)],
-            "billed_storage_gb_hours" => &[Some(0.0), None, None, None, None],
+            "billed_storage_gb_hours" => &[Some(0.0), None, None, None, Some(0.0)],
             "max_executors" => &[Some(4.0), None, None, None, Some(2.5)],
             "started_at" => &[Some(1_700_000_000_000i64), None, None, None, Some(1_700_000_000_000)],
             "ended_at" => &[Some(1_700_000_100_000i64), None, None, None, Some(1_700_000_060_000)],
@@ -468,6 +562,47 @@ mod tests {
         );
     }
 
+    /// A billed triple with a figure missing is never priced with 0 for
+    /// it: with total usage it is set aside (the run is priced from total
+    /// usage under the billing rules), without it the row is refused.
+    /// Values past the plausibility limits are refused with the limit.
+    #[test]
+    fn partial_usage_and_limits() {
+        let df = df!(
+            "region" => &["us-east-1"; 5],
+            "application_id" => &["a"; 5],
+            "job_run_id" => &["1", "2", "3", "4", "5"],
+            "state" => &["SUCCESS"; 5],
+            "duration_s" => &[Some(60.0), Some(60.0), Some(1e300), Some(60.0), Some(60.0)],
+            "billed_vcpu_hours" => &[Some(1.0), Some(1.0), Some(1.0), Some(1.0), Some(1e308)],
+            "billed_memory_gb_hours" => &[None, None, Some(4.0), Some(4.0), Some(4.0)],
+            "billed_storage_gb_hours" => &[Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(0.0)],
+            "total_vcpu_hours" => &[Some(2.0), None, None, None, None],
+            "total_memory_gb_hours" => &[Some(8.0), None, None, None, None],
+            "total_storage_gb_hours" => &[Some(0.0), None, None, None, None],
+            "executor_memory_gb" => &[None, None, None, Some(1e6), None],
+        )
+        .unwrap();
+        let cols = RunColumns::new(&df, &Defaults::default()).unwrap();
+        let f = cols.facts(0).unwrap();
+        assert_eq!(f.billed, None);
+        assert_eq!(f.total.map(|t| t.vcpu_hours), Some(2.0));
+        assert_eq!(
+            reason(&cols, 1),
+            "billed_memory_gb_hours is empty but billed_vcpu_hours is given: a missing figure is \
+             unknown, not 0; fill it in, or give total_* usage to price the run from the billing rules"
+        );
+        assert_eq!(
+            reason(&cols, 2),
+            "duration_s is 1e300, above the limit of 2592000 s (30 days) emrcost accepts; check the unit (or the value)"
+        );
+        assert_eq!(
+            reason(&cols, 3),
+            "executor_memory_gb is 1000000, above the limit of 65536 GB per worker emrcost accepts; check the unit (or the value)"
+        );
+        assert!(reason(&cols, 4).starts_with("billed_vcpu_hours is 1e308, above the limit of 1e9"));
+    }
+
     /// Text in number and time columns is parsed here, with the cell's
     /// value in the reason; zero sizes, and an end before the start are
     /// caught.
@@ -483,8 +618,8 @@ mod tests {
             "started_at" => &["2026-08-01T09:01:21.712000+0000", "", "", "2026-08-01 10:00:00", "1785574881712", "yesterday"],
             "ended_at" => &["", "", "", "2026-08-01 09:00:00", "", ""],
             "billed_vcpu_hours" => &["1", "", "", "", "1", ""],
-            "billed_memory_gb_hours" => &["4", "", "", "", "", ""],
-            "billed_storage_gb_hours" => &["0", "", "", "", "", ""],
+            "billed_memory_gb_hours" => &["4", "", "", "", "4", ""],
+            "billed_storage_gb_hours" => &["0", "", "", "", "0", ""],
         )
         .unwrap();
         let cols = RunColumns::new(&df, &Defaults::default()).unwrap();

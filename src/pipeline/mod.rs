@@ -48,6 +48,23 @@ impl Window {
     }
 }
 
+impl std::fmt::Display for Window {
+    /// `--since 2026-09-01T00:00:00Z --until ...`, the bounds that are set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+                || ms.to_string(),
+                |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
+        };
+        let parts: Vec<String> = [("--since", self.since_ms), ("--until", self.until_ms)]
+            .into_iter()
+            .filter_map(|(flag, ms)| ms.map(|ms| format!("{flag} {}", at(ms))))
+            .collect();
+        f.write_str(&parts.join(" "))
+    }
+}
+
 /// What to read and how to check it.
 pub struct Input<'a> {
     pub sources: &'a [Source],

@@ -14,6 +14,11 @@ use crate::model::Reject;
 pub(super) struct Nums(Option<PrimitiveArray<f64>>);
 
 impl Nums {
+    /// Whether the input has the column at all.
+    pub(super) fn present(&self) -> bool {
+        self.0.is_some()
+    }
+
     #[inline]
     pub(super) fn get(&self, i: usize) -> Option<f64> {
         let a = self.0.as_ref()?;

@@ -330,6 +330,23 @@ impl PriceBook {
         })
     }
 
+    /// Loads a price book from its files' texts, named as in `pricing/`
+    /// and shown in errors as `label/name`.
+    pub fn from_texts(label: &str, files: &[(&str, String)]) -> Result<PriceBook, PriceBookError> {
+        Self::load(label, |name| {
+            files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| Ok((format!("{label}/{name}"), text.clone())))
+                .unwrap_or_else(|| {
+                    Err(PriceBookError::MissingFile {
+                        path: Path::new(label).join(name),
+                        expected: file_names(),
+                    })
+                })
+        })
+    }
+
     /// Loads a price book folder (same layout as `pricing/`).
     pub fn from_dir(dir: &Path) -> Result<PriceBook, PriceBookError> {
         Self::load(&dir.display().to_string(), |name| {
@@ -599,9 +616,9 @@ fn load_serverless(
         let rate = ServerlessRate {
             region: row.text("region")?,
             architecture: architecture(&row)?,
-            vcpu_hour_usd: row.non_negative("vcpu_hour_usd")?,
-            memory_gb_hour_usd: row.non_negative("memory_gb_hour_usd")?,
-            storage_gb_hour_usd: row.non_negative("storage_gb_hour_usd")?,
+            vcpu_hour_usd: row.price("vcpu_hour_usd")?,
+            memory_gb_hour_usd: row.price("memory_gb_hour_usd")?,
+            storage_gb_hour_usd: row.price("storage_gb_hour_usd")?,
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), rate.architecture);
@@ -664,8 +681,8 @@ fn load_ec2(
         let rate = Ec2Rate {
             region: row.text("region")?,
             instance_type: row.text("instance_type")?,
-            ec2_hour_usd: row.non_negative("ec2_hour_usd")?,
-            emr_hour_usd: row.non_negative("emr_hour_usd")?,
+            ec2_hour_usd: row.price("ec2_hour_usd")?,
+            emr_hour_usd: row.price("emr_hour_usd")?,
             provenance: ctx.provenance(&row)?,
             notes: row.opt_text("notes"),
         };
@@ -698,7 +715,7 @@ fn load_ebs(
         let rate = EbsRate {
             region: row.text("region")?,
             volume_type: row.text("volume_type")?,
-            gb_month_usd: row.non_negative("gb_month_usd")?,
+            gb_month_usd: row.price("gb_month_usd")?,
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), rate.volume_type.clone());
@@ -762,7 +779,7 @@ fn load_glue(
         let rate = GlueRate {
             region: row.text("region")?,
             class,
-            dpu_hour_usd: row.non_negative("dpu_hour_usd")?,
+            dpu_hour_usd: row.price("dpu_hour_usd")?,
             provenance: ctx.provenance(&row)?,
         };
         let key = (rate.region.clone(), class);

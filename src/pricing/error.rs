@@ -9,6 +9,9 @@ pub enum PriceBookError {
     #[error("price file {} is missing; a price book folder needs {expected} (see pricing/README.md)", path.display())]
     MissingFile { path: PathBuf, expected: String },
 
+    #[error("cannot write the price book: {0}")]
+    Write(#[from] crate::files::WriteError),
+
     #[error("cannot read price file {}: {source}", path.display())]
     Io {
         path: PathBuf,

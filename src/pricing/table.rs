@@ -125,9 +125,29 @@ impl Row<'_> {
                 "column '{column}' is '{raw}', which is not a number"
             ))
         })?;
-        if !value.is_finite() || value < 0.0 {
+        if !value.is_finite() {
+            return Err(self.err(format!(
+                "column '{column}' is {raw}; expected a finite number"
+            )));
+        }
+        if value < 0.0 {
             return Err(self.err(format!(
                 "column '{column}' is {raw}; prices and sizes cannot be negative"
+            )));
+        }
+        Ok(value)
+    }
+
+    /// A price in USD: a non-negative number below the plausibility limit
+    /// ([`crate::model::limits::MAX_HOURLY_USD`]), so that a unit slip in a
+    /// hand-edited book is refused rather than priced.
+    pub(crate) fn price(&self, column: &str) -> Result<f64, PriceBookError> {
+        let value = self.non_negative(column)?;
+        let max = crate::model::limits::MAX_HOURLY_USD;
+        if value > max {
+            let raw = self.text(column)?;
+            return Err(self.err(format!(
+                "column '{column}' is {raw}, above the ${max} limit emrcost accepts for a price; check the unit"
             )));
         }
         Ok(value)

@@ -164,33 +164,30 @@ pub fn render(book: &PriceBook) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// Writes the book into `dir` without ever leaving a half-written book:
-/// every file goes to a temporary folder first, that folder is loaded back
-/// and checked, and only then is each file renamed into place.
+/// Writes the book into `dir` as a whole: the files are rendered and
+/// loaded back as any book would be, then written as a new folder that is
+/// swapped in for the old one (see [`crate::files::replace_folder`]), so a
+/// reader sees the old book or the new one, never a mix. Other files in
+/// `dir` (a README) are kept.
 pub fn write_dir(book: &PriceBook, dir: &Path) -> Result<(), PriceBookError> {
-    let io = |path: &Path, source: std::io::Error| PriceBookError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let staging = dir.join(format!(".staging-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(|e| io(&staging, e))?;
-    let result = (|| {
-        for (name, text) in render(book) {
-            let path = staging.join(name);
-            std::fs::write(&path, text).map_err(|e| io(&path, e))?;
-        }
-        // The staged book must load exactly as any book would.
-        PriceBook::from_dir(&staging)?;
-        for (name, _) in FILES {
-            let from = staging.join(name);
-            let to = dir.join(name);
-            std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
-        }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&staging);
-    result
+    let files = render(book);
+    // The rendered book must load exactly as any book would.
+    PriceBook::from_texts(&dir.display().to_string(), &files)?;
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), text.into_bytes()))
+        .collect();
+    let managed = |name: &str| FILES.iter().any(|(n, _)| *n == name);
+    crate::files::replace_folder(
+        dir,
+        &files,
+        &crate::files::FolderKind {
+            marker: "snapshot.csv",
+            managed: &managed,
+        },
+    )
+    .map(|_| ())
+    .map_err(PriceBookError::from)
 }
 
 #[cfg(test)]

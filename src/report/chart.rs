@@ -44,7 +44,10 @@ fn slug(s: &str) -> String {
     while out.contains("--") {
         out = out.replace("--", "-");
     }
-    out.trim_matches('-').to_string()
+    match out.trim_matches('-') {
+        "" => "unnamed".to_string(),
+        s => s.to_string(),
+    }
 }
 
 type Drawn = Result<(), Box<dyn std::error::Error>>;
@@ -85,13 +88,14 @@ pub fn cost_vs_runtime(app: &GroupSummary) -> Option<Chart> {
         .chain(x.analysis.pairs.iter().flat_map(|p| p.crossovers.iter()))
         .map(|c| c.runtime_s)
         .fold(0.0, f64::max);
-    let x_max_s = (last_cross * 1.6).max(x.median_runtime_s * 3.0).max(600.0);
-    let y_max = x
-        .curves
-        .iter()
-        .map(|(_, c)| c.cost_linear_usd(x_max_s))
-        .fold(0.0, f64::max)
-        * 1.08;
+    let x_max_s = drawable((last_cross * 1.6).max(x.median_runtime_s * 3.0).max(600.0))?;
+    let y_max = drawable(
+        x.curves
+            .iter()
+            .map(|(_, c)| c.cost_linear_usd(x_max_s))
+            .fold(0.0, f64::max)
+            * 1.08,
+    )?;
     let title = format!("{}: cost of the median run against runtime", app_name(app));
     let svg = render(|root| {
         root.fill(&WHITE)?;
@@ -180,12 +184,14 @@ pub fn monthly_cost(report: &Report) -> Option<Chart> {
         .into_iter()
         .filter(|o| report.months.iter().all(|m| m.costs.get(*o).is_some()))
         .collect();
-    let y_max = report
-        .months
-        .iter()
-        .flat_map(|m| options.iter().filter_map(|o| m.costs.get(*o)))
-        .fold(0.0, f64::max)
-        * 1.35;
+    let y_max = drawable(
+        report
+            .months
+            .iter()
+            .flat_map(|m| options.iter().filter_map(|o| m.costs.get(*o)))
+            .fold(0.0, f64::max)
+            * 1.35,
+    )?;
     let months: Vec<String> = report.months.iter().map(|m| m.key.clone()).collect();
     let n = months.len() as f64;
     let width = 0.8 / options.len().max(1) as f64;
@@ -266,11 +272,13 @@ pub fn runtime_histogram(report: &Report, app: &GroupSummary) -> Option<Chart> {
         })
         .collect();
     let p99 = runtimes[(runtimes.len() * 99 / 100).min(runtimes.len() - 1)];
-    let x_max = crossings
-        .iter()
-        .map(|c| c.0 * 1.15)
-        .fold(p99 * 1.05, f64::max)
-        .max(1.0);
+    let x_max = drawable(
+        crossings
+            .iter()
+            .map(|c| c.0 * 1.15)
+            .fold(p99 * 1.05, f64::max)
+            .max(1.0),
+    )?;
     let bins = 30usize;
     let w = x_max / bins as f64;
     let mut counts = vec![0u32; bins];
@@ -425,5 +433,27 @@ pub fn all(report: &Report) -> Vec<Chart> {
         charts.extend(runtime_histogram(report, app));
     }
     charts.extend(queue_times(report));
+    unique_ids(&mut charts);
     charts
+}
+
+/// Makes chart ids (file names) unique: names that slug alike (`.`, `!!!`
+/// and `日本語` all slug to nothing) get `-2`, `-3`, ... in order.
+fn unique_ids(charts: &mut [Chart]) {
+    let mut seen = std::collections::HashSet::new();
+    for c in charts.iter_mut() {
+        let base = c.id.clone();
+        let mut n = 1;
+        while !seen.insert(c.id.clone()) {
+            n += 1;
+            c.id = format!("{base}-{n}");
+        }
+    }
+}
+
+/// An axis end plotters can draw: finite and below a trillion. Beyond
+/// that a chart says nothing a reader can use (and plotters' tick search
+/// does not end near f64's range), so the chart is left out.
+fn drawable(max: f64) -> Option<f64> {
+    (max.is_finite() && max <= 1e12).then_some(max)
 }

@@ -149,7 +149,7 @@ impl Sink for FleetSink {
 fn no_runs(outcome: &pipeline::Outcome, window: Window) -> GenerateError {
     let outside = if window.is_set() && outcome.in_window == 0 {
         format!(
-            "; of the {} row(s) read, none falls inside --since/--until",
+            "; of the {} row(s) read, none falls inside {window}: widen the window",
             outcome.rows
         )
     } else {

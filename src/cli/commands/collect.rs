@@ -191,7 +191,7 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
             let path = a.out.join(emrcost::collect::dataset::RUNS_CSV);
             let mut buf = Vec::new();
             write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
-            emrcost::report::export::write_atomic(&path, &buf)?;
+            emrcost::files::write(&path, &buf)?;
         }
         for w in &summary.warnings {
             note(g.quiet, &format!("warning: {w}"));

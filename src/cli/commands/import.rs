@@ -7,14 +7,15 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 
 use super::super::args::{GlobalArgs, ImportEventlogArgs};
-use super::super::output::{emit, note};
+use super::super::output::{emit, note, printable};
 use super::super::settings;
 use emrcost::cost::{DeploymentOption, Pricer};
+use emrcost::files;
 use emrcost::input::csv::write_csv;
 use emrcost::input::eventlog::{discover, import_all};
 use emrcost::model::JobRun;
 use emrcost::pipeline::Defaults as InputDefaults;
-use emrcost::report::export::{duration, usd, write_atomic};
+use emrcost::report::export::{duration, usd};
 
 pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
@@ -33,7 +34,10 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
     let started = std::time::Instant::now();
     let (sources, path_problems) = discover(&a.paths);
     for p in &path_problems {
-        eprintln!("warning: {}: {}", p.path, p.message);
+        eprintln!(
+            "{}",
+            printable(&format!("warning: {}: {}", p.path, p.message))
+        );
     }
     if sources.is_empty() {
         bail!("no event logs found in {}", a.paths.join(", "));
@@ -49,7 +53,7 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         for p in imp.problems() {
             problems += 1;
             if !g.quiet {
-                eprintln!("warning: {p}");
+                eprintln!("{}", printable(&format!("warning: {p}")));
             }
         }
         if let Some(run) = imp.job_run(&defaults) {
@@ -81,7 +85,10 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
     for (index, run) in runs.iter().enumerate() {
         match fleet.price(run, &mut cache, &mut used) {
             Ok(c) => costs.push((index, c)),
-            Err(reason) => eprintln!("warning: {}: {reason}", run.label()),
+            Err(reason) => eprintln!(
+                "{}",
+                printable(&format!("warning: {}: {reason}", run.label()))
+            ),
         }
     }
 
@@ -240,10 +247,9 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
     all.extend(runs.iter().cloned());
     let mut buf = Vec::new();
     write_csv(&mut buf, &all)?;
-    write_atomic(&dataset, &buf).with_context(|| format!("cannot write {}", dataset.display()))?;
+    files::write(&dataset, &buf)?;
     let apps_path = a.out.join("details").join("eventlog-apps.csv");
-    write_atomic(&apps_path, &apps.into_inner()?)
-        .with_context(|| format!("cannot write {}", apps_path.display()))?;
+    files::write(&apps_path, &apps.into_inner()?)?;
 
     if !g.quiet {
         emit(&format!("{t}\n"), None)?;

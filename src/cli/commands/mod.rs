@@ -11,6 +11,7 @@ mod synth;
 use std::process::ExitCode;
 
 use super::args::{Args, Command, ImportCommand, PricingCommand};
+use super::output::printable;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -157,15 +158,23 @@ fn list_left_out<'a>(
     if quiet || total == 0 {
         return;
     }
-    eprintln!("warning: {total} record(s) not priced; the rest were:");
+    eprintln!(
+        "{}",
+        printable(&format!(
+            "warning: {total} record(s) not priced; the rest were:"
+        ))
+    );
     const SHOW: usize = 5;
     for (at, why) in listed.take(SHOW) {
-        eprintln!("  {at}: {why}");
+        eprintln!("{}", printable(&format!("  {at}: {why}")));
     }
     if total > SHOW {
         eprintln!("  by reason (all are counted in the report):");
         for r in summary.by_reason.iter().take(SHOW) {
-            eprintln!("  {:>10}  {}", r.records, r.reason);
+            eprintln!(
+                "{}",
+                printable(&format!("  {:>10}  {}", r.records, r.reason))
+            );
         }
         if summary.by_reason.len() > SHOW {
             eprintln!(

@@ -4,13 +4,14 @@
 //! priced, so memory stays flat however many runs. The table, Markdown and
 //! JSON (the whole report value) hold every run's line in memory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use super::super::args::{GlobalArgs, PriceArgs, PriceFormat as Format};
 use super::super::output::{emit, note};
+use emrcost::files::Staged;
 use emrcost::report::export::rows::{RowFile, RowFormat};
 use emrcost::report::export::{json, markdown, table};
 
@@ -90,26 +91,6 @@ fn refuse_input_as_output(out: &Path, sources: &[emrcost::input::Source]) -> any
     Ok(())
 }
 
-/// A temporary name beside `out` (or in the system's temporary folder for
-/// standard output), so the finished file is renamed into place whole.
-fn temporary(out: Option<&Path>) -> PathBuf {
-    let unique = format!(
-        ".emrcost-price-{}-{}.tmp",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    match out {
-        Some(p) => p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join(unique),
-        None => std::env::temp_dir().join(unique),
-    }
-}
-
 fn stream_rows(
     g: &GlobalArgs,
     a: &PriceArgs,
@@ -120,12 +101,12 @@ fn stream_rows(
     if format == RowFormat::Parquet && a.out.is_none() {
         anyhow::bail!("--format parquet writes a file: add --out FILE.parquet");
     }
-    if let Some(dir) = a.out.as_deref().and_then(Path::parent) {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-    }
+    // The rows go to a temporary file beside --out (checked first: only a
+    // regular file is ever replaced), renamed into place when complete.
+    let (staged, _) = match a.out.as_deref() {
+        Some(out) => Staged::create(out),
+        None => Staged::scratch("price"),
+    }?;
     let pricer = emrcost::cost::Pricer::new(&setup.book, setup.assumptions.clone());
     let cfg = emrcost::report::Config {
         sources,
@@ -138,9 +119,10 @@ fn stream_rows(
     let (file, outcome) = emrcost::report::price_rows(
         &cfg,
         || {
-            let tmp = temporary(a.out.as_deref());
-            RowFile::create(&tmp, format)
-                .map_err(|e| format!("cannot create {}: {e}", tmp.display()))
+            // Opened afresh (emptied) if the pipeline starts over.
+            std::fs::File::create(staged.path())
+                .and_then(|f| RowFile::create(f, format))
+                .map_err(|e| format!("cannot write {}: {e}", staged.path().display()))
         },
         |lines| {
             format
@@ -153,17 +135,14 @@ fn stream_rows(
         },
     )?;
     let rows = file.rows();
-    let tmp = file.finish().context("cannot finish the output")?;
+    file.finish().context("cannot finish the output")?;
     match a.out.as_deref() {
-        Some(out) => std::fs::rename(&tmp, out)
-            .inspect_err(|_| {
-                let _ = std::fs::remove_file(&tmp);
-            })
-            .with_context(|| format!("cannot write {}", out.display()))?,
+        Some(_) => {
+            staged.commit()?;
+        }
         None => {
-            let copied = std::fs::File::open(&tmp)
+            let copied = std::fs::File::open(staged.path())
                 .and_then(|mut f| std::io::copy(&mut f, &mut std::io::stdout().lock()));
-            let _ = std::fs::remove_file(&tmp);
             copied.context("cannot write to standard output")?;
         }
     }

@@ -7,7 +7,8 @@ use anyhow::Context;
 
 use super::super::args::{GlobalArgs, ReportArgs};
 use super::super::output::{emit, note};
-use emrcost::report::export::{self, table, write_atomic};
+use emrcost::files::{self, FolderKind};
+use emrcost::report::export::{self, table};
 
 pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
@@ -33,11 +34,29 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
     });
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "report built");
-    let files = export::render(&report, &a.format).map_err(|e| anyhow::anyhow!(e))?;
+    let mut files = export::render(&report, &a.format).map_err(|e| anyhow::anyhow!(e))?;
     let want = |f: &str| a.format.iter().any(|x| x == f);
-    for (name, text) in &files {
-        let path = out.join(name);
-        write_atomic(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    let written = files.len();
+    files.push((export::REPORT_MARKER.into(), export::report_marker(&files)));
+    // The folder is swapped in whole: no file of an earlier run is left
+    // beside this one's, and a reader never sees a mix of two runs.
+    let replaced = files::replace_folder(
+        &out,
+        &files,
+        &FolderKind {
+            marker: export::REPORT_MARKER,
+            managed: &export::report_managed,
+        },
+    )
+    .with_context(|| format!("--out {}: nothing was written", out.display()))?;
+    if !replaced.recovered.is_empty() {
+        note(
+            g.quiet,
+            &format!(
+                "recovered {} from a report write that was interrupted",
+                replaced.recovered.join(", ")
+            ),
+        );
     }
 
     let mut screen = table::summary(&report);
@@ -59,7 +78,7 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         g.quiet,
         &format!(
             "wrote {} file(s) to {}: {}",
-            files.len(),
+            written,
             out.display(),
             if want("html") {
                 "open report.html in a browser"

@@ -29,17 +29,13 @@ pub fn run(g: &GlobalArgs, a: &SynthArgs) -> anyhow::Result<ExitCode> {
         .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
     {
         // Streamed in row groups: 10 million runs never sit in memory at once.
-        let dir = out
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let tmp = dir.join(format!(".synth-{}.parquet.tmp", std::process::id()));
-        let file = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        let written = write_parquet(std::io::BufWriter::new(file), Synth::new(&cfg), 1_000_000)
-            .context("cannot write the Parquet file")?;
-        std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+        let mut written = 0;
+        emrcost::files::write_with(out, |w| {
+            written = write_parquet(w, Synth::new(&cfg), 1_000_000)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            Ok(())
+        })
+        .context("cannot write the Parquet file")?;
         note(
             g.quiet,
             &format!("wrote {written} job runs to {}", out.display()),

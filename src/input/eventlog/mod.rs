@@ -84,48 +84,105 @@ fn rolled_files(dir: &Path) -> Vec<PathBuf> {
     files.into_iter().map(|(_, p)| p).collect()
 }
 
-fn collect(path: &Path, out: &mut Vec<LogSource>, problems: &mut Vec<PathProblem>) {
-    if is_rolled_dir(path) {
-        let files = rolled_files(path);
-        if files.is_empty() {
-            problems.push(PathProblem {
-                path: path.display().to_string(),
-                message: "a rolled event-log folder with no events_<n>_<appId> files".into(),
+/// A walk over the inputs: what was found, what could not be used, and
+/// every file and folder already seen (by device and inode), so that a
+/// file reached twice (through a symlink, or named twice) is read once and
+/// a symlink loop ends.
+#[derive(Default)]
+struct Walk {
+    out: Vec<LogSource>,
+    problems: Vec<PathProblem>,
+    seen: std::collections::HashSet<(u64, u64)>,
+}
+
+impl Walk {
+    fn problem(&mut self, path: &Path, message: impl Into<String>) {
+        self.problems.push(PathProblem {
+            path: path.display().to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// `path` as named by the user (`top`) or found inside a folder. A
+    /// symlink inside a folder is followed to a file, never to a folder:
+    /// folders are walked only as given, so the walk stays in the tree.
+    fn visit(&mut self, path: &Path, top: bool) {
+        use std::os::unix::fs::MetadataExt;
+        let link = std::fs::symlink_metadata(path);
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                let message = match (&link, e.raw_os_error()) {
+                    (_, Some(libc::ELOOP)) => "a loop of symbolic links; skipped".to_string(),
+                    (Ok(l), _) if l.file_type().is_symlink() => {
+                        "a symbolic link to nothing; skipped".to_string()
+                    }
+                    (Err(_), _) if e.kind() == std::io::ErrorKind::NotFound => {
+                        "no such file or folder".to_string()
+                    }
+                    _ => format!("cannot read it: {e}"),
+                };
+                return self.problem(path, message);
+            }
+        };
+        let is_link = link.is_ok_and(|l| l.file_type().is_symlink());
+        if meta.is_dir() && is_link && !top {
+            return self.problem(
+                path,
+                "a symbolic link to a folder; not followed (name the folder itself to read it)",
+            );
+        }
+        if !self.seen.insert((meta.dev(), meta.ino())) {
+            if top {
+                self.problem(
+                    path,
+                    "named more than once (or the same file under another name); read once",
+                );
+            }
+            return;
+        }
+        if is_rolled_dir(path) {
+            let files = rolled_files(path);
+            if files.is_empty() {
+                self.problem(
+                    path,
+                    "a rolled event-log folder with no events_<n>_<appId> files",
+                );
+            } else {
+                self.out.push(LogSource {
+                    path: path.to_path_buf(),
+                    files,
+                });
+            }
+        } else if meta.is_dir() {
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
+                Ok(rd) => rd.filter_map(Result::ok).map(|e| e.path()).collect(),
+                Err(e) => return self.problem(path, format!("cannot list the folder: {e}")),
+            };
+            entries.sort();
+            for p in entries {
+                if p.is_dir() || !skip_file(&p) {
+                    self.visit(&p, false);
+                }
+            }
+        } else if meta.is_file() {
+            self.out.push(LogSource {
+                path: path.to_path_buf(),
+                files: vec![path.to_path_buf()],
             });
         } else {
-            out.push(LogSource {
-                path: path.to_path_buf(),
-                files,
-            });
+            self.problem(
+                path,
+                format!("{}, not a regular file; skipped", crate::files::kind(&meta)),
+            );
         }
-    } else if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() || !skip_file(&p) {
-                collect(&p, out, problems);
-            }
-        }
-    } else if path.is_file() {
-        out.push(LogSource {
-            path: path.to_path_buf(),
-            files: vec![path.to_path_buf()],
-        });
-    } else {
-        problems.push(PathProblem {
-            path: path.display().to_string(),
-            message: "no such file or folder".into(),
-        });
     }
 }
 
 /// Files, folders (searched for logs and rolled-log folders) and glob
 /// patterns, expanded to one source per application.
 pub fn discover(inputs: &[String]) -> (Vec<LogSource>, Vec<PathProblem>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
+    let mut walk = Walk::default();
     for input in inputs {
         if input.contains(['*', '?', '[']) {
             match glob::glob(input) {
@@ -133,25 +190,25 @@ pub fn discover(inputs: &[String]) -> (Vec<LogSource>, Vec<PathProblem>) {
                     let mut any = false;
                     for p in paths.filter_map(Result::ok) {
                         any = true;
-                        collect(&p, &mut out, &mut problems);
+                        walk.visit(&p, true);
                     }
                     if !any {
-                        problems.push(PathProblem {
+                        walk.problems.push(PathProblem {
                             path: input.clone(),
                             message: "the pattern matches nothing".into(),
                         });
                     }
                 }
-                Err(e) => problems.push(PathProblem {
+                Err(e) => walk.problems.push(PathProblem {
                     path: input.clone(),
                     message: format!("not a valid pattern: {e}"),
                 }),
             }
         } else {
-            collect(Path::new(input), &mut out, &mut problems);
+            walk.visit(Path::new(input), true);
         }
     }
-    (out, problems)
+    (walk.out, walk.problems)
 }
 
 /// Reads one application's files and derives its estimate.

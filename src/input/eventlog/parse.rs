@@ -157,6 +157,48 @@ const PREFIX: &[u8] = b"{\"Event\":\"";
 /// Problems listed per kind before the rest are only counted.
 const MAX_LISTED: usize = 20;
 
+/// The longest event line kept: Spark writes lines of kilobytes (a large
+/// SparkListenerEnvironmentUpdate is a few hundred KB).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Reads up to and including the next newline into `buf`, keeping at most
+/// `max` bytes: a longer line is read to its end and dropped, so memory
+/// stays bounded on a file without newlines. Returns the bytes consumed
+/// and whether the line was kept whole.
+fn read_line(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut whole = true;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((consumed, whole));
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if whole && buf.len() + take <= max {
+            buf.extend_from_slice(&chunk[..take]);
+        } else {
+            whole = false;
+            buf.clear();
+        }
+        reader.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, whole));
+        }
+    }
+}
+
 impl AppLog {
     fn problem(&mut self, line: Option<u64>, message: String) {
         if self.problems.len() < MAX_LISTED * 4 {
@@ -165,7 +207,24 @@ impl AppLog {
     }
 
     fn seen(&mut self, ts: i64) {
-        self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
+        if crate::model::time::in_range_ms(ts) {
+            self.last_ms = Some(self.last_ms.map_or(ts, |l| l.max(ts)));
+        }
+    }
+
+    /// An event's Timestamp if it is a time (1970 to 9999); otherwise a
+    /// problem naming the line, and the event's time is ignored.
+    fn time(&mut self, ts: Option<i64>, no: u64, event: &str) -> Option<i64> {
+        let ts = ts?;
+        if crate::model::time::in_range_ms(ts) {
+            Some(ts)
+        } else {
+            self.problem(
+                Some(no),
+                format!("{event} has Timestamp {ts}, which is not a time between 1970 and 9999; ignored"),
+            );
+            None
+        }
     }
 
     /// Reads one file's lines into the log. Several files (a rolled log)
@@ -174,12 +233,24 @@ impl AppLog {
         let mut buf = Vec::with_capacity(64 * 1024);
         loop {
             buf.clear();
-            let n = reader.read_until(b'\n', &mut buf)?;
+            let (n, whole) = read_line(reader, &mut buf, MAX_LINE_BYTES)?;
             if n == 0 {
                 return Ok(());
             }
             self.bytes += n as u64;
             self.lines += 1;
+            if !whole {
+                let (no, at) = (self.lines, self.bytes - n as u64);
+                self.problem(
+                    Some(no),
+                    format!(
+                        "line {no} (from byte {at}) is longer than {} MB; no event line is \
+                         near that, so it was skipped (is this an event log?)",
+                        MAX_LINE_BYTES >> 20
+                    ),
+                );
+                continue;
+            }
             let terminated = buf.last() == Some(&b'\n');
             let mut line = &buf[..];
             while let [rest @ .., b'\n' | b'\r'] = line {
@@ -224,27 +295,35 @@ impl AppLog {
             "SparkListenerApplicationStart" => self.parse::<Start>(line).map(|e| {
                 self.app_name = e.name.or(self.app_name.take());
                 self.app_id = e.id.or(self.app_id.take());
-                match e.ts {
+                let given = e.ts.is_some();
+                match self.time(e.ts, no, "SparkListenerApplicationStart") {
                     Some(ts) => {
                         self.start_ms = Some(ts);
                         self.seen(ts);
                     }
+                    None if given => {}
                     None => self.problem(
                         Some(no),
                         "SparkListenerApplicationStart has no Timestamp".into(),
                     ),
                 }
             }),
-            "SparkListenerApplicationEnd" => self.parse::<End>(line).map(|e| match e.ts {
-                Some(ts) => {
+            "SparkListenerApplicationEnd" => self.parse::<End>(line).map(|e| {
+                match (
+                e.ts.is_some(),
+                self.time(e.ts, no, "SparkListenerApplicationEnd"),
+            ) {
+                (_, Some(ts)) => {
                     self.end_ms = Some(ts);
                     self.seen(ts);
                 }
-                None => self.problem(
+                (true, None) => {}
+                (false, None) => self.problem(
                     Some(no),
                     "SparkListenerApplicationEnd has no Timestamp; the log counts as incomplete"
                         .into(),
                 ),
+            }
             }),
             "SparkListenerExecutorAdded" => {
                 self.parse::<ExecutorAdded>(line).map(|e| self.added(e, no))
@@ -356,16 +435,34 @@ impl AppLog {
         if e.id == "driver" {
             return;
         }
-        let Some(ts) = e.ts else {
+        let given = e.ts.is_some();
+        let Some(ts) = self.time(e.ts, no, "SparkListenerExecutorAdded") else {
+            if !given {
+                self.problem(
+                    Some(no),
+                    format!(
+                        "SparkListenerExecutorAdded for executor {} has no Timestamp; ignored",
+                        e.id
+                    ),
+                );
+            }
+            return;
+        };
+        if self
+            .executors
+            .get(&e.id)
+            .is_some_and(|lives| lives.iter().any(|l| l.removed_ms.is_none()))
+        {
             self.problem(
                 Some(no),
                 format!(
-                    "SparkListenerExecutorAdded for executor {} has no Timestamp; ignored",
+                    "SparkListenerExecutorAdded for executor {} again while it is still running; \
+                     counted once",
                     e.id
                 ),
             );
             return;
-        };
+        }
         self.seen(ts);
         let info = e.info.unwrap_or(ExecutorInfo {
             cores: None,
@@ -381,14 +478,17 @@ impl AppLog {
     }
 
     fn removed(&mut self, e: ExecutorRemoved, no: u64) {
-        let Some(ts) = e.ts else {
-            self.problem(
-                Some(no),
-                format!(
-                    "SparkListenerExecutorRemoved for executor {} has no Timestamp; ignored",
-                    e.id
-                ),
-            );
+        let given = e.ts.is_some();
+        let Some(ts) = self.time(e.ts, no, "SparkListenerExecutorRemoved") else {
+            if !given {
+                self.problem(
+                    Some(no),
+                    format!(
+                        "SparkListenerExecutorRemoved for executor {} has no Timestamp; ignored",
+                        e.id
+                    ),
+                );
+            }
             return;
         };
         self.seen(ts);

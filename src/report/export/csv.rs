@@ -39,6 +39,17 @@ fn push_fixed(out: &mut String, v: f64, places: usize) {
     let _ = write!(out, "{}.{:0places$}", n / unit, n % unit);
 }
 
+/// A text cell made safe to open in a spreadsheet: a cell that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a
+/// formula, so it gets a leading `'` (OWASP's advice on CSV injection).
+/// Only text cells (names, ids): numbers are written as they are.
+pub fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
 fn finish(w: ::csv::Writer<Vec<u8>>) -> String {
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -86,7 +97,7 @@ pub fn write_job<W: std::io::Write>(
     buf: &mut String,
 ) -> ::csv::Result<()> {
     use std::fmt::Write;
-    let text = |w: &mut ::csv::Writer<W>, s: &str| w.write_field(s);
+    let text = |w: &mut ::csv::Writer<W>, s: &str| w.write_field(text_cell(s).as_bytes());
     let num = |w: &mut ::csv::Writer<W>, buf: &mut String, f: &dyn Fn(&mut String)| {
         buf.clear();
         f(buf);
@@ -169,9 +180,9 @@ pub fn jobs(report: &Report) -> String {
 fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
     vec![
         kind.to_string(),
-        g.key.clone(),
-        g.name.clone().unwrap_or_default(),
-        g.region.clone().unwrap_or_default(),
+        text_cell(&g.key).into_owned(),
+        text_cell(g.name.as_deref().unwrap_or_default()).into_owned(),
+        text_cell(g.region.as_deref().unwrap_or_default()).into_owned(),
         g.architecture.clone().unwrap_or_default(),
         g.runs.to_string(),
         g.succeeded.to_string(),
@@ -247,7 +258,7 @@ pub fn crossovers(report: &Report) -> String {
         for p in &x.analysis.pairs {
             for c in &p.crossovers {
                 let _ = w.write_record([
-                    g.key.clone(),
+                    text_cell(&g.key).into_owned(),
                     p.a.key().to_string(),
                     p.b.key().to_string(),
                     format!("{:.3}", c.runtime_s),

@@ -1,5 +1,5 @@
 //! One exporter per format, each a pure function of a report value, plus
-//! the number formatting they share and atomic file writing.
+//! the number formatting they share.
 
 pub mod csv;
 pub mod html;
@@ -8,9 +8,6 @@ pub mod markdown;
 pub mod markup;
 pub mod rows;
 pub mod table;
-
-use std::io::Write;
-use std::path::Path;
 
 use crate::cost::crossover::CrossoverAnalysis;
 use crate::cost::DeploymentOption;
@@ -386,27 +383,36 @@ pub fn crossover_sentences(a: &CrossoverAnalysis) -> Vec<String> {
     out
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
-/// then a rename, so a reader never sees half a report.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("report");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+/// The file that marks a folder as a report emrcost wrote; the folder is
+/// replaced as a whole on the next run into it.
+pub const REPORT_MARKER: &str = ".emrcost-report";
+
+/// Whether a top-level name in a report folder is one `emrcost report`
+/// writes (and so replaces, or drops when this run does not write it).
+pub fn report_managed(name: &str) -> bool {
+    matches!(
+        name,
+        "report.html"
+            | "report.md"
+            | "report.json"
+            | "summary.csv"
+            | "jobs.csv"
+            | "crossovers.csv"
+            | "charts"
+    )
+}
+
+/// The marker file's text: what wrote the folder and the files it holds.
+pub fn report_marker(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut text = String::from(
+        "Written by `emrcost report`. The report files in this folder are replaced\n\
+         together on each run (other files you keep here are carried over).\n\n",
+    );
+    for (name, _) in files {
+        text.push_str(name);
+        text.push('\n');
     }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    text.into_bytes()
 }
 
 /// Column titles of the idle pre-initialized capacity table.

@@ -7,7 +7,6 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -65,10 +64,8 @@ impl RowFormat {
 
 /// A row file being written.
 pub struct RowFile {
-    path: PathBuf,
     out: Out,
     rows: usize,
-    done: bool,
 }
 
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
@@ -76,9 +73,8 @@ fn io_err(e: impl std::fmt::Display) -> std::io::Error {
 }
 
 impl RowFile {
-    /// Creates `path` (a temporary name; the caller renames it).
-    pub fn create(path: &Path, format: RowFormat) -> std::io::Result<RowFile> {
-        let file = File::create(path)?;
+    /// Starts writing rows to `file` (a temporary file; the caller renames it).
+    pub fn create(file: File, format: RowFormat) -> std::io::Result<RowFile> {
         let out = match format {
             RowFormat::Csv => {
                 let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -93,12 +89,7 @@ impl RowFile {
                 file: Some(file),
             },
         };
-        Ok(RowFile {
-            path: path.to_path_buf(),
-            out,
-            rows: 0,
-            done: false,
-        })
+        Ok(RowFile { out, rows: 0 })
     }
 
     pub fn rows(&self) -> usize {
@@ -126,8 +117,8 @@ impl RowFile {
         }
     }
 
-    /// Flushes and syncs the file and returns its path.
-    pub fn finish(mut self) -> std::io::Result<PathBuf> {
+    /// Flushes the file (the caller syncs and renames it).
+    pub fn finish(mut self) -> std::io::Result<()> {
         match &mut self.out {
             Out::Text(w) => w.flush()?,
             Out::Parquet { writer, file } => {
@@ -143,17 +134,7 @@ impl RowFile {
                 }
             }
         }
-        File::open(&self.path)?.sync_all()?;
-        self.done = true;
-        Ok(self.path.clone())
-    }
-}
-
-impl Drop for RowFile {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        Ok(())
     }
 }
 
