@@ -12,6 +12,7 @@ mod cli_price;
 mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
+mod crash_safety;
 mod json_schema;
 mod one_pipeline;
 mod parquet_dataset;

@@ -96,8 +96,16 @@ struct ApiJobRun {
 
 /// `arn:aws:emr-serverless:REGION:ACCOUNT:/applications/...` -> REGION.
 fn region_from_arn(arn: &str) -> Option<String> {
-    let region = arn.split(':').nth(3)?;
-    (!region.is_empty()).then(|| region.to_string())
+    let mut parts = arn.split(':');
+    let ok = parts.next() == Some("arn")
+        && parts.next().is_some_and(|p| p.starts_with("aws"))
+        && parts.next() == Some("emr-serverless");
+    let region = parts.next()?;
+    let plausible = region.len() <= 32
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (ok && plausible && !region.is_empty()).then(|| region.to_string())
 }
 
 impl ApiJobRun {
@@ -116,10 +124,19 @@ impl ApiJobRun {
             })?,
             None => SparkParams::default(),
         };
+        let region = match (self.region, self.arn.as_deref()) {
+            (Some(r), _) => Some(r),
+            (None, Some(arn)) => Some(region_from_arn(arn).ok_or_else(|| Reject::Unreadable {
+                message: format!(
+                    "arn '{arn}' is not an EMR Serverless job-run ARN \
+                     (arn:aws:emr-serverless:REGION:ACCOUNT:/applications/ID/jobruns/ID), \
+                     so the run's region is unknown"
+                ),
+            })?),
+            (None, None) => None,
+        };
         Ok(RawRun {
-            region: self
-                .region
-                .or_else(|| self.arn.as_deref().and_then(region_from_arn)),
+            region,
             application_id: self.application_id,
             application_name: self.application_name,
             architecture: self
@@ -159,9 +176,18 @@ fn to_raw(mut doc: serde_json::Value) -> Result<RawRun, Reject> {
     if let Some(inner) = doc.get_mut("jobRun").map(serde_json::Value::take) {
         doc = inner;
     }
-    serde_json::from_value::<ApiJobRun>(doc)
-        .map_err(|e| Reject::Unreadable {
-            message: format!("not a job run: {e}"),
+    // The path names the field in error: `jobRun.applicationId: invalid
+    // type: integer 123, expected a string`.
+    serde_path_to_error::deserialize::<_, ApiJobRun>(doc)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            Reject::Unreadable {
+                message: if path == "." {
+                    format!("not a job run: {}", e.inner())
+                } else {
+                    format!("field {path}: {}", e.inner())
+                },
+            }
         })?
         .into_raw()
 }
@@ -232,11 +258,21 @@ pub fn read(
         String::from_utf8(bytes.to_vec()).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             let line = line + memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64;
+            let utf16 = line == 1
+                && (bytes.starts_with(b"\xff\xfe")
+                    || bytes.starts_with(b"\xfe\xff")
+                    || bytes.get(1) == Some(&0)
+                    || bytes.first() == Some(&0));
+            let gzip = line == 1 && bytes.starts_with(b"\x1f\x8b");
             FileError::NotText {
                 file: name.to_string(),
-                detail: format!(
-                    "line {line} is not UTF-8; JSON must be UTF-8. Is it UTF-16 or compressed?"
-                ),
+                detail: if utf16 {
+                    "it is UTF-16 text; JSON must be UTF-8: save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)".into()
+                } else if gzip {
+                    "it is gzip-compressed; decompress it first (gunzip)".into()
+                } else {
+                    format!("line {line} is not UTF-8; JSON must be UTF-8")
+                },
             }
         })
     };

@@ -70,12 +70,36 @@ impl OfferSource {
         }
     }
 
-    /// Opens a file for streaming.
+    /// Opens a file for streaming. `path` comes from the index files, so it
+    /// is held to the Price List's layout: under `/offers/`, with no `..`,
+    /// and (from a folder) not leading out of the folder through a link.
     pub fn open(&self, path: &str) -> Result<Box<dyn Read + Send>, OfferError> {
         let location = self.location(path);
+        let refuse = |why: &str| {
+            OfferError::Read {
+            location: location.clone(),
+            message: format!(
+                "the index points to '{path}', {why}; a Price List path starts with /offers/ and stays inside it"
+            ),
+        }
+        };
+        if !path.starts_with("/offers/") {
+            return Err(refuse("which is not under /offers/"));
+        }
+        if path.split(['/', '\\']).any(|c| c == "..") || path.contains(['\\', '\0', '?', '#']) {
+            return Err(refuse("which leaves the Price List layout"));
+        }
         match self {
             OfferSource::Dir(dir) => {
-                let file = std::fs::File::open(dir.join(path.trim_start_matches('/'))).map_err(|e| {
+                let full = dir.join(path.trim_start_matches('/'));
+                if let (Ok(root), Ok(real)) =
+                    (std::fs::canonicalize(dir), std::fs::canonicalize(&full))
+                {
+                    if !real.starts_with(&root) {
+                        return Err(refuse("a link to a file outside the --from folder"));
+                    }
+                }
+                let file = std::fs::File::open(full).map_err(|e| {
                     OfferError::Read {
                         location: location.clone(),
                         message: if e.kind() == std::io::ErrorKind::NotFound {
