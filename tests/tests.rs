@@ -13,6 +13,7 @@ mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
 mod crash_safety;
+mod fuzz_parsers;
 mod json_schema;
 mod one_pipeline;
 mod parquet_dataset;
