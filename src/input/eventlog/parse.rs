@@ -244,7 +244,7 @@ impl AppLog {
                 self.problem(
                     Some(no),
                     format!(
-                        "line {no} (from byte {at}) is longer than {} MB; no event line is \
+                        "the line from byte {at} is longer than {} MB; no event line is \
                          near that, so it was skipped (is this an event log?)",
                         MAX_LINE_BYTES >> 20
                     ),
