@@ -296,6 +296,21 @@ pub fn replace_folder(
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
     let mut done = Replaced::default();
     if exists {
+        // A FIFO or device under a name the folder kind manages is not
+        // emrcost's to replace.
+        for entry in std::fs::read_dir(&out).map_err(io(&out))?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if (kind_of_folder.managed)(&name) || name == kind_of_folder.marker {
+                if let Ok(m) = std::fs::symlink_metadata(entry.path()) {
+                    if !(m.is_file() || m.is_dir()) {
+                        return Err(WriteError::NotRegular {
+                            path: entry.path(),
+                            what: kind(&m),
+                        });
+                    }
+                }
+            }
+        }
         let foreign = foreign_entries(&out, kind_of_folder)?;
         let ours = out.join(kind_of_folder.marker).is_file();
         let refused: Vec<&String> = foreign

@@ -14,6 +14,7 @@ mod cli_report;
 mod cli_synth;
 mod crash_safety;
 mod fuzz_parsers;
+mod hostile;
 mod json_schema;
 mod one_pipeline;
 mod parquet_dataset;

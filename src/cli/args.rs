@@ -368,8 +368,9 @@ pub struct SynthArgs {
     /// Random seed; the same seed always gives the same runs.
     #[arg(long, value_name = "S", default_value_t = 42)]
     pub seed: u64,
-    /// Days the runs are spread over, from 2026-08-01.
-    #[arg(long, value_name = "DAYS", default_value_t = 92)]
+    /// Days the runs are spread over, from 2026-08-01 (1 to 36500).
+    #[arg(long, value_name = "DAYS", default_value_t = 92,
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub days: u32,
     /// Output file (written atomically): CSV, or Parquet when it ends in
     /// .parquet (streamed, for large histories); standard output if absent.

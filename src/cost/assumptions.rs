@@ -173,9 +173,9 @@ impl Assumptions {
                 return Err(format!("{flag} must be between 0.001 and 1000, not {v}"));
             }
         }
-        if self.hours_per_month > 744.0 {
+        if !(24.0..=744.0).contains(&self.hours_per_month) {
             return Err(format!(
-                "--hours-per-month must be at most 744 (31 days), not {}",
+                "--hours-per-month must be between 24 and 744 (31 days), not {}",
                 self.hours_per_month
             ));
         }

@@ -83,7 +83,10 @@ impl GlueCatalog {
     /// Smallest worker type that holds one executor; executors + driver workers.
     pub fn plan(&self, shape: &JobShape) -> Result<GluePlan, CostError> {
         let (name, worker) = self.fit(&shape.executor)?;
-        let workers = (shape.provisioned_executors() + 1).max(MINIMUM_WORKERS);
+        let workers = shape
+            .provisioned_executors()
+            .saturating_add(1)
+            .max(MINIMUM_WORKERS);
         Ok(GluePlan {
             worker_type: Arc::clone(name),
             workers,

@@ -60,6 +60,13 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
             };
             let avg_vcpu = usage.vcpu_hours * 3600.0 / seconds;
             let executors = ((avg_vcpu - driver_vcpu) / executor_vcpu).max(0.0);
+            if executors.is_nan() || executors > crate::model::limits::MAX_EXECUTORS {
+                return Err(CostError::InvalidShape(format!(
+                    "its usage over its runtime implies {executors:.3e} executors, above the {}; \
+                     check duration_s and the usage figures",
+                    crate::model::limits::MAX_EXECUTORS_TEXT
+                )));
+            }
             return Ok(JobShape {
                 driver,
                 executor,

@@ -47,7 +47,20 @@ fn header(line: &[u8]) -> Result<Vec<String>, CsvError> {
     match r.read_record(&mut rec) {
         Ok(true) => {}
         Ok(false) => return Err(err(1, "no header line")),
-        Err(e) => return Err(err(1, format!("the header is not readable: {e}"))),
+        Err(e) => {
+            let why = if line.starts_with(b"\xff\xfe")
+                || line.starts_with(b"\xfe\xff")
+                || line.get(1) == Some(&0)
+            {
+                "it is UTF-16 text; CSV must be UTF-8: save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+                    .to_string()
+            } else if line.starts_with(b"\x1f\x8b") || line.starts_with(b"\x28\xb5\x2f\xfd") {
+                "it is compressed (gzip or zstd); decompress it first".to_string()
+            } else {
+                format!("the header is not readable: {e}")
+            };
+            return Err(err(1, why));
+        }
     }
     let mut names: Vec<String> = Vec::with_capacity(rec.len());
     for h in rec.iter() {

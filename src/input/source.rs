@@ -178,6 +178,15 @@ impl Source {
 }
 
 fn open(path: &Path) -> Result<std::fs::File, FileError> {
+    // Opening a FIFO would wait for a writer; refuse anything but a file.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return Err(FileError::NotRegular {
+                path: path.to_path_buf(),
+                what: crate::files::kind(&meta),
+            });
+        }
+    }
     std::fs::File::open(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => FileError::NotFound {
             path: path.to_path_buf(),
@@ -249,11 +258,26 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
                     .is_some_and(|n| n == dataset::RUNS_FILE || n == dataset::RUNS_CSV))
         })
         .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("json" | "jsonl" | "ndjson" | "csv" | "parquet")
-                )
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("json" | "jsonl" | "ndjson" | "csv" | "parquet")
+            )
+        })
+        .filter(|p| match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => true,
+            Ok(m) if m.is_dir() => false,
+            Ok(m) => {
+                tracing::warn!(
+                    "{}: {}, not a regular file; skipped",
+                    p.display(),
+                    crate::files::kind(&m)
+                );
+                false
+            }
+            Err(e) => {
+                tracing::warn!("{}: cannot read it ({e}); skipped", p.display());
+                false
+            }
         })
         .collect();
     found.sort();

@@ -16,6 +16,12 @@ pub const MAX_SECONDS_TEXT: &str = "limit of 2592000 s (30 days)";
 pub const MAX_USAGE: f64 = 1e9;
 pub const MAX_USAGE_TEXT: &str = "limit of 1e9 (vCPU- or GB-hours)";
 
+/// The smallest worker (executor or driver) the check accepts: a quarter
+/// of a vCPU and a quarter of a GB (Spark's smallest practical executor;
+/// the smallest EMR Serverless worker is 1 vCPU and 2 GB).
+pub const MIN_WORKER_VCPU: f64 = 0.25;
+pub const MIN_WORKER_GB: f64 = 0.25;
+
 /// vCPU of one worker (executor or driver).
 pub const MAX_WORKER_VCPU: f64 = 1024.0;
 pub const MAX_WORKER_VCPU_TEXT: &str = "limit of 1024 vCPU per worker";

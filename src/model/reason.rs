@@ -32,6 +32,12 @@ pub enum Reject {
         value: f64,
         limit: &'static str,
     },
+    /// A worker size below the smallest the check accepts.
+    TooSmall {
+        column: &'static str,
+        value: f64,
+        min: f64,
+    },
     /// Some figures of a usage triple are given and others are empty (an
     /// empty figure is unknown, not zero).
     PartialUsage {
@@ -74,6 +80,7 @@ impl Reject {
             Reject::Negative { column, .. } => format!("{column} is negative or not finite"),
             Reject::Zero { column } => Reject::Zero { column }.to_string(),
             Reject::TooLarge { column, .. } => format!("{column} is above its limit"),
+            Reject::TooSmall { column, .. } => format!("{column} is below the smallest worker"),
             Reject::PartialUsage { missing, .. } => {
                 format!("{missing} is empty while others of its kind are given")
             }
@@ -124,6 +131,11 @@ impl fmt::Display for Reject {
                 "{column} is {}, above the {limit} emrcost accepts; check the unit (or the value)",
                 shown(*value)
             ),
+            Reject::TooSmall { column, value, min } => write!(
+                f,
+                "{column} is {}, below the smallest worker emrcost accepts ({min}); check the unit",
+                shown(*value)
+            ),
             Reject::PartialUsage { missing, present } => write!(
                 f,
                 "{missing} is empty but {present} is given: a missing figure is unknown, not 0; \
@@ -164,7 +176,7 @@ impl fmt::Display for Reject {
 
 /// A value as a person reads it: `1e300`, not three hundred digits.
 fn shown(v: f64) -> String {
-    if v.abs() >= 1e15 {
+    if v.abs() >= 1e15 || (v != 0.0 && v.abs() < 1e-6) {
         format!("{v:e}")
     } else {
         v.to_string()

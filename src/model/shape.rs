@@ -56,6 +56,6 @@ impl JobShape {
     pub fn provisioned_executors(&self) -> u32 {
         // A tiny epsilon keeps 3.0000000001 (float noise from hours/seconds) at 3.
         let n = (self.executors - 1e-9).ceil();
-        n.max(1.0) as u32
+        n.clamp(1.0, f64::from(u32::MAX - 1)) as u32
     }
 }

@@ -280,7 +280,7 @@ impl RunColumns {
                 size(self.executor_vcpu.get(i), "executor_vcpu")?,
                 "executor_vcpu",
             )?,
-            executor_memory_gb: gb(
+            executor_memory_gb: memory(
                 size(self.executor_memory_gb.get(i), "executor_memory_gb")?,
                 "executor_memory_gb",
             )?,
@@ -289,7 +289,7 @@ impl RunColumns {
                 "executor_disk_gb",
             )?,
             driver_vcpu: vcpu(size(self.driver_vcpu.get(i), "driver_vcpu")?, "driver_vcpu")?,
-            driver_memory_gb: gb(
+            driver_memory_gb: memory(
                 size(self.driver_memory_gb.get(i), "driver_memory_gb")?,
                 "driver_memory_gb",
             )?,
@@ -394,10 +394,11 @@ fn usage(
             present: names[present],
         })));
     }
+    // `+ 0.0` turns -0 into 0.
     Ok(Some(Ok(ResourceUsage {
-        vcpu_hours: v.unwrap_or(0.0),
-        memory_gb_hours: m.unwrap_or(0.0),
-        storage_gb_hours: s.unwrap_or(0.0),
+        vcpu_hours: v.unwrap_or(0.0) + 0.0,
+        memory_gb_hours: m.unwrap_or(0.0) + 0.0,
+        storage_gb_hours: s.unwrap_or(0.0) + 0.0,
     })))
 }
 
@@ -437,17 +438,33 @@ fn seconds(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> 
     at_most(v, column, limits::MAX_SECONDS, limits::MAX_SECONDS_TEXT)
 }
 
+fn at_least(v: Option<f64>, column: &'static str, min: f64) -> Result<Option<f64>, Reject> {
+    match v {
+        Some(value) if value < min => Err(Reject::TooSmall { column, value, min }),
+        other => Ok(other),
+    }
+}
+
 fn vcpu(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
-    at_most(
-        v,
+    at_least(
+        at_most(
+            v,
+            column,
+            limits::MAX_WORKER_VCPU,
+            limits::MAX_WORKER_VCPU_TEXT,
+        )?,
         column,
-        limits::MAX_WORKER_VCPU,
-        limits::MAX_WORKER_VCPU_TEXT,
+        limits::MIN_WORKER_VCPU,
     )
 }
 
 fn gb(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
     at_most(v, column, limits::MAX_WORKER_GB, limits::MAX_WORKER_GB_TEXT)
+}
+
+/// Memory of a worker: within the limits, and not below the smallest.
+fn memory(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> {
+    at_least(gb(v, column)?, column, limits::MIN_WORKER_GB)
 }
 
 fn executors(v: Option<f64>, column: &'static str) -> Result<Option<u32>, Reject> {
@@ -460,7 +477,8 @@ fn non_neg(v: Option<f64>, column: &'static str) -> Result<Option<f64>, Reject> 
         Some(value) if !(value.is_finite() && value >= 0.0) => {
             Err(Reject::Negative { column, value })
         }
-        other => Ok(other),
+        // -0 is 0 (and is never printed as -0.000000).
+        other => Ok(other.map(|v| v + 0.0)),
     }
 }
 

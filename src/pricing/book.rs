@@ -351,6 +351,17 @@ impl PriceBook {
     pub fn from_dir(dir: &Path) -> Result<PriceBook, PriceBookError> {
         Self::load(&dir.display().to_string(), |name| {
             let path = dir.join(name);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                if !meta.is_file() {
+                    return Err(PriceBookError::Io {
+                        source: std::io::Error::other(format!(
+                            "it is {}, not a regular file",
+                            crate::files::kind(&meta)
+                        )),
+                        path,
+                    });
+                }
+            }
             match std::fs::read_to_string(&path) {
                 Ok(text) => Ok((path.display().to_string(), text)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

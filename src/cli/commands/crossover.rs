@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
+use emrcost::model::limits;
 
 use super::super::args::{CrossoverArgs, Format, GlobalArgs};
 use super::super::output::emit;
@@ -12,11 +13,20 @@ use emrcost::model::{JobShape, ShapeBasis, WorkerSize};
 use emrcost::report::crossover_report;
 use emrcost::report::export::{csv, json, markdown, table};
 
-fn positive(flag: &str, v: f64) -> anyhow::Result<f64> {
-    if !(v.is_finite() && v > 0.0) {
-        bail!("{flag} must be a number above zero, not {v}");
+/// A flag's value within `min..=max` (the check's limits, model/limits.rs).
+fn within(flag: &str, v: f64, min: f64, max: f64) -> anyhow::Result<f64> {
+    if !(v.is_finite() && v >= min && v <= max) {
+        bail!("{flag} must be between {min} and {max}, not {v}");
     }
     Ok(v)
+}
+
+fn vcpu(flag: &str, v: f64) -> anyhow::Result<f64> {
+    within(flag, v, limits::MIN_WORKER_VCPU, limits::MAX_WORKER_VCPU)
+}
+
+fn memory(flag: &str, v: f64) -> anyhow::Result<f64> {
+    within(flag, v, limits::MIN_WORKER_GB, limits::MAX_WORKER_GB)
 }
 
 pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
@@ -24,26 +34,24 @@ pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
     let assumptions = settings::assumptions(&book, &a.model)?;
     let region = settings::region(&book, &a.region)?;
     let arch = settings::architecture("--arch", &a.arch)?;
-    if !(a.executors.is_finite() && a.executors >= 0.0) {
-        bail!("--executors must be zero or more, not {}", a.executors);
-    }
-    if a.executor_disk_gb < 0.0 || !a.executor_disk_gb.is_finite() {
-        bail!(
-            "--executor-disk-gb must be zero or more, not {}",
-            a.executor_disk_gb
-        );
-    }
+    within("--executors", a.executors, 0.0, limits::MAX_EXECUTORS)?;
+    within(
+        "--executor-disk-gb",
+        a.executor_disk_gb,
+        0.0,
+        limits::MAX_WORKER_GB,
+    )?;
     let shape = JobShape {
         driver: WorkerSize {
-            vcpu: positive("--driver-vcpu", a.driver_vcpu)?,
+            vcpu: vcpu("--driver-vcpu", a.driver_vcpu)?,
             memory_gb: assumptions
-                .with_overhead_gb(positive("--driver-memory-gb", a.driver_memory_gb)?),
+                .with_overhead_gb(memory("--driver-memory-gb", a.driver_memory_gb)?),
             disk_gb: 20.0,
         },
         executor: WorkerSize {
-            vcpu: positive("--executor-vcpu", a.executor_vcpu)?,
+            vcpu: vcpu("--executor-vcpu", a.executor_vcpu)?,
             memory_gb: assumptions
-                .with_overhead_gb(positive("--executor-memory-gb", a.executor_memory_gb)?),
+                .with_overhead_gb(memory("--executor-memory-gb", a.executor_memory_gb)?),
             disk_gb: a.executor_disk_gb,
         },
         executors: a.executors,

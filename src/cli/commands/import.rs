@@ -173,10 +173,11 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
             opt(DeploymentOption::GlueStandard),
             notes,
         ]);
+        let cell = |s: &str| emrcost::report::export::csv::text_cell(s).into_owned();
         apps.write_record([
-            imp.source.path.display().to_string(),
-            run.job_run_id.clone(),
-            run.job_name.clone().unwrap_or_default(),
+            cell(&imp.source.path.display().to_string()),
+            cell(&run.job_run_id),
+            cell(run.job_name.as_deref().unwrap_or_default()),
             imp.log.spark_version.clone().unwrap_or_default(),
             run.started_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             run.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),

@@ -76,11 +76,23 @@ fn refuse_input_as_output(out: &Path, sources: &[emrcost::input::Source]) -> any
     let Some(target) = target else {
         return Ok(());
     };
+    // The same file under another name (a symlink, a hard link) is caught
+    // by its device and inode.
+    let same_file = |a: &Path, b: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    };
     for s in sources {
         let Some(input) = s.path().and_then(canonical) else {
             continue;
         };
-        if target == input || (input.is_dir() && target.starts_with(&input)) {
+        if target == input
+            || same_file(out, &input)
+            || (input.is_dir() && target.starts_with(&input))
+        {
             anyhow::bail!(
                 "--out {}: that is one of the inputs ({}); write the prices to another file",
                 out.display(),

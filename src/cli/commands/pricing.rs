@@ -236,7 +236,15 @@ pub fn diff(_g: &GlobalArgs, a: &PricingDiffArgs) -> anyhow::Result<ExitCode> {
                     let mut w = csv::Writer::from_writer(Vec::new());
                     w.write_record(header)?;
                     for r in &rows {
-                        w.write_record(r)?;
+                        // The text columns (change, service, key) are made safe
+                        // for spreadsheets; figures are left as they are.
+                        w.write_record(r.iter().enumerate().map(|(k, c)| {
+                            if k < 3 {
+                                emrcost::report::export::csv::text_cell(c.as_ref()).into_owned()
+                            } else {
+                                c.to_string()
+                            }
+                        }))?;
                     }
                     String::from_utf8(w.into_inner()?)?
                 }

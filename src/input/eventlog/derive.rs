@@ -99,6 +99,14 @@ pub fn estimate(log: &AppLog) -> Result<AppEstimate, String> {
         .start_ms
         .or_else(|| log.executors.values().flatten().map(|e| e.added_ms).min())
         .ok_or("no SparkListenerApplicationStart and no executors: nothing to estimate")?;
+    if let (Some(end), Some(start)) = (log.end_ms, log.start_ms) {
+        if end < start {
+            return Err(format!(
+                "SparkListenerApplicationEnd ({end}) is before SparkListenerApplicationStart \
+                 ({start}); one of the times is wrong, so the runtime is unknown"
+            ));
+        }
+    }
     let complete = log.end_ms.is_some();
     let end_ms = log.end_ms.or(log.last_ms).unwrap_or(start_ms).max(start_ms);
     let duration_s = (end_ms - start_ms) as f64 / 1000.0;

@@ -239,6 +239,31 @@ impl AppLog {
             }
             self.bytes += n as u64;
             self.lines += 1;
+            if self.lines == 1
+                && (buf.starts_with(b"\xff\xfe")
+                    || buf.starts_with(b"\xfe\xff")
+                    || buf.get(1) == Some(&0))
+            {
+                self.problem(
+                    Some(1),
+                    "the file is UTF-16 text; Spark writes event logs in UTF-8: convert it \
+                     (iconv -f UTF-16 -t UTF-8) or give the original log; not read"
+                        .into(),
+                );
+                // Count the rest as read, so the file is not called empty.
+                let mut rest = 0u64;
+                loop {
+                    let chunk = reader.fill_buf()?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let len = chunk.len();
+                    rest += len as u64;
+                    reader.consume(len);
+                }
+                self.bytes += rest;
+                return Ok(());
+            }
             if !whole {
                 let (no, at) = (self.lines, self.bytes - n as u64);
                 self.problem(
