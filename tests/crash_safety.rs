@@ -64,6 +64,26 @@ fn kill_at_every_point(
     panic!("more than 50 fault points");
 }
 
+/// `pricing update` from the fixture offers into `out`, killed at `fault`.
+fn update(out: &Path, fault: Option<usize>) -> std::process::Output {
+    let mut cmd = emrcost();
+    cmd.args([
+        "pricing",
+        "update",
+        "--quiet",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--from",
+    ])
+    .arg(repo().join("tests/fixtures/offers"))
+    .arg("--out")
+    .arg(out);
+    if let Some(n) = fault {
+        cmd.env("EMRCOST_FAULT_AT", n.to_string());
+    }
+    cmd.output().unwrap()
+}
+
 #[test]
 fn a_killed_price_book_update_leaves_the_old_book_or_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
@@ -74,24 +94,6 @@ fn a_killed_price_book_update_leaves_the_old_book_or_the_new_one() {
         std::fs::copy(&p, book.join(p.file_name().unwrap())).unwrap();
     }
     let readme = std::fs::read(book.join("README.md")).unwrap();
-    let update = |fault: Option<usize>| {
-        let mut cmd = emrcost();
-        cmd.args([
-            "pricing",
-            "update",
-            "--quiet",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--from",
-        ])
-        .arg(repo().join("tests/fixtures/offers"))
-        .arg("--out")
-        .arg(&book);
-        if let Some(n) = fault {
-            cmd.env("EMRCOST_FAULT_AT", n.to_string());
-        }
-        cmd.output().unwrap()
-    };
     // The new book, from a clean run on a copy.
     let old = files(&book);
     let fresh = dir.path().join("fresh");
@@ -99,31 +101,21 @@ fn a_killed_price_book_update_leaves_the_old_book_or_the_new_one() {
     for (name, bytes) in &old {
         std::fs::write(fresh.join(name), bytes).unwrap();
     }
-    let mut clean = emrcost();
-    clean
-        .args([
-            "pricing",
-            "update",
-            "--quiet",
-            "--regions",
-            "us-east-1,eu-west-1",
-            "--from",
-        ])
-        .arg(repo().join("tests/fixtures/offers"))
-        .arg("--out")
-        .arg(&fresh)
-        .assert()
-        .success();
+    assert!(update(&fresh, None).status.success());
     let new = files(&fresh);
     assert_ne!(old, new, "the fixture offers change the book");
 
-    let points = kill_at_every_point(update, |n| {
-        let now = without(files(&book), "README.md");
-        assert!(
-            now == without(old.clone(), "README.md") || now == without(new.clone(), "README.md"),
-            "killed at point {n}: the book is a mix of the old and the new files"
-        );
-    });
+    let points = kill_at_every_point(
+        |fault| update(&book, fault),
+        |n| {
+            let now = without(files(&book), "README.md");
+            assert!(
+                now == without(old.clone(), "README.md")
+                    || now == without(new.clone(), "README.md"),
+                "killed at point {n}: the book is a mix of the old and the new files"
+            );
+        },
+    );
     assert!(
         points >= 2,
         "the swap and the README's carry-over are fault points"
