@@ -221,12 +221,33 @@ pub struct ModelArgs {
     /// EMR on EC2 core-node type: auto (cheapest that fits) or a type such as m5.2xlarge.
     #[arg(long, value_name = "auto|TYPE", default_value = "auto")]
     pub instance_type: String,
-    /// EMR on EC2 primary-node type.
-    #[arg(long, value_name = "TYPE", default_value = "m5.xlarge")]
+    /// EMR on EC2 primary-node type: auto (the smallest of the core nodes' family that holds the driver) or a type.
+    #[arg(long, value_name = "auto|TYPE", default_value = "auto")]
     pub primary_instance_type: String,
+    /// Which instance architectures EMR on EC2 may use: same (x86 on x86, arm64 on Graviton) or any.
+    #[arg(long, value_name = "same|any", default_value = "same")]
+    pub ec2_arch: String,
+    /// EMR on EC2 sizing: peak (a fixed cluster for the peak executors) or managed-scaling.
+    #[arg(long, value_name = "peak|managed-scaling", default_value = "peak")]
+    pub ec2_sizing: String,
+    /// Under managed scaling, seconds an unneeded node keeps billing [default: 75, derived from Spark's 60 s executor idle timeout and managed scaling's 5-10 s evaluation].
+    #[arg(long, value_name = "SECONDS")]
+    pub scale_in_lag_seconds: Option<f64>,
+    /// Glue sizing: peak (NumberOfWorkers for the peak) or auto-scaling (billed DPU-seconds follow the executors).
+    #[arg(long, value_name = "peak|auto-scaling", default_value = "peak")]
+    pub glue_sizing: String,
+    /// How executors become Glue workers: capacity (total vCPU and memory) or per-executor (one worker each).
+    #[arg(long, value_name = "capacity|per-executor", default_value = "capacity")]
+    pub glue_mapping: String,
+    /// Peak executors over the average, for runs with no measured peak [default: from the input's runs with a measured peak, else 1.5].
+    #[arg(long, value_name = "FACTOR")]
+    pub peak_factor: Option<f64>,
     /// Seconds from cluster request to running step, billed on every node [default: 210, from aws-emr-advisor].
     #[arg(long, value_name = "SECONDS")]
     pub provisioning_seconds: Option<f64>,
+    /// Seconds from step end to instance termination, billed on every node [default: 60].
+    #[arg(long, value_name = "SECONDS")]
+    pub teardown_seconds: Option<f64>,
     /// Also price EMR on EC2 with core nodes on Spot at this fraction off the EC2 price (e.g. 0.6).
     #[arg(long, value_name = "FRACTION")]
     pub spot_discount: Option<f64>,

@@ -5,7 +5,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::args::{GlobalArgs, InputArgs, ModelArgs};
-use emrcost::cost::{Assumptions, InstanceChoice};
+use emrcost::cost::{Assumptions, InstanceChoice, PeakFactorBasis};
 use emrcost::model::Architecture;
 use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::pricing::PriceBook;
@@ -80,14 +80,38 @@ pub fn assumptions(book: &PriceBook, m: &ModelArgs) -> anyhow::Result<Assumption
         book.instance_type(t)
             .map_err(|e| anyhow::anyhow!("--instance-type: {e}"))?;
     }
-    book.instance_type(&m.primary_instance_type)
-        .map_err(|e| anyhow::anyhow!("--primary-instance-type: {e}"))?;
+    let ec2_primary_instance: InstanceChoice = m
+        .primary_instance_type
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--primary-instance-type: {e}"))?;
+    if let InstanceChoice::Fixed(t) = &ec2_primary_instance {
+        book.instance_type(t)
+            .map_err(|e| anyhow::anyhow!("--primary-instance-type: {e}"))?;
+    }
+    fn choice<T: std::str::FromStr<Err = String>>(flag: &str, raw: &str) -> anyhow::Result<T> {
+        raw.parse()
+            .map_err(|e: String| anyhow::anyhow!("{flag}: {e}"))
+    }
+    let (peak_factor, peak_factor_basis) = match m.peak_factor {
+        Some(f) => (f, PeakFactorBasis::Flag),
+        None => (defaults.peak_factor, defaults.peak_factor_basis.clone()),
+    };
     let a = Assumptions {
         ec2_provisioning_seconds: m
             .provisioning_seconds
             .unwrap_or(defaults.ec2_provisioning_seconds),
+        ec2_teardown_seconds: m.teardown_seconds.unwrap_or(defaults.ec2_teardown_seconds),
+        ec2_scale_in_lag_seconds: m
+            .scale_in_lag_seconds
+            .unwrap_or(defaults.ec2_scale_in_lag_seconds),
+        ec2_sizing: choice("--ec2-sizing", &m.ec2_sizing)?,
+        ec2_arch: choice("--ec2-arch", &m.ec2_arch)?,
+        glue_sizing: choice("--glue-sizing", &m.glue_sizing)?,
+        glue_mapping: choice("--glue-mapping", &m.glue_mapping)?,
+        peak_factor,
+        peak_factor_basis,
         ec2_instance,
-        ec2_primary_instance_type: m.primary_instance_type.clone(),
+        ec2_primary_instance,
         ec2_spot_discount: m.spot_discount,
         speed_factor_serverless: m.speed_serverless,
         speed_factor_ec2: m.speed_ec2,

@@ -41,6 +41,100 @@ impl FromStr for InstanceChoice {
     }
 }
 
+/// A two-way choice named on the command line, printed in every output.
+macro_rules! named_choice {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("'{other}' is not one of {}", $name::NAMES.join(", "))),
+                }
+            }
+        }
+    };
+}
+
+named_choice! {
+    /// How an EMR on EC2 cluster is sized for a job.
+    Ec2Sizing {
+        /// Enough core nodes for the job's peak executors, for the whole run.
+        Peak => "peak",
+        /// Managed scaling: the nodes the job uses on average, plus the
+        /// burst nodes' start-up and scale-in lag.
+        ManagedScaling => "managed-scaling",
+    }
+}
+
+named_choice! {
+    /// How Glue workers are billed for a job.
+    GlueSizing {
+        /// `NumberOfWorkers` holds the peak for the whole run.
+        Peak => "peak",
+        /// Auto scaling (Glue 3.0+): `DPUSeconds`, the executors' lifetime,
+        /// so the average executor capacity plus the driver's worker.
+        AutoScaling => "auto-scaling",
+    }
+}
+
+named_choice! {
+    /// Which instance architectures EMR on EC2 may use for a job.
+    Ec2Arch {
+        /// Like for like: x86_64 jobs on x86_64 types, arm64 on Graviton.
+        Same => "same",
+        /// Any type in the price book (the move to Graviton included).
+        Any => "any",
+    }
+}
+
+named_choice! {
+    /// How a job's executors become Glue workers.
+    GlueMapping {
+        /// The fewest workers of the cheapest type that hold the executors'
+        /// total vCPU and memory, plus a driver worker that holds the driver.
+        Capacity => "capacity",
+        /// One worker per executor plus one for the driver (emrcost before 0.2).
+        PerExecutor => "per-executor",
+    }
+}
+
+/// Where the peak-to-average executor factor came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PeakFactorBasis {
+    /// `--peak-factor`.
+    Flag,
+    /// The median peak / average of the input's runs that have a measured
+    /// peak (CloudWatch metrics or a Spark event log).
+    Measured { runs: usize },
+    /// Nothing measured: the documented default.
+    Default,
+}
+
 /// A Glue version, which sets the billing minimum and whether Flex exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct GlueVersion {
@@ -89,14 +183,39 @@ impl FromStr for GlueVersion {
     }
 }
 
+/// Peak over average executors when nothing measured says otherwise.
+pub const DEFAULT_PEAK_FACTOR: f64 = 1.5;
+/// Seconds from step end to instance termination (see `lines`).
+pub const DEFAULT_TEARDOWN_SECONDS: f64 = 60.0;
+/// Seconds an idle node keeps billing under managed scaling (see `lines`).
+pub const DEFAULT_SCALE_IN_LAG_SECONDS: f64 = 75.0;
+
 /// The settings behind every estimate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assumptions {
     /// Seconds from cluster request to a running step, billed on every node.
     pub ec2_provisioning_seconds: f64,
+    /// Seconds from the end of the step to the instances' termination,
+    /// billed on every node of a transient cluster.
+    pub ec2_teardown_seconds: f64,
     pub ec2_instance: InstanceChoice,
-    /// Primary node of the transient cluster; the driver runs here (client mode).
-    pub ec2_primary_instance_type: String,
+    /// Primary node of the transient cluster; the driver runs here (client
+    /// mode). `Auto`: the smallest type of the core nodes' family that holds
+    /// the driver.
+    pub ec2_primary_instance: InstanceChoice,
+    pub ec2_sizing: Ec2Sizing,
+    /// Under managed scaling, seconds a node that is no longer needed keeps
+    /// billing before it is released.
+    pub ec2_scale_in_lag_seconds: f64,
+    pub ec2_arch: Ec2Arch,
+    pub glue_sizing: GlueSizing,
+    pub glue_mapping: GlueMapping,
+    /// Heap Glue gives the executor (and the driver) on a worker, per DPU.
+    pub glue_heap_gb_per_dpu: f64,
+    /// Peak executors over average executors, for runs whose peak is not
+    /// measured.
+    pub peak_factor: f64,
+    pub peak_factor_basis: PeakFactorBasis,
     /// Fraction off the EC2 part of core-node prices on Spot (e.g. 0.6). The
     /// EMR uplift and the primary node stay on-demand.
     pub ec2_spot_discount: Option<f64>,
@@ -128,8 +247,17 @@ impl Default for Assumptions {
         };
         Assumptions {
             ec2_provisioning_seconds: 210.0,
+            ec2_teardown_seconds: DEFAULT_TEARDOWN_SECONDS,
             ec2_instance: InstanceChoice::Auto,
-            ec2_primary_instance_type: "m5.xlarge".to_string(),
+            ec2_primary_instance: InstanceChoice::Auto,
+            ec2_sizing: Ec2Sizing::Peak,
+            ec2_scale_in_lag_seconds: DEFAULT_SCALE_IN_LAG_SECONDS,
+            ec2_arch: Ec2Arch::Same,
+            glue_sizing: GlueSizing::Peak,
+            glue_mapping: GlueMapping::Capacity,
+            glue_heap_gb_per_dpu: 10.0,
+            peak_factor: DEFAULT_PEAK_FACTOR,
+            peak_factor_basis: PeakFactorBasis::Default,
             ec2_spot_discount: None,
             ec2_ebs_volume_type: "gp3".to_string(),
             hours_per_month: 730.0,
@@ -189,6 +317,25 @@ impl Assumptions {
                 self.ec2_provisioning_seconds
             ));
         }
+        for (flag, v) in [
+            ("--teardown-seconds", self.ec2_teardown_seconds),
+            ("--scale-in-lag-seconds", self.ec2_scale_in_lag_seconds),
+        ] {
+            if !(v.is_finite()
+                && (0.0..=crate::model::limits::MAX_PROVISIONING_SECONDS).contains(&v))
+            {
+                return Err(format!(
+                    "{flag} must be between 0 and {} (a day), not {v}",
+                    crate::model::limits::MAX_PROVISIONING_SECONDS
+                ));
+            }
+        }
+        if !(self.peak_factor.is_finite() && (1.0..=100.0).contains(&self.peak_factor)) {
+            return Err(format!(
+                "--peak-factor is the peak executor count over the average, between 1 and 100, not {}",
+                self.peak_factor
+            ));
+        }
         if let Some(d) = self.ec2_spot_discount {
             if !(0.0..1.0).contains(&d) {
                 return Err(format!(
@@ -226,17 +373,73 @@ impl Assumptions {
             AssumptionLine {
                 name: "ec2_provisioning_seconds",
                 value: fmt_num(self.ec2_provisioning_seconds),
-                basis: "aws-emr-advisor assumes 210 s from request to running (3p); users report 5-10 minutes (unverified). Billed on every node of a transient cluster.",
+                basis: PROVISIONING_BASIS,
+            },
+            AssumptionLine {
+                name: "ec2_teardown_seconds",
+                value: fmt_num(self.ec2_teardown_seconds),
+                basis: TEARDOWN_BASIS,
+            },
+            AssumptionLine {
+                name: "ec2_sizing",
+                value: self.ec2_sizing.to_string(),
+                basis: match self.ec2_sizing {
+                    Ec2Sizing::Peak => "peak: core nodes for the peak executor count, alive for the whole run (a fixed-size transient cluster)",
+                    Ec2Sizing::ManagedScaling => "managed-scaling: core nodes for the average executor count, plus each burst node's start-up and scale-in lag (ec2_scale_in_lag_seconds)",
+                },
+            },
+            AssumptionLine {
+                name: "ec2_scale_in_lag_seconds",
+                value: fmt_num(self.ec2_scale_in_lag_seconds),
+                basis: SCALE_IN_LAG_BASIS,
+            },
+            AssumptionLine {
+                name: "ec2_arch",
+                value: self.ec2_arch.to_string(),
+                basis: match self.ec2_arch {
+                    Ec2Arch::Same => "like for like: x86_64 runs on x86_64 instance types, arm64 runs on Graviton; the move to Graviton is a separate what-if column",
+                    Ec2Arch::Any => "any architecture: x86_64 runs may be placed on Graviton types when those are cheaper",
+                },
             },
             AssumptionLine {
                 name: "ec2_instance",
                 value: self.ec2_instance.to_string(),
-                basis: "auto = the cheapest core-node type in the price book that fits the executors (by YARN vcores and memory)",
+                basis: "auto = the cheapest core-node type of the run's architecture in the price book that fits the executors (by YARN vcores and memory)",
             },
             AssumptionLine {
-                name: "ec2_primary_instance_type",
-                value: self.ec2_primary_instance_type.clone(),
-                basis: "one primary node per transient cluster; the Spark driver runs on it (client mode, the EMR step default)",
+                name: "ec2_primary_instance",
+                value: self.ec2_primary_instance.to_string(),
+                basis: "one primary node per transient cluster; the Spark driver runs on it (client mode, spark-submit's default; in cluster mode it would take a core-node container instead); auto = the cheapest type in the core nodes' family whose vCPU and YARN memory hold the driver",
+            },
+            AssumptionLine {
+                name: "peak_factor",
+                value: fmt_num(self.peak_factor),
+                basis: match self.peak_factor_basis {
+                    PeakFactorBasis::Flag => "--peak-factor: peak executors over the average, for runs with no measured peak",
+                    PeakFactorBasis::Measured { .. } => "median peak / average of this input's runs that have a measured peak (CloudWatch metrics or an event log); used for the runs that have none",
+                    PeakFactorBasis::Default => PEAK_FACTOR_BASIS,
+                },
+            },
+            AssumptionLine {
+                name: "glue_heap_gb_per_dpu",
+                value: fmt_num(self.glue_heap_gb_per_dpu),
+                basis: "G.1X: each executor is configured with 10 GB and the driver with at most 10 GB (an AWS Support answer quoted in apache/hudi issue 3431, 3p); one executor per G worker (AWS CDK WorkerType reference); larger types scaled per DPU (G.2X 20 GB is the figure usually quoted, unverified). Overhead is added as for Spark",
+            },
+            AssumptionLine {
+                name: "glue_sizing",
+                value: self.glue_sizing.to_string(),
+                basis: match self.glue_sizing {
+                    GlueSizing::Peak => "peak: NumberOfWorkers holds the peak executors for the whole run",
+                    GlueSizing::AutoScaling => "auto-scaling (Glue 3.0+): billed DPUSeconds follow the executors alive, so the average executor capacity plus the driver worker (FACTS.md section 4, AWS)",
+                },
+            },
+            AssumptionLine {
+                name: "glue_mapping",
+                value: self.glue_mapping.to_string(),
+                basis: match self.glue_mapping {
+                    GlueMapping::Capacity => "the cheapest worker type and count whose executors hold the job's total executor vCPU and memory (Glue's executor memory per worker type), plus a driver worker that holds the driver",
+                    GlueMapping::PerExecutor => "one worker per executor plus one for the driver (the old mapping; overstates Glue for small executors)",
+                },
             },
             AssumptionLine {
                 name: "ec2_spot_discount",
@@ -297,12 +500,17 @@ impl Assumptions {
             },
             AssumptionLine {
                 name: "executor_count_from_usage",
-                value: "average = (vCPU-hours / runtime - driver vCPU) / executor vCPU".to_string(),
-                basis: "peak concurrency is unknown until CloudWatch metrics are collected; EC2 and Glue provision the average rounded up, which understates a spiky job",
+                value: "average = (vCPU-hours / runtime - driver vCPU) / executor vCPU; peak = measured, else average x peak_factor".to_string(),
+                basis: "EMR Serverless bills the executors alive (the average); a fixed cluster or worker count must hold the peak. Where the peak is estimated, reports give the range from the average to the estimated peak",
             },
         ]
     }
 }
+
+const PROVISIONING_BASIS: &str = "aws-emr-advisor assumes 210 s from request to running (3p); users report 5-10 minutes (unverified). Billed on every node of a transient cluster.";
+const TEARDOWN_BASIS: &str = "EC2 stops billing an instance once it is shutting down (AWS EC2 guide); how long a transient cluster takes from the step's end to that point (termination, log upload) is not published: emrcost's estimate (unverified). Billed on every node; set it from your clusters' timelines";
+const SCALE_IN_LAG_BASIS: &str = "derived, not an AWS figure: Spark releases an executor after 60 s idle (spark.dynamicAllocation.executorIdleTimeout, Apache Spark docs), managed scaling evaluates every 5-10 s and decommissions a node with no containers at once (AWS EMR management guide): about 60-90 s. Nodes still holding containers or shuffle data can take up to the 3600 s graceful-decommission timeout";
+const PEAK_FACTOR_BASIS: &str = "no measured peak in this input and no --peak-factor: emrcost's documented default (no published figure exists for Spark's peak-to-average executor ratio); reports show the range down to the average";
 
 /// Formats a number without trailing zeros: 210, 0.1, 14.5.
 pub(crate) fn fmt_num(v: f64) -> String {

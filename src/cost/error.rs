@@ -33,7 +33,22 @@ pub enum CostError {
         yarn_memory_mb: u32,
     },
 
-    #[error("no Glue worker type fits a {vcpu} vCPU / {memory_gb:.1} GB executor (largest: G.16X, 64 vCPU, 256 GB)")]
+    #[error("instance type {instance_type} is {instance_arch} and the run is {run_arch}: like-for-like comparison keeps them apart; pick a {run_arch} --instance-type or allow the move with --ec2-arch any")]
+    WrongArchitecture {
+        instance_type: String,
+        instance_arch: crate::model::Architecture,
+        run_arch: crate::model::Architecture,
+    },
+
+    #[error("no primary node type in region '{region}' holds a {vcpu} vCPU / {memory_gb:.1} GB driver (--primary-instance-type {choice}); pick a larger one or lower the driver size")]
+    NoPrimaryFits {
+        region: String,
+        vcpu: f64,
+        memory_gb: f64,
+        choice: String,
+    },
+
+    #[error("no Glue worker type holds a {vcpu} vCPU / {memory_gb:.1} GB Spark process (the largest is G.16X, 64 vCPU, 256 GB; see glue_heap_gb_per_dpu among the assumptions)")]
     NoGlueWorkerFits { vcpu: f64, memory_gb: f64 },
 
     #[error("invalid shape: {0}")]

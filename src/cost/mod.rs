@@ -16,7 +16,10 @@ mod pricer;
 pub mod serverless;
 pub mod shape;
 
-pub use assumptions::{AssumptionLine, Assumptions, GlueVersion, InstanceChoice};
+pub use assumptions::{
+    AssumptionLine, Assumptions, Ec2Arch, Ec2Sizing, GlueMapping, GlueSizing, GlueVersion,
+    InstanceChoice, PeakFactorBasis, DEFAULT_PEAK_FACTOR,
+};
 pub use curve::BillingCurve;
 pub use error::CostError;
 pub use option::DeploymentOption;

@@ -30,6 +30,8 @@ pub struct OptionCurves {
     pub serverless_driver: ServerlessWorker,
     pub serverless_executor: ServerlessWorker,
     pub ec2: Option<Ec2Plan>,
+    /// For an x86_64 shape: the EMR on EC2 plan on Graviton, a what-if.
+    pub ec2_graviton: Option<Ec2Plan>,
     pub glue: Option<GluePlan>,
     pub unavailable: Vec<(DeploymentOption, String)>,
 }
@@ -86,7 +88,15 @@ impl<'b> Pricer<'b> {
         let serverless = serverless::curve(shape, rate, a)?;
         let mut curves = vec![(DeploymentOption::EmrServerless, serverless)];
         let mut unavailable = Vec::new();
-        let ec2 = Ec2Catalog::build(self.book, region, a).and_then(|c| c.plan(shape));
+        let catalog = Ec2Catalog::build(self.book, region, a);
+        let ec2_graviton = match architecture {
+            Architecture::X86_64 => catalog
+                .as_ref()
+                .ok()
+                .and_then(|c| c.plan(shape, Architecture::Arm64).ok()),
+            Architecture::Arm64 => None,
+        };
+        let ec2 = catalog.and_then(|c| c.plan(shape, architecture));
         let ec2 = match ec2 {
             Ok(plan) => {
                 curves.push((DeploymentOption::Ec2OnDemand, plan.curve(a)));
@@ -120,6 +130,7 @@ impl<'b> Pricer<'b> {
             serverless_driver: serverless::round_worker(&shape.driver)?,
             serverless_executor: serverless::round_worker(&shape.executor)?,
             ec2,
+            ec2_graviton,
             glue,
             unavailable,
         })
@@ -208,8 +219,23 @@ pub struct CompactCost {
     pub ec2: Result<(f64, Option<f64>), Arc<str>>,
     /// Standard and Flex; the error says why Glue has no figure.
     pub glue: Result<(f64, Option<f64>), Arc<str>>,
+    /// Where the peak is estimated: EMR on EC2, Spot, Glue and Flex sized
+    /// to the average instead (the other end of the range).
+    pub at_average: Option<[Option<f64>; 4]>,
+    /// EMR on EC2 on Graviton (on-demand), a what-if for x86_64 runs; the
+    /// EMR on EC2 figure itself for arm64 runs.
+    pub ec2_graviton_usd: Option<f64>,
     pub cheapest: DeploymentOption,
 }
+
+/// The options with a figure of their own beside EMR Serverless, in the
+/// order of [`CompactCost::at_average`].
+pub const SIZED_OPTIONS: [DeploymentOption; 4] = [
+    DeploymentOption::Ec2OnDemand,
+    DeploymentOption::Ec2Spot,
+    DeploymentOption::GlueStandard,
+    DeploymentOption::GlueFlex,
+];
 
 impl CompactCost {
     pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
@@ -219,6 +245,19 @@ impl CompactCost {
             DeploymentOption::Ec2Spot => self.ec2.as_ref().ok().and_then(|e| e.1),
             DeploymentOption::GlueStandard => self.glue.as_ref().ok().map(|g| g.0),
             DeploymentOption::GlueFlex => self.glue.as_ref().ok().and_then(|g| g.1),
+        }
+    }
+
+    /// The option's figure with EMR on EC2 and Glue sized to the average
+    /// executors: the low end of the range where the peak is estimated,
+    /// the figure itself elsewhere.
+    pub fn usd_at_average(&self, option: DeploymentOption) -> Option<f64> {
+        match (
+            &self.at_average,
+            SIZED_OPTIONS.iter().position(|o| *o == option),
+        ) {
+            (Some(low), Some(i)) => low[i],
+            _ => self.usd(option),
         }
     }
 
@@ -248,10 +287,13 @@ impl CompactCost {
     }
 }
 
-type PlanKey = (usize, u64, u64, u64, u32);
+/// What a plan depends on: region, architecture, executor and driver
+/// sizes, peak executors, and (under managed or auto scaling only) the
+/// average executors.
+type PlanKey = (usize, u8, [u64; 5], u32, u64);
 
 /// The EMR on EC2 and Glue billing curves of a plan, shared by every run of
-/// the same region, executor size and provisioned executor count.
+/// the same [`PlanKey`].
 #[derive(Clone)]
 struct CachedPlan {
     ec2: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
@@ -261,16 +303,84 @@ struct CachedPlan {
     glue_plan: Option<(Arc<str>, u32)>,
 }
 
+impl CachedPlan {
+    fn build(
+        cat: &RegionCatalog,
+        shape: &JobShape,
+        arch: Architecture,
+        a: &Assumptions,
+    ) -> CachedPlan {
+        let ec2 = cat
+            .ec2
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|c| c.plan(shape, arch).map_err(|e| e.to_string()));
+        let glue = cat
+            .glue
+            .as_ref()
+            .map_err(ToString::to_string)
+            .and_then(|c| c.plan(shape).map_err(|e| e.to_string()));
+        CachedPlan {
+            ec2_types: ec2.as_ref().ok().map(|p| {
+                (
+                    Arc::clone(&p.instance_type),
+                    Arc::clone(&p.primary_instance_type),
+                )
+            }),
+            ec2_plan: ec2
+                .as_ref()
+                .ok()
+                .map(|p| (Arc::clone(&p.instance_type), p.core_nodes)),
+            glue_plan: glue
+                .as_ref()
+                .ok()
+                .map(|p| (Arc::clone(&p.worker_type), p.workers)),
+            ec2: ec2
+                .map(|p| (p.curve(a), p.spot_curve(a)))
+                .map_err(|e| Arc::from(e.as_str())),
+            glue: glue
+                .and_then(|p| {
+                    let standard = p
+                        .curve(GlueClass::Standard, a)
+                        .ok_or_else(|| "no Glue standard price".to_string())?;
+                    Ok((standard, p.curve(GlueClass::Flex, a)))
+                })
+                .map_err(|e| Arc::from(e.as_str())),
+        }
+    }
+
+    /// (EMR on EC2, Spot, Glue, Flex) at a runtime.
+    fn costs(&self, runtime_s: f64) -> [Option<f64>; 4] {
+        let (ec2, spot) = match &self.ec2 {
+            Ok((c, s)) => (
+                Some(c.cost_usd(runtime_s)),
+                s.map(|s| s.cost_usd(runtime_s)),
+            ),
+            Err(_) => (None, None),
+        };
+        let (glue, flex) = match &self.glue {
+            Ok((c, f)) => (
+                Some(c.cost_usd(runtime_s)),
+                f.map(|f| f.cost_usd(runtime_s)),
+            ),
+            Err(_) => (None, None),
+        };
+        [ec2, spot, glue, flex]
+    }
+}
+
 /// Every region's catalog, built once, plus a per-caller cache of plans.
 pub struct FleetPricer<'p, 'b> {
     pricer: &'p Pricer<'b>,
     regions: Vec<(String, RegionCatalog)>,
 }
 
+type PlanMap = polars::prelude::PlHashMap<PlanKey, CachedPlan>;
+
 /// A cache of plans, one per thread.
 #[derive(Default)]
 pub struct PlanCache {
-    plans: polars::prelude::PlHashMap<PlanKey, CachedPlan>,
+    plans: PlanMap,
     extra_regions: Vec<(String, RegionCatalog)>,
     /// (region index, architecture) pairs already in [`RowsUsed`].
     serverless_seen: Vec<(usize, Architecture)>,
@@ -293,6 +403,24 @@ impl RowsUsed {
         self.regions.extend(other.regions);
         self.glue_types.extend(other.glue_types);
     }
+}
+
+fn plan_key(region_index: usize, arch: Architecture, shape: &JobShape, a: &Assumptions) -> PlanKey {
+    let scaled = a.ec2_sizing == super::Ec2Sizing::ManagedScaling
+        || a.glue_sizing == super::GlueSizing::AutoScaling;
+    (
+        region_index,
+        arch as u8,
+        [
+            shape.executor.vcpu.to_bits(),
+            shape.executor.memory_gb.to_bits(),
+            shape.executor.disk_gb.to_bits(),
+            shape.driver.vcpu.to_bits(),
+            shape.driver.memory_gb.to_bits(),
+        ],
+        shape.provisioned_executors(),
+        if scaled { shape.executors.to_bits() } else { 0 },
+    )
 }
 
 impl<'b> Pricer<'b> {
@@ -360,65 +488,29 @@ impl FleetPricer<'_, '_> {
             &cache.extra_regions[region_index - self.regions.len()].1
         };
         let (runtime_s, shape, serverless) = checked_serverless(job, cat, a)?;
-        let key: PlanKey = (
-            region_index,
-            shape.executor.vcpu.to_bits(),
-            shape.executor.memory_gb.to_bits(),
-            shape.executor.disk_gb.to_bits(),
-            shape.provisioned_executors(),
-        );
-        let plan = match cache.plans.get(&key) {
-            Some(p) => p,
-            None => {
-                let ec2 = cat
-                    .ec2
-                    .as_ref()
-                    .map_err(ToString::to_string)
-                    .and_then(|c| c.plan(&shape).map_err(|e| e.to_string()));
-                let glue = cat
-                    .glue
-                    .as_ref()
-                    .map_err(ToString::to_string)
-                    .and_then(|c| c.plan(&shape).map_err(|e| e.to_string()));
-                let entry = CachedPlan {
-                    ec2_types: ec2.as_ref().ok().map(|p| {
-                        (
-                            Arc::from(&*p.instance_type),
-                            Arc::from(&*p.primary_instance_type),
-                        )
-                    }),
-                    ec2_plan: ec2
-                        .as_ref()
-                        .ok()
-                        .map(|p| (Arc::clone(&p.instance_type), p.core_nodes)),
-                    glue_plan: glue
-                        .as_ref()
-                        .ok()
-                        .map(|p| (Arc::clone(&p.worker_type), p.workers)),
-                    ec2: ec2
-                        .map(|p| (p.curve(a), p.spot_curve(a)))
-                        .map_err(|e| Arc::from(e.as_str())),
-                    glue: glue
-                        .and_then(|p| {
-                            let standard = p
-                                .curve(GlueClass::Standard, a)
-                                .ok_or_else(|| "no Glue standard price".to_string())?;
-                            Ok((standard, p.curve(GlueClass::Flex, a)))
-                        })
-                        .map_err(|e| Arc::from(e.as_str())),
-                };
-                let region = region.to_string();
+        let plan_for = |plans: &mut PlanMap, used: &mut RowsUsed, shape: &JobShape, arch| {
+            let key = plan_key(region_index, arch, shape, a);
+            if !plans.contains_key(&key) {
+                let entry = CachedPlan::build(cat, shape, arch, a);
                 if let Some((t, p)) = &entry.ec2_types {
-                    used.ec2.insert((region.clone(), t.to_string()));
-                    used.ec2.insert((region.clone(), p.to_string()));
+                    used.ec2.insert((region.to_string(), t.to_string()));
+                    used.ec2.insert((region.to_string(), p.to_string()));
                 }
                 if let Some((g, _)) = &entry.glue_plan {
                     used.glue_types.insert(g.to_string());
                 }
-                used.regions.insert(region);
-                cache.plans.entry(key).or_insert(entry)
+                used.regions.insert(region.to_string());
+                plans.insert(key, entry);
             }
+            key
         };
+        let plans = &mut cache.plans;
+        let main = plan_for(plans, used, &shape, job.architecture);
+        let low = shape
+            .peak_estimated
+            .then(|| plan_for(plans, used, &shape.at_average(), job.architecture));
+        let graviton = (job.architecture == Architecture::X86_64)
+            .then(|| plan_for(plans, used, &shape, Architecture::Arm64));
         let seen = (region_index, job.architecture);
         if !cache.serverless_seen.contains(&seen) {
             cache.serverless_seen.push(seen);
@@ -426,6 +518,13 @@ impl FleetPricer<'_, '_> {
                 .insert((region.to_string(), job.architecture));
             used.regions.insert(region.to_string());
         }
+        let plan = &cache.plans[&main];
+        let costs = plan.costs(runtime_s);
+        let at_average = low.map(|k| cache.plans[&k].costs(runtime_s));
+        let ec2_graviton_usd = match graviton {
+            Some(k) => cache.plans[&k].costs(runtime_s)[0],
+            None => costs[0],
+        };
         let mut cost = CompactCost {
             runtime_s,
             shape,
@@ -435,19 +534,15 @@ impl FleetPricer<'_, '_> {
             ec2_plan: plan.ec2_plan.clone(),
             glue_plan: plan.glue_plan.clone(),
             ec2: match &plan.ec2 {
-                Ok((on_demand, spot)) => Ok((
-                    on_demand.cost_usd(runtime_s),
-                    spot.map(|c| c.cost_usd(runtime_s)),
-                )),
+                Ok(_) => Ok((costs[0].unwrap_or(0.0), costs[1])),
                 Err(e) => Err(Arc::clone(e)),
             },
             glue: match &plan.glue {
-                Ok((standard, flex)) => Ok((
-                    standard.cost_usd(runtime_s),
-                    flex.map(|c| c.cost_usd(runtime_s)),
-                )),
+                Ok(_) => Ok((costs[2].unwrap_or(0.0), costs[3])),
                 Err(e) => Err(Arc::clone(e)),
             },
+            at_average,
+            ec2_graviton_usd,
             cheapest: DeploymentOption::EmrServerless,
         };
         cost.cheapest = cost.cheapest_option();
@@ -576,17 +671,24 @@ mod tests {
             format!("{:.6}", 5.0 * 0.302952)
         );
         assert!((c.shape.executors - 4.0).abs() < 1e-9);
-        // Glue: 4 executors + driver = 5 G.1X = 5 DPU x $0.44 x 1 h.
+        // Glue at the estimated peak, 4 x 1.5 = 6 executors of 4 vCPU and
+        // 15.4 GB; the 15.4 GB driver does not fit G.1X's 11 GB, so G.2X
+        // (8 vCPU, 22 GB): max(24/8, 92.4/22 = 4.2) = 5 + the driver's = 6
+        // workers = 12 DPU x $0.44 x 1 h.
         let (glue, flex) = c.glue.clone().unwrap();
-        assert!((glue - 2.2).abs() < 1e-9);
-        assert!((flex.unwrap() - 5.0 * 0.29).abs() < 1e-9);
+        assert!((glue - 12.0 * 0.44).abs() < 1e-9);
+        assert!((flex.unwrap() - 12.0 * 0.29).abs() < 1e-9);
         assert_eq!(
             c.glue_plan.as_ref().map(|(t, n)| (&**t, *n)),
-            Some(("G.1X", 5))
+            Some(("G.2X", 6))
         );
+        // At the average, 4 executors: max(16/8, 61.6/22 = 2.8) = 3 + 1 =
+        // 4 workers = 8 DPU: the other end of the range.
+        let low = c.usd_at_average(DeploymentOption::GlueStandard).unwrap();
+        assert!((low - 8.0 * 0.44).abs() < 1e-9);
         let (ec2, spot) = c.ec2.clone().unwrap();
         assert!(ec2 > 0.0 && spot.is_none());
-        assert_eq!(c.cheapest, DeploymentOption::Ec2OnDemand);
+        assert_eq!(c.cheapest, DeploymentOption::EmrServerless);
     }
 
     #[test]

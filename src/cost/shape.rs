@@ -32,23 +32,19 @@ fn usage_for_shape(job: &RunFacts) -> Option<(ResourceUsage, bool)> {
     }
 }
 
-/// The job's shape. With usage and a runtime, the executor count is the
-/// average: `(vCPU-hours / runtime - driver vCPU) / executor vCPU`, using the
-/// vCPU of the EMR Serverless workers that actually billed. Without usage, the
-/// configured maximum executors is used.
+/// The job's shape.
+///
+/// - The executor count alive on average, from usage and runtime:
+///   `(vCPU-hours / runtime - driver vCPU) / executor vCPU`, using the vCPU
+///   of the EMR Serverless workers that actually billed.
+/// - The peak: measured (CloudWatch metrics, an event log) when the record
+///   has it; otherwise the average times `a.peak_factor`, marked estimated.
+/// - Without usage: the measured peak, else the configured maximum, as both.
 pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
     let (driver, executor) = requested_sizes(job, a);
     let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
     let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
-
-    if let Some(peak) = job.peak_executors {
-        return Ok(JobShape {
-            driver,
-            executor,
-            executors: f64::from(peak),
-            basis: ShapeBasis::Peak,
-        });
-    }
+    let measured_peak = job.peak_executors.map(f64::from);
 
     if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s) {
         if runtime_s > 0.0 {
@@ -67,25 +63,42 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
                     crate::model::limits::MAX_EXECUTORS_TEXT
                 )));
             }
-            return Ok(JobShape {
-                driver,
-                executor,
-                executors,
-                basis: ShapeBasis::AverageFromUsage,
+            return Ok(match measured_peak {
+                Some(peak) => JobShape {
+                    peak_executors: peak.max(executors),
+                    ..JobShape::steady(driver, executor, executors, ShapeBasis::Peak)
+                },
+                None => JobShape {
+                    peak_executors: executors * a.peak_factor,
+                    peak_estimated: a.peak_factor > 1.0 && executors > 0.0,
+                    ..JobShape::steady(driver, executor, executors, ShapeBasis::AverageFromUsage)
+                },
             });
         }
     }
+    if let Some(peak) = measured_peak {
+        return Ok(JobShape::steady(driver, executor, peak, ShapeBasis::Peak));
+    }
     if let Some(max) = job.max_executors {
-        return Ok(JobShape {
+        return Ok(JobShape::steady(
             driver,
             executor,
-            executors: f64::from(max),
-            basis: ShapeBasis::ConfiguredMaximum,
-        });
+            f64::from(max),
+            ShapeBasis::ConfiguredMaximum,
+        ));
     }
     Err(CostError::InvalidShape(
         "no usage with a runtime and no executor count: cannot tell how many executors ran".into(),
     ))
+}
+
+/// Peak over average executors for a run whose peak was measured and whose
+/// average comes from its usage: what a peak factor is measured from.
+pub fn measured_peak_ratio(job: &RunFacts, shape: &JobShape) -> Option<f64> {
+    let averaged = usage_for_shape(job).is_some() && job.runtime_s.is_some_and(|r| r > 0.0);
+    (job.peak_executors.is_some() && averaged && shape.executors > 0.0)
+        .then(|| shape.peak_executors / shape.executors)
+        .filter(|r| r.is_finite())
 }
 
 #[cfg(test)]
@@ -132,8 +145,20 @@ mod tests {
         // 1 driver + 10 executors x 4 vCPU for 2 h = 88 vCPU-hours.
         let s = infer(&job(7200.0, 88.0).facts(), &Assumptions::default()).unwrap();
         assert!((s.executors - 10.0).abs() < 1e-9);
-        assert_eq!(s.provisioned_executors(), 10);
         assert_eq!(s.basis, ShapeBasis::AverageFromUsage);
+        // No measured peak: the average x the default factor 1.5, marked.
+        assert!(s.peak_estimated);
+        assert_eq!(s.provisioned_executors(), 15);
+        assert_eq!(s.at_average().provisioned_executors(), 10);
+        // A measured peak is used as it is.
+        let mut j = job(7200.0, 88.0);
+        j.peak_executors = Some(12);
+        let s = infer(&j.facts(), &Assumptions::default()).unwrap();
+        assert_eq!(
+            (s.executors, s.peak_executors, s.peak_estimated),
+            (10.0, 12.0, false)
+        );
+        assert_eq!(measured_peak_ratio(&j.facts(), &s), Some(1.2));
         assert!((s.executor.memory_gb - 15.4).abs() < 1e-9);
     }
 

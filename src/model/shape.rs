@@ -38,24 +38,70 @@ impl ShapeBasis {
     }
 }
 
-/// A Spark job's resources: one driver plus `executors` executors of one size,
-/// all alive for the whole run.
+/// A Spark job's resources: one driver plus executors of one size.
 ///
-/// `executors` is fractional when it is an average derived from usage.
+/// `executors` is how many are alive on average over the run (what EMR
+/// Serverless bills; fractional when derived from usage). `peak_executors`
+/// is how many are alive at once at most: what a fixed cluster or a fixed
+/// Glue worker count must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct JobShape {
     pub driver: WorkerSize,
     pub executor: WorkerSize,
     pub executors: f64,
     pub basis: ShapeBasis,
+    pub peak_executors: f64,
+    /// True when `peak_executors` is the average times a peak factor, not
+    /// a measured or declared figure.
+    pub peak_estimated: bool,
 }
 
 impl JobShape {
-    /// Executors to provision on fixed-size capacity (EC2 nodes, Glue workers):
-    /// the average rounded up, at least one.
-    pub fn provisioned_executors(&self) -> u32 {
-        // A tiny epsilon keeps 3.0000000001 (float noise from hours/seconds) at 3.
-        let n = (self.executors - 1e-9).ceil();
-        n.clamp(1.0, f64::from(u32::MAX - 1)) as u32
+    /// A shape whose peak is its executor count (declared, or all alive
+    /// for the whole run).
+    pub fn steady(
+        driver: WorkerSize,
+        executor: WorkerSize,
+        executors: f64,
+        basis: ShapeBasis,
+    ) -> JobShape {
+        JobShape {
+            driver,
+            executor,
+            executors,
+            basis,
+            peak_executors: executors,
+            peak_estimated: false,
+        }
     }
+
+    /// The same job with its peak taken to be its average: the low end of
+    /// the range where the peak is estimated.
+    pub fn at_average(&self) -> JobShape {
+        JobShape {
+            peak_executors: self.executors,
+            peak_estimated: false,
+            ..*self
+        }
+    }
+
+    /// Executors to provision on fixed-size capacity (EC2 nodes, Glue
+    /// workers): the peak rounded up, at least one.
+    pub fn provisioned_executors(&self) -> u32 {
+        whole(self.peak_executors)
+    }
+
+    /// The average executor count rounded up, at least one.
+    pub fn average_executors_whole(&self) -> u32 {
+        whole(self.executors)
+    }
+}
+
+fn whole(n: f64) -> u32 {
+    // A tiny epsilon keeps 3.0000000001 (float noise from hours/seconds) at 3.
+    let n = (n - 1e-9).ceil();
+    if n.is_nan() {
+        return 1;
+    }
+    n.clamp(1.0, f64::from(u32::MAX - 1)) as u32
 }

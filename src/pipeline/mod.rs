@@ -123,10 +123,17 @@ pub struct Outcome {
     pub idle_capacity: Vec<IdleCapacity>,
     /// The sources' names, in order.
     pub inputs: Vec<String>,
+    /// Peak over average executors of each priced run with a measured
+    /// peak and usage to average over.
+    pub peak_ratios: Vec<f64>,
+    /// The assumptions the runs were priced under, when the pipeline
+    /// changed them: the peak factor measured from `peak_ratios`.
+    pub assumptions: Option<crate::cost::Assumptions>,
 }
 
 struct PartOut<C> {
     chunk: C,
+    peak_ratios: Vec<f64>,
     not_priced: NotPriced,
     used: RowsUsed,
     hashes: Vec<u64>,
@@ -187,6 +194,7 @@ fn run_part<S: Sink>(
         })?;
     let mut out = PartOut {
         chunk: sink.chunk(cols.len()),
+        peak_ratios: Vec::new(),
         not_priced: NotPriced::default(),
         used: RowsUsed::default(),
         hashes: Vec::with_capacity(cols.len()),
@@ -249,6 +257,9 @@ fn run_part<S: Sink>(
         match fleet.price_in(&facts, region, cache, &mut out.used) {
             Ok(cost) => {
                 out.priced += 1;
+                if let Some(r) = crate::cost::shape::measured_peak_ratio(&facts, &cost.shape) {
+                    out.peak_ratios.push(r);
+                }
                 sink.add(
                     &mut out.chunk,
                     Priced {
@@ -309,6 +320,7 @@ fn take_batch<S: Sink>(
             out.priced += p.priced;
             out.not_priced.merge(p.not_priced);
             out.rows_used.merge(p.used);
+            out.peak_ratios.extend(p.peak_ratios);
             hashes.extend(p.hashes);
             sink.merge(p.chunk)?;
         }
@@ -434,10 +446,56 @@ fn superseded_rows(
 /// Runs the pipeline: every source, checked, de-duplicated, windowed and
 /// priced into a sink from `make_sink`. The sink of a pass that met
 /// repeated runs is dropped and a fresh one filled again without them.
+///
+/// **Peak factor.** Where no `--peak-factor` was given and some runs have
+/// a measured peak (CloudWatch metrics, an event log) beside their usage,
+/// the median of their peak / average becomes the factor for the runs
+/// without one, and the input is priced again under it
+/// ([`Outcome::assumptions`]). Inputs without measured peaks are read once.
 pub fn run<S: Sink>(
     input: &Input<'_>,
     pricer: &Pricer<'_>,
     mut make_sink: impl FnMut() -> Result<S, PipelineError>,
+) -> Result<(S, Outcome), PipelineError> {
+    let (sink, outcome) = run_once(input, pricer, &mut make_sink)?;
+    let Some(measured) = measured_peak_factor(pricer.assumptions(), &outcome.peak_ratios) else {
+        return Ok((sink, outcome));
+    };
+    drop(sink);
+    let again = Pricer::new(pricer.book(), measured.clone());
+    let (sink, mut outcome) = run_once(input, &again, &mut make_sink)?;
+    outcome.assumptions = Some(measured);
+    Ok((sink, outcome))
+}
+
+/// The assumptions with the peak factor measured from `ratios` (their
+/// median, at least 1), when the factor was left to its default.
+pub fn measured_peak_factor(
+    a: &crate::cost::Assumptions,
+    ratios: &[f64],
+) -> Option<crate::cost::Assumptions> {
+    if a.peak_factor_basis != crate::cost::PeakFactorBasis::Default || ratios.is_empty() {
+        return None;
+    }
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    };
+    Some(crate::cost::Assumptions {
+        peak_factor: median.clamp(1.0, 100.0),
+        peak_factor_basis: crate::cost::PeakFactorBasis::Measured { runs: sorted.len() },
+        ..a.clone()
+    })
+}
+
+fn run_once<S: Sink>(
+    input: &Input<'_>,
+    pricer: &Pricer<'_>,
+    make_sink: &mut impl FnMut() -> Result<S, PipelineError>,
 ) -> Result<(S, Outcome), PipelineError> {
     let fleet = pricer.fleet();
     let none = HashMap::new();

@@ -208,6 +208,10 @@ fn empty_total() -> GroupSummary {
         costs: OptionTotals::default(),
         cheapest: DeploymentOption::EmrServerless,
         saving_usd: 0.0,
+        peak_estimated_runs: 0,
+        costs_at_average: None,
+        saving_at_average_usd: None,
+        ec2_graviton_usd: None,
         estimated_from_total: 0,
         not_priced_on: Vec::new(),
         crossovers: None,
@@ -293,6 +297,8 @@ pub(crate) fn job_line(
         queued_s: facts.queued_ms.map(|q| q as f64 / 1000.0),
         shape_basis: c.shape.basis.as_str().to_string(),
         executors: c.shape.executors,
+        peak_executors: c.shape.peak_executors,
+        peak_estimated: c.shape.peak_estimated,
         executor_vcpu: c.shape.executor.vcpu,
         executor_memory_gb: c.shape.executor.memory_gb,
         serverless_usd: c.serverless_usd,
@@ -308,6 +314,9 @@ pub(crate) fn job_line(
         glue_workers: c.glue_plan.as_ref().map(|(_, n)| *n),
         glue_usd: c.usd(DeploymentOption::GlueStandard),
         glue_flex_usd: c.usd(DeploymentOption::GlueFlex),
+        ec2_usd_at_average: c.usd_at_average(DeploymentOption::Ec2OnDemand),
+        glue_usd_at_average: c.usd_at_average(DeploymentOption::GlueStandard),
+        ec2_graviton_usd: c.ec2_graviton_usd,
         cheapest: c.cheapest,
         not_priced_on: [
             DeploymentOption::Ec2OnDemand,
@@ -330,10 +339,9 @@ fn app_crossovers(
     let executors = row.executors_median;
     let runtime = row.runtime_median;
     let shape = JobShape {
-        executors,
-        executor,
-        driver,
-        basis: ShapeBasis::AverageFromUsage,
+        peak_executors: row.peak_executors_median.max(executors),
+        peak_estimated: row.peak_estimated * 2 > row.runs,
+        ..JobShape::steady(driver, executor, executors, ShapeBasis::AverageFromUsage)
     };
     let curves = pricer
         .curves(&info.region, info.architecture, &shape)

@@ -38,6 +38,13 @@ pub struct GroupInfo {
     pub architecture: Architecture,
 }
 
+/// Sums kept per group, month and in all: runtime, EMR Serverless, the
+/// [`OPTIONAL`] options, the same sized to the average executors, and EMR
+/// on EC2 on Graviton.
+const SUMS: usize = 11;
+const AT_AVERAGE: usize = 6;
+const GRAVITON: usize = 10;
+
 /// Executor and driver size of a run's shape.
 type Sizes = (WorkerSize, WorkerSize);
 
@@ -74,8 +81,11 @@ pub struct FleetBuilder {
     /// Per [`OPTIONAL`] option: the run has no figure on it. (The figures
     /// themselves are only ever summed, and the sums are kept below.)
     missing: [Vec<bool>; 4],
+    graviton_missing: Vec<bool>,
     from_total: Vec<bool>,
     executors: Vec<f64>,
+    peak: Vec<f64>,
+    peak_estimated: Vec<bool>,
     /// Runs per (group, size code): the group's most common size.
     size_counts: Vec<Vec<usize>>,
 
@@ -83,9 +93,9 @@ pub struct FleetBuilder {
     /// per month and in all, added in push order. polars' parallel sums
     /// round differently from run to run; these are the same every time,
     /// so reports are byte-for-byte reproducible.
-    group_sums: Vec<[f64; 6]>,
-    month_sums: Vec<[f64; 6]>,
-    total_sums: [f64; 6],
+    group_sums: Vec<[f64; SUMS]>,
+    month_sums: Vec<[f64; SUMS]>,
+    total_sums: [f64; SUMS],
     /// First reason EMR on EC2 / Glue had no figure, per group and month.
     gaps: BTreeMap<(u8, u32, usize), String>,
     pub(crate) average_shapes: usize,
@@ -129,8 +139,11 @@ impl FleetBuilder {
         for o in &mut b.missing {
             o.reserve(n);
         }
+        b.graviton_missing.reserve(n);
         b.from_total.reserve(n);
         b.executors.reserve(n);
+        b.peak.reserve(n);
+        b.peak_estimated.reserve(n);
         b
     }
 
@@ -237,15 +250,19 @@ impl FleetBuilder {
             }
         };
         if self.group_sums.len() <= g as usize {
-            self.group_sums.resize(g as usize + 1, [0.0; 6]);
+            self.group_sums.resize(g as usize + 1, [0.0; SUMS]);
         }
         if self.month_sums.len() <= m as usize {
-            self.month_sums.resize(m as usize + 1, [0.0; 6]);
+            self.month_sums.resize(m as usize + 1, [0.0; SUMS]);
         }
-        let mut add = [c.runtime_s, c.serverless_usd, 0.0, 0.0, 0.0, 0.0];
+        let mut add = [0.0; SUMS];
+        add[0] = c.runtime_s;
+        add[1] = c.serverless_usd;
         for (i, option) in OPTIONAL.iter().enumerate() {
             add[2 + i] = c.usd(*option).unwrap_or(0.0);
+            add[AT_AVERAGE + i] = c.usd_at_average(*option).unwrap_or(0.0);
         }
+        add[GRAVITON] = c.ec2_graviton_usd.unwrap_or(0.0);
         for sums in [
             &mut self.group_sums[g as usize],
             &mut self.month_sums[m as usize],
@@ -272,8 +289,11 @@ impl FleetBuilder {
                 }
             }
         }
+        self.graviton_missing.push(c.ec2_graviton_usd.is_none());
         self.from_total.push(c.basis == UsageBasis::TotalWithRules);
         self.executors.push(c.shape.executors);
+        self.peak.push(c.shape.peak_executors);
+        self.peak_estimated.push(c.shape.peak_estimated);
         if self.size_counts.len() <= g as usize {
             self.size_counts.resize(g as usize + 1, Vec::new());
         }
@@ -338,7 +358,7 @@ impl FleetBuilder {
         for (code, sums) in other.group_sums.iter().enumerate() {
             let g = gmap[code] as usize;
             if self.group_sums.len() <= g {
-                self.group_sums.resize(g + 1, [0.0; 6]);
+                self.group_sums.resize(g + 1, [0.0; SUMS]);
             }
             for (s, a) in self.group_sums[g].iter_mut().zip(sums) {
                 *s += a;
@@ -347,7 +367,7 @@ impl FleetBuilder {
         for (code, sums) in other.month_sums.iter().enumerate() {
             let m = mmap[code] as usize;
             if self.month_sums.len() <= m {
-                self.month_sums.resize(m + 1, [0.0; 6]);
+                self.month_sums.resize(m + 1, [0.0; SUMS]);
             }
             for (s, a) in self.month_sums[m].iter_mut().zip(sums) {
                 *s += a;
@@ -381,8 +401,11 @@ impl FleetBuilder {
         for (mine, theirs) in self.missing.iter_mut().zip(other.missing) {
             mine.extend(theirs);
         }
+        self.graviton_missing.extend(other.graviton_missing);
         self.from_total.extend(other.from_total);
         self.executors.extend(other.executors);
+        self.peak.extend(other.peak);
+        self.peak_estimated.extend(other.peak_estimated);
         for ((kind, code, i), reason) in other.gaps {
             let code = if kind == BY_GROUP {
                 gmap[code as usize]
@@ -413,6 +436,9 @@ impl FleetBuilder {
             Column::new("flex_missing".into(), self.missing[3].as_slice()),
             Column::new("from_total".into(), self.from_total.as_slice()),
             Column::new("executors".into(), self.executors.as_slice()),
+            Column::new("graviton_missing".into(), self.graviton_missing.as_slice()),
+            Column::new("peak".into(), self.peak.as_slice()),
+            Column::new("peak_estimated".into(), self.peak_estimated.as_slice()),
         ])
     }
 
@@ -440,10 +466,13 @@ impl FleetBuilder {
                 col("glue_missing").sum(),
                 col("flex_missing").sum(),
                 col("from_total").sum().alias("from_total"),
+                col("graviton_missing").sum(),
+                col("peak_estimated").sum(),
             ];
             if medians {
                 a.push(col("runtime").median().alias("runtime_median"));
                 a.push(col("executors").median().alias("executors_median"));
+                a.push(col("peak").median().alias("peak_median"));
             }
             a
         };
@@ -467,7 +496,7 @@ impl FleetBuilder {
 
         let read = |frame: &DataFrame,
                     key: Option<&str>,
-                    sums: &dyn Fn(u32) -> [f64; 6]|
+                    sums: &dyn Fn(u32) -> [f64; SUMS]|
          -> PolarsResult<Vec<Row>> {
             // A column as f64 values; absent (medians outside groups) as None.
             let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
@@ -500,6 +529,11 @@ impl FleetBuilder {
                 f("runtime_median")?,
                 f("executors_median")?,
             );
+            let (graviton_missing, peak_estimated, peak_median) = (
+                f("graviton_missing")?,
+                f("peak_estimated")?,
+                f("peak_median")?,
+            );
             let n = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0) as usize;
             let x = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0);
             Ok((0..frame.height())
@@ -520,8 +554,12 @@ impl FleetBuilder {
                         queue_p95: q95[i],
                         serverless: s[1],
                         optional: std::array::from_fn(|o| (s[2 + o], n(&missing[o], i))),
+                        optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
+                        graviton: (s[GRAVITON], n(&graviton_missing, i)),
                         from_total: n(&from_total, i),
                         executors_median: x(&executors_median, i),
+                        peak_executors_median: x(&peak_median, i),
+                        peak_estimated: n(&peak_estimated, i),
                     }
                 })
                 .collect())
@@ -653,6 +691,15 @@ impl FleetBuilder {
             }
         }
         let (cheapest, best) = costs.cheapest();
+        let at_average = (row.peak_estimated > 0).then(|| {
+            let mut low = costs;
+            for (i, option) in OPTIONAL.iter().enumerate() {
+                if costs.get(*option).is_some() {
+                    low.set(*option, Some(row.optional_at_average[i]));
+                }
+            }
+            low
+        });
         GroupSummary {
             key,
             name,
@@ -671,6 +718,10 @@ impl FleetBuilder {
             costs,
             cheapest,
             saving_usd: row.serverless - best,
+            peak_estimated_runs: row.peak_estimated,
+            saving_at_average_usd: at_average.map(|low| row.serverless - low.cheapest().1),
+            costs_at_average: at_average,
+            ec2_graviton_usd: (row.graviton.1 == 0).then_some(row.graviton.0),
             estimated_from_total: row.from_total,
             not_priced_on,
             crossovers: None,
@@ -697,8 +748,16 @@ pub struct Row {
     pub serverless: f64,
     /// (sum, runs without a figure) per [`OPTIONAL`] option.
     pub optional: [(f64, usize); 4],
+    /// The same sums with EMR on EC2 and Glue sized to the average
+    /// executors where the peak is estimated.
+    pub optional_at_average: [f64; 4],
+    /// EMR on EC2 on Graviton: (sum, runs without a figure).
+    pub graviton: (f64, usize),
     pub from_total: usize,
     pub executors_median: f64,
+    pub peak_executors_median: f64,
+    /// Runs whose peak executors are estimated (average x peak factor).
+    pub peak_estimated: usize,
 }
 
 pub struct Aggregated {

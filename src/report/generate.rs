@@ -186,6 +186,12 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
     if sink.fleet.is_empty() {
         return Err(no_runs(&outcome, cfg.window));
     }
+    // The pipeline may have measured the peak factor from the input.
+    let measured = outcome
+        .assumptions
+        .clone()
+        .map(|a| Pricer::new(cfg.pricer.book(), a));
+    let pricer = measured.as_ref().unwrap_or(cfg.pricer);
     let mut jobs = sink.jobs;
     jobs.sort_by_key(|j| j.1);
     let listed = jobs.len();
@@ -193,11 +199,11 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
     let not_priced = outcome.not_priced.total();
     let mut report = finish(Finish {
         fleet: &sink.fleet,
-        price_snapshot: snapshot_from_rows(&outcome.rows_used, cfg.pricer),
+        price_snapshot: snapshot_from_rows(&outcome.rows_used, pricer),
         jobs: jobs.into_iter().map(|j| j.2).collect(),
         not_priced: outcome.not_priced,
         inputs: outcome.inputs,
-        pricer: cfg.pricer,
+        pricer,
         group_by: cfg.group_by,
         idle_capacity: &outcome.idle_capacity,
     })?;

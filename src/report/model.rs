@@ -184,6 +184,17 @@ pub struct GroupSummary {
     /// Serverless total minus the cheapest option's: what moving would save
     /// (zero when serverless is already cheapest).
     pub saving_usd: f64,
+    /// Runs whose peak executor count is estimated (average x peak factor),
+    /// not measured.
+    pub peak_estimated_runs: usize,
+    /// Where some peak is estimated: the totals with EMR on EC2 and Glue
+    /// sized to the average executors instead, the other end of the range.
+    pub costs_at_average: Option<OptionTotals>,
+    /// The saving at that end of the range.
+    pub saving_at_average_usd: Option<f64>,
+    /// What-if: EMR on EC2 (on-demand) with Graviton instance types; the
+    /// EMR on EC2 figure itself for arm64 runs.
+    pub ec2_graviton_usd: Option<f64>,
     /// Runs whose serverless cost came from total usage, not billed usage.
     pub estimated_from_total: usize,
     /// Options left out of the totals because some runs could not be priced on them.
@@ -212,6 +223,9 @@ pub struct JobLine {
     pub queued_s: Option<f64>,
     pub shape_basis: String,
     pub executors: f64,
+    /// Peak executors: measured, declared, or the average x peak factor.
+    pub peak_executors: f64,
+    pub peak_estimated: bool,
     pub executor_vcpu: f64,
     pub executor_memory_gb: f64,
     pub serverless_usd: f64,
@@ -227,6 +241,12 @@ pub struct JobLine {
     pub glue_workers: Option<u32>,
     pub glue_usd: Option<f64>,
     pub glue_flex_usd: Option<f64>,
+    /// Where the peak is estimated: EMR on EC2 and Glue sized to the
+    /// average executors (the other end of the range).
+    pub ec2_usd_at_average: Option<f64>,
+    pub glue_usd_at_average: Option<f64>,
+    /// What-if: EMR on EC2 on Graviton (on-demand).
+    pub ec2_graviton_usd: Option<f64>,
     pub cheapest: DeploymentOption,
     /// `option: reason` for each option this run could not be priced on.
     pub not_priced_on: Vec<String>,

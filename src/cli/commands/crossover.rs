@@ -41,22 +41,22 @@ pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
         0.0,
         limits::MAX_WORKER_GB,
     )?;
-    let shape = JobShape {
-        driver: WorkerSize {
+    let shape = JobShape::steady(
+        WorkerSize {
             vcpu: vcpu("--driver-vcpu", a.driver_vcpu)?,
             memory_gb: assumptions
                 .with_overhead_gb(memory("--driver-memory-gb", a.driver_memory_gb)?),
             disk_gb: 20.0,
         },
-        executor: WorkerSize {
+        WorkerSize {
             vcpu: vcpu("--executor-vcpu", a.executor_vcpu)?,
             memory_gb: assumptions
                 .with_overhead_gb(memory("--executor-memory-gb", a.executor_memory_gb)?),
             disk_gb: a.executor_disk_gb,
         },
-        executors: a.executors,
-        basis: ShapeBasis::Declared,
-    };
+        a.executors,
+        ShapeBasis::Declared,
+    );
     let pricer = Pricer::new(&book, assumptions);
     let report = crossover_report(&pricer, &region, arch, &shape)
         .map_err(|e| anyhow::anyhow!("cannot price this shape in {region}: {e}"))?;

@@ -25,7 +25,6 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         group_by,
         emrcost::report::export::MAX_JOB_ROWS,
     )?;
-    let assumptions = &setup.assumptions;
     let out = a.out.clone().unwrap_or_else(|| {
         if a.sample {
             PathBuf::from("reports/sample")
@@ -62,14 +61,28 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut screen = table::summary(&report);
     screen.push_str("\n\nCrossovers (median run of each application):\n");
     screen.push_str(&table::crossovers(&report));
+    // The settings as priced (the peak factor may have been measured).
+    let setting = |name: &str| {
+        report
+            .assumptions
+            .iter()
+            .find(|l| l.name == name)
+            .map_or("?", |l| l.value.as_str())
+    };
     screen.push_str(&format!(
-        "\nPrices: snapshot {}{}. Assumptions: provisioning {} s, instance {}, Glue {}, Spot {}; all settings are in the report.\n",
+        "\nPrices: snapshot {}{}. Assumptions: EMR on EC2 sized for the {} (peak factor {}), architecture {}, provisioning {} s + teardown {} s, instance {}; Glue {} by {}, {}; Spot {}; all settings are in the report.\n",
         report.price_snapshot.id,
         if report.price_snapshot.uses_unverified_prices { " (some prices unverified)" } else { "" },
-        assumptions.ec2_provisioning_seconds,
-        assumptions.ec2_instance,
-        assumptions.glue_version,
-        assumptions.ec2_spot_discount.map_or("off".into(), |d| format!("{:.0}% off EC2", d * 100.0)),
+        setting("ec2_sizing"),
+        setting("peak_factor"),
+        setting("ec2_arch"),
+        setting("ec2_provisioning_seconds"),
+        setting("ec2_teardown_seconds"),
+        setting("ec2_instance"),
+        setting("glue_version"),
+        setting("glue_mapping"),
+        setting("glue_sizing"),
+        setting("ec2_spot_discount"),
     ));
     if !g.quiet {
         emit(&screen, None)?;

@@ -56,7 +56,7 @@ fn finish(w: ::csv::Writer<Vec<u8>>) -> String {
 }
 
 /// The columns of the per-run table (`jobs.csv`, `price --format csv`).
-pub const JOB_COLUMNS: [&str; 30] = [
+pub const JOB_COLUMNS: [&str; 35] = [
     "region",
     "application_id",
     "application_name",
@@ -70,6 +70,8 @@ pub const JOB_COLUMNS: [&str; 30] = [
     "queued_s",
     "shape_basis",
     "executors",
+    "peak_executors",
+    "peak_estimated",
     "executor_vcpu",
     "executor_memory_gb",
     "serverless_usd",
@@ -85,6 +87,9 @@ pub const JOB_COLUMNS: [&str; 30] = [
     "glue_workers",
     "glue_usd",
     "glue_flex_usd",
+    "ec2_usd_at_average",
+    "glue_usd_at_average",
+    "ec2_graviton_usd",
     "cheapest",
     "not_priced_on",
 ];
@@ -135,6 +140,12 @@ pub fn write_job<W: std::io::Write>(
         push_fixed(b, j.executors, 4);
     })?;
     num(w, buf, &|b| {
+        push_fixed(b, j.peak_executors, 4);
+    })?;
+    num(w, buf, &|b| {
+        b.push_str(if j.peak_estimated { "true" } else { "false" })
+    })?;
+    num(w, buf, &|b| {
         let _ = write!(b, "{}", j.executor_vcpu);
     })?;
     num(w, buf, &|b| {
@@ -161,6 +172,9 @@ pub fn write_job<W: std::io::Write>(
     })?;
     num(w, buf, &opt_six(j.glue_usd))?;
     num(w, buf, &opt_six(j.glue_flex_usd))?;
+    num(w, buf, &opt_six(j.ec2_usd_at_average))?;
+    num(w, buf, &opt_six(j.glue_usd_at_average))?;
+    num(w, buf, &opt_six(j.ec2_graviton_usd))?;
     text(w, j.cheapest.key())?;
     num(w, buf, &|b| b.push_str(&j.not_priced_on.join("; ")))?;
     w.write_record(None::<&[u8]>)
@@ -201,6 +215,11 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         opt6(g.costs.glue_flex_usd),
         g.cheapest.key().to_string(),
         f6(g.saving_usd),
+        g.peak_estimated_runs.to_string(),
+        opt6(g.costs_at_average.and_then(|c| c.ec2_on_demand_usd)),
+        opt6(g.costs_at_average.and_then(|c| c.glue_standard_usd)),
+        opt6(g.saving_at_average_usd),
+        opt6(g.ec2_graviton_usd),
     ]
 }
 
@@ -230,6 +249,11 @@ pub fn summary(report: &Report) -> String {
         "glue_flex_usd",
         "cheapest",
         "saving_usd",
+        "peak_estimated_runs",
+        "ec2_on_demand_at_average_usd",
+        "glue_standard_at_average_usd",
+        "saving_at_average_usd",
+        "ec2_graviton_usd",
     ]);
     for g in &report.groups {
         let _ = w.write_record(group_row(report.group_by.as_str(), g));

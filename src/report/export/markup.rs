@@ -4,7 +4,8 @@
 //! hyperfine's `MarkupExporter` lets each format override only its row
 //! and divider).
 
-use super::{opt_usd, queue_spread, runtime_spread, usd};
+use super::{opt_usd, queue_spread, runtime_spread, usd, usd_range};
+use crate::cost::DeploymentOption;
 use crate::report::GroupSummary;
 
 /// Where a column is shown: report pages have room for more than a
@@ -158,7 +159,28 @@ pub fn groups(
         col("Glue Flex", true, Show::Everywhere),
         col("Cheapest", false, Show::Everywhere),
         col("Saving if moved", true, Show::Everywhere),
+        col(
+            "What-if: EMR on EC2 on Graviton",
+            true,
+            if groups
+                .iter()
+                .any(|g| g.architecture.as_deref() == Some("x86_64"))
+                || total.is_some()
+            {
+                Show::Page
+            } else {
+                Show::Never
+            },
+        ),
     ];
+    // Where a peak is estimated, the low end: sized to the average executors.
+    let ranged = |g: &GroupSummary, o: DeploymentOption| {
+        let high = g.costs.get(o);
+        match g.costs_at_average {
+            Some(low) => usd_range(low.get(o), high),
+            None => opt_usd(high),
+        }
+    };
     let row = |label: Cell, where_: String, g: &GroupSummary| {
         vec![
             label,
@@ -171,12 +193,16 @@ pub fn groups(
             Cell::Plain(runtime_spread(g)),
             Cell::Plain(queue_spread(g)),
             Cell::Plain(usd(g.costs.emr_serverless_usd)),
-            Cell::Plain(opt_usd(g.costs.ec2_on_demand_usd)),
-            Cell::Plain(opt_usd(g.costs.ec2_spot_usd)),
-            Cell::Plain(opt_usd(g.costs.glue_standard_usd)),
-            Cell::Plain(opt_usd(g.costs.glue_flex_usd)),
+            Cell::Plain(ranged(g, DeploymentOption::Ec2OnDemand)),
+            Cell::Plain(ranged(g, DeploymentOption::Ec2Spot)),
+            Cell::Plain(ranged(g, DeploymentOption::GlueStandard)),
+            Cell::Plain(ranged(g, DeploymentOption::GlueFlex)),
             Cell::Plain(g.cheapest.label().to_string()),
-            Cell::Plain(usd(g.saving_usd)),
+            Cell::Plain(usd_range(
+                Some(g.saving_usd),
+                g.saving_at_average_usd.or(Some(g.saving_usd)),
+            )),
+            Cell::Plain(opt_usd(g.ec2_graviton_usd)),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = groups

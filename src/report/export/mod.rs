@@ -180,6 +180,23 @@ pub fn opt_usd(v: Option<f64>) -> String {
     v.map(usd).unwrap_or_else(|| "-".into())
 }
 
+/// `$1.20 – $1.80`: a figure that depends on an unknown, low to high; one
+/// figure when both ends print the same, `-` when either is missing.
+pub fn usd_range(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            let (lo_s, hi_s) = (usd(lo), usd(hi));
+            if lo_s == hi_s {
+                hi_s
+            } else {
+                format!("{lo_s} – {hi_s}")
+            }
+        }
+        _ => "-".into(),
+    }
+}
+
 /// `45s`, `12m 30s`, `2h 05m 09s`, rounded to the second.
 pub fn duration(seconds: f64) -> String {
     let s = seconds.round() as i64;
@@ -255,6 +272,34 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
         },
         usd(r.total.saving_usd)
     )];
+    if let Some(low) = r.total.costs_at_average {
+        let factor = r
+            .assumptions
+            .iter()
+            .find(|a| a.name == "peak_factor")
+            .map_or("?", |a| a.value.as_str());
+        let (low_best, low_usd) = low.cheapest();
+        out.push(format!(
+            "{} of {} runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of {factor} x their average executors. Sized to the average instead, the cheapest is {low_best} at {}: the saving lies in {}. Collect CloudWatch metrics or event logs to narrow it.",
+            r.total.peak_estimated_runs,
+            r.total.runs,
+            usd(low_usd),
+            usd_range(
+                Some(r.total.saving_usd),
+                r.total.saving_at_average_usd.or(Some(r.total.saving_usd))
+            ),
+        ));
+    }
+    if let (Some(g), Some(x)) = (r.total.ec2_graviton_usd, r.total.costs.ec2_on_demand_usd) {
+        if (g - x).abs() >= 0.005 {
+            out.push(format!(
+                "What-if: EMR on EC2 on Graviton instance types would cost {} against {} like for like ({}).",
+                usd(g),
+                usd(x),
+                if g < x { "cheaper" } else { "dearer" }
+            ));
+        }
+    }
     if r.best_mix_saving_usd > 0.0 {
         let noun = match r.group_by {
             crate::report::GroupBy::JobName => "job",

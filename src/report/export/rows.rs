@@ -163,6 +163,11 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
         n("queued_s", &|j| j.queued_s),
         s("shape_basis", &|j| Some(j.shape_basis.clone())),
         n("executors", &|j| Some(j.executors)),
+        n("peak_executors", &|j| Some(j.peak_executors)),
+        Column::new(
+            "peak_estimated".into(),
+            lines.iter().map(|j| j.peak_estimated).collect::<Vec<_>>(),
+        ),
         n("executor_vcpu", &|j| Some(j.executor_vcpu)),
         n("executor_memory_gb", &|j| Some(j.executor_memory_gb)),
         n("serverless_usd", &|j| Some(j.serverless_usd)),
@@ -182,6 +187,9 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
         u("glue_workers", &|j| j.glue_workers),
         n("glue_usd", &|j| j.glue_usd),
         n("glue_flex_usd", &|j| j.glue_flex_usd),
+        n("ec2_usd_at_average", &|j| j.ec2_usd_at_average),
+        n("glue_usd_at_average", &|j| j.glue_usd_at_average),
+        n("ec2_graviton_usd", &|j| j.ec2_graviton_usd),
         s("cheapest", &|j| Some(j.cheapest.key().to_string())),
         s("not_priced_on", &|j| Some(j.not_priced_on.join("; "))),
     ])
