@@ -10,13 +10,15 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 /// 10 executors of 4 vCPU / 14 GB heap (15.4 GB with overhead) on
 /// m5.4xlarge in us-east-1: 16 vcores, 57344 MB YARN -> 3 executors per node
-/// (memory bound), so 4 core nodes + 1 m5.xlarge primary.
+/// (memory bound), so 4 core nodes. The 15.4 GB driver does not fit
+/// m5.xlarge's 12288 MB, so the primary is an m5.2xlarge (24576 MB).
 ///
 /// Core node: $0.768 + $0.192 + 256 GiB x $0.08/730 = $0.988055/h; primary
-/// $0.192 + $0.048 + 64 GiB x $0.08/730 = $0.247014/h; cluster $4.199233/h.
+/// $0.384 + $0.096 + 128 GiB x $0.08/730 = $0.494027/h; cluster $4.446247/h.
 /// Serverless: 11 workers of 4 vCPU / 16 GB = 11 x $0.302952 = $3.332472/h.
-/// EC2 costs more per hour and pays 210 s of provisioning on top, so EMR
-/// Serverless is cheaper at every runtime: no crossover.
+/// EC2 costs more per hour and pays 210 s of provisioning and 60 s of
+/// teardown on top, so EMR Serverless is cheaper at every runtime: no
+/// crossover.
 #[test]
 fn on_demand_ec2_never_beats_serverless_for_this_shape() {
     let v = json(&[
@@ -37,10 +39,12 @@ fn on_demand_ec2_never_beats_serverless_for_this_shape() {
         .unwrap();
     let text = plan[1].as_str().unwrap();
     assert!(
-        text.starts_with("4 core node(s) of m5.4xlarge (3 executor(s) each)"),
+        text.starts_with(
+            "4 core node(s) of m5.4xlarge (3 executor(s) each) + 1 primary m5.2xlarge"
+        ),
         "{text}"
     );
-    assert!(text.contains("$4.1992/h"), "{text}");
+    assert!(text.contains("$4.4462/h"), "{text}");
     let p = v["analysis"]["pairs"]
         .as_array()
         .unwrap()
@@ -78,9 +82,10 @@ fn spot_crossover_is_exact_to_the_second() {
     assert_eq!(xs.len(), 1, "{p}");
     let serverless_hour = 11.0 * 0.302952;
     let spot_node = 0.768 * 0.4 + 0.192 + 256.0 * 0.08 / 730.0;
-    let primary = 0.192 + 0.048 + 64.0 * 0.08 / 730.0;
+    let primary = 0.384 + 0.096 + 128.0 * 0.08 / 730.0;
     let spot_hour = 4.0 * spot_node + primary;
-    let expected = spot_hour * 210.0 / (serverless_hour - spot_hour);
+    // 210 s provisioning + 60 s teardown, billed on every node.
+    let expected = spot_hour * 270.0 / (serverless_hour - spot_hour);
     let got = xs[0]["runtime_s"].as_f64().unwrap();
     assert!((got - expected).abs() < 0.5, "{got} vs {expected}");
     assert_eq!(xs[0]["cheaper_below"], "emr_serverless");

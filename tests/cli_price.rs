@@ -25,9 +25,18 @@ fn prices_cli_json_to_the_hand_computed_figure() {
     assert_eq!(get("runtime_s"), "1800");
     // 10.2 vCPU-h over 0.5 h = 20.4 vCPU: driver 4 + 4.1 executors of 4.
     assert_eq!(get("executors"), "4.1000");
-    // Glue: 5 executors + driver = 6 G.1X for 1800 s at $0.44: $1.32.
-    assert_eq!(get("glue_usd"), "1.320000");
-    assert_eq!(get("glue_worker_type"), "G.1X");
+    // No measured peak: 4.1 x 1.5 = 6.15, so 7 executors of 4 vCPU and
+    // 15.4 GB. The 15.4 GB driver does not fit G.1X (10 GB heap + 1 GB
+    // overhead); G.2X holds 8 vCPU and 22 GB: max(28/8, 107.8/22 = 4.9) = 5
+    // workers + the driver's = 6 G.2X = 12 DPU x 0.5 h x $0.44 = $2.64.
+    assert_eq!(get("peak_executors"), "6.1500");
+    assert_eq!(get("peak_estimated"), "true");
+    assert_eq!(get("glue_usd"), "2.640000");
+    assert_eq!(get("glue_worker_type"), "G.2X");
+    assert_eq!(get("glue_workers"), "6");
+    // Sized to the average (5 executors): max(20/8, 77/22 = 3.5) = 4 + 1
+    // = 5 G.2X = 10 DPU: $2.20, the other end of the range.
+    assert_eq!(get("glue_usd_at_average"), "2.200000");
 }
 
 #[test]

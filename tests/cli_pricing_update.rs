@@ -87,14 +87,19 @@ fn refreshed_snapshot_has_exactly_the_fixture_prices() {
         .starts_with("us-east-1,m5.xlarge,0.192,0.048,aws-price-list-AmazonEC2,aws,2026-10-01"));
     assert!(row(&ec2, "eu-west-1,m7i.xlarge,")
         .starts_with("eu-west-1,m7i.xlarge,0.2246,0.0504,aws-price-list-AmazonEC2,aws,"));
+    // A large type: EC2 $2.304 + EMR $0.27 = $2.574 an hour (FACTS.md
+    // section 3), its YARN memory kept from the Release Guide row.
+    assert!(row(&ec2, "us-east-1,m5.12xlarge,")
+        .starts_with("us-east-1,m5.12xlarge,2.304,0.27,aws-price-list-AmazonEC2,aws,2026-10-01"));
+    assert!(row(&ec2, "eu-west-1,m5.12xlarge,").starts_with("eu-west-1,m5.12xlarge,2.568,0.27,"));
     assert!(
         !ec2.contains("t3.micro"),
         "EMR does not offer t3.micro in the fixtures"
     );
     // Rows outside the refreshed regions keep their source and stay unverified.
-    assert!(row(&ec2, "us-west-2,m5.xlarge,").contains(",facts-ec2-use1,unverified,"));
+    assert!(row(&ec2, "us-west-2,m5.xlarge,").contains(",skypilot-ec2-emr-as-use1,unverified,"));
     // Rows of refreshed regions the offers lack stay as they were, too.
-    assert!(row(&ec2, "us-east-1,c5.xlarge,").contains(",facts-ec2-use1,unverified,"));
+    assert!(row(&ec2, "us-east-1,c5.xlarge,").contains(",facts-emr-use1,unverified,"));
 
     let serverless = read("serverless.csv");
     assert_eq!(
@@ -118,10 +123,12 @@ fn refreshed_snapshot_has_exactly_the_fixture_prices() {
 
     // A type the book did not know gets derived YARN settings, marked derived.
     let types = read("instance_types.csv");
-    assert!(row(&types, "m7i.xlarge,")
-        .starts_with("m7i.xlarge,x86_64,4,16,12288,4,64,derived-yarn-defaults,derived,"));
+    assert!(row(&types, "m6a.xlarge,")
+        .starts_with("m6a.xlarge,x86_64,4,16,12288,4,64,derived-yarn-defaults,derived,"));
     // Known types keep their Release Guide YARN values.
-    assert!(row(&types, "m5.xlarge,").contains(",12288,4,64,emr-task-config,3p,"));
+    assert!(row(&types, "m7i.xlarge,")
+        .starts_with("m7i.xlarge,x86_64,4,16,11712,4,64,emr-task-config,"));
+    assert!(row(&types, "m5.12xlarge,").contains(",188416,48,768,emr-task-config,"));
     assert!(read("snapshot.csv").contains("aws-price-list-2026-11-01"));
 
     // The refreshed book prices jobs.
@@ -262,7 +269,19 @@ fn diff_lists_added_changed_and_confirmed_prices() {
     );
     assert!(text.contains("changed,EMR Serverless,eu-west-1 arm64,vcpu_hour_usd,0.042094,0.0421,+0.01%,unverified -> aws"), "{text}");
     assert!(
-        text.contains("added,EMR on EC2,us-east-1 m7i.xlarge,ec2_hour_usd,,0.2016,,aws"),
+        text.contains("added,EMR on EC2,us-east-1 m6a.xlarge,ec2_hour_usd,,0.1728,,aws"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "confirmed,EMR on EC2,us-east-1 m7i.xlarge,emr_hour_usd,0.0504,0.0504,,derived -> aws"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "confirmed,EMR on EC2,us-east-1 m5.12xlarge,emr_hour_usd,0.27,0.27,,unverified -> aws"
+        ),
         "{text}"
     );
     assert!(

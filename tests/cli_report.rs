@@ -165,13 +165,14 @@ fn cost_chart_marks_the_crossover() {
     ] {
         assert!(svg.contains(needle), "{needle} missing from the chart");
     }
-    // etl-nightly's cheapest option changes once (see report.md); the chart
-    // labels that runtime.
+    // etl-nightly's cheapest option changes once when EMR on EC2 is sized
+    // to the average executors (see report.md); the chart labels that
+    // runtime on the dashed average-sized curve.
     let md = std::fs::read_to_string(repo().join("reports/sample/report.md")).unwrap();
     let line = md
         .lines()
         .skip_while(|l| !l.starts_with("### etl-nightly"))
-        .find(|l| l.starts_with("- Cheapest:"))
+        .find(|l| l.starts_with("- sized to the average executors instead: Cheapest:"))
         .unwrap();
     let at = line
         .split(" from ")
@@ -181,8 +182,12 @@ fn cost_chart_marks_the_crossover() {
         .next()
         .unwrap();
     assert!(
-        svg.contains(&format!("crossover {at}:")),
+        svg.contains(&format!("EMR on EC2 at average sizing: {at}")),
         "crossover {at} not labelled"
+    );
+    assert!(
+        svg.contains("(sized to the average)"),
+        "the range's other end is drawn"
     );
     let html = std::fs::read_to_string(repo().join("reports/sample/report.html")).unwrap();
     assert_eq!(html.matches("<svg").count(), 8, "eight charts inlined");
@@ -327,10 +332,12 @@ fn group_by_job_name_gives_each_job_class_its_crossovers() {
         .fold(0.0, f64::max);
     assert!(p95 > 3600.0, "the feature builds run for hours");
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(
-        md.contains("Moving each job to its own cheapest option"),
-        "the headline names job groups"
+    assert_eq!(
+        md.matches("\n### ").count(),
+        10,
+        "one crossover section per job class"
     );
+    assert!(md.contains("## By job-name"), "the main table is by job");
 }
 
 #[test]
@@ -357,8 +364,16 @@ fn shares_past_each_crossover_match_the_jobs() {
     )
     .unwrap();
     let mut checked = 0;
-    for g in json["groups"].as_array().unwrap() {
-        let Some(past) = g["crossovers"]["past"].as_array() else {
+    let groups = json["groups"].as_array().unwrap();
+    // Both ends of the range: sized for the estimated peak and the average.
+    let ends = groups.iter().flat_map(|g| {
+        [
+            (g, g["crossovers"]["past"].as_array()),
+            (g, g["crossovers"]["at_average"]["past"].as_array()),
+        ]
+    });
+    for (g, past) in ends {
+        let Some(past) = past else {
             continue;
         };
         let jobs: Vec<&serde_json::Value> = json["jobs"]

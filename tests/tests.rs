@@ -13,6 +13,7 @@ mod cli_pricing_update;
 mod cli_report;
 mod cli_synth;
 mod crash_safety;
+mod fair_comparisons;
 mod fuzz_parsers;
 mod hostile;
 mod json_schema;

@@ -911,7 +911,7 @@ mod tests {
         write_book(dir.path());
         let path = dir.path().join("ec2_prices.csv");
         let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("us-east-1,x9.huge,1,0.25,facts-ec2-use1,unverified,2026-11-23,\n");
+        text.push_str("us-east-1,x9.huge,1,0.25,facts-emr-use1,unverified,2026-11-23,\n");
         std::fs::write(&path, text).unwrap();
         let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
@@ -944,5 +944,93 @@ mod tests {
             err.contains("no EMR on EC2 prices at all for region 'sa-east-1'"),
             "{err}"
         );
+    }
+
+    /// The families and sizes issue 12 asks the book to cover.
+    const FAMILIES: [&str; 17] = [
+        "m5", "m6i", "m7i", "r5", "r6i", "r7i", "c5", "c6i", "c7i", "m6g", "m7g", "m8g", "r6g",
+        "r7g", "r8g", "c6g", "c7g",
+    ];
+
+    /// Every size from large to 24xlarge of the 17 families is in the
+    /// book, with its YARN settings, and priced in us-east-1.
+    #[test]
+    fn the_book_covers_the_families_people_run() {
+        let book = PriceBook::embedded().unwrap();
+        for family in FAMILIES {
+            let sizes: Vec<&InstanceType> = book
+                .instance_types
+                .values()
+                .filter(|t| t.name.split('.').next() == Some(family))
+                .collect();
+            let largest = if family.ends_with("6g") || family.ends_with("7g") {
+                "16xlarge"
+            } else {
+                "24xlarge"
+            };
+            for size in ["large", "xlarge", "2xlarge", "4xlarge", "12xlarge", largest] {
+                let name = format!("{family}.{size}");
+                assert!(
+                    sizes.iter().any(|t| t.name == name),
+                    "{name} is missing from instance_types.csv"
+                );
+                book.ec2_rate("us-east-1", &name)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+        }
+    }
+
+    /// m5.12xlarge in us-east-1: $2.304 EC2 + $0.27 EMR = $2.574 an hour
+    /// (FACTS.md section 3); c5.4xlarge's uplift is the published $0.170,
+    /// not the 0.172 of scaling a rounded rate.
+    #[test]
+    fn large_types_and_the_c5_uplift() {
+        let book = PriceBook::embedded().unwrap();
+        let m5 = book.ec2_rate("us-east-1", "m5.12xlarge").unwrap();
+        assert_eq!((m5.ec2_hour_usd, m5.emr_hour_usd), (2.304, 0.27));
+        assert!((m5.ec2_hour_usd + m5.emr_hour_usd - 2.574).abs() < 1e-12);
+        let c5 = book.ec2_rate("us-east-1", "c5.4xlarge").unwrap();
+        assert_eq!(c5.emr_hour_usd, 0.17);
+        let it = book.instance_type("m5.12xlarge").unwrap();
+        assert_eq!(
+            (it.vcpu, it.yarn_memory_mb, it.ebs_default_gib),
+            (48, 188416, 768.0)
+        );
+    }
+
+    /// The derived EMR uplift (25% of the EC2 rate, capped at $0.27 for
+    /// m5/r5/c5) is checked twice: it must give every uplift that has an
+    /// AWS-authored source, and every row marked as derived by it must
+    /// follow it.
+    #[test]
+    fn the_emr_uplift_rule_reproduces_the_sourced_figures() {
+        let book = PriceBook::embedded().unwrap();
+        let rule = |r: &Ec2Rate| {
+            let family = r.instance_type.split('.').next().unwrap_or("");
+            let raw = 0.25 * r.ec2_hour_usd;
+            if ["m5", "r5", "c5"].contains(&family) {
+                raw.min(0.27)
+            } else {
+                raw
+            }
+        };
+        let mut sourced = 0;
+        let mut derived = 0;
+        for r in book.ec2.values().filter(|r| r.region == "us-east-1") {
+            match r.provenance.source.as_str() {
+                "emr-advisor-pricing-test" | "emr-best-practices" => sourced += 1,
+                "emr-uplift-rule" => derived += 1,
+                _ => continue,
+            }
+            assert!(
+                (rule(r) - r.emr_hour_usd).abs() < 1e-6,
+                "{}: {} against the rule's {}",
+                r.instance_type,
+                r.emr_hour_usd,
+                rule(r)
+            );
+        }
+        assert_eq!(sourced, 6);
+        assert!(derived > 100, "{derived}");
     }
 }

@@ -397,16 +397,18 @@ mod tests {
     use super::*;
 
     /// The derived YARN memory equals the EMR Release Guide's value for every
-    /// x86 type in the built-in book (those rows come from the guide).
+    /// m5, r5 and c5 type in the built-in book (those rows come from the
+    /// guide). Later generations get less from the guide (m6i.xlarge 11712
+    /// MB against 12288), so the rule is only a fallback for types the book
+    /// does not list.
     #[test]
     fn derived_yarn_matches_the_release_guide() {
         let book = PriceBook::embedded().unwrap();
         let mut checked = 0;
-        for t in book
-            .instance_types
-            .values()
-            .filter(|t| t.provenance.source == "emr-task-config")
-        {
+        for t in book.instance_types.values().filter(|t| {
+            t.provenance.source == "emr-task-config"
+                && ["m5.", "r5.", "c5."].iter().any(|f| t.name.starts_with(f))
+        }) {
             assert_eq!(
                 derived_yarn_memory_mb(t.memory_gib),
                 t.yarn_memory_mb,
@@ -415,7 +417,7 @@ mod tests {
             );
             checked += 1;
         }
-        assert_eq!(checked, 9);
+        assert_eq!(checked, 21);
         assert_eq!(default_ebs_gib("m5.2xlarge"), 128.0);
     }
 }

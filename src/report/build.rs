@@ -97,26 +97,30 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         summaries.push(summary);
     }
     // Shares of runs and cost past each crossover: one pass over the runs.
+    // Each end of a range has its own changes: the estimated peak's first,
+    // then the average's.
+    let changes = |x: &AppCrossovers| -> Vec<crate::cost::crossover::Crossover> {
+        let low = x
+            .at_average
+            .iter()
+            .flat_map(|l| &l.analysis.cheapest_changes);
+        x.analysis
+            .cheapest_changes
+            .iter()
+            .chain(low)
+            .copied()
+            .collect()
+    };
     let thresholds: HashMap<u32, Vec<f64>> = analyses
         .iter()
-        .map(|(g, (_, x))| {
-            (
-                *g,
-                x.analysis
-                    .cheapest_changes
-                    .iter()
-                    .map(|c| c.runtime_s)
-                    .collect(),
-            )
-        })
+        .map(|(g, (_, x))| (*g, changes(x).iter().map(|c| c.runtime_s).collect()))
         .collect();
     let past = fleet.past(&thresholds);
     for (g, (at, mut x)) in analyses {
         let row = agg.groups.iter().find(|r| r.code == g);
         let (runs, cost) = row.map_or((1.0, 0.0), |r| (r.runs.max(1) as f64, r.serverless));
-        x.past = x
-            .analysis
-            .cheapest_changes
+        let peak_changes = x.analysis.cheapest_changes.len();
+        let all: Vec<PastCrossover> = changes(&x)
             .iter()
             .zip(past.get(&g).into_iter().flatten())
             .map(|(c, (n, usd))| PastCrossover {
@@ -127,6 +131,11 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
                 serverless_cost_share: if cost > 0.0 { usd / cost } else { 0.0 },
             })
             .collect();
+        let (peak, low) = all.split_at(peak_changes.min(all.len()));
+        x.past = peak.to_vec();
+        if let Some(end) = x.at_average.as_mut() {
+            end.past = low.to_vec();
+        }
         summaries[at].crossovers = Some(x);
     }
     summaries.sort_by(|a, b| a.key.cmp(&b.key));
@@ -347,6 +356,18 @@ fn app_crossovers(
         .curves(&info.region, info.architecture, &shape)
         .ok()?;
     let analysis = crossover::analyse(&curves.curves);
+    let at_average = if shape.peak_estimated {
+        pricer
+            .curves(&info.region, info.architecture, &shape.at_average())
+            .ok()
+            .map(|c| crate::report::model::CrossoverEnd {
+                analysis: crossover::analyse(&c.curves),
+                curves: c.curves,
+                past: Vec::new(),
+            })
+    } else {
+        None
+    };
     let ec2 = curves
         .ec2
         .as_ref()
@@ -377,6 +398,7 @@ fn app_crossovers(
         past: Vec::new(),
         analysis,
         curves: curves.curves.clone(),
+        at_average,
     })
 }
 
@@ -514,7 +536,7 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
         "EMR Serverless cost is what AWS billed (billedResourceUtilization). EMR on EC2 and Glue costs are estimates for the same runtime under the assumptions listed.".to_string(),
     ];
     if fleet.average_shapes > 0 {
-        notes.push("Executor counts are averages derived from usage (vCPU-hours / runtime). Peak concurrency is unknown until CloudWatch metrics are collected; EMR on EC2 and Glue are sized for the average rounded up, which understates a job whose executors spike.".to_string());
+        notes.push("Executor counts are averages derived from usage (vCPU-hours / runtime): what EMR Serverless bills. A fixed EMR on EC2 cluster or Glue worker count must hold the peak, which is measured only by CloudWatch metrics (collect --metrics) or an event log; where it is not, it is estimated as the average times peak_factor, and EMR on EC2 and Glue are shown as a range from the average to that estimate.".to_string());
     }
     let from_total = fleet.from_total_count;
     if from_total > 0 {

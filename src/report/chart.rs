@@ -81,11 +81,14 @@ fn app_name(g: &GroupSummary) -> &str {
 /// line, each change of the cheapest option marked and labelled.
 pub fn cost_vs_runtime(app: &GroupSummary) -> Option<Chart> {
     let x = app.crossovers.as_ref()?;
-    let last_cross = x
-        .analysis
-        .cheapest_changes
-        .iter()
-        .chain(x.analysis.pairs.iter().flat_map(|p| p.crossovers.iter()))
+    let low = x.at_average.as_ref();
+    let analyses = std::iter::once(&x.analysis).chain(low.map(|l| &l.analysis));
+    let last_cross = analyses
+        .flat_map(|a| {
+            a.cheapest_changes
+                .iter()
+                .chain(a.pairs.iter().flat_map(|p| p.crossovers.iter()))
+        })
         .map(|c| c.runtime_s)
         .fold(0.0, f64::max);
     let x_max_s = drawable((last_cross * 1.6).max(x.median_runtime_s * 3.0).max(600.0))?;
@@ -126,6 +129,58 @@ pub fn cost_vs_runtime(app: &GroupSummary) -> Option<Chart> {
                 .legend(move |(lx, ly)| {
                     PathElement::new(vec![(lx, ly), (lx + 18, ly)], c.stroke_width(3))
                 });
+        }
+        // Where the peak is estimated, the options sized to the average:
+        // thin, pale lines, the other end of the range.
+        if let Some(low) = low {
+            for (option, curve) in &low.curves {
+                if *option == DeploymentOption::EmrServerless {
+                    continue;
+                }
+                let mut ts = vec![0.0, x_max_s];
+                ts.extend(curve.breakpoint_s().filter(|b| *b < x_max_s));
+                ts.sort_by(f64::total_cmp);
+                // Dashed and lighter: sampled densely so the dashes show.
+                let c = colour(*option).mix(0.7);
+                let (first, last) = (ts[0], ts[ts.len() - 1]);
+                let mut times: Vec<f64> = (0..=200)
+                    .map(|i| first + (last - first) * f64::from(i) / 200.0)
+                    .chain(ts.iter().copied())
+                    .collect();
+                times.sort_by(f64::total_cmp);
+                let points: Vec<(f64, f64)> = times
+                    .into_iter()
+                    .map(|t| (t / 60.0, curve.cost_linear_usd(t)))
+                    .collect();
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, c.stroke_width(2)))?
+                    .label(format!("{} (sized to the average)", option.label()))
+                    .legend(move |(lx, ly)| {
+                        PathElement::new(vec![(lx, ly), (lx + 6, ly)], c.stroke_width(2))
+                    });
+            }
+            for p in &low.analysis.pairs {
+                if p.a != DeploymentOption::EmrServerless {
+                    continue;
+                }
+                for c in &p.crossovers {
+                    let (t, usd) = (c.runtime_s / 60.0, c.cost_usd);
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (t, usd),
+                        4,
+                        colour(p.b).mix(0.6).stroke_width(2),
+                    )))?;
+                    chart.draw_series(std::iter::once(Text::new(
+                        format!(
+                            "{} at average sizing: {}",
+                            p.b.label(),
+                            duration(c.runtime_s)
+                        ),
+                        (t, usd - y_max * 0.05),
+                        ("sans-serif", 11),
+                    )))?;
+                }
+            }
         }
         for change in &x.analysis.cheapest_changes {
             let (t, usd) = (change.runtime_s / 60.0, change.cost_usd);

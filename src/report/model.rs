@@ -149,6 +149,18 @@ pub struct AppCrossovers {
     pub analysis: CrossoverAnalysis,
     /// For each change of the cheapest option: the runs and cost past it.
     pub past: Vec<PastCrossover>,
+    /// Where the peak is estimated: the same with EMR on EC2 and Glue sized
+    /// to the average executors, the other end of the range.
+    pub at_average: Option<CrossoverEnd>,
+}
+
+/// Curves and crossovers of one end of a range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossoverEnd {
+    pub curves: Vec<(DeploymentOption, crate::cost::BillingCurve)>,
+    pub analysis: CrossoverAnalysis,
+    /// For each change of the cheapest option: the runs and cost past it.
+    pub past: Vec<PastCrossover>,
 }
 
 /// An option that could not be priced for some runs of a group.

@@ -279,15 +279,20 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             .find(|a| a.name == "peak_factor")
             .map_or("?", |a| a.value.as_str());
         let (low_best, low_usd) = low.cheapest();
+        let low_saving = r.total.saving_at_average_usd.unwrap_or(r.total.saving_usd);
+        let then = if usd(low_saving) == usd(r.total.saving_usd) {
+            format!("{low_best} at {} is still the cheapest", usd(low_usd))
+        } else {
+            format!(
+                "the cheapest is {low_best} at {}: the saving lies between {}",
+                usd(low_usd),
+                usd_range(Some(r.total.saving_usd), Some(low_saving)).replace(" – ", " and ")
+            )
+        };
         out.push(format!(
-            "{} of {} runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of {factor} x their average executors. Sized to the average instead, the cheapest is {low_best} at {}: the saving lies in {}. Collect CloudWatch metrics or event logs to narrow it.",
+            "{} of {} runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of {factor} x their average executors. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
             r.total.peak_estimated_runs,
             r.total.runs,
-            usd(low_usd),
-            usd_range(
-                Some(r.total.saving_usd),
-                r.total.saving_at_average_usd.or(Some(r.total.saving_usd))
-            ),
         ));
     }
     if let (Some(g), Some(x)) = (r.total.ec2_graviton_usd, r.total.costs.ec2_on_demand_usd) {
@@ -359,16 +364,28 @@ pub fn glue_cell(j: &crate::report::JobLine) -> String {
 /// The crossover sentences plus, for a group, how much of it lies past
 /// each change of the cheapest option.
 pub fn group_crossover_sentences(x: &crate::report::AppCrossovers) -> Vec<String> {
-    let mut out = crossover_sentences(&x.analysis);
-    for p in &x.past {
-        out.push(format!(
+    let past = |p: &crate::report::PastCrossover| {
+        format!(
             "{:.0}% of runs ({:.0}% of EMR Serverless cost) ran longer than {}, where {} is cheaper than {}",
             p.runs_share * 100.0,
             p.serverless_cost_share * 100.0,
             duration(p.runtime_s),
             p.cheaper_above,
             p.cheaper_below
-        ));
+        )
+    };
+    let peak = crossover_sentences(&x.analysis);
+    let mut out = peak.clone();
+    out.extend(x.past.iter().map(past));
+    if let Some(low) = &x.at_average {
+        // Only what differs at the other end of the range.
+        let average = "sized to the average executors instead";
+        for line in crossover_sentences(&low.analysis) {
+            if !peak.contains(&line) {
+                out.push(format!("{average}: {line}"));
+            }
+        }
+        out.extend(low.past.iter().map(|p| format!("{average}: {}", past(p))));
     }
     out
 }
