@@ -66,6 +66,13 @@ fn sample_report_states_its_answer() {
         stdout.contains("provisioning 210 s"),
         "assumptions printed: {stdout}"
     );
+    // Issue 12: no run of the sample has a measured peak, so EMR on EC2 and
+    // Glue are sized for 1.5 x the average, and the report gives the range
+    // down to the average with the assumption beside it.
+    assert!(
+        stdout.contains("sized for the peak (peak factor 1.5)"),
+        "{stdout}"
+    );
 
     // JSON: the sum of the per-job serverless costs is the reported total,
     // and the total's runs are the job lines.
@@ -75,6 +82,54 @@ fn sample_report_states_its_answer() {
     assert_eq!(json["schema_version"], 1);
     let jobs = json["jobs"].as_array().unwrap();
     assert_eq!(jobs.len() as u64, json["total"]["runs"].as_u64().unwrap());
+    // The range: every run's EMR on EC2 and Glue figure sized to the
+    // average is at most its figure sized for the estimated peak, and the
+    // totals at both ends are the sums of the runs'.
+    let total = &json["total"];
+    assert_eq!(total["peak_estimated_runs"], total["runs"]);
+    for (high, low, total_high, total_low) in [
+        (
+            "ec2_usd",
+            "ec2_usd_at_average",
+            "ec2_on_demand_usd",
+            "ec2_on_demand_usd",
+        ),
+        (
+            "glue_usd",
+            "glue_usd_at_average",
+            "glue_standard_usd",
+            "glue_standard_usd",
+        ),
+    ] {
+        let (mut sum_high, mut sum_low) = (0.0, 0.0);
+        for j in jobs {
+            let (h, l) = (j[high].as_f64().unwrap(), j[low].as_f64().unwrap());
+            assert!(l <= h + 1e-9, "{}: {l} > {h}", j["job_run_id"]);
+            assert_eq!(j["peak_estimated"], true);
+            sum_high += h;
+            sum_low += l;
+        }
+        let want_high = total["costs"][total_high].as_f64().unwrap();
+        let want_low = total["costs_at_average"][total_low].as_f64().unwrap();
+        assert!(
+            (sum_high - want_high).abs() < 1e-6 * want_high,
+            "{sum_high} vs {want_high}"
+        );
+        assert!(
+            (sum_low - want_low).abs() < 1e-6 * want_low,
+            "{sum_low} vs {want_low}"
+        );
+        assert!(sum_low < sum_high);
+    }
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("2000 of 2000 runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of 1.5 x their average executors"),
+        "the range is stated in the headline"
+    );
+    assert!(
+        md.contains("| `peak_factor` | 1.5 |"),
+        "and its assumption listed"
+    );
     let sum: f64 = jobs
         .iter()
         .map(|j| j["serverless_usd"].as_f64().unwrap())

@@ -105,3 +105,162 @@ fn a_large_driver_gets_a_primary_that_holds_it() {
         ec2.cluster_hour_usd
     );
 }
+
+/// A run of 10 executors on average: a driver and 10 executors of 4 vCPU
+/// and 14 GB heap for an hour bill 44 vCPU-hours.
+fn run(id: &str, peak: Option<u32>) -> emrcost::model::JobRun {
+    use emrcost::model::{JobRun, JobState, ResourceUsage, UsageSource};
+    JobRun {
+        region: "us-east-1".into(),
+        application_id: "app".into(),
+        application_name: Some("etl".into()),
+        architecture: Architecture::X86_64,
+        job_run_id: id.into(),
+        attempt: 1,
+        job_name: None,
+        state: JobState::Success,
+        release_label: None,
+        created_at: None,
+        started_at: None,
+        ended_at: None,
+        queued_ms: None,
+        duration_s: Some(3600.0),
+        billed: Some(ResourceUsage {
+            vcpu_hours: 44.0,
+            memory_gb_hours: 176.0,
+            storage_gb_hours: 0.0,
+        }),
+        total: None,
+        executor_vcpu: Some(4.0),
+        executor_memory_gb: Some(14.0),
+        executor_disk_gb: None,
+        driver_vcpu: Some(4.0),
+        driver_memory_gb: Some(14.0),
+        max_executors: None,
+        peak_executors: peak,
+        incomplete: false,
+        source: UsageSource::Csv,
+    }
+}
+
+fn report_json(
+    dir: &std::path::Path,
+    runs: &[emrcost::model::JobRun],
+    flags: &[&str],
+) -> serde_json::Value {
+    let csv = dir.join("runs.csv");
+    let mut text = Vec::new();
+    emrcost::input::csv::write_csv(&mut text, runs).unwrap();
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.join("out");
+    crate::util::emrcost()
+        .args(["report", "--quiet", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(&csv)
+        .args(flags)
+        .assert()
+        .success();
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+fn setting<'a>(report: &'a serde_json::Value, name: &str) -> (&'a str, &'a str) {
+    let line = report["assumptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap();
+    (
+        line["value"].as_str().unwrap(),
+        line["basis"].as_str().unwrap(),
+    )
+}
+
+/// Issue 12: where some runs have a measured peak (CloudWatch, event
+/// logs), the median of their peak / average is the factor for the others,
+/// and the report says so. Three runs peak at 20, 30 and 20 executors over
+/// an average of 10: ratios 2, 3, 2, median 2, so the two runs without a
+/// peak are sized for 20. `--peak-factor` overrides it.
+#[test]
+fn the_peak_factor_is_measured_from_the_runs_that_have_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = [
+        run("a", Some(20)),
+        run("b", Some(30)),
+        run("c", Some(20)),
+        run("d", None),
+        run("e", None),
+    ];
+    let r = report_json(dir.path(), &runs, &[]);
+    let (value, basis) = setting(&r, "peak_factor");
+    assert_eq!(value, "2");
+    assert!(
+        basis.starts_with("median peak / average of this input's runs"),
+        "{basis}"
+    );
+    let peak_of = |r: &serde_json::Value, id: &str| {
+        let j = r["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["job_run_id"] == id)
+            .unwrap();
+        (
+            j["peak_executors"].as_f64().unwrap(),
+            j["peak_estimated"].as_bool().unwrap(),
+        )
+    };
+    assert_eq!(peak_of(&r, "b"), (30.0, false));
+    assert_eq!(peak_of(&r, "d"), (20.0, true));
+    assert_eq!(r["total"]["peak_estimated_runs"], 2);
+
+    let r = report_json(dir.path(), &runs, &["--peak-factor", "1.2"]);
+    assert_eq!(setting(&r, "peak_factor").0, "1.2");
+    assert_eq!(peak_of(&r, "d"), (12.0, true));
+    assert_eq!(peak_of(&r, "a"), (20.0, false));
+
+    // Without any measured peak, the documented default.
+    let r = report_json(dir.path(), &[run("d", None)], &[]);
+    let (value, basis) = setting(&r, "peak_factor");
+    assert_eq!(value, "1.5");
+    assert!(basis.contains("documented default"), "{basis}");
+}
+
+/// Flags that choose a policy name the flag and the choices when wrong.
+#[test]
+fn policy_flags_name_their_choices() {
+    for (flag, bad, want) in [
+        (
+            "--ec2-sizing",
+            "average",
+            "--ec2-sizing: 'average' is not one of peak, managed-scaling",
+        ),
+        (
+            "--glue-mapping",
+            "1:1",
+            "--glue-mapping: '1:1' is not one of capacity, per-executor",
+        ),
+        (
+            "--ec2-arch",
+            "arm",
+            "--ec2-arch: 'arm' is not one of same, any",
+        ),
+        (
+            "--peak-factor",
+            "0.5",
+            "--peak-factor is the peak executor count over the average, between 1 and 100",
+        ),
+        (
+            "--teardown-seconds",
+            "-1",
+            "--teardown-seconds must be between 0 and 86400",
+        ),
+    ] {
+        crate::util::emrcost()
+            .args(["report", "--sample", "--out", "/nonexistent/never-written"])
+            .arg(format!("{flag}={bad}"))
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(want));
+    }
+}

@@ -353,9 +353,12 @@ pub struct PriceArgs {
 
 #[derive(ClapArgs, Debug)]
 pub struct CrossoverArgs {
-    /// Executors running alongside the driver.
+    /// Executors running alongside the driver, on average (what EMR Serverless bills).
     #[arg(long, value_name = "N")]
     pub executors: f64,
+    /// The most executors alive at once, if more than --executors: what EMR on EC2 and Glue must hold [default: --executors].
+    #[arg(long, value_name = "N")]
+    pub peak_executors: Option<f64>,
     /// vCPU per executor (spark.executor.cores).
     #[arg(long, value_name = "V")]
     pub executor_vcpu: f64,

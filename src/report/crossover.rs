@@ -84,6 +84,15 @@ pub fn crossover_report(
             ));
         }
     }
+    if let Some(g) = &oc.ec2_graviton {
+        plans.push((
+            DeploymentOption::Ec2OnDemand,
+            format!(
+                "what-if on Graviton: {} core node(s) of {} + 1 primary {}; ${:.4}/h on-demand",
+                g.core_nodes, g.instance_type, g.primary_instance_type, g.cluster_hour_usd
+            ),
+        ));
+    }
     if let Some(glue) = &oc.glue {
         plans.push((
             DeploymentOption::GlueStandard,
@@ -106,6 +115,7 @@ pub fn crossover_report(
     let ec2_types: Vec<&str> = oc
         .ec2
         .iter()
+        .chain(oc.ec2_graviton.iter())
         .flat_map(|e| [&*e.instance_type, &*e.primary_instance_type])
         .collect();
     let glue_type = oc.glue.as_ref().map_or("", |g| &*g.worker_type);
@@ -117,8 +127,21 @@ pub fn crossover_report(
         region: region.to_string(),
         architecture: architecture.to_string(),
         shape: format!(
-            "{} executors of {} vCPU / {:.2} GB (heap + overhead), driver {} vCPU / {:.2} GB",
+            "{} executors{} of {} vCPU / {:.2} GB (heap + overhead), driver {} vCPU / {:.2} GB",
             super::export::num(shape.executors),
+            if shape.peak_executors > shape.executors {
+                format!(
+                    " on average ({} at the peak{})",
+                    super::export::num(shape.peak_executors),
+                    if shape.peak_estimated {
+                        ", estimated"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                String::new()
+            },
             shape.executor.vcpu,
             shape.executor.memory_gb,
             shape.driver.vcpu,

@@ -35,6 +35,10 @@ pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
     let region = settings::region(&book, &a.region)?;
     let arch = settings::architecture("--arch", &a.arch)?;
     within("--executors", a.executors, 0.0, limits::MAX_EXECUTORS)?;
+    let peak = match a.peak_executors {
+        Some(p) => within("--peak-executors", p, a.executors, limits::MAX_EXECUTORS)?,
+        None => a.executors,
+    };
     within(
         "--executor-disk-gb",
         a.executor_disk_gb,
@@ -57,6 +61,10 @@ pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
         a.executors,
         ShapeBasis::Declared,
     );
+    let shape = JobShape {
+        peak_executors: peak,
+        ..shape
+    };
     let pricer = Pricer::new(&book, assumptions);
     let report = crossover_report(&pricer, &region, arch, &shape)
         .map_err(|e| anyhow::anyhow!("cannot price this shape in {region}: {e}"))?;
