@@ -69,10 +69,7 @@ fn sample_report_states_its_answer() {
     // Issue 12: no run of the sample has a measured peak, so EMR on EC2 and
     // Glue are sized for 1.5 x the average, and the report gives the range
     // down to the average with the assumption beside it.
-    assert!(
-        stdout.contains("sized for the peak (peak factor 1.5)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("sizing peak (peak factor 1.5)"), "{stdout}");
 
     // JSON: the sum of the per-job serverless costs is the reported total,
     // and the total's runs are the job lines.
@@ -123,7 +120,7 @@ fn sample_report_states_its_answer() {
     }
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(
-        md.contains("2000 of 2000 runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of 1.5 x their average executors"),
+        md.contains("For 2000 of 2000 runs the peak executor count is estimated (1.5 x the average), not measured, and EMR on EC2 and Glue are sized to hold it."),
         "the range is stated in the headline"
     );
     assert!(

@@ -336,6 +336,12 @@ impl Assumptions {
                 self.peak_factor
             ));
         }
+        if self.glue_sizing == GlueSizing::AutoScaling && !self.glue_version.has_flex() {
+            return Err(format!(
+                "--glue-sizing auto-scaling needs Glue 3.0 or later (AWS Glue auto scaling), not --glue-version {}",
+                self.glue_version
+            ));
+        }
         if let Some(d) = self.ec2_spot_discount {
             if !(0.0..1.0).contains(&d) {
                 return Err(format!(
@@ -423,7 +429,7 @@ impl Assumptions {
             AssumptionLine {
                 name: "glue_heap_gb_per_dpu",
                 value: fmt_num(self.glue_heap_gb_per_dpu),
-                basis: "G.1X: each executor is configured with 10 GB and the driver with at most 10 GB (an AWS Support answer quoted in apache/hudi issue 3431, 3p); one executor per G worker (AWS CDK WorkerType reference); larger types scaled per DPU (G.2X 20 GB is the figure usually quoted, unverified). Overhead is added as for Spark",
+                basis: "G.1X: each executor is configured with 10 GB and the driver with at most 10 GB (an AWS Support answer quoted in apache/hudi issue 3431, 3p); one executor per G worker (AWS CDK WorkerType reference); larger types scaled per DPU (G.2X 20 GB is the figure usually quoted, unverified). Overhead is added as for Spark. The driver's worker must hold the driver, so EMR Serverless's default 14 GB driver needs G.2X or larger",
             },
             AssumptionLine {
                 name: "glue_sizing",

@@ -215,35 +215,57 @@ impl Ec2Catalog {
         node.ec2_hour_usd * ec2_share + node.emr_hour_usd + ebs_gib * self.ebs_gib_hour_usd
     }
 
-    /// The cheapest cluster for the shape on `arch`: core nodes of the
+    /// The cheapest cluster for the shape on `arch`: core nodes of a
     /// candidate type of that architecture (any, under `--ec2-arch any`)
-    /// with the lowest billed rate that fits one executor per node or more,
-    /// and a primary node that holds the driver. Ties go to the first type
-    /// in name order.
+    /// that fits one executor per node or more, with the primary node that
+    /// holds the driver for that type, compared on what an hour-long run
+    /// costs (the cluster's rate, its primary included, plus what it bills
+    /// outside the run). Ties go to the first type in name order.
     pub fn plan(&self, shape: &JobShape, arch: Architecture) -> Result<Ec2Plan, CostError> {
         let peak = shape.provisioned_executors();
         let req = YarnRequest::of(&shape.executor);
         let allowed = |n: &NodeRate| self.arch == Ec2Arch::Any || n.architecture == arch;
-        let mut best: Option<(f64, &NodeRate, u32, u32, f64)> = None;
+        // The primary depends on the core type's family only: found once each.
+        let mut primaries: Vec<(&str, Result<&NodeRate, CostError>)> = Vec::new();
+        let mut best: Option<(f64, &NodeRate, &NodeRate, u32, u32, f64)> = None;
+        let mut primary_error = None;
         for node in self.candidates.iter().filter(|n| allowed(n)) {
             let per_node = node.fits(&req);
             if per_node == 0 {
                 continue;
             }
+            let primary = match primaries.iter().find(|(f, _)| *f == node.family()) {
+                Some((_, p)) => p.clone(),
+                None => {
+                    let p = self.primary_for(node, &shape.driver);
+                    primaries.push((node.family(), p.clone()));
+                    p
+                }
+            };
+            let primary = match primary {
+                Ok(p) => p,
+                Err(e) => {
+                    primary_error.get_or_insert(e);
+                    continue;
+                }
+            };
             let nodes = peak.div_ceil(per_node);
-            let ebs = node
-                .ebs_default_gib
-                .max(f64::from(per_node) * shape.executor.disk_gb);
+            let ebs = self.core_ebs(node, per_node.min(peak), &shape.executor);
             let billed = self.billed_nodes(shape, per_node, nodes);
-            let hourly = billed * self.node_hour(node, ebs, 1.0);
-            if best.is_none_or(|(b, ..)| hourly < b) {
-                best = Some((hourly, node, per_node, nodes, ebs));
+            let primary_hour = self.node_hour(primary, primary.ebs_default_gib, 1.0);
+            let (hourly, fixed) =
+                self.totals(billed, nodes, self.node_hour(node, ebs, 1.0), primary_hour);
+            let hour_long_run = hourly + fixed;
+            if best.is_none_or(|(b, ..)| hour_long_run < b) {
+                best = Some((hour_long_run, node, primary, per_node, nodes, ebs));
             }
         }
-        let Some((_, node, per_node, nodes, ebs)) = best else {
-            return Err(self.no_fit(&shape.executor, arch));
+        let Some((_, node, primary, per_node, nodes, ebs)) = best else {
+            return Err(match primary_error {
+                Some(e) => e,
+                None => self.no_fit(&shape.executor, arch),
+            });
         };
-        let primary = self.primary_for(node, &shape.driver)?;
         let primary_hour = self.node_hour(primary, primary.ebs_default_gib, 1.0);
         let core_hour = self.node_hour(node, ebs, 1.0);
         let billed = self.billed_nodes(shape, per_node, nodes);
@@ -268,14 +290,23 @@ impl Ec2Catalog {
         })
     }
 
+    /// EBS on a core node: EMR's default for the type, or the disks of the
+    /// executors placed on it when larger.
+    fn core_ebs(&self, node: &NodeRate, placed: u32, executor: &WorkerSize) -> f64 {
+        node.ebs_default_gib
+            .max(f64::from(placed) * executor.disk_gb)
+    }
+
     /// Core nodes billed for the length of the run.
     fn billed_nodes(&self, shape: &JobShape, per_node: u32, peak_nodes: u32) -> f64 {
         match self.sizing {
             Ec2Sizing::Peak => f64::from(peak_nodes),
-            // The capacity the job uses on average, at least one node.
-            Ec2Sizing::ManagedScaling => (shape.executors / f64::from(per_node))
-                .max(1.0)
-                .min(f64::from(peak_nodes)),
+            // The nodes the average executors need (whole nodes: a node is
+            // billed whole while any executor runs on it), at least one.
+            Ec2Sizing::ManagedScaling => {
+                let average = shape.average_executors_whole();
+                f64::from(average.div_ceil(per_node).clamp(1, peak_nodes.max(1)))
+            }
         }
     }
 
@@ -316,9 +347,18 @@ impl Ec2Catalog {
                         .total_cmp(&self.node_hour(b, b.ebs_default_gib, 1.0))
                 })
         };
-        let found = match &self.primary {
-            InstanceChoice::Fixed(name) => cheapest(&|n| &*n.instance_type == name.as_str()),
-            InstanceChoice::Auto => cheapest(&|n| n.family() == core.family())
+        let fixed = match &self.primary {
+            // A fixed primary serves the runs of its own architecture (unless
+            // any may mix); the others get the automatic choice.
+            InstanceChoice::Fixed(name) => self.all.iter().find(|n| {
+                &*n.instance_type == name.as_str()
+                    && (self.arch == Ec2Arch::Any || n.architecture == core.architecture)
+            }),
+            InstanceChoice::Auto => None,
+        };
+        let found = match fixed {
+            Some(f) => cheapest(&|n| n.instance_type == f.instance_type),
+            None => cheapest(&|n| n.family() == core.family())
                 .or_else(|| cheapest(&|n| n.architecture == core.architecture)),
         };
         found.ok_or_else(|| CostError::NoPrimaryFits {
@@ -440,22 +480,60 @@ mod tests {
         let book = PriceBook::embedded().unwrap();
         let a = Assumptions::default();
         let cat = Ec2Catalog::build(&book, "us-east-1", &a).unwrap();
-        let plan = cat.plan(&shape(8.0, 4.0, 15.4), X86).unwrap();
-        // Check against brute force over every priced type.
-        let mut best = f64::INFINITY;
-        for rate in book.ec2_rates_in("us-east-1") {
-            let fixed = Assumptions {
-                ec2_instance: InstanceChoice::Fixed(rate.instance_type.clone()),
-                ..Assumptions::default()
-            };
-            if let Ok(p) = Ec2Catalog::build(&book, "us-east-1", &fixed)
-                .unwrap()
-                .plan(&shape(8.0, 4.0, 15.4), X86)
-            {
-                best = best.min(p.cluster_hour_usd);
+        // A small executor beside a large driver (8 vCPU, 48 GB heap + 10%):
+        // the cheapest core type alone (c5.large) would need a c5.9xlarge
+        // primary; r5.large cores with an r5.2xlarge primary cost less.
+        let w = |vcpu, memory_gb| WorkerSize {
+            vcpu,
+            memory_gb,
+            disk_gb: 20.0,
+        };
+        let big_driver = JobShape::steady(w(8.0, 52.8), w(2.0, 1.375), 1.0, ShapeBasis::Declared);
+        for s in [shape(8.0, 4.0, 15.4), big_driver] {
+            let plan = cat.plan(&s, X86).unwrap();
+            // Check against brute force over every x86 type as the fixed
+            // core type, on an hour-long run (cluster rate + what it bills
+            // outside the run).
+            let hour = |p: &Ec2Plan| p.cluster_hour_usd + p.fixed_usd;
+            let mut best = f64::INFINITY;
+            for rate in book.ec2_rates_in("us-east-1") {
+                let fixed = Assumptions {
+                    ec2_instance: InstanceChoice::Fixed(rate.instance_type.clone()),
+                    ..Assumptions::default()
+                };
+                if let Ok(p) = Ec2Catalog::build(&book, "us-east-1", &fixed)
+                    .unwrap()
+                    .plan(&s, X86)
+                {
+                    best = best.min(hour(&p));
+                }
             }
+            assert_eq!(hour(&plan), best);
         }
-        assert_eq!(plan.cluster_hour_usd, best);
+        let plan = cat.plan(&big_driver, X86).unwrap();
+        assert_eq!(
+            (&*plan.instance_type, &*plan.primary_instance_type),
+            ("r5.large", "r5.2xlarge")
+        );
+        // r5.large 0.126 + 0.0315 EMR + 32 GiB; r5.2xlarge 0.504 + 0.126 + 128 GiB.
+        let want = node_hour(0.126, 0.0315, 32.0) + node_hour(0.504, 0.126, 128.0);
+        assert!((plan.cluster_hour_usd - want).abs() < 1e-9);
+    }
+
+    /// Managed scaling bills whole nodes: 25 executors that an m5.24xlarge
+    /// holds 24 of need two nodes the whole run, even with no burst.
+    #[test]
+    fn managed_scaling_bills_whole_nodes() {
+        let book = PriceBook::embedded().unwrap();
+        let a = Assumptions {
+            ec2_instance: InstanceChoice::Fixed("m5.24xlarge".into()),
+            ec2_sizing: Ec2Sizing::ManagedScaling,
+            ..Assumptions::default()
+        };
+        let cat = Ec2Catalog::build(&book, "us-east-1", &a).unwrap();
+        let plan = cat.plan(&shape(25.0, 4.0, 15.4), X86).unwrap();
+        assert_eq!((plan.executors_per_node, plan.core_nodes), (24, 2));
+        assert_eq!(plan.billed_core_nodes, 2.0);
     }
 
     #[test]

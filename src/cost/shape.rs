@@ -44,7 +44,8 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
     let (driver, executor) = requested_sizes(job, a);
     let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
     let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
-    let measured_peak = job.peak_executors.map(f64::from);
+    // A peak of 0 measures nothing (an event log with no executor).
+    let measured_peak = job.peak_executors.filter(|p| *p > 0).map(f64::from);
 
     if let (Some((usage, billed)), Some(runtime_s)) = (usage_for_shape(job), job.runtime_s) {
         if runtime_s > 0.0 {
@@ -96,7 +97,7 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
 /// average comes from its usage: what a peak factor is measured from.
 pub fn measured_peak_ratio(job: &RunFacts, shape: &JobShape) -> Option<f64> {
     let averaged = usage_for_shape(job).is_some() && job.runtime_s.is_some_and(|r| r > 0.0);
-    (job.peak_executors.is_some() && averaged && shape.executors > 0.0)
+    (job.peak_executors.is_some_and(|p| p > 0) && averaged && shape.executors > 0.0)
         .then(|| shape.peak_executors / shape.executors)
         .filter(|r| r.is_finite())
 }

@@ -18,12 +18,13 @@ pub struct WorkerSize {
 pub enum ShapeBasis {
     /// Given explicitly (command line, `spark.executor.instances`).
     Declared,
-    /// vCPU-hours / runtime: the average number of executors. Peak concurrency
-    /// is unknown until CloudWatch metrics are collected.
+    /// vCPU-hours / runtime: the average number of executors. The peak is
+    /// estimated (average x peak factor).
     AverageFromUsage,
     /// Nothing to go on but the configured maximum executors.
     ConfiguredMaximum,
-    /// The most executors alive at once, from a Spark event log's timeline.
+    /// The peak is measured (CloudWatch metrics, a Spark event log's
+    /// timeline); the average comes from usage where there is some.
     Peak,
 }
 

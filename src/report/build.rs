@@ -349,7 +349,8 @@ fn app_crossovers(
     let runtime = row.runtime_median;
     let shape = JobShape {
         peak_executors: row.peak_executors_median.max(executors),
-        peak_estimated: row.peak_estimated * 2 > row.runs,
+        // As the group's figures: a range wherever any run's peak is estimated.
+        peak_estimated: row.peak_estimated > 0,
         ..JobShape::steady(driver, executor, executors, ShapeBasis::AverageFromUsage)
     };
     let curves = pricer

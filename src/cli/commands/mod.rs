@@ -117,8 +117,29 @@ fn generate_report(
         "report generated"
     );
     window_note(g.quiet, s.window, generated.in_window, generated.rows);
+    peak_factor_note(
+        g.quiet,
+        generated
+            .report
+            .assumptions
+            .iter()
+            .find(|a| a.name == "peak_factor" && a.basis.starts_with("median")),
+    );
     list_unpriced(g.quiet, &generated.report);
     Ok((generated.report, generated.not_priced))
+}
+
+/// Says on stderr when the peak factor was measured from the input.
+fn peak_factor_note(quiet: bool, measured: Option<&emrcost::cost::AssumptionLine>) {
+    if let Some(line) = measured {
+        super::output::note(
+            quiet,
+            &format!(
+                "note: peak factor {} measured from the input's runs with a measured peak; the runs without one are sized for it",
+                line.value
+            ),
+        );
+    }
 }
 
 fn window_note(quiet: bool, window: emrcost::pipeline::Window, inside: usize, rows: usize) {

@@ -159,6 +159,10 @@ fn stream_rows(
         }
     }
     super::window_note(g.quiet, setup.window, outcome.in_window, outcome.rows);
+    if let Some(a) = &outcome.assumptions {
+        let lines = a.lines();
+        super::peak_factor_note(g.quiet, lines.iter().find(|l| l.name == "peak_factor"));
+    }
     let summary = outcome.not_priced.summary();
     super::list_left_out(
         g.quiet,

@@ -70,7 +70,7 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             .map_or("?", |l| l.value.as_str())
     };
     screen.push_str(&format!(
-        "\nPrices: snapshot {}{}. Assumptions: EMR on EC2 sized for the {} (peak factor {}), architecture {}, provisioning {} s + teardown {} s, instance {}; Glue {} by {}, {}; Spot {}; all settings are in the report.\n",
+        "\nPrices: snapshot {}{}. Assumptions: EMR on EC2 sizing {} (peak factor {}), architecture {}, provisioning {} s + teardown {} s, instance {}; Glue {} by {}, {}; Spot {}; all settings are in the report.\n",
         report.price_snapshot.id,
         if report.price_snapshot.uses_unverified_prices { " (some prices unverified)" } else { "" },
         setting("ec2_sizing"),

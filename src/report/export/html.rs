@@ -256,15 +256,13 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     ]));
     for j in r.jobs.iter().take(MAX_JOB_ROWS) {
         o.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=n>{}</td><td>{:.1} x {} vCPU ({})</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>",
             escape(j.application_name.as_deref().unwrap_or(&j.application_id)),
             escape(&j.job_run_id),
             escape(j.job_name.as_deref().unwrap_or("")),
             escape(&j.state),
             duration(j.runtime_s),
-            j.executors,
-            j.executor_vcpu,
-            escape(&j.shape_basis),
+            escape(&super::executors_cell(j)),
             usd(j.serverless_usd),
             super::basis_note(&j.serverless_basis),
             escape(&ec2_cell(j)),

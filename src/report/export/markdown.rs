@@ -145,10 +145,7 @@ fn jobs_upto(report: &Report, limit: usize) -> String {
             escape(j.job_name.as_deref().unwrap_or("")),
             j.state.clone(),
             duration(j.runtime_s),
-            format!(
-                "{:.1} x {} vCPU ({})",
-                j.executors, j.executor_vcpu, j.shape_basis
-            ),
+            escape(&super::executors_cell(j)),
             format!(
                 "{}{}",
                 usd(j.serverless_usd),

@@ -290,17 +290,26 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             )
         };
         out.push(format!(
-            "{} of {} runs have no measured peak, so EMR on EC2 and Glue are sized for an estimated peak of {factor} x their average executors. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
+            "For {} of {} runs the peak executor count is estimated ({factor} x the average), not measured, and EMR on EC2 and Glue are sized to hold it. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
             r.total.peak_estimated_runs,
             r.total.runs,
         ));
     }
     if let (Some(g), Some(x)) = (r.total.ec2_graviton_usd, r.total.costs.ec2_on_demand_usd) {
+        let like_for_like = r
+            .assumptions
+            .iter()
+            .any(|a| a.name == "ec2_arch" && a.value == "same");
         if (g - x).abs() >= 0.005 {
             out.push(format!(
-                "What-if: EMR on EC2 on Graviton instance types would cost {} against {} like for like ({}).",
+                "What-if: EMR on EC2 on Graviton instance types would cost {} against {} {} ({}).",
                 usd(g),
                 usd(x),
+                if like_for_like {
+                    "like for like"
+                } else {
+                    "as priced (--ec2-arch any)"
+                },
                 if g < x { "cheaper" } else { "dearer" }
             ));
         }
@@ -334,6 +343,25 @@ pub fn best_mix_movers(r: &crate::report::Report, esc: impl Fn(&str) -> String) 
             )
         })
         .collect()
+}
+
+/// `10.0 x 4 vCPU, peak 15 (estimated) (average_from_usage)`: a run's
+/// executors on average, its peak where that is more, and how they were
+/// found.
+pub fn executors_cell(j: &crate::report::JobLine) -> String {
+    let peak = if j.peak_executors > j.executors + 1e-9 {
+        format!(
+            ", peak {}{}",
+            num(j.peak_executors),
+            if j.peak_estimated { " (estimated)" } else { "" }
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{:.1} x {} vCPU{peak} ({})",
+        j.executors, j.executor_vcpu, j.shape_basis
+    )
 }
 
 /// What to append to a serverless figure that AWS did not bill as such.

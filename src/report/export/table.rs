@@ -120,10 +120,7 @@ pub fn jobs(report: &Report) -> String {
             j.job_name.clone().unwrap_or_default(),
             j.state.clone(),
             duration(j.runtime_s),
-            format!(
-                "{:.1} x {}vCPU ({})",
-                j.executors, j.executor_vcpu, j.shape_basis
-            ),
+            super::executors_cell(j),
             format!(
                 "{}{}",
                 usd(j.serverless_usd),
