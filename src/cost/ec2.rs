@@ -37,6 +37,9 @@ pub struct NodeRate {
     pub emr_hour_usd: f64,
     /// EMR's default EBS for the type, GiB.
     pub ebs_default_gib: f64,
+    /// The family's number within its catalog (types of one family share it).
+    #[serde(skip)]
+    family_id: u16,
 }
 
 impl NodeRate {
@@ -149,7 +152,8 @@ pub struct Ec2Catalog {
     /// Core-node candidates: every type in the region, or the one fixed by
     /// `--instance-type`.
     candidates: Vec<NodeRate>,
-    /// Every priced type in the region, for the primary node.
+    /// Every priced type in the region, for the primary node, cheapest
+    /// first (on-demand with its default EBS).
     all: Vec<NodeRate>,
     primary: InstanceChoice,
     ebs_gib_hour_usd: f64,
@@ -166,9 +170,18 @@ impl Ec2Catalog {
     /// Prices every type in the region and notes the settings plans need.
     pub fn build(book: &PriceBook, region: &str, a: &Assumptions) -> Result<Ec2Catalog, CostError> {
         let ebs = book.ebs_rate(region, &a.ec2_ebs_volume_type)?;
-        let node = |name: &str| -> Result<NodeRate, CostError> {
+        let mut families: Vec<String> = Vec::new();
+        let mut node = |name: &str| -> Result<NodeRate, CostError> {
             let it = book.instance_type(name)?;
             let rate = book.ec2_rate(region, name)?;
+            let family = family_of(&it.name);
+            let family_id = match families.iter().position(|f| f == family) {
+                Some(i) => i,
+                None => {
+                    families.push(family.to_string());
+                    families.len() - 1
+                }
+            };
             Ok(NodeRate {
                 instance_type: Arc::from(it.name.as_str()),
                 architecture: it.architecture,
@@ -178,6 +191,7 @@ impl Ec2Catalog {
                 ec2_hour_usd: rate.ec2_hour_usd,
                 emr_hour_usd: rate.emr_hour_usd,
                 ebs_default_gib: it.ebs_default_gib,
+                family_id: u16::try_from(family_id).unwrap_or(u16::MAX),
             })
         };
         let rates = book.ec2_rates_in(region);
@@ -185,7 +199,7 @@ impl Ec2Catalog {
             // Surface the "no prices for this region" message.
             book.ec2_rate(region, "m5.xlarge")?;
         }
-        let all = rates
+        let mut all = rates
             .iter()
             .map(|r| node(&r.instance_type))
             .collect::<Result<Vec<_>, _>>()?;
@@ -196,12 +210,17 @@ impl Ec2Catalog {
         if let InstanceChoice::Fixed(name) = &a.ec2_primary_instance {
             node(name)?;
         }
+        let ebs_gib_hour_usd = ebs.gb_month_usd / a.hours_per_month;
+        let default_hour =
+            |n: &NodeRate| n.ec2_hour_usd + n.emr_hour_usd + n.ebs_default_gib * ebs_gib_hour_usd;
+        // Stable: equal prices keep name order.
+        all.sort_by(|x, y| default_hour(x).total_cmp(&default_hour(y)));
         Ok(Ec2Catalog {
             region: region.to_string(),
             candidates,
             all,
             primary: a.ec2_primary_instance.clone(),
-            ebs_gib_hour_usd: ebs.gb_month_usd / a.hours_per_month,
+            ebs_gib_hour_usd,
             spot_discount: a.ec2_spot_discount,
             sizing: a.ec2_sizing,
             arch: a.ec2_arch,
@@ -338,14 +357,9 @@ impl Ec2Catalog {
         core: &NodeRate,
         driver: &WorkerSize,
     ) -> Result<&'c NodeRate, CostError> {
+        // `all` is cheapest first: the first that fits is the cheapest.
         let cheapest = |pick: &dyn Fn(&NodeRate) -> bool| {
-            self.all
-                .iter()
-                .filter(|n| pick(n) && n.holds_driver(driver))
-                .min_by(|a, b| {
-                    self.node_hour(a, a.ebs_default_gib, 1.0)
-                        .total_cmp(&self.node_hour(b, b.ebs_default_gib, 1.0))
-                })
+            self.all.iter().find(|n| pick(n) && n.holds_driver(driver))
         };
         let fixed = match &self.primary {
             // A fixed primary serves the runs of its own architecture (unless
@@ -357,8 +371,8 @@ impl Ec2Catalog {
             InstanceChoice::Auto => None,
         };
         let found = match fixed {
-            Some(f) => cheapest(&|n| n.instance_type == f.instance_type),
-            None => cheapest(&|n| n.family() == core.family())
+            Some(f) => cheapest(&|n| std::ptr::eq(n, f)),
+            None => cheapest(&|n| n.family_id == core.family_id)
                 .or_else(|| cheapest(&|n| n.architecture == core.architecture)),
         };
         found.ok_or_else(|| CostError::NoPrimaryFits {

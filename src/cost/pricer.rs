@@ -375,7 +375,19 @@ pub struct FleetPricer<'p, 'b> {
     regions: Vec<(String, RegionCatalog)>,
 }
 
-type PlanMap = polars::prelude::PlHashMap<PlanKey, CachedPlan>;
+/// A run's plans: its own, sized to the average where the peak is
+/// estimated, and on Graviton for an x86_64 run.
+#[derive(Clone)]
+struct RunPlans {
+    main: CachedPlan,
+    low: Option<CachedPlan>,
+    graviton: Option<CachedPlan>,
+}
+
+/// A plan's key and, where the peak is estimated, the average rounded up.
+type RunKey = (PlanKey, u32);
+
+type PlanMap = polars::prelude::PlHashMap<RunKey, RunPlans>;
 
 /// A cache of plans, one per thread.
 #[derive(Default)]
@@ -488,29 +500,50 @@ impl FleetPricer<'_, '_> {
             &cache.extra_regions[region_index - self.regions.len()].1
         };
         let (runtime_s, shape, serverless) = checked_serverless(job, cat, a)?;
-        let plan_for = |plans: &mut PlanMap, used: &mut RowsUsed, shape: &JobShape, arch| {
-            let key = plan_key(region_index, arch, shape, a);
-            if !plans.contains_key(&key) {
-                let entry = CachedPlan::build(cat, shape, arch, a);
-                if let Some((t, p)) = &entry.ec2_types {
-                    used.ec2.insert((region.to_string(), t.to_string()));
-                    used.ec2.insert((region.to_string(), p.to_string()));
-                }
-                if let Some((g, _)) = &entry.glue_plan {
-                    used.glue_types.insert(g.to_string());
-                }
+        // One lookup a run: its plan, the plan sized to the average (where
+        // the peak is estimated) and the Graviton what-if, built together.
+        let key: RunKey = (
+            plan_key(region_index, job.architecture, &shape, a),
+            if shape.peak_estimated {
+                shape.average_executors_whole()
+            } else {
+                0
+            },
+        );
+        let plans = match cache.plans.get(&key) {
+            Some(p) => p,
+            None => {
+                let mut build = |shape: &JobShape, arch| {
+                    let entry = CachedPlan::build(cat, shape, arch, a);
+                    if let Some((t, p)) = &entry.ec2_types {
+                        used.ec2.insert((region.to_string(), t.to_string()));
+                        used.ec2.insert((region.to_string(), p.to_string()));
+                    }
+                    if let Some((g, _)) = &entry.glue_plan {
+                        used.glue_types.insert(g.to_string());
+                    }
+                    entry
+                };
+                let main = build(&shape, job.architecture);
+                let low = if shape.peak_estimated {
+                    Some(build(&shape.at_average(), job.architecture))
+                } else {
+                    None
+                };
+                let graviton = if job.architecture == Architecture::X86_64 {
+                    Some(build(&shape, Architecture::Arm64))
+                } else {
+                    None
+                };
+                let entry = RunPlans {
+                    main,
+                    low,
+                    graviton,
+                };
                 used.regions.insert(region.to_string());
-                plans.insert(key, entry);
+                cache.plans.entry(key).or_insert(entry)
             }
-            key
         };
-        let plans = &mut cache.plans;
-        let main = plan_for(plans, used, &shape, job.architecture);
-        let low = shape
-            .peak_estimated
-            .then(|| plan_for(plans, used, &shape.at_average(), job.architecture));
-        let graviton = (job.architecture == Architecture::X86_64)
-            .then(|| plan_for(plans, used, &shape, Architecture::Arm64));
         let seen = (region_index, job.architecture);
         if !cache.serverless_seen.contains(&seen) {
             cache.serverless_seen.push(seen);
@@ -518,11 +551,11 @@ impl FleetPricer<'_, '_> {
                 .insert((region.to_string(), job.architecture));
             used.regions.insert(region.to_string());
         }
-        let plan = &cache.plans[&main];
+        let plan = &plans.main;
         let costs = plan.costs(runtime_s);
-        let at_average = low.map(|k| cache.plans[&k].costs(runtime_s));
-        let ec2_graviton_usd = match graviton {
-            Some(k) => cache.plans[&k].costs(runtime_s)[0],
+        let at_average = plans.low.as_ref().map(|p| p.costs(runtime_s));
+        let ec2_graviton_usd = match &plans.graviton {
+            Some(p) => p.costs(runtime_s)[0],
             None => costs[0],
         };
         let mut cost = CompactCost {

@@ -141,6 +141,53 @@ struct PartOut<C> {
     priced: usize,
 }
 
+/// One plan cache per worker thread, kept for a whole pass: planning is
+/// done once per shape per thread, not once per part.
+struct PlanCaches(Vec<std::sync::Mutex<PlanCache>>);
+
+impl PlanCaches {
+    fn new() -> PlanCaches {
+        let n = rayon::current_num_threads().max(1) + 1;
+        PlanCaches((0..n).map(|_| Default::default()).collect())
+    }
+
+    /// This thread's cache (one thread each; the last slot serves a caller
+    /// outside the pool). Never waits: if the thread already holds its
+    /// cache (a task stolen while a part is being read), it gets a fresh one.
+    fn mine(&self) -> CacheHandle<'_> {
+        let i = rayon::current_thread_index().unwrap_or(self.0.len() - 1) % self.0.len();
+        match self.0[i].try_lock() {
+            Ok(guard) => CacheHandle::Shared(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => CacheHandle::Shared(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => CacheHandle::Own(PlanCache::default()),
+        }
+    }
+}
+
+enum CacheHandle<'a> {
+    Shared(std::sync::MutexGuard<'a, PlanCache>),
+    Own(PlanCache),
+}
+
+impl std::ops::Deref for CacheHandle<'_> {
+    type Target = PlanCache;
+    fn deref(&self) -> &PlanCache {
+        match self {
+            CacheHandle::Shared(g) => g,
+            CacheHandle::Own(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for CacheHandle<'_> {
+    fn deref_mut(&mut self) -> &mut PlanCache {
+        match self {
+            CacheHandle::Shared(g) => g,
+            CacheHandle::Own(c) => c,
+        }
+    }
+}
+
 /// The hasher of runs' identities: ahash with fixed seeds, so every pass
 /// gives a run the same hash (a collision only costs a second look).
 fn key_hasher() -> polars::prelude::PlRandomState {
@@ -290,6 +337,7 @@ fn run_part<S: Sink>(
 fn take_batch<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
+    caches: &PlanCaches,
     superseded: &HashMap<u64, u64>,
     sink: &mut S,
     name: &str,
@@ -309,9 +357,12 @@ fn take_batch<S: Sink>(
         let results: Vec<Result<PartOut<S::Chunk>, FileError>> = parts
             .par_iter()
             .zip(first.par_iter())
-            .map_init(PlanCache::default, |cache, (part, first)| {
-                run_part(shared, input, fleet, cache, superseded, name, part, *first)
-            })
+            .map_init(
+                || caches.mine(),
+                |cache, (part, first)| {
+                    run_part(shared, input, fleet, cache, superseded, name, part, *first)
+                },
+            )
             .collect();
         for r in results {
             let p = r?;
@@ -339,6 +390,7 @@ fn pass<S: Sink>(
     let mut out = Outcome::default();
     let mut hashes: Vec<u64> = Vec::new();
     let mut next_row = 0u64;
+    let caches = PlanCaches::new();
     for source in input.sources {
         let name = source.name();
         // The reader's callback speaks FileError; a sink's own failure is
@@ -348,6 +400,7 @@ fn pass<S: Sink>(
             take_batch(
                 input,
                 fleet,
+                &caches,
                 superseded,
                 sink,
                 &name,
