@@ -953,7 +953,8 @@ mod tests {
     ];
 
     /// Every size from large to 24xlarge of the 17 families is in the
-    /// book, with its YARN settings, and priced in us-east-1.
+    /// book, with its YARN settings, and priced in us-east-1, us-west-2
+    /// and eu-west-1.
     #[test]
     fn the_book_covers_the_families_people_run() {
         let book = PriceBook::embedded().unwrap();
@@ -974,8 +975,10 @@ mod tests {
                     sizes.iter().any(|t| t.name == name),
                     "{name} is missing from instance_types.csv"
                 );
-                book.ec2_rate("us-east-1", &name)
-                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                for region in ["us-east-1", "us-west-2", "eu-west-1"] {
+                    book.ec2_rate(region, &name)
+                        .unwrap_or_else(|e| panic!("{region} {name}: {e}"));
+                }
             }
         }
     }
