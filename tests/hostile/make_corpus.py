@@ -710,6 +710,31 @@ def silent_wrong():
         why="--hours-per-month 1e-300 turns EBS GB-month prices into 1e299 an hour: refused",
         stderr_has=["--hours-per-month"])
 
+    # --- the fair-comparison settings (issue 12).
+    for name, flag, value in [
+        ("sw-peak-factor-nan", "--peak-factor", "NaN"),
+        ("sw-peak-factor-huge", "--peak-factor", "1e30"),
+        ("sw-scale-in-lag-huge", "--scale-in-lag-seconds", "1e30"),
+        ("sw-teardown-inf", "--teardown-seconds", "inf"),
+    ]:
+        add(name, "silent-wrong",
+            ["report", flag, value, "run.json", "--out", "rep"], FLAG_ERROR,
+            {"run.json": wrapped(job_run())},
+            why=f"{flag} {value} would size EMR on EC2 or Glue for an absurd peak or bill: refused "
+                "naming the flag, and no report written",
+            stderr_has=[flag])
+    add("fl-peak-executors-below-average", "unclear-error",
+        ["crossover", "--executors", "8", "--peak-executors", "4", "--executor-vcpu", "4",
+         "--executor-memory-gb", "14"], FLAG_ERROR,
+        why="a peak below the average executors is a contradiction: refused naming the flag",
+        stderr_has=["--peak-executors"])
+    add("fl-auto-scaling-old-glue", "unclear-error",
+        ["report", "--glue-sizing", "auto-scaling", "--glue-version", "2.0", "run.json",
+         "--out", "rep"], FLAG_ERROR,
+        {"run.json": wrapped(job_run())},
+        why="Glue auto scaling exists from Glue 3.0: refused naming both flags",
+        stderr_has=["--glue-sizing", "--glue-version"])
+
     # --- contradictory times.
     add("sw-end-before-start-csv", "silent-wrong", PRICE_CSV_STRICT + ["runs.csv"], 3,
         {"runs.csv": good_and(run_row(job_run_id="r-bad", duration_s="",
