@@ -120,7 +120,7 @@ fn sample_report_states_its_answer() {
     }
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(
-        md.contains("For 2000 of 2000 runs the peak executor count is estimated (1.5 x the average), not measured, and EMR on EC2 and Glue are sized to hold it."),
+        md.contains("For 2000 of 2000 runs the peak executor count is estimated (1.5 x the average), not measured; the EMR on EC2 and Glue figures take that peak."),
         "the range is stated in the headline"
     );
     assert!(

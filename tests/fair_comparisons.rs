@@ -264,3 +264,32 @@ fn policy_flags_name_their_choices() {
             .stderr(predicates::str::contains(want));
     }
 }
+
+/// The Graviton what-if is on Graviton types whatever `--ec2-arch` says:
+/// under `any`, the run's own plan may be on either architecture, but the
+/// what-if never is x86.
+#[test]
+fn the_graviton_what_if_stays_on_graviton() {
+    let book = PriceBook::embedded().unwrap();
+    let a = Assumptions {
+        ec2_arch: "any".parse().unwrap(),
+        ..Assumptions::default()
+    };
+    let executor = worker(4.0, 14.0, &a);
+    let shape = JobShape::steady(executor, executor, 30.0, ShapeBasis::Declared);
+    for arch in [Architecture::X86_64, Architecture::Arm64] {
+        let curves = Pricer::new(&book, a.clone())
+            .curves("us-east-1", arch, &shape)
+            .unwrap();
+        let what_if = curves.ec2_graviton.expect("a Graviton plan");
+        for t in [&what_if.instance_type, &what_if.primary_instance_type] {
+            assert_eq!(
+                book.instance_type(t).unwrap().architecture,
+                Architecture::Arm64,
+                "{t}"
+            );
+        }
+        // `any` picks the cheaper of the two, so never dearer than Graviton.
+        assert!(curves.ec2.unwrap().cluster_hour_usd <= what_if.cluster_hour_usd + 1e-12);
+    }
+}

@@ -414,7 +414,12 @@ impl Assumptions {
             },
             AssumptionLine {
                 name: "ec2_primary_instance",
-                value: self.ec2_primary_instance.to_string(),
+                value: match &self.ec2_primary_instance {
+                    InstanceChoice::Auto => "auto".to_string(),
+                    InstanceChoice::Fixed(t) => format!(
+                        "{t} (for runs of its architecture unless ec2_arch is any; auto for the others)"
+                    ),
+                },
                 basis: "one primary node per transient cluster; the Spark driver runs on it (client mode, spark-submit's default; in cluster mode it would take a core-node container instead); auto = the cheapest type in the core nodes' family whose vCPU and YARN memory hold the driver",
             },
             AssumptionLine {
@@ -444,7 +449,7 @@ impl Assumptions {
                 value: self.glue_mapping.to_string(),
                 basis: match self.glue_mapping {
                     GlueMapping::Capacity => "the cheapest worker type and count whose executors hold the job's total executor vCPU and memory (Glue's executor memory per worker type), plus a driver worker that holds the driver",
-                    GlueMapping::PerExecutor => "one worker per executor plus one for the driver (the old mapping; overstates Glue for small executors)",
+                    GlueMapping::PerExecutor => "one worker per executor plus one for the driver (the old mapping): compares an executor with the worker's whole memory rather than the heap Glue gives its executor, and gives small executors a worker each",
                 },
             },
             AssumptionLine {

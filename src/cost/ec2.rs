@@ -241,9 +241,24 @@ impl Ec2Catalog {
     /// costs (the cluster's rate, its primary included, plus what it bills
     /// outside the run). Ties go to the first type in name order.
     pub fn plan(&self, shape: &JobShape, arch: Architecture) -> Result<Ec2Plan, CostError> {
+        self.plan_on(shape, arch, self.arch)
+    }
+
+    /// The what-if of the move to Graviton: the cheapest cluster of arm64
+    /// types only, whatever `--ec2-arch` says.
+    pub fn plan_graviton(&self, shape: &JobShape) -> Result<Ec2Plan, CostError> {
+        self.plan_on(shape, Architecture::Arm64, Ec2Arch::Same)
+    }
+
+    fn plan_on(
+        &self,
+        shape: &JobShape,
+        arch: Architecture,
+        rule: Ec2Arch,
+    ) -> Result<Ec2Plan, CostError> {
         let peak = shape.provisioned_executors();
         let req = YarnRequest::of(&shape.executor);
-        let allowed = |n: &NodeRate| self.arch == Ec2Arch::Any || n.architecture == arch;
+        let allowed = |n: &NodeRate| rule == Ec2Arch::Any || n.architecture == arch;
         // The primary depends on the core type's family only: found once each.
         let mut primaries: Vec<(&str, Result<&NodeRate, CostError>)> = Vec::new();
         let mut best: Option<(f64, &NodeRate, &NodeRate, u32, u32, f64)> = None;
@@ -256,7 +271,7 @@ impl Ec2Catalog {
             let primary = match primaries.iter().find(|(f, _)| *f == node.family()) {
                 Some((_, p)) => p.clone(),
                 None => {
-                    let p = self.primary_for(node, &shape.driver);
+                    let p = self.primary_for(node, &shape.driver, rule);
                     primaries.push((node.family(), p.clone()));
                     p
                 }
@@ -356,6 +371,7 @@ impl Ec2Catalog {
         &'c self,
         core: &NodeRate,
         driver: &WorkerSize,
+        rule: Ec2Arch,
     ) -> Result<&'c NodeRate, CostError> {
         // `all` is cheapest first: the first that fits is the cheapest.
         let cheapest = |pick: &dyn Fn(&NodeRate) -> bool| {
@@ -366,7 +382,7 @@ impl Ec2Catalog {
             // any may mix); the others get the automatic choice.
             InstanceChoice::Fixed(name) => self.all.iter().find(|n| {
                 &*n.instance_type == name.as_str()
-                    && (self.arch == Ec2Arch::Any || n.architecture == core.architecture)
+                    && (rule == Ec2Arch::Any || n.architecture == core.architecture)
             }),
             InstanceChoice::Auto => None,
         };

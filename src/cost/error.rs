@@ -33,7 +33,7 @@ pub enum CostError {
         yarn_memory_mb: u32,
     },
 
-    #[error("instance type {instance_type} is {instance_arch} and the run is {run_arch}: like-for-like comparison keeps them apart; pick a {run_arch} --instance-type or allow the move with --ec2-arch any")]
+    #[error("instance type {instance_type} is {instance_arch} and the run is {run_arch}: like-for-like comparison keeps them apart; pick an --instance-type of architecture {run_arch} or allow the move with --ec2-arch any")]
     WrongArchitecture {
         instance_type: String,
         instance_arch: crate::model::Architecture,

@@ -89,13 +89,15 @@ impl<'b> Pricer<'b> {
         let mut curves = vec![(DeploymentOption::EmrServerless, serverless)];
         let mut unavailable = Vec::new();
         let catalog = Ec2Catalog::build(self.book, region, a);
-        let ec2_graviton = match architecture {
-            Architecture::X86_64 => catalog
-                .as_ref()
-                .ok()
-                .and_then(|c| c.plan(shape, Architecture::Arm64).ok()),
-            Architecture::Arm64 => None,
-        };
+        let ec2_graviton =
+            if architecture == Architecture::X86_64 || a.ec2_arch == super::Ec2Arch::Any {
+                catalog
+                    .as_ref()
+                    .ok()
+                    .and_then(|c| c.plan_graviton(shape).ok())
+            } else {
+                None
+            };
         let ec2 = catalog.and_then(|c| c.plan(shape, architecture));
         let ec2 = match ec2 {
             Ok(plan) => {
@@ -304,17 +306,22 @@ struct CachedPlan {
 }
 
 impl CachedPlan {
+    /// `graviton`: the what-if plan, arm64 types only.
     fn build(
         cat: &RegionCatalog,
         shape: &JobShape,
         arch: Architecture,
+        graviton: bool,
         a: &Assumptions,
     ) -> CachedPlan {
-        let ec2 = cat
-            .ec2
-            .as_ref()
-            .map_err(ToString::to_string)
-            .and_then(|c| c.plan(shape, arch).map_err(|e| e.to_string()));
+        let ec2 = cat.ec2.as_ref().map_err(ToString::to_string).and_then(|c| {
+            let plan = if graviton {
+                c.plan_graviton(shape)
+            } else {
+                c.plan(shape, arch)
+            };
+            plan.map_err(|e| e.to_string())
+        });
         let glue = cat
             .glue
             .as_ref()
@@ -513,8 +520,8 @@ impl FleetPricer<'_, '_> {
         let plans = match cache.plans.get(&key) {
             Some(p) => p,
             None => {
-                let mut build = |shape: &JobShape, arch| {
-                    let entry = CachedPlan::build(cat, shape, arch, a);
+                let mut build = |shape: &JobShape, arch, graviton: bool| {
+                    let entry = CachedPlan::build(cat, shape, arch, graviton, a);
                     if let Some((t, p)) = &entry.ec2_types {
                         used.ec2.insert((region.to_string(), t.to_string()));
                         used.ec2.insert((region.to_string(), p.to_string()));
@@ -524,14 +531,17 @@ impl FleetPricer<'_, '_> {
                     }
                     entry
                 };
-                let main = build(&shape, job.architecture);
+                let main = build(&shape, job.architecture, false);
                 let low = if shape.peak_estimated {
-                    Some(build(&shape.at_average(), job.architecture))
+                    Some(build(&shape.at_average(), job.architecture, false))
                 } else {
                     None
                 };
-                let graviton = if job.architecture == Architecture::X86_64 {
-                    Some(build(&shape, Architecture::Arm64))
+                // Like for like, an arm64 run's own plan is the what-if.
+                let graviton = if job.architecture == Architecture::X86_64
+                    || a.ec2_arch == super::Ec2Arch::Any
+                {
+                    Some(build(&shape, Architecture::Arm64, true))
                 } else {
                     None
                 };

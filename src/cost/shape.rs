@@ -71,7 +71,8 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
                 },
                 None => JobShape {
                     peak_executors: executors * a.peak_factor,
-                    peak_estimated: a.peak_factor > 1.0 && executors > 0.0,
+                    // Estimated even at a factor of 1: nothing measured it.
+                    peak_estimated: executors > 0.0,
                     ..JobShape::steady(driver, executor, executors, ShapeBasis::AverageFromUsage)
                 },
             });
@@ -97,9 +98,11 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
 /// average comes from its usage: what a peak factor is measured from.
 pub fn measured_peak_ratio(job: &RunFacts, shape: &JobShape) -> Option<f64> {
     let averaged = usage_for_shape(job).is_some() && job.runtime_s.is_some_and(|r| r > 0.0);
-    (job.peak_executors.is_some_and(|p| p > 0) && averaged && shape.executors > 0.0)
-        .then(|| shape.peak_executors / shape.executors)
-        .filter(|r| r.is_finite())
+    // A peak below the average contradicts the usage: it measures nothing.
+    let peak = f64::from(job.peak_executors.filter(|p| *p > 0)?);
+    (averaged && shape.executors > 0.0)
+        .then(|| peak / shape.executors)
+        .filter(|r| r.is_finite() && *r >= 1.0 - 1e-9)
 }
 
 #[cfg(test)]

@@ -68,14 +68,26 @@ pub fn crossover_report(
     if let Some(ec2) = &oc.ec2 {
         plans.push((
             DeploymentOption::Ec2OnDemand,
-            format!(
-                "{} core node(s) of {} ({} executor(s) each) + 1 primary {}; ${:.4}/h on-demand",
-                ec2.core_nodes,
-                ec2.instance_type,
-                ec2.executors_per_node,
-                ec2.primary_instance_type,
-                ec2.cluster_hour_usd
-            ),
+            if (ec2.billed_core_nodes - f64::from(ec2.core_nodes)).abs() < 1e-9 {
+                format!(
+                    "{} core node(s) of {} ({} executor(s) each) + 1 primary {}; ${:.4}/h on-demand",
+                    ec2.core_nodes,
+                    ec2.instance_type,
+                    ec2.executors_per_node,
+                    ec2.primary_instance_type,
+                    ec2.cluster_hour_usd
+                )
+            } else {
+                format!(
+                    "up to {} core node(s) of {} ({} executor(s) each), {} billed on average (managed scaling), + 1 primary {}; ${:.4}/h on-demand",
+                    ec2.core_nodes,
+                    ec2.instance_type,
+                    ec2.executors_per_node,
+                    super::export::num(ec2.billed_core_nodes),
+                    ec2.primary_instance_type,
+                    ec2.cluster_hour_usd
+                )
+            },
         ));
         if let Some(h) = ec2.spot_cluster_hour_usd {
             plans.push((
@@ -96,10 +108,23 @@ pub fn crossover_report(
     if let Some(glue) = &oc.glue {
         plans.push((
             DeploymentOption::GlueStandard,
-            format!(
-                "{} x {} = {} DPU (driver included), Glue {}",
-                glue.workers, glue.worker_type, glue.dpu, a.glue_version
-            ),
+            if (glue.dpu - f64::from(glue.workers) * dpu_of(pricer, &glue.worker_type)).abs() < 1e-9 {
+                format!(
+                    "{} x {} = {} DPU (driver included), Glue {}",
+                    glue.workers,
+                    glue.worker_type,
+                    super::export::num(glue.dpu),
+                    a.glue_version
+                )
+            } else {
+                format!(
+                    "up to {} x {} (driver included), {} DPU billed on average (auto scaling), Glue {}",
+                    glue.workers,
+                    glue.worker_type,
+                    super::export::num(glue.dpu),
+                    a.glue_version
+                )
+            },
         ));
         if glue.flex_dpu_hour_usd.is_some() {
             plans.push((
@@ -153,6 +178,28 @@ pub fn crossover_report(
         analysis,
         samples,
         price_snapshot: used.finish(pricer.book(), a),
-        assumptions: a.lines(),
+        // The shape is given: its peak comes from --peak-executors, not a factor.
+        assumptions: a
+            .lines()
+            .into_iter()
+            .map(|mut l| {
+                if l.name == "peak_factor" {
+                    l.value = "not used".into();
+                    l.basis =
+                        "crossover takes the peak from --peak-executors (default: --executors)";
+                }
+                l
+            })
+            .collect(),
     })
+}
+
+/// DPU of one worker of a type, from the price book (0 if unknown).
+fn dpu_of(pricer: &Pricer<'_>, worker_type: &str) -> f64 {
+    pricer
+        .book()
+        .glue_workers
+        .iter()
+        .find(|w| w.name == worker_type)
+        .map_or(0.0, |w| w.dpu)
 }

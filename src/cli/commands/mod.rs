@@ -117,6 +117,15 @@ fn generate_report(
         "report generated"
     );
     window_note(g.quiet, s.window, generated.in_window, generated.rows);
+    for gap in &generated.report.total.not_priced_on {
+        super::output::note(
+            g.quiet,
+            &format!(
+                "note: {} has no figure for {} run(s), so its totals are left out; first reason: {}",
+                gap.option, gap.runs, gap.reason
+            ),
+        );
+    }
     peak_factor_note(
         g.quiet,
         generated

@@ -217,7 +217,9 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         f6(g.saving_usd),
         g.peak_estimated_runs.to_string(),
         opt6(g.costs_at_average.and_then(|c| c.ec2_on_demand_usd)),
+        opt6(g.costs_at_average.and_then(|c| c.ec2_spot_usd)),
         opt6(g.costs_at_average.and_then(|c| c.glue_standard_usd)),
+        opt6(g.costs_at_average.and_then(|c| c.glue_flex_usd)),
         opt6(g.saving_at_average_usd),
         opt6(g.ec2_graviton_usd),
     ]
@@ -251,7 +253,9 @@ pub fn summary(report: &Report) -> String {
         "saving_usd",
         "peak_estimated_runs",
         "ec2_on_demand_at_average_usd",
+        "ec2_spot_at_average_usd",
         "glue_standard_at_average_usd",
+        "glue_flex_at_average_usd",
         "saving_at_average_usd",
         "ec2_graviton_usd",
     ]);

@@ -197,7 +197,12 @@ pub fn groups(
             Cell::Plain(ranged(g, DeploymentOption::Ec2Spot)),
             Cell::Plain(ranged(g, DeploymentOption::GlueStandard)),
             Cell::Plain(ranged(g, DeploymentOption::GlueFlex)),
-            Cell::Plain(g.cheapest.label().to_string()),
+            Cell::Plain(match g.costs_at_average.map(|low| low.cheapest().0) {
+                Some(low) if low != g.cheapest => {
+                    format!("{} ({} at the average)", g.cheapest.label(), low.label())
+                }
+                _ => g.cheapest.label().to_string(),
+            }),
             Cell::Plain(usd_range(
                 Some(g.saving_usd),
                 g.saving_at_average_usd.or(Some(g.saving_usd)),

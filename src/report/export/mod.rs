@@ -290,7 +290,7 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             )
         };
         out.push(format!(
-            "For {} of {} runs the peak executor count is estimated ({factor} x the average), not measured, and EMR on EC2 and Glue are sized to hold it. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
+            "For {} of {} runs the peak executor count is estimated ({factor} x the average), not measured; the EMR on EC2 and Glue figures take that peak. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
             r.total.peak_estimated_runs,
             r.total.runs,
         ));
@@ -302,7 +302,7 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             .any(|a| a.name == "ec2_arch" && a.value == "same");
         if (g - x).abs() >= 0.005 {
             out.push(format!(
-                "What-if: EMR on EC2 on Graviton instance types would cost {} against {} {} ({}).",
+                "What-if: EMR on EC2 on Graviton instance types would cost {} against {} {} ({}; both sized for the peak).",
                 usd(g),
                 usd(x),
                 if like_for_like {
@@ -351,9 +351,13 @@ pub fn best_mix_movers(r: &crate::report::Report, esc: impl Fn(&str) -> String) 
 pub fn executors_cell(j: &crate::report::JobLine) -> String {
     let peak = if j.peak_executors > j.executors + 1e-9 {
         format!(
-            ", peak {}{}",
-            num(j.peak_executors),
-            if j.peak_estimated { " (estimated)" } else { "" }
+            ", {} peak {}",
+            if j.peak_estimated {
+                "estimated"
+            } else {
+                "measured"
+            },
+            num(j.peak_executors)
         )
     } else {
         String::new()
