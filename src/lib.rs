@@ -15,6 +15,7 @@
 //! Every modelling choice that is not a price is a named setting in
 //! [`cost::Assumptions`] and is printed beside every result.
 
+pub mod bench;
 pub mod collect;
 pub mod cost;
 pub mod files;

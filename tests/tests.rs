@@ -4,6 +4,7 @@ mod emulator;
 mod util;
 
 mod browser;
+mod cli_bench;
 mod cli_collect;
 mod cli_crossover;
 mod cli_errors;

@@ -55,6 +55,56 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Run one Spark job in several configurations on EMR Serverless and
+    /// measure startup, runtime and billed cost side by side. Prints the
+    /// plan and its worst-case cost unless --yes is given.
+    Bench(BenchArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
+    /// The plan (TOML; see examples/bench-plan.toml).
+    #[arg(value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    /// Results folder (resumed if it holds an earlier, unfinished run of the plan) [default: bench/PLAN-NAME].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print every call and the worst-case cost; submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Submit the runs (without it, bench only prints the dry run).
+    #[arg(long)]
+    pub yes: bool,
+    /// Stop submitting once the measured spend reaches this many dollars.
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// Repeats per arm, instead of the plan's.
+    #[arg(long, value_name = "N")]
+    pub repeat: Option<u32>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Exit 0 when the candidate is no worse than the baseline in cost per
+    /// successful run and median latency (arms matched by label), 4 if it is.
+    Compare {
+        /// bench.json (or its folder) of the baseline.
+        baseline: PathBuf,
+        /// bench.json (or its folder) of the candidate.
+        candidate: PathBuf,
+        /// How much worse counts as worse, e.g. 10% or 0.1.
+        #[arg(long, default_value = "10%")]
+        threshold: String,
+    },
 }
 
 #[derive(ClapArgs, Debug)]

@@ -524,7 +524,7 @@ const SCALE_IN_LAG_BASIS: &str = "derived, not an AWS figure: Spark releases an 
 const PEAK_FACTOR_BASIS: &str = "no measured peak in this input and no --peak-factor: emrcost's documented default (no published figure exists for Spark's peak-to-average executor ratio); reports show the range down to the average";
 
 /// Formats a number without trailing zeros: 210, 0.1, 14.5.
-pub(crate) fn fmt_num(v: f64) -> String {
+pub fn fmt_num(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()

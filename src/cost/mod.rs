@@ -16,6 +16,7 @@ mod pricer;
 pub mod serverless;
 pub mod shape;
 
+pub use assumptions::fmt_num;
 pub use assumptions::{
     AssumptionLine, Assumptions, Ec2Arch, Ec2Sizing, GlueMapping, GlueSizing, GlueVersion,
     InstanceChoice, PeakFactorBasis, DEFAULT_PEAK_FACTOR,

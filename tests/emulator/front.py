@@ -11,7 +11,13 @@ speaks no CBOR for CloudWatch, and it never throttles. This front adds:
 * the EMR Serverless rate quotas, one token bucket per operation, scaled
   by a factor (POST /_emu/config {"quota_scale": 10});
 * faults at a configurable rate: throttling, 500s and slow answers;
-* a request log (GET /_emu/log) that tests read to prove what was called.
+* a request log (GET /_emu/log) that tests read to prove what was called;
+* scripted job runs for `emrcost bench` (POST /_emu/script): a run started
+  with StartJobRun moves through QUEUED, SCHEDULED, RUNNING and its final
+  state over the scripted seconds, with the timestamps, queue time and
+  usage the script gives; billed usage arrives a scripted delay after the
+  end. Stock moto answers SUCCESS at once with zero usage;
+* the architecture CreateApplication asks for (moto drops it).
 
 Run: python front.py --port-file FILE   (port 0 = any free loopback port)
 """
@@ -41,6 +47,10 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/emrcost-test"
 # Per-account-and-region quotas, requests per second and burst
 # (FACTS.md section 5, from the AWS endpoints-and-quotas page).
 QUOTAS = {
+    "CreateApplication": (1.0, 25),
+    "StartApplication": (1.0, 25),
+    "StopApplication": (1.0, 25),
+    "DeleteApplication": (1.0, 25),
     "GetJobRun": (10.0, 50),
     "GetApplication": (10.0, 50),
     "ListApplications": (10.0, 50),
@@ -79,6 +89,10 @@ class State:
         self.rng = random.Random(7)
         self.buckets = {}
         self.reset_buckets()
+        # arm label -> the scripts of its runs, in submission order
+        self.scripts = {}
+        # (application id, job run id) -> (script, start time, cancelled at)
+        self.scripted = {}
 
     def reset_buckets(self):
         self.buckets = {
@@ -304,6 +318,74 @@ def put_metrics(doc):
     return {"ok": True, "count": len(data)}
 
 
+def script(doc):
+    """{"arm": LABEL, "runs": [{"queue_s", "pending_s", "run_s", "state",
+    "reason", "billed": {...}, "billed_delay_s", "total": {...}}, ...]}"""
+    with STATE.lock:
+        STATE.scripts[doc["arm"]] = {"runs": list(doc["runs"]), "next": 0}
+    return {"ok": True}
+
+
+def attach_script(region, app_id, run_id):
+    backend = emrserverless_backends[ACCOUNT][region]
+    run = backend.get_job_run(app_id, run_id)
+    arm = (run.tags or {}).get("emrcost:arm")
+    with STATE.lock:
+        plan = STATE.scripts.get(arm)
+        if plan is None or not plan["runs"]:
+            return
+        spec = plan["runs"][plan["next"] % len(plan["runs"])]
+        plan["next"] += 1
+        now = time.time()
+        STATE.scripted[(app_id, run_id)] = (spec, now, None)
+    run.created_at = epoch(now)
+    run.state = "SUBMITTED"
+    run.billed_resource_utilization = None
+    run.total_resource_utilization = None
+    run.total_execution_duration_seconds = None
+
+
+def advance(region):
+    """Moves every scripted run to where its script says it is now."""
+    backend = emrserverless_backends[ACCOUNT][region]
+    now = time.time()
+    with STATE.lock:
+        items = list(STATE.scripted.items())
+    for (app_id, run_id), (spec, t0, cancelled) in items:
+        try:
+            run = backend.get_job_run(app_id, run_id)
+        except Exception:
+            continue
+        q, p, r = float(spec.get("queue_s", 0)), float(spec.get("pending_s", 0)), float(spec.get("run_s", 1))
+        t = now - t0
+        if cancelled is not None:
+            run.state = "CANCELLED"
+            run.ended_at = epoch(cancelled)
+            run.state_details = "cancelled by the user"
+            continue
+        if q > 0:
+            run.queued_duration_milliseconds = int(round(min(t, q) * 1000)) if t < q else int(round(q * 1000))
+        if t < q:
+            run.state = "QUEUED"
+        elif t < q + p:
+            run.state = "SCHEDULED"
+        elif t < q + p + r:
+            run.state = "RUNNING"
+            run.started_at = epoch(t0 + q + p)
+        else:
+            run.state = spec.get("state", "SUCCESS")
+            run.started_at = epoch(t0 + q + p)
+            run.ended_at = epoch(t0 + q + p + r)
+            run.total_execution_duration_seconds = int(round(r))
+            if spec.get("reason"):
+                run.state_details = spec["reason"]
+            if "total" in spec:
+                run.total_resource_utilization = usage(spec["total"])
+            if "billed" in spec and t >= q + p + r + float(spec.get("billed_delay_s", 0)):
+                run.billed_resource_utilization = usage(spec["billed"])
+        run.updated_at = epoch(now)
+
+
 def configure(doc):
     with STATE.lock:
         for k in ("enforce_quotas", "quota_scale", "fault_rate", "slow_rate", "slow_ms"):
@@ -321,7 +403,7 @@ def admin(request):
         with STATE.lock:
             return Response(json.dumps(STATE.log), headers={"Content-Type": "application/json"})
     doc = json.loads(request.get_data() or b"{}")
-    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure}
+    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script}
     if path == "/_emu/log/clear":
         with STATE.lock:
             STATE.log.clear()
@@ -386,6 +468,37 @@ class Front:
             return json_error(500, "InternalServerException", "injected failure", cbor)
         if cbor:
             return translate_cbor(self.moto, environ, request, operation)
+        if service == "emr-serverless":
+            region = request_region(request)
+            parts = request.path.rstrip("/").split("/")
+            if operation in ("GetJobRun", "ListJobRuns"):
+                advance(region)
+            if operation == "CancelJobRun":
+                key = (parts[2], parts[4])
+                with STATE.lock:
+                    if key in STATE.scripted:
+                        spec, t0, _ = STATE.scripted[key]
+                        STATE.scripted[key] = (spec, t0, time.time())
+            if operation == "StartJobRun":
+                resp = Response.from_app(self.moto, environ)
+                if resp.status_code == 200:
+                    run_id = json.loads(resp.get_data())["jobRunId"]
+                    attach_script(region, parts[2], run_id)
+                return resp
+            if operation == "CreateApplication":
+                raw = request.get_data()
+                body = json.loads(raw or b"{}")
+                # The body was read here: hand moto a fresh stream of it.
+                import io
+
+                environ["wsgi.input"] = io.BytesIO(raw)
+                environ["CONTENT_LENGTH"] = str(len(raw))
+                resp = Response.from_app(self.moto, environ)
+                if resp.status_code == 200 and body.get("architecture"):
+                    app_id = json.loads(resp.get_data())["applicationId"]
+                    backend = emrserverless_backends[ACCOUNT][region]
+                    backend.applications[app_id].architecture = body["architecture"]
+                return resp
         if service == "emr-serverless" and operation == "ListJobRuns":
             # AWS answers an application with no runs with an empty list;
             # moto answers ResourceNotFound (FACTS.md section 10).

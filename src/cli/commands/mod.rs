@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+mod bench;
 mod collect;
 mod crossover;
 mod import;
@@ -32,6 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Import {
             command: ImportCommand::Eventlog(a),
         } => import::eventlog(&args.global, a),
+        Command::Bench(a) => bench::run(&args.global, a),
     }
 }
 

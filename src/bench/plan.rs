@@ -1,0 +1,541 @@
+//! The benchmark plan: a TOML file naming the job, the arms to compare and
+//! how often to run each. Everything a run needs is checked here, before
+//! anything is submitted, and every refusal names the plan's line.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::{serverless, Assumptions};
+use crate::model::{Architecture, WorkerSize};
+use crate::pricing::PriceBook;
+
+/// The order runs are submitted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    /// All repeats of one arm, then the next arm.
+    #[default]
+    Sequential,
+    /// A B C A B C: drift in the service hits every arm alike.
+    Interleaved,
+}
+
+/// A Spark process's size as Spark is told it: cores, heap, disk.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SparkSize {
+    pub cores: f64,
+    pub memory_gb: f64,
+    #[serde(default = "default_disk")]
+    pub disk_gb: f64,
+}
+
+fn default_disk() -> f64 {
+    20.0
+}
+
+/// Workers started with the application and kept until it stops.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialCapacity {
+    pub drivers: u32,
+    pub executors: u32,
+}
+
+/// The job every arm runs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub entry_point: String,
+    #[serde(default)]
+    pub arguments: Vec<String>,
+    #[serde(default)]
+    pub spark_conf: BTreeMap<String, String>,
+    pub release_label: String,
+    pub execution_role: Option<String>,
+    pub log_uri: Option<String>,
+}
+
+/// One configuration to measure.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    pub label: String,
+    /// `emr-serverless` (Glue and EMR on EC2 arms are not run yet).
+    pub service: String,
+    #[serde(default = "default_arch")]
+    pub architecture: String,
+    pub executor: SparkSize,
+    pub driver: SparkSize,
+    /// `spark.executor.instances` with dynamic allocation off.
+    pub executors: Option<u32>,
+    /// Dynamic allocation bounds (min, max), instead of `executors`.
+    pub dynamic: Option<[u32; 2]>,
+    pub initial_capacity: Option<InitialCapacity>,
+    /// Run on this existing application instead of one created and deleted.
+    pub application_id: Option<String>,
+}
+
+fn default_arch() -> String {
+    "x86_64".into()
+}
+
+/// The plan as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub name: String,
+    pub region: String,
+    #[serde(default = "one")]
+    pub repeat: u32,
+    #[serde(default)]
+    pub order: Order,
+    /// Each run's `executionTimeoutMinutes`; bounds the worst-case cost.
+    #[serde(default = "default_timeout")]
+    pub timeout_minutes: u32,
+    /// Seconds between GetJobRun polls of a run in flight.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: f64,
+    /// How long to keep asking for billed usage after a run ends.
+    #[serde(default = "default_billed_wait")]
+    pub billed_wait_seconds: f64,
+    pub job: Job,
+    #[serde(rename = "arm")]
+    pub arms: Vec<Arm>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn default_timeout() -> u32 {
+    60
+}
+fn default_poll() -> f64 {
+    5.0
+}
+fn default_billed_wait() -> f64 {
+    600.0
+}
+
+/// A refused plan: the file, the line, and what to change.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct PlanError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// An arm, checked: its worker sizes as EMR Serverless bills them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedArm {
+    pub arm: Arm,
+    pub architecture: Architecture,
+    pub driver_worker: serverless::ServerlessWorker,
+    pub executor_worker: serverless::ServerlessWorker,
+    /// The most executors a run can have.
+    pub max_executors: u32,
+    /// Hourly cost of the driver and the most executors.
+    pub max_hour_usd: f64,
+    /// Hourly cost of the pre-initialized workers.
+    pub initial_hour_usd: f64,
+}
+
+/// A plan that passed every check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedPlan {
+    pub plan: Plan,
+    pub arms: Vec<CheckedArm>,
+    /// The most the whole plan can cost: every run at its timeout with the
+    /// most executors, plus pre-initialized capacity for the whole time
+    /// and the 15 idle minutes before auto-stop.
+    pub worst_case_usd: f64,
+}
+
+/// Minutes an idle application keeps its pre-initialized workers before
+/// auto-stop (FACTS.md section 2, AWS).
+pub const AUTO_STOP_MINUTES: f64 = 15.0;
+
+impl CheckedPlan {
+    /// Runs in submission order: (arm index, repeat index).
+    pub fn schedule(&self) -> Vec<(usize, u32)> {
+        let arms = self.arms.len();
+        let repeat = self.plan.repeat;
+        match self.plan.order {
+            Order::Sequential => (0..arms)
+                .flat_map(|a| (0..repeat).map(move |r| (a, r)))
+                .collect(),
+            Order::Interleaved => (0..repeat)
+                .flat_map(|r| (0..arms).map(move |a| (a, r)))
+                .collect(),
+        }
+    }
+}
+
+/// Reads and checks a plan against the price book; `repeat` (from
+/// `--repeat`) replaces the plan's.
+pub fn load(path: &Path, book: &PriceBook, repeat: Option<u32>) -> Result<CheckedPlan, PlanError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| PlanError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read the plan: {e}"),
+    })?;
+    check(&file, &text, book, repeat)
+}
+
+/// Parses and checks plan text (`file` names it in errors).
+pub fn check(
+    file: &str,
+    text: &str,
+    book: &PriceBook,
+    repeat: Option<u32>,
+) -> Result<CheckedPlan, PlanError> {
+    let err = |line: usize, message: String| PlanError {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut plan: Plan = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| {
+            text.as_bytes()[..s.start.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        });
+        err(line, e.message().to_string())
+    })?;
+    if let Some(r) = repeat {
+        plan.repeat = r;
+    }
+    // The line a key's value is on, for the checks below.
+    let line_of = |needle: &str| -> usize {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(needle))
+            .map_or(1, |i| i + 1)
+    };
+    let arm_line = |label: &str, key: &str| -> usize {
+        let start = text
+            .lines()
+            .position(|l| {
+                let l = l.trim();
+                l.starts_with("label") && l.contains(&format!("\"{label}\""))
+            })
+            .unwrap_or(0);
+        text.lines()
+            .enumerate()
+            .skip(start)
+            .take_while(|(i, l)| *i == start || !l.trim_start().starts_with("[[arm]]"))
+            .find(|(_, l)| l.trim_start().starts_with(key))
+            .map_or(start + 1, |(i, _)| i + 1)
+    };
+
+    if plan.name.trim().is_empty()
+        || !plan
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(err(
+            line_of("name"),
+            format!(
+                "name '{}' must be letters, digits, - or _ (it names the applications and tags)",
+                plan.name
+            ),
+        ));
+    }
+    if !book.knows_region(&plan.region) {
+        return Err(err(
+            line_of("region"),
+            format!(
+                "region '{}' has no prices in the price book; regions with prices: {}",
+                plan.region,
+                book.regions().into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    if plan
+        .job
+        .execution_role
+        .as_deref()
+        .is_none_or(|r| !r.starts_with("arn:"))
+    {
+        return Err(err(
+            line_of("execution_role").max(line_of("[job]")),
+            "the job names no execution_role (an IAM role ARN the runs assume): add execution_role = \"arn:aws:iam::ACCOUNT:role/NAME\" under [job]".into(),
+        ));
+    }
+    if plan.job.entry_point.trim().is_empty() {
+        return Err(err(line_of("entry_point"), "entry_point is empty".into()));
+    }
+    if !(1..=100).contains(&plan.repeat) {
+        return Err(err(
+            line_of("repeat"),
+            format!("repeat (or --repeat) must be 1 to 100, not {}", plan.repeat),
+        ));
+    }
+    // StartJobRun's executionTimeoutMinutes: at least 5 (AWS; moto agrees).
+    if !(5..=10_080).contains(&plan.timeout_minutes) {
+        return Err(err(
+            line_of("timeout_minutes"),
+            format!(
+                "timeout_minutes must be 5 to 10080 (a week), not {}",
+                plan.timeout_minutes
+            ),
+        ));
+    }
+    for (key, v, lo, hi) in [
+        ("poll_seconds", plan.poll_seconds, 0.05, 600.0),
+        (
+            "billed_wait_seconds",
+            plan.billed_wait_seconds,
+            0.0,
+            86_400.0,
+        ),
+    ] {
+        if !(v.is_finite() && (lo..=hi).contains(&v)) {
+            return Err(err(
+                line_of(key),
+                format!("{key} must be {lo} to {hi}, not {v}"),
+            ));
+        }
+    }
+    if plan.arms.is_empty() {
+        return Err(err(
+            1,
+            "the plan has no [[arm]]: add at least one arm to measure".into(),
+        ));
+    }
+    let a = Assumptions::default();
+    let mut labels = std::collections::HashSet::new();
+    let mut arms = Vec::new();
+    let mut worst = 0.0;
+    for arm in &plan.arms {
+        let at = |key: &str| arm_line(&arm.label, key);
+        if arm.label.trim().is_empty() || !labels.insert(arm.label.clone()) {
+            return Err(err(
+                at("label"),
+                format!("arm label '{}' is empty or used twice", arm.label),
+            ));
+        }
+        if arm.service != "emr-serverless" {
+            return Err(err(
+                at("service"),
+                format!(
+                    "service '{}': this version runs emr-serverless arms only (Glue and EMR on EC2 arms are not implemented yet)",
+                    arm.service
+                ),
+            ));
+        }
+        let architecture: Architecture = arm
+            .architecture
+            .parse()
+            .map_err(|e: String| err(at("architecture"), e))?;
+        let rate = book
+            .serverless_rate(&plan.region, architecture)
+            .map_err(|e| err(at("architecture"), e.to_string()))?;
+        let worker = |s: &SparkSize,
+                      key: &str|
+         -> Result<serverless::ServerlessWorker, PlanError> {
+            let req = WorkerSize {
+                vcpu: s.cores,
+                memory_gb: a.with_overhead_gb(s.memory_gb),
+                disk_gb: s.disk_gb,
+            };
+            let w = serverless::round_worker(&req).map_err(|e| err(at(key), e.to_string()))?;
+            // A bench measures what it asks for: sizes EMR Serverless would
+            // round are refused, so the arm runs exactly as written.
+            if f64::from(w.vcpu) != s.cores {
+                return Err(err(
+                    at(key),
+                    format!(
+                        "{key}: {} cores is not an EMR Serverless worker size (1, 2, 4, 8 or 16 vCPU)",
+                        s.cores
+                    ),
+                ));
+            }
+            Ok(w)
+        };
+        let driver_worker = worker(&arm.driver, "driver")?;
+        let executor_worker = worker(&arm.executor, "executor")?;
+        let max_executors = match (arm.executors, arm.dynamic) {
+            (Some(n), None) => n,
+            (None, Some([lo, hi])) if lo <= hi => hi,
+            (None, Some([lo, hi])) => {
+                return Err(err(at("dynamic"), format!("dynamic = [{lo}, {hi}]: the minimum is above the maximum")))
+            }
+            _ => {
+                return Err(err(
+                    at("executors"),
+                    "give either executors = N (a fixed count) or dynamic = [MIN, MAX], not both or neither".into(),
+                ))
+            }
+        };
+        if !(1..=crate::model::limits::MAX_EXECUTORS as u32).contains(&max_executors) {
+            return Err(err(
+                at("executors"),
+                format!("{max_executors} executors is outside 1 to 100000"),
+            ));
+        }
+        if arm.application_id.is_some() && arm.initial_capacity.is_some() {
+            return Err(err(
+                at("initial_capacity"),
+                "initial_capacity applies to an application the runner creates; an existing application_id keeps its own".into(),
+            ));
+        }
+        let hour = |w: &serverless::ServerlessWorker| serverless::worker_hour_usd(w, rate);
+        let max_hour_usd = hour(&driver_worker) + f64::from(max_executors) * hour(&executor_worker);
+        let initial_hour_usd = arm.initial_capacity.map_or(0.0, |c| {
+            f64::from(c.drivers) * hour(&driver_worker)
+                + f64::from(c.executors) * hour(&executor_worker)
+        });
+        let run_hours = f64::from(plan.timeout_minutes) / 60.0;
+        let repeats = f64::from(plan.repeat);
+        worst += repeats * max_hour_usd * run_hours
+            + initial_hour_usd * (repeats * run_hours + AUTO_STOP_MINUTES / 60.0);
+        arms.push(CheckedArm {
+            arm: arm.clone(),
+            architecture,
+            driver_worker,
+            executor_worker,
+            max_executors,
+            max_hour_usd,
+            initial_hour_usd,
+        });
+    }
+    Ok(CheckedPlan {
+        plan,
+        arms,
+        worst_case_usd: worst,
+    })
+}
+
+/// `--conf k=v` for the run: the arm's sizes and executor count, then the
+/// job's own Spark settings.
+pub fn spark_submit_parameters(plan: &Plan, arm: &Arm) -> String {
+    let mut conf: Vec<(String, String)> = vec![
+        ("spark.driver.cores".into(), num(arm.driver.cores)),
+        (
+            "spark.driver.memory".into(),
+            format!("{}g", num(arm.driver.memory_gb)),
+        ),
+        ("spark.executor.cores".into(), num(arm.executor.cores)),
+        (
+            "spark.executor.memory".into(),
+            format!("{}g", num(arm.executor.memory_gb)),
+        ),
+        (
+            "spark.emr-serverless.driver.disk".into(),
+            format!("{}g", num(arm.driver.disk_gb)),
+        ),
+        (
+            "spark.emr-serverless.executor.disk".into(),
+            format!("{}g", num(arm.executor.disk_gb)),
+        ),
+    ];
+    match (arm.executors, arm.dynamic) {
+        (Some(n), _) => {
+            conf.push(("spark.dynamicAllocation.enabled".into(), "false".into()));
+            conf.push(("spark.executor.instances".into(), n.to_string()));
+        }
+        (None, Some([lo, hi])) => {
+            conf.push(("spark.dynamicAllocation.enabled".into(), "true".into()));
+            conf.push((
+                "spark.dynamicAllocation.minExecutors".into(),
+                lo.to_string(),
+            ));
+            conf.push((
+                "spark.dynamicAllocation.maxExecutors".into(),
+                hi.to_string(),
+            ));
+        }
+        (None, None) => {}
+    }
+    conf.extend(
+        plan.job
+            .spark_conf
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    conf.iter()
+        .map(|(k, v)| format!("--conf {k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn num(v: f64) -> String {
+    crate::cost::fmt_num(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(arms: &str) -> String {
+        format!(
+            r#"name = "t"
+region = "us-east-1"
+repeat = 3
+timeout_minutes = 30
+
+[job]
+entry_point = "s3://b/job.py"
+release_label = "emr-7.5.0"
+execution_role = "arn:aws:iam::123456789012:role/r"
+{arms}"#
+        )
+    }
+
+    const ARM: &str = r#"
+[[arm]]
+label = "x86"
+service = "emr-serverless"
+executor = { cores = 4, memory_gb = 14 }
+driver = { cores = 4, memory_gb = 14 }
+executors = 10
+"#;
+
+    #[test]
+    fn worst_case_is_every_run_at_its_timeout() {
+        let book = PriceBook::embedded().unwrap();
+        let p = check("p.toml", &plan(ARM), &book, None).unwrap();
+        // 11 workers of 4 vCPU / 16 GB (14 GB + 1.4 GB overhead, rounded up)
+        // at $0.302952/h, 3 runs of 30 minutes.
+        let want = 3.0 * 11.0 * 0.302952 * 0.5;
+        assert!(
+            (p.worst_case_usd - want).abs() < 1e-9,
+            "{}",
+            p.worst_case_usd
+        );
+        assert_eq!(p.schedule(), vec![(0, 0), (0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn refusals_name_the_line() {
+        let book = PriceBook::embedded().unwrap();
+        let no_role = plan(ARM).replace(
+            "execution_role = \"arn:aws:iam::123456789012:role/r\"\n",
+            "",
+        );
+        let e = check("p.toml", &no_role, &book, None).unwrap_err();
+        assert!(e.to_string().contains("names no execution_role"), "{e}");
+        let bad_size = plan(&ARM.replace("executor = { cores = 4", "executor = { cores = 3"));
+        let e = check("p.toml", &bad_size, &book, None).unwrap_err();
+        assert_eq!(e.line, 14, "{e}");
+        assert!(
+            e.to_string()
+                .contains("3 cores is not an EMR Serverless worker size"),
+            "{e}"
+        );
+        let region = plan(ARM).replace("us-east-1", "mars-1");
+        let e = check("p.toml", &region, &book, None).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let typo = plan(&ARM.replace("executors = 10", "executor_count = 10"));
+        let e = check("p.toml", &typo, &book, None).unwrap_err();
+        assert!(e.to_string().contains("executor_count"), "{e}");
+        assert_eq!(e.line, 16, "{e}");
+    }
+}

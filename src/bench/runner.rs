@@ -1,0 +1,573 @@
+//! Runs a checked plan: one run at a time in the plan's order, each polled
+//! to its end, its billed usage awaited, its startup split into parts and
+//! its cost priced by the one pricer. Every step is appended to a journal
+//! in the output folder, so a stopped benchmark resumes where it stopped:
+//! finished runs are not submitted again, a run still in flight is
+//! followed again, and cancelled runs are submitted anew.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::aws::Serverless;
+use super::plan::{CheckedArm, CheckedPlan};
+use crate::collect::dataset::ApplicationInfo;
+use crate::cost::Pricer;
+use crate::model::{JobRun, JobState};
+
+/// The journal's file name in the output folder.
+pub const JOURNAL: &str = "journal.jsonl";
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The runner created this application for the arm (and will delete it).
+    Application {
+        arm: String,
+        application_id: String,
+    },
+    /// The application was stopped and deleted.
+    Deleted {
+        arm: String,
+        application_id: String,
+    },
+    Submitted {
+        arm: String,
+        repeat: u32,
+        application_id: String,
+        job_run_id: String,
+        submitted_at_ms: i64,
+    },
+    Cancelled {
+        arm: String,
+        repeat: u32,
+        job_run_id: String,
+    },
+    Finished(Box<Measured>),
+    /// The pre-initialized capacity of an arm's application was up for this
+    /// long (started to stopped), for its idle cost.
+    CapacityUp {
+        arm: String,
+        seconds: f64,
+    },
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measured {
+    pub arm: String,
+    pub repeat: u32,
+    pub application_id: String,
+    pub job_run_id: String,
+    pub state: JobState,
+    /// Why AWS says it failed or was cancelled.
+    pub reason: Option<String>,
+    /// Local clock when StartJobRun was sent, epoch ms.
+    pub submitted_at_ms: i64,
+    /// Every state seen, with the local time it was first seen (epoch ms).
+    pub transitions: Vec<(String, i64)>,
+    /// StartJobRun sent -> the service's createdAt (two clocks).
+    pub submit_to_created_s: Option<f64>,
+    /// createdAt -> startedAt, less the time queued: the start itself.
+    pub start_s: Option<f64>,
+    /// queuedDurationMilliseconds, in seconds.
+    pub queued_s: Option<f64>,
+    /// createdAt -> startedAt: what the job waited in all.
+    pub startup_s: Option<f64>,
+    /// startedAt -> endedAt.
+    pub runtime_s: Option<f64>,
+    /// EMR Serverless cost from billed usage (or total usage under the
+    /// billing rules when billed never arrived: see `cost_basis`).
+    pub cost_usd: Option<f64>,
+    pub cost_basis: Option<String>,
+    /// GetJobRun calls made for billed usage after the run ended.
+    pub billed_polls: u32,
+    /// The run as a record of the one run table.
+    pub run: JobRun,
+}
+
+/// What a benchmark did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub measured: Vec<Measured>,
+    /// Seconds each arm's pre-initialized capacity was up.
+    pub capacity_up: HashMap<String, f64>,
+    pub stopped_by_budget: bool,
+    pub interrupted: bool,
+    pub spent_usd: f64,
+    pub calls: (u64, u64, u64),
+}
+
+/// The journal: read back on start, appended (and flushed to disk) as the
+/// benchmark goes.
+pub struct Journal {
+    path: PathBuf,
+    pub events: Vec<Event>,
+}
+
+impl Journal {
+    pub fn open(dir: &Path) -> Result<Journal, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(JOURNAL);
+        let mut events = Vec::new();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                // A line cut short by a crash is the last one: skip it.
+                match serde_json::from_str(line) {
+                    Ok(e) => events.push(e),
+                    Err(e) if i + 1 == text.lines().count() => {
+                        tracing::warn!(
+                            "{}:{}: unfinished line skipped ({e})",
+                            path.display(),
+                            i + 1
+                        )
+                    }
+                    Err(e) => return Err(format!("{}:{}: {e}", path.display(), i + 1)),
+                }
+            }
+        }
+        Ok(Journal { path, events })
+    }
+
+    pub fn append(&mut self, event: Event) -> Result<(), String> {
+        let mut line = serde_json::to_string(&event).map_err(|e| e.to_string())?;
+        line.push('\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        f.write_all(line.as_bytes())
+            .and_then(|_| f.sync_data())
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    fn finished(&self, arm: &str, repeat: u32) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e, Event::Finished(m) if m.arm == arm && m.repeat == repeat))
+    }
+
+    /// A run submitted and neither finished nor cancelled: follow it again.
+    fn in_flight(&self, arm: &str, repeat: u32) -> Option<(String, String, i64)> {
+        let mut found = None;
+        for e in &self.events {
+            match e {
+                Event::Submitted {
+                    arm: a,
+                    repeat: r,
+                    application_id,
+                    job_run_id,
+                    submitted_at_ms,
+                } if a == arm && *r == repeat => {
+                    found = Some((application_id.clone(), job_run_id.clone(), *submitted_at_ms))
+                }
+                Event::Cancelled {
+                    arm: a, repeat: r, ..
+                } if a == arm && *r == repeat => found = None,
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// The application the runner created for an arm and has not deleted.
+    fn created_app(&self, arm: &str) -> Option<String> {
+        let mut found = None;
+        for e in &self.events {
+            match e {
+                Event::Application {
+                    arm: a,
+                    application_id,
+                } if a == arm => found = Some(application_id.clone()),
+                Event::Deleted { arm: a, .. } if a == arm => found = None,
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
+/// Settings of one benchmark run (beyond the plan).
+pub struct Options {
+    pub max_cost_usd: Option<f64>,
+    pub out: PathBuf,
+}
+
+/// Something to tell the user as the benchmark goes.
+pub trait Progress: Sync {
+    fn event(&self, line: &str);
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Runs the plan. `stop` is set on Ctrl-C: the run in flight is cancelled,
+/// created applications are stopped and deleted, and the journal says what
+/// is left for a resumed run.
+pub async fn run(
+    checked: &CheckedPlan,
+    config: &aws_config::SdkConfig,
+    pricer: &Pricer<'_>,
+    opts: &Options,
+    progress: &dyn Progress,
+    stop: Arc<AtomicBool>,
+) -> Result<Outcome, String> {
+    let plan = &checked.plan;
+    let aws = Serverless::new(config, &plan.region);
+    let mut journal = Journal::open(&opts.out)?;
+    let mut outcome = Outcome::default();
+    // Spend so far, counting runs finished in an earlier, resumed run.
+    for e in &journal.events {
+        if let Event::Finished(m) = e {
+            outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
+        }
+    }
+    let mut apps: HashMap<String, (ApplicationInfo, bool, Option<std::time::Instant>)> =
+        HashMap::new();
+    let fleet = pricer.fleet();
+    let mut cache = crate::cost::PlanCache::default();
+    let mut used = crate::cost::RowsUsed::default();
+
+    let result: Result<(), String> = async {
+        for (arm_i, repeat) in checked.schedule() {
+            let arm = &checked.arms[arm_i];
+            let label = &arm.arm.label;
+            if journal.finished(label, repeat) {
+                continue;
+            }
+            if stop.load(Ordering::Relaxed) {
+                outcome.interrupted = true;
+                break;
+            }
+            if let Some(max) = opts.max_cost_usd {
+                if outcome.spent_usd >= max {
+                    outcome.stopped_by_budget = true;
+                    progress.event(&format!(
+                        "budget reached: ${:.2} spent of --max-cost ${max:.2}; no more runs are submitted",
+                        outcome.spent_usd
+                    ));
+                    break;
+                }
+            }
+            if !apps.contains_key(label) {
+                let entry = application_for(&aws, checked, arm, &mut journal, progress).await?;
+                apps.insert(label.clone(), entry);
+            }
+            let app = apps[label].0.clone();
+            let (run_id, submitted_at_ms) = match journal.in_flight(label, repeat) {
+                Some((app_id, run_id, at)) if app_id == app.application_id => {
+                    progress.event(&format!("{label} #{}: following {run_id} again", repeat + 1));
+                    (run_id, at)
+                }
+                _ => {
+                    let token = format!("{}-{}-{}", plan.name, super::aws::slug(label), repeat + 1);
+                    let at = now_ms();
+                    let run_id = aws.start_job_run(plan, arm, &app.application_id, &token).await?;
+                    journal.append(Event::Submitted {
+                        arm: label.clone(),
+                        repeat,
+                        application_id: app.application_id.clone(),
+                        job_run_id: run_id.clone(),
+                        submitted_at_ms: at,
+                    })?;
+                    progress.event(&format!("{label} #{}: submitted {run_id}", repeat + 1));
+                    (run_id, at)
+                }
+            };
+            match follow(&aws, plan, &app, &run_id, &stop).await? {
+                Followed::Cancelled => {
+                    aws.cancel_job_run(&app.application_id, &run_id).await?;
+                    journal.append(Event::Cancelled {
+                        arm: label.clone(),
+                        repeat,
+                        job_run_id: run_id.clone(),
+                    })?;
+                    progress.event(&format!("{label} #{}: cancelled {run_id}", repeat + 1));
+                    outcome.interrupted = true;
+                    break;
+                }
+                Followed::Done {
+                    run,
+                    reason,
+                    transitions,
+                    billed_polls,
+                } => {
+                    let m = measure(MeasureInput {
+                        arm: label,
+                        repeat,
+                        run: *run,
+                        reason,
+                        transitions,
+                        billed_polls,
+                        submitted_at_ms,
+                        fleet: &fleet,
+                        cache: &mut cache,
+                        used: &mut used,
+                    });
+                    outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
+                    progress.event(&format!(
+                        "{label} #{}: {} in {}, startup {}, ${:.4}",
+                        repeat + 1,
+                        m.state,
+                        m.runtime_s.map_or("-".into(), |s| format!("{s:.0} s")),
+                        m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
+                        m.cost_usd.unwrap_or(0.0)
+                    ));
+                    journal.append(Event::Finished(Box::new(m)))?;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+
+    // Whatever happened: stop and delete what the runner created, and note
+    // how long pre-initialized capacity was up.
+    let mut cleanup_errors = Vec::new();
+    for (label, (app, created, started)) in &apps {
+        if let Some(at) = started {
+            let seconds = at.elapsed().as_secs_f64();
+            if let Err(e) = journal.append(Event::CapacityUp {
+                arm: label.clone(),
+                seconds,
+            }) {
+                cleanup_errors.push(e);
+            }
+        }
+        if *created {
+            let id = &app.application_id;
+            let done = async {
+                aws.stop_application(id).await?;
+                wait_for_state(&aws, id, &["STOPPED", "CREATED"], Duration::from_secs(300)).await?;
+                aws.delete_application(id).await
+            }
+            .await;
+            match done {
+                Ok(()) => {
+                    progress.event(&format!("{label}: deleted application {id}"));
+                    if let Err(e) = journal.append(Event::Deleted {
+                        arm: label.clone(),
+                        application_id: id.clone(),
+                    }) {
+                        cleanup_errors.push(e);
+                    }
+                }
+                Err(e) => cleanup_errors.push(format!(
+                    "application {id} (arm {label}) could not be deleted: {e}; delete it by hand (it is tagged {}={})",
+                    super::aws::TAG,
+                    plan.name
+                )),
+            }
+        }
+    }
+    outcome.calls = aws.stats.snapshot();
+    for e in &journal.events {
+        match e {
+            Event::Finished(m) => outcome.measured.push((**m).clone()),
+            Event::CapacityUp { arm, seconds } => {
+                *outcome.capacity_up.entry(arm.clone()).or_default() += seconds
+            }
+            _ => {}
+        }
+    }
+    result?;
+    if !cleanup_errors.is_empty() {
+        return Err(cleanup_errors.join("; "));
+    }
+    Ok(outcome)
+}
+
+/// The arm's application: the plan's, or one created (or, on a resumed
+/// run, the one created before), started when it has pre-initialized
+/// capacity so that runs meet warm workers.
+async fn application_for(
+    aws: &Serverless,
+    checked: &CheckedPlan,
+    arm: &CheckedArm,
+    journal: &mut Journal,
+    progress: &dyn Progress,
+) -> Result<(ApplicationInfo, bool, Option<std::time::Instant>), String> {
+    let label = &arm.arm.label;
+    let (id, created) = match (&arm.arm.application_id, journal.created_app(label)) {
+        (Some(id), _) => (id.clone(), false),
+        (None, Some(id)) => (id, true),
+        (None, None) => {
+            let id = aws.create_application(&checked.plan, arm).await?;
+            journal.append(Event::Application {
+                arm: label.clone(),
+                application_id: id.clone(),
+            })?;
+            progress.event(&format!("{label}: created application {id}"));
+            (id, true)
+        }
+    };
+    let (_, mut info) = aws.application(&id).await?;
+    if info.architecture != arm.architecture {
+        return Err(format!(
+            "arm {label}: application {id} is {} but the arm asks for {}",
+            info.architecture, arm.architecture
+        ));
+    }
+    info.name = Some(label.clone());
+    let mut started = None;
+    if arm.arm.initial_capacity.is_some() {
+        aws.start_application(&id).await?;
+        wait_for_state(aws, &id, &["STARTED"], Duration::from_secs(900)).await?;
+        started = Some(std::time::Instant::now());
+        progress.event(&format!(
+            "{label}: application {id} started with its pre-initialized capacity"
+        ));
+    }
+    Ok((info, created, started))
+}
+
+async fn wait_for_state(
+    aws: &Serverless,
+    id: &str,
+    states: &[&str],
+    limit: Duration,
+) -> Result<(), String> {
+    let begun = std::time::Instant::now();
+    loop {
+        let (state, _) = aws.application(id).await?;
+        if states.contains(&state.as_str()) {
+            return Ok(());
+        }
+        if begun.elapsed() > limit {
+            return Err(format!(
+                "application {id} is still {state} after {} s (waiting for {})",
+                limit.as_secs(),
+                states.join(" or ")
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+enum Followed {
+    Cancelled,
+    Done {
+        run: Box<JobRun>,
+        reason: Option<String>,
+        transitions: Vec<(String, i64)>,
+        billed_polls: u32,
+    },
+}
+
+/// Polls a run until it ends (or `stop`), then until its billed usage
+/// arrives or the plan's wait runs out.
+async fn follow(
+    aws: &Serverless,
+    plan: &super::plan::Plan,
+    app: &ApplicationInfo,
+    run_id: &str,
+    stop: &AtomicBool,
+) -> Result<Followed, String> {
+    let poll = Duration::from_secs_f64(plan.poll_seconds);
+    let mut transitions: Vec<(String, i64)> = Vec::new();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(Followed::Cancelled);
+        }
+        let (run, reason) = aws.job_run(app, run_id).await?;
+        let state = run.state.to_string();
+        if transitions.last().is_none_or(|(s, _)| *s != state) {
+            transitions.push((state, now_ms()));
+        }
+        if run.state.is_final() {
+            let mut run = run;
+            let mut reason = reason;
+            let mut billed_polls = 0;
+            let waited = std::time::Instant::now();
+            let billed = |r: &JobRun| r.billed.is_some_and(|b| !b.is_zero());
+            while !billed(&run) && waited.elapsed().as_secs_f64() < plan.billed_wait_seconds {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                tokio::time::sleep(poll).await;
+                let (again, why) = aws.job_run(app, run_id).await?;
+                billed_polls += 1;
+                run = again;
+                reason = why.or(reason);
+            }
+            return Ok(Followed::Done {
+                run: Box::new(run),
+                reason,
+                transitions,
+                billed_polls,
+            });
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+struct MeasureInput<'a, 'f, 'b> {
+    arm: &'a str,
+    repeat: u32,
+    run: JobRun,
+    reason: Option<String>,
+    transitions: Vec<(String, i64)>,
+    billed_polls: u32,
+    submitted_at_ms: i64,
+    fleet: &'a crate::cost::FleetPricer<'f, 'b>,
+    cache: &'a mut crate::cost::PlanCache,
+    used: &'a mut crate::cost::RowsUsed,
+}
+
+/// The run's startup parts from the service's own times, and its cost
+/// from the one pricer.
+fn measure(i: MeasureInput<'_, '_, '_>) -> Measured {
+    let run = i.run;
+    let secs = |a: Option<chrono::DateTime<chrono::Utc>>,
+                b: Option<chrono::DateTime<chrono::Utc>>| {
+        Some((b? - a?).num_milliseconds() as f64 / 1000.0)
+    };
+    let queued_s = run.queued_ms.map(|q| q as f64 / 1000.0);
+    let startup_s = secs(run.created_at, run.started_at);
+    let start_s = startup_s.map(|s| (s - queued_s.unwrap_or(0.0)).max(0.0));
+    let runtime_s = secs(run.started_at, run.ended_at).or(run.duration_s);
+    let submit_to_created_s = run
+        .created_at
+        .map(|c| (c.timestamp_millis() - i.submitted_at_ms) as f64 / 1000.0);
+    let priced = i.fleet.price(&run, i.cache, i.used);
+    let (cost_usd, cost_basis) = match &priced {
+        Ok(c) => (Some(c.serverless_usd), Some(c.basis.as_str().to_string())),
+        Err(_) => (None, None),
+    };
+    let reason = i
+        .reason
+        .or_else(|| priced.err().filter(|_| run.state.is_final()));
+    Measured {
+        arm: i.arm.to_string(),
+        repeat: i.repeat,
+        application_id: run.application_id.clone(),
+        job_run_id: run.job_run_id.clone(),
+        state: run.state,
+        reason,
+        submitted_at_ms: i.submitted_at_ms,
+        transitions: i.transitions,
+        submit_to_created_s,
+        start_s,
+        queued_s,
+        startup_s,
+        runtime_s,
+        cost_usd,
+        cost_basis,
+        billed_polls: i.billed_polls,
+        run,
+    }
+}

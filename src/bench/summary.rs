@@ -1,0 +1,313 @@
+//! What a benchmark found, per arm: startup, runtime and cost (median, min,
+//! max), cost per successful run with idle pre-initialized capacity, the
+//! arms ranked, and the measured speed factors between them.
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::CheckedPlan;
+use super::runner::{Measured, Outcome};
+use crate::model::JobState;
+
+/// Median, minimum and maximum of a set of figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+impl Spread {
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
+        let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Some(Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+            n,
+        })
+    }
+}
+
+/// One arm's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmSummary {
+    pub label: String,
+    pub architecture: String,
+    pub runs: usize,
+    pub succeeded: usize,
+    /// `job run id: state: reason` of each run that did not succeed.
+    pub failures: Vec<String>,
+    /// createdAt -> startedAt (queue included).
+    pub startup_s: Option<Spread>,
+    pub queued_s: Option<Spread>,
+    /// StartJobRun sent -> createdAt, on the local clock against AWS's.
+    pub submit_to_created_s: Option<Spread>,
+    pub runtime_s: Option<Spread>,
+    /// Startup plus runtime: what a caller waits.
+    pub latency_s: Option<Spread>,
+    pub cost_usd: Option<Spread>,
+    /// Pre-initialized capacity up while no run used it, priced at the
+    /// workers' rate (an estimate: up time less the runs' time).
+    pub idle_capacity_usd: f64,
+    /// (billed cost of every run + idle capacity) / successful runs.
+    pub cost_per_success_usd: Option<f64>,
+    /// Runs whose cost came from total usage because billed usage never
+    /// arrived in the wait.
+    pub not_billed: usize,
+}
+
+/// The whole benchmark's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchSummary {
+    pub plan: String,
+    pub region: String,
+    pub generated_by: String,
+    pub arms: Vec<ArmSummary>,
+    /// Arm labels, cheapest per successful run first.
+    pub ranking: Vec<String>,
+    /// Each arm's median runtime over the first arm's: a measured
+    /// `--speed-*` factor for `emrcost report` and `crossover`.
+    pub speed_factors: Vec<(String, f64)>,
+    pub spent_usd: f64,
+    pub stopped_by_budget: bool,
+    pub interrupted: bool,
+    /// Calls made, throttled answers, retries.
+    pub calls: (u64, u64, u64),
+}
+
+/// Summarises the measured runs of a plan.
+pub fn summarise(checked: &CheckedPlan, outcome: &Outcome) -> BenchSummary {
+    let mut arms = Vec::new();
+    for arm in &checked.arms {
+        let label = &arm.arm.label;
+        let mut runs: Vec<&Measured> = outcome
+            .measured
+            .iter()
+            .filter(|m| &m.arm == label)
+            .collect();
+        runs.sort_by_key(|m| m.repeat);
+        let ok: Vec<&&Measured> = runs
+            .iter()
+            .filter(|m| m.state == JobState::Success)
+            .collect();
+        let spread =
+            |f: &dyn Fn(&Measured) -> Option<f64>| Spread::of(ok.iter().filter_map(|m| f(m)));
+        let run_hours: f64 = runs.iter().filter_map(|m| m.runtime_s).sum::<f64>() / 3600.0;
+        let up_hours = outcome.capacity_up.get(label).copied().unwrap_or(0.0) / 3600.0;
+        let idle = arm.initial_hour_usd * (up_hours - run_hours).max(0.0);
+        let billed: f64 = runs.iter().filter_map(|m| m.cost_usd).sum();
+        arms.push(ArmSummary {
+            label: label.clone(),
+            architecture: arm.architecture.to_string(),
+            runs: runs.len(),
+            succeeded: ok.len(),
+            failures: runs
+                .iter()
+                .filter(|m| m.state != JobState::Success)
+                .map(|m| {
+                    format!(
+                        "{}: {}: {}",
+                        m.job_run_id,
+                        m.state,
+                        m.reason.as_deref().unwrap_or("no reason given")
+                    )
+                })
+                .collect(),
+            startup_s: spread(&|m| m.startup_s),
+            queued_s: spread(&|m| m.queued_s),
+            submit_to_created_s: spread(&|m| m.submit_to_created_s),
+            runtime_s: spread(&|m| m.runtime_s),
+            latency_s: spread(&|m| Some(m.startup_s? + m.runtime_s?)),
+            cost_usd: spread(&|m| m.cost_usd),
+            idle_capacity_usd: idle,
+            cost_per_success_usd: (!ok.is_empty()).then(|| (billed + idle) / ok.len() as f64),
+            not_billed: runs
+                .iter()
+                .filter(|m| m.cost_basis.as_deref() != Some("billed"))
+                .count(),
+        });
+    }
+    let mut ranking: Vec<&ArmSummary> = arms
+        .iter()
+        .filter(|a| a.cost_per_success_usd.is_some())
+        .collect();
+    ranking.sort_by(|a, b| {
+        a.cost_per_success_usd
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.cost_per_success_usd.unwrap_or(f64::INFINITY))
+    });
+    let base = arms.first().and_then(|a| a.runtime_s).map(|s| s.median);
+    let speed_factors = match base {
+        Some(b) if b > 0.0 => arms
+            .iter()
+            .filter_map(|a| Some((a.label.clone(), a.runtime_s?.median / b)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    BenchSummary {
+        plan: checked.plan.name.clone(),
+        region: checked.plan.region.clone(),
+        generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
+        ranking: ranking.iter().map(|a| a.label.clone()).collect(),
+        arms,
+        speed_factors,
+        spent_usd: outcome.spent_usd,
+        stopped_by_budget: outcome.stopped_by_budget,
+        interrupted: outcome.interrupted,
+        calls: outcome.calls,
+    }
+}
+
+fn spread_text(s: Option<Spread>, unit: &dyn Fn(f64) -> String) -> String {
+    match s {
+        Some(s) => format!("{} ({} – {})", unit(s.median), unit(s.min), unit(s.max)),
+        None => "-".into(),
+    }
+}
+
+/// The results as Markdown.
+pub fn markdown(s: &BenchSummary) -> String {
+    let secs = |v: f64| format!("{v:.1} s");
+    let usd = |v: f64| format!("${v:.4}");
+    let mut out = format!(
+        "# Benchmark `{}` ({})\n\n{} spent in all{}{}.\n\n",
+        s.plan,
+        s.region,
+        usd(s.spent_usd),
+        if s.stopped_by_budget {
+            "; stopped at --max-cost"
+        } else {
+            ""
+        },
+        if s.interrupted {
+            "; interrupted (run again with the same --out to finish)"
+        } else {
+            ""
+        },
+    );
+    out.push_str("Figures are median (min – max) over successful runs. Startup is createdAt to startedAt (queue included); cost is what AWS billed, priced by the price book.\n\n");
+    out.push_str("| Arm | Arch | Runs (ok) | Startup | of which queued | Runtime | Cost per run | Idle pre-initialized | Cost per successful run |\n");
+    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for a in &s.arms {
+        out.push_str(&format!(
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} |\n",
+            crate::report::export::markdown::escape(&a.label),
+            a.architecture,
+            a.runs,
+            a.succeeded,
+            spread_text(a.startup_s, &secs),
+            spread_text(a.queued_s, &secs),
+            spread_text(a.runtime_s, &secs),
+            spread_text(a.cost_usd, &usd),
+            usd(a.idle_capacity_usd),
+            a.cost_per_success_usd.map_or("-".into(), usd),
+        ));
+    }
+    out.push_str("\n## Ranking (cost per successful run)\n\n");
+    for (i, label) in s.ranking.iter().enumerate() {
+        out.push_str(&format!(
+            "{}. {}\n",
+            i + 1,
+            crate::report::export::markdown::escape(label)
+        ));
+    }
+    if !s.speed_factors.is_empty() {
+        out.push_str("\n## Measured speed factors (median runtime over the first arm's)\n\n");
+        for (label, f) in &s.speed_factors {
+            out.push_str(&format!(
+                "- {}: {f:.3}\n",
+                crate::report::export::markdown::escape(label)
+            ));
+        }
+        out.push_str("\nPass them to `emrcost report` and `crossover` (`--speed-serverless`, `--speed-ec2`, `--speed-glue`) instead of guesses.\n");
+    }
+    let failures: Vec<&String> = s.arms.iter().flat_map(|a| &a.failures).collect();
+    if !failures.is_empty() {
+        out.push_str("\n## Runs that did not succeed\n\n");
+        for f in failures {
+            out.push_str(&format!(
+                "- {}\n",
+                crate::report::export::markdown::escape(f)
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\nAPI calls: {} ({} throttled, {} retried).\n",
+        s.calls.0, s.calls.1, s.calls.2
+    ));
+    out
+}
+
+/// `bench compare`: whether a candidate is no worse than a baseline, arm
+/// by arm (arms matched by label), in median cost and median latency.
+pub fn compare(base: &BenchSummary, cand: &BenchSummary, threshold: f64) -> (bool, Vec<String>) {
+    let mut ok = true;
+    let mut lines = Vec::new();
+    for c in &cand.arms {
+        let Some(b) = base.arms.iter().find(|b| b.label == c.label) else {
+            lines.push(format!("{}: not in the baseline; skipped", c.label));
+            continue;
+        };
+        for (what, bv, cv) in [
+            (
+                "cost per successful run",
+                b.cost_per_success_usd,
+                c.cost_per_success_usd,
+            ),
+            (
+                "median latency",
+                b.latency_s.map(|s| s.median),
+                c.latency_s.map(|s| s.median),
+            ),
+        ] {
+            match (bv, cv) {
+                (Some(bv), Some(cv)) if bv > 0.0 => {
+                    let change = cv / bv - 1.0;
+                    let worse = change > threshold;
+                    ok &= !worse;
+                    lines.push(format!(
+                        "{}: {what} {:+.1}% ({bv:.4} -> {cv:.4}){}",
+                        c.label,
+                        change * 100.0,
+                        if worse {
+                            " WORSE than the threshold"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                (Some(_), None) => {
+                    ok = false;
+                    lines.push(format!(
+                        "{}: {what}: the candidate has no successful run",
+                        c.label
+                    ));
+                }
+                _ => lines.push(format!(
+                    "{}: {what}: the baseline has no figure; skipped",
+                    c.label
+                )),
+            }
+        }
+    }
+    if !cand
+        .arms
+        .iter()
+        .any(|c| base.arms.iter().any(|b| b.label == c.label))
+    {
+        ok = false;
+        lines.push("no arm of the candidate is in the baseline: nothing compared".into());
+    }
+    (ok, lines)
+}

@@ -1,0 +1,331 @@
+//! `emrcost bench` with the real SDK client against the emulator, whose
+//! scripted runs move through their states over the scripted seconds.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::emulator::{operations, Emulator};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/emrcost-test";
+
+fn plan(dir: &Path, repeat: u32, extra: &str) -> std::path::PathBuf {
+    let text = format!(
+        r#"name = "t"
+region = "us-east-1"
+repeat = {repeat}
+order = "interleaved"
+timeout_minutes = 5
+poll_seconds = 0.1
+billed_wait_seconds = 5
+{extra}
+[job]
+entry_point = "s3://bucket/job.py"
+release_label = "emr-7.5.0"
+execution_role = "{ROLE}"
+
+[[arm]]
+label = "x86"
+service = "emr-serverless"
+architecture = "x86_64"
+executor = {{ cores = 4, memory_gb = 14 }}
+driver = {{ cores = 4, memory_gb = 14 }}
+executors = 4
+
+[[arm]]
+label = "arm-warm"
+service = "emr-serverless"
+architecture = "arm64"
+executor = {{ cores = 4, memory_gb = 14 }}
+driver = {{ cores = 4, memory_gb = 14 }}
+executors = 4
+initial_capacity = {{ drivers = 1, executors = 4 }}
+"#
+    );
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The scripted runs: x86 waits 0.6 s queued and 0.4 s to start and runs
+/// 1.5 s; the warm arm starts in 0.2 s and runs 1.2 s. Billed usage is
+/// (driver + 4 executors) x 4 vCPU / 16 GB x a 60 s minimum, arriving
+/// 0.5 s after the end for x86 (late: re-polled).
+fn script(emu: &Emulator) {
+    let billed = json!({"vCPUHour": 20.0 * 60.0 / 3600.0, "memoryGBHour": 80.0 * 60.0 / 3600.0, "storageGBHour": 0.0});
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "x86", "runs": [{"queue_s": 0.6, "pending_s": 0.4, "run_s": 1.5, "billed": billed, "billed_delay_s": 0.5}]}),
+    );
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "arm-warm", "runs": [{"queue_s": 0.0, "pending_s": 0.2, "run_s": 1.2, "billed": billed}]}),
+    );
+}
+
+fn bench(emu: &Emulator, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = crate::util::emrcost();
+    cmd.env("AWS_ENDPOINT_URL", emu.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("bench")
+        .args(args);
+    cmd
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+/// Two arms x 3 repeats: every run's measured startup parts, runtime and
+/// billed cost equal the scripted ones; late billed usage is re-polled; the
+/// created applications are deleted; the ranking and speed factor follow.
+#[test]
+fn two_arms_measure_what_the_service_did() {
+    let emu = Emulator::start();
+    script(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    bench(
+        &emu,
+        &[
+            plan(dir.path(), 3, "").to_str().unwrap(),
+            "--yes",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .success();
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let arm = |label: &str| {
+        s["arms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["label"] == label)
+            .unwrap()
+            .clone()
+    };
+    let x86 = arm("x86");
+    let warm = arm("arm-warm");
+    assert_eq!(
+        (x86["runs"].as_u64(), x86["succeeded"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(
+        (warm["runs"].as_u64(), warm["succeeded"].as_u64()),
+        (Some(3), Some(3))
+    );
+    // Startup = queue + pending, from the service's own timestamps.
+    let tol = 0.02;
+    for (a, startup, queued, runtime) in [(&x86, 1.0, 0.6, 1.5), (&warm, 0.2, 0.0, 1.2)] {
+        for k in ["min", "max"] {
+            assert!(
+                close(a["startup_s"][k].as_f64().unwrap(), startup, tol),
+                "{a}"
+            );
+            assert!(
+                close(a["runtime_s"][k].as_f64().unwrap(), runtime, tol),
+                "{a}"
+            );
+        }
+        if queued > 0.0 {
+            assert!(
+                close(a["queued_s"]["median"].as_f64().unwrap(), queued, tol),
+                "{a}"
+            );
+        }
+    }
+    // Billed cost: 20 vCPU-min and 80 GB-min, at each architecture's rates.
+    let x86_usd = (20.0 * 0.052624 + 80.0 * 0.0057785) / 60.0;
+    let arm_usd = (20.0 * 0.042094 + 80.0 * 0.004628) / 60.0;
+    assert!(
+        close(x86["cost_usd"]["median"].as_f64().unwrap(), x86_usd, 1e-9),
+        "{x86}"
+    );
+    assert!(
+        close(warm["cost_usd"]["median"].as_f64().unwrap(), arm_usd, 1e-9),
+        "{warm}"
+    );
+    assert_eq!(x86["not_billed"], 0, "late billed usage was waited for");
+    // The warm arm is cheaper per run; the speed factor is 1.2 / 1.5.
+    assert_eq!(s["ranking"][0], "arm-warm");
+    let f = s["speed_factors"].as_array().unwrap();
+    assert!(close(f[1][1].as_f64().unwrap(), 0.8, 0.02), "{f:?}");
+
+    let log = emu.log();
+    assert_eq!(operations(&log, "StartJobRun").len(), 6);
+    assert_eq!(operations(&log, "CreateApplication").len(), 2);
+    assert_eq!(operations(&log, "DeleteApplication").len(), 2);
+    assert_eq!(
+        operations(&log, "StartApplication").len(),
+        1,
+        "only the warm arm is started"
+    );
+    // Interleaved: x86, arm-warm, x86, ...
+    let submitted: Vec<String> = operations(&log, "StartJobRun")
+        .iter()
+        .map(|e| {
+            e["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(2)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_ne!(submitted[0], submitted[1]);
+    assert_eq!(submitted[0], submitted[2]);
+    // The runs are in the one run table: `report` prices them.
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 7, "{runs}");
+    crate::util::emrcost()
+        .args(["report", "--quiet", "--format", "json", "--out"])
+        .arg(dir.path().join("rep"))
+        .arg(out.join("runs.csv"))
+        .assert()
+        .success();
+}
+
+/// Without --yes nothing is submitted: the request log is empty.
+#[test]
+fn dry_run_submits_nothing() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), 2, "");
+    let out = bench(&emu, &[p.to_str().unwrap()])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Worst case: $"), "{text}");
+    assert!(
+        text.contains("2 x StartJobRun s3://bucket/job.py"),
+        "{text}"
+    );
+    assert!(emu.log().is_empty(), "{:?}", emu.log());
+    bench(&emu, &[p.to_str().unwrap(), "--dry-run", "--yes"])
+        .assert()
+        .success();
+    assert!(emu.log().is_empty());
+}
+
+/// --max-cost stops submitting once the spend reaches it; the same
+/// command resumes and submits only the runs not finished.
+#[test]
+fn budget_stops_and_a_rerun_resumes() {
+    let emu = Emulator::start();
+    script(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), 2, "");
+    let out = dir.path().join("out");
+    // One x86 run costs about $0.025: a $0.01 budget stops after it.
+    bench(
+        &emu,
+        &[
+            p.to_str().unwrap(),
+            "--yes",
+            "--max-cost",
+            "0.01",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .success()
+    .stderr(predicates::str::contains("budget reached"));
+    assert_eq!(operations(&emu.log(), "StartJobRun").len(), 1);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    assert_eq!(s["stopped_by_budget"], true);
+    emu.clear_log();
+    bench(
+        &emu,
+        &[p.to_str().unwrap(), "--yes", "--out", out.to_str().unwrap()],
+    )
+    .assert()
+    .success();
+    assert_eq!(
+        operations(&emu.log(), "StartJobRun").len(),
+        3,
+        "the finished run is not submitted again"
+    );
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let total: u64 = s["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["runs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+}
+
+/// A plan error names the file and line, and nothing is called.
+#[test]
+fn a_bad_plan_is_refused_before_any_call() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), 2, "");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "cores = 4, memory_gb = 14 }\ndriver",
+        "cores = 3, memory_gb = 14 }\ndriver",
+    );
+    std::fs::write(&p, text).unwrap();
+    bench(&emu, &[p.to_str().unwrap(), "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("plan.toml:18:"))
+        .stderr(predicates::str::contains(
+            "3 cores is not an EMR Serverless worker size",
+        ));
+    assert!(emu.log().is_empty());
+}
+
+/// compare exits 4 on a candidate 20% slower, 0 within the threshold.
+#[test]
+fn compare_gates_on_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = |latency: f64, cost: f64| {
+        json!({"plan": "t", "region": "us-east-1", "generated_by": "test", "ranking": ["a"], "speed_factors": [],
+               "spent_usd": cost, "stopped_by_budget": false, "interrupted": false, "calls": [0, 0, 0],
+               "arms": [{"label": "a", "architecture": "x86_64", "runs": 3, "succeeded": 3, "failures": [],
+                         "startup_s": null, "queued_s": null, "submit_to_created_s": null, "runtime_s": null,
+                         "latency_s": {"median": latency, "min": latency, "max": latency, "n": 3},
+                         "cost_usd": null, "idle_capacity_usd": 0.0, "cost_per_success_usd": cost, "not_billed": 0}]})
+    };
+    let write = |name: &str, v: Value| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p
+    };
+    let base = write("base.json", summary(100.0, 1.0));
+    let slow = write("slow.json", summary(120.0, 1.0));
+    let fine = write("fine.json", summary(105.0, 0.9));
+    crate::util::emrcost()
+        .args(["bench", "compare"])
+        .arg(&base)
+        .arg(&slow)
+        .assert()
+        .code(4);
+    crate::util::emrcost()
+        .args(["bench", "compare"])
+        .arg(&base)
+        .arg(&fine)
+        .assert()
+        .success();
+    crate::util::emrcost()
+        .args(["bench", "compare", "--threshold", "25%"])
+        .arg(&base)
+        .arg(&slow)
+        .assert()
+        .success();
+}
