@@ -329,3 +329,75 @@ fn compare_gates_on_the_threshold() {
         .assert()
         .success();
 }
+
+/// Ctrl-C cancels the run in flight and deletes the application the
+/// runner created; the same command then resumes, submitting the
+/// cancelled run again and the ones never started, nothing else.
+#[test]
+fn ctrl_c_cancels_cleans_up_and_resumes() {
+    let emu = Emulator::start();
+    // A run that would take a minute: it is in flight when interrupted.
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "x86", "runs": [{"queue_s": 0.0, "pending_s": 0.1, "run_s": 60.0, "billed": {"vCPUHour": 1.0, "memoryGBHour": 4.0, "storageGBHour": 0.0}}]}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(dir.path(), 1, "");
+    let out = dir.path().join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"))
+        .env("AWS_ENDPOINT_URL", emu.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("EMRCOST_PRICING")
+        .args([
+            "bench",
+            p.to_str().unwrap(),
+            "--yes",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = out.join("journal.jsonl");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&journal).is_ok_and(|t| t.contains("\"submitted\"")) {
+        assert!(started.elapsed().as_secs() < 60, "no run was submitted");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: sends SIGINT to the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let log = emu.log();
+    assert_eq!(operations(&log, "CancelJobRun").len(), 1);
+    assert_eq!(operations(&log, "DeleteApplication").len(), 1);
+    assert_eq!(operations(&log, "StartJobRun").len(), 1);
+
+    // Resumed with a quick script: the cancelled x86 run and the warm arm.
+    script(&emu);
+    emu.clear_log();
+    bench(
+        &emu,
+        &[p.to_str().unwrap(), "--yes", "--out", out.to_str().unwrap()],
+    )
+    .assert()
+    .success();
+    let log = emu.log();
+    assert_eq!(operations(&log, "StartJobRun").len(), 2);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    for a in s["arms"].as_array().unwrap() {
+        assert_eq!(
+            (a["runs"].as_u64(), a["succeeded"].as_u64()),
+            (Some(1), Some(1)),
+            "{a}"
+        );
+    }
+}
