@@ -323,7 +323,7 @@ pub async fn run(
                         "{label} #{}: {} in {}, startup {}, ${:.4}",
                         repeat + 1,
                         m.state,
-                        m.runtime_s.map_or("-".into(), |s| format!("{s:.0} s")),
+                        m.runtime_s.map_or("-".into(), |s| format!("{s:.1} s")),
                         m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
                         m.cost_usd.unwrap_or(0.0)
                     ));

@@ -311,3 +311,65 @@ pub fn compare(base: &BenchSummary, cand: &BenchSummary, threshold: f64) -> (boo
     }
     (ok, lines)
 }
+
+/// Cost against what a caller waited (startup + runtime), one point per
+/// successful run, one colour per arm (SVG).
+pub fn chart(checked: &CheckedPlan, outcome: &Outcome) -> Option<String> {
+    use plotters::prelude::*;
+    let points: Vec<(usize, f64, f64)> = outcome
+        .measured
+        .iter()
+        .filter(|m| m.state == JobState::Success)
+        .filter_map(|m| {
+            let arm = checked.arms.iter().position(|a| a.arm.label == m.arm)?;
+            Some((arm, m.startup_s? + m.runtime_s?, m.cost_usd?))
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let x_max = points.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1 + 1e-9;
+    let y_max = points.iter().map(|p| p.2).fold(0.0, f64::max) * 1.15 + 1e-12;
+    if !(x_max.is_finite() && y_max.is_finite()) {
+        return None;
+    }
+    let title = format!(
+        "{}: cost against startup + runtime, one point per run",
+        checked.plan.name
+    );
+    crate::report::chart::render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(72)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("startup + runtime (seconds)")
+            .y_desc("cost per run (USD)")
+            .y_label_formatter(&|v| format!("${v:.4}"))
+            .draw()?;
+        for (i, arm) in checked.arms.iter().enumerate() {
+            let c = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .filter(|p| p.0 == i)
+                        .map(|p| Circle::new((p.1, p.2), 5, c.filled())),
+                )?
+                .label(arm.arm.label.clone())
+                .legend(move |(x, y)| Circle::new((x + 8, y), 5, c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })
+}

@@ -50,9 +50,9 @@ fn slug(s: &str) -> String {
     }
 }
 
-type Drawn = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type Drawn = Result<(), Box<dyn std::error::Error>>;
 
-fn render(
+pub(crate) fn render(
     draw: impl FnOnce(DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
 ) -> Option<String> {
     let mut svg = String::new();

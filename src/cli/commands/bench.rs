@@ -91,13 +91,18 @@ pub fn run(g: &GlobalArgs, a: &BenchArgs) -> anyhow::Result<ExitCode> {
     })?;
     let s = summary::summarise(&checked, &outcome);
     write_results(&out, &s, &outcome)?;
+    if let Some(svg) = summary::chart(&checked, &outcome) {
+        emrcost::files::write(&out.join("bench.svg"), svg.as_bytes())?;
+        let png = emrcost::report::chart::png(&svg).map_err(anyhow::Error::msg)?;
+        emrcost::files::write(&out.join("bench.png"), &png)?;
+    }
     if !quiet {
         emit(&summary::markdown(&s), None)?;
     }
     note(
         quiet,
         &format!(
-            "wrote bench.json, bench.md and runs.csv to {}",
+            "wrote bench.json, bench.md, bench.svg, bench.png and runs.csv to {}",
             out.display()
         ),
     );
