@@ -40,6 +40,14 @@ executor = {{ cores = 4, memory_gb = 14 }}
 driver = {{ cores = 4, memory_gb = 14 }}
 executors = 4
 initial_capacity = {{ drivers = 1, executors = 4 }}
+
+[[arm]]
+label = "glue-flex"
+service = "glue"
+worker_type = "G.1X"
+workers = 6
+glue_version = "4.0"
+execution_class = "flex"
 "#
     );
     let path = dir.join("plan.toml");
@@ -61,6 +69,12 @@ fn script(emu: &Emulator) {
         "/_emu/script",
         &json!({"arm": "arm-warm", "runs": [{"queue_s": 0.0, "pending_s": 0.2, "run_s": 1.2, "billed": billed}]}),
     );
+    // Glue Flex waits 0.5 s for spare capacity, starts in 0.3 s, runs 2 s
+    // and reports 12 DPU-seconds.
+    emu.post(
+        "/_emu/script",
+        &json!({"glue_job": "emrcost-bench-t-glue-flex", "runs": [{"wait_s": 0.5, "start_s": 0.3, "run_s": 2, "dpu_seconds": 12.0}]}),
+    );
 }
 
 fn bench(emu: &Emulator, args: &[&str]) -> assert_cmd::Command {
@@ -81,11 +95,12 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
-/// Two arms x 3 repeats: every run's measured startup parts, runtime and
+/// Three arms (EMR Serverless x86, arm64 with pre-initialized capacity,
+/// Glue Flex) x 3 repeats: every run's measured startup parts, runtime and
 /// billed cost equal the scripted ones; late billed usage is re-polled; the
 /// created applications are deleted; the ranking and speed factor follow.
 #[test]
-fn two_arms_measure_what_the_service_did() {
+fn three_arms_measure_what_the_service_did() {
     let emu = Emulator::start();
     script(&emu);
     let dir = tempfile::tempdir().unwrap();
@@ -114,6 +129,33 @@ fn two_arms_measure_what_the_service_did() {
     };
     let x86 = arm("x86");
     let warm = arm("arm-warm");
+    let flex = arm("glue-flex");
+    // Glue: waited StartedOn -> CompletedOn less ExecutionTime, 0.5 s of it
+    // in WAITING; cost 12 DPU-seconds at the Flex rate.
+    assert_eq!(
+        (flex["runs"].as_u64(), flex["succeeded"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert!(
+        close(flex["startup_s"]["median"].as_f64().unwrap(), 0.8, 0.02),
+        "{flex}"
+    );
+    assert!(
+        close(flex["runtime_s"]["median"].as_f64().unwrap(), 2.0, 1e-9),
+        "{flex}"
+    );
+    assert!(
+        close(flex["queued_s"]["median"].as_f64().unwrap(), 0.5, 0.15),
+        "{flex}"
+    );
+    assert!(
+        close(
+            flex["cost_usd"]["median"].as_f64().unwrap(),
+            12.0 * 0.29 / 3600.0,
+            1e-12
+        ),
+        "{flex}"
+    );
     assert_eq!(
         (x86["runs"].as_u64(), x86["succeeded"].as_u64()),
         (Some(3), Some(3))
@@ -154,12 +196,37 @@ fn two_arms_measure_what_the_service_did() {
         "{warm}"
     );
     assert_eq!(x86["not_billed"], 0, "late billed usage was waited for");
-    // The warm arm is cheaper per run; the speed factor is 1.2 / 1.5.
-    assert_eq!(s["ranking"][0], "arm-warm");
+    // Glue Flex is cheapest for this tiny job, then the warm arm; the
+    // speed factors are 1.2 / 1.5 and 2 / 1.5.
+    assert_eq!(s["ranking"], json!(["glue-flex", "arm-warm", "x86"]));
     let f = s["speed_factors"].as_array().unwrap();
     assert!(close(f[1][1].as_f64().unwrap(), 0.8, 0.02), "{f:?}");
+    assert!(close(f[2][1].as_f64().unwrap(), 2.0 / 1.5, 0.02), "{f:?}");
 
     let log = emu.log();
+    let glue: Vec<&Value> = log.iter().filter(|e| e["service"] == "glue").collect();
+    assert_eq!(
+        glue.iter()
+            .filter(|e| e["operation"] == "StartJobRun")
+            .count(),
+        3
+    );
+    assert_eq!(
+        glue.iter()
+            .filter(|e| e["operation"] == "CreateJob")
+            .count(),
+        1
+    );
+    assert_eq!(
+        glue.iter()
+            .filter(|e| e["operation"] == "DeleteJob")
+            .count(),
+        1
+    );
+    let log: Vec<Value> = log
+        .into_iter()
+        .filter(|e| e["service"] == "emr-serverless")
+        .collect();
     assert_eq!(operations(&log, "StartJobRun").len(), 6);
     assert_eq!(operations(&log, "CreateApplication").len(), 2);
     assert_eq!(operations(&log, "DeleteApplication").len(), 2);
@@ -255,7 +322,7 @@ fn budget_stops_and_a_rerun_resumes() {
     .success();
     assert_eq!(
         operations(&emu.log(), "StartJobRun").len(),
-        3,
+        5,
         "the finished run is not submitted again"
     );
     let s: Value =
@@ -266,7 +333,7 @@ fn budget_stops_and_a_rerun_resumes() {
         .iter()
         .map(|a| a["runs"].as_u64().unwrap())
         .sum();
-    assert_eq!(total, 4);
+    assert_eq!(total, 6);
 }
 
 /// A plan error names the file and line, and nothing is called.
@@ -390,7 +457,7 @@ fn ctrl_c_cancels_cleans_up_and_resumes() {
     .assert()
     .success();
     let log = emu.log();
-    assert_eq!(operations(&log, "StartJobRun").len(), 2);
+    assert_eq!(operations(&log, "StartJobRun").len(), 3);
     let s: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
     for a in s["arms"].as_array().unwrap() {

@@ -88,6 +88,10 @@ impl Serverless {
             .client_token(&name)
             .tags(TAG, &plan.name)
             .tags("emrcost:arm", &arm.arm.label);
+        let sized = arm
+            .serverless
+            .as_ref()
+            .ok_or("CreateApplication: not an EMR Serverless arm")?;
         if let Some(c) = arm.arm.initial_capacity {
             let worker = |w: &crate::cost::serverless::ServerlessWorker| {
                 types::WorkerResourceConfig::builder()
@@ -98,8 +102,8 @@ impl Serverless {
                     .map_err(|e| e.to_string())
             };
             for (kind, count, w) in [
-                ("Driver", c.drivers, &arm.driver_worker),
-                ("Executor", c.executors, &arm.executor_worker),
+                ("Driver", c.drivers, &sized.driver_worker),
+                ("Executor", c.executors, &sized.executor_worker),
             ] {
                 if count == 0 {
                     continue;
@@ -183,9 +187,13 @@ impl Serverless {
         application_id: &str,
         token: &str,
     ) -> Result<String, String> {
+        let sized = arm
+            .serverless
+            .as_ref()
+            .ok_or("StartJobRun: not an EMR Serverless arm")?;
         let mut submit = types::SparkSubmit::builder()
             .entry_point(&plan.job.entry_point)
-            .spark_submit_parameters(super::plan::spark_submit_parameters(plan, &arm.arm));
+            .spark_submit_parameters(super::plan::spark_submit_parameters(plan, &arm.arm, sized));
         for a in &plan.job.arguments {
             submit = submit.entry_point_arguments(a);
         }

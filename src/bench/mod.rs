@@ -6,6 +6,7 @@
 //! in the one run table (`runs.csv`), so `emrcost report` reads them too.
 
 pub mod aws;
+pub mod glue;
 pub mod plan;
 pub mod runner;
 pub mod summary;
@@ -33,51 +34,12 @@ pub fn dry_run(checked: &CheckedPlan) -> String {
             "Arm {} ({}, {}):\n",
             arm.label, arm.service, a.architecture
         ));
-        match &arm.application_id {
-            Some(id) => out.push_str(&format!("  GetApplication {id} (existing; not changed)\n")),
-            None => {
-                out.push_str(&format!(
-                    "  CreateApplication emrcost-bench-{}-{} (SPARK, {}, {}), tagged {}={}\n",
-                    p.name,
-                    aws::slug(&arm.label),
-                    p.job.release_label,
-                    a.architecture,
-                    aws::TAG,
-                    p.name
-                ));
-                if let Some(c) = arm.initial_capacity {
-                    out.push_str(&format!(
-                        "    pre-initialized: {} driver(s) {} vCPU / {} GB, {} executor(s) {} vCPU / {} GB (${:.4}/h while started)\n",
-                        c.drivers,
-                        a.driver_worker.vcpu,
-                        a.driver_worker.memory_gb,
-                        c.executors,
-                        a.executor_worker.vcpu,
-                        a.executor_worker.memory_gb,
-                        a.initial_hour_usd
-                    ));
-                    out.push_str("  StartApplication, then GetApplication until STARTED\n");
-                }
-            }
+        if let Some(s) = &a.serverless {
+            serverless_calls(&mut out, checked, a, s);
         }
-        out.push_str(&format!(
-            "  {} x StartJobRun {} with {}\n",
-            p.repeat,
-            p.job.entry_point,
-            plan::spark_submit_parameters(p, arm)
-        ));
-        out.push_str(&format!(
-            "    then GetJobRun every {} s until the run ends, and until billed usage arrives (at most {} s more)\n",
-            crate::cost::fmt_num(p.poll_seconds),
-            crate::cost::fmt_num(p.billed_wait_seconds)
-        ));
-        if arm.application_id.is_none() {
-            out.push_str("  StopApplication, DeleteApplication when done (or interrupted)\n");
+        if let Some(g) = &a.glue {
+            glue_calls(&mut out, checked, a, g);
         }
-        out.push_str(&format!(
-            "  at most ${:.2} an hour per run (driver + {} executors of {} vCPU / {} GB)\n\n",
-            a.max_hour_usd, a.max_executors, a.executor_worker.vcpu, a.executor_worker.memory_gb
-        ));
     }
     out.push_str(&format!(
         "Worst case: ${:.2} (every run at its {}-minute timeout with the most executors, plus pre-initialized capacity for that time and {} idle minutes before auto-stop).\n\n",
@@ -86,4 +48,112 @@ pub fn dry_run(checked: &CheckedPlan) -> String {
         crate::cost::fmt_num(plan::AUTO_STOP_MINUTES)
     ));
     out
+}
+
+fn serverless_calls(
+    out: &mut String,
+    checked: &CheckedPlan,
+    a: &plan::CheckedArm,
+    s: &plan::ServerlessArm,
+) {
+    let p = &checked.plan;
+    let arm = &a.arm;
+    match &arm.application_id {
+        Some(id) => out.push_str(&format!("  GetApplication {id} (existing; not changed)\n")),
+        None => {
+            out.push_str(&format!(
+                "  CreateApplication emrcost-bench-{}-{} (SPARK, {}, {}), tagged {}={}\n",
+                p.name,
+                aws::slug(&arm.label),
+                p.job.release_label,
+                a.architecture,
+                aws::TAG,
+                p.name
+            ));
+            if let Some(c) = arm.initial_capacity {
+                out.push_str(&format!(
+                    "    pre-initialized: {} driver(s) {} vCPU / {} GB, {} executor(s) {} vCPU / {} GB (${:.4}/h while started)\n",
+                    c.drivers,
+                    s.driver_worker.vcpu,
+                    s.driver_worker.memory_gb,
+                    c.executors,
+                    s.executor_worker.vcpu,
+                    s.executor_worker.memory_gb,
+                    a.initial_hour_usd
+                ));
+                out.push_str("  StartApplication, then GetApplication until STARTED\n");
+            }
+        }
+    }
+    out.push_str(&format!(
+        "  {} x StartJobRun {} with {}\n",
+        p.repeat,
+        p.job.entry_point,
+        plan::spark_submit_parameters(p, arm, s)
+    ));
+    poll_line(out, p);
+    if arm.application_id.is_none() {
+        out.push_str("  StopApplication, DeleteApplication when done (or interrupted)\n");
+    }
+    out.push_str(&format!(
+        "  at most ${:.2} an hour per run (driver + {} executors of {} vCPU / {} GB)\n\n",
+        a.max_hour_usd, s.max_executors, s.executor_worker.vcpu, s.executor_worker.memory_gb
+    ));
+}
+
+fn glue_calls(out: &mut String, checked: &CheckedPlan, a: &plan::CheckedArm, g: &plan::GlueArm) {
+    let p = &checked.plan;
+    let arm = &a.arm;
+    let job = match &arm.job_name {
+        Some(name) => {
+            out.push_str(&format!("  GetJob {name} (existing; not changed)\n"));
+            name.clone()
+        }
+        None => {
+            let name = glue::job_name(p, &arm.label);
+            out.push_str(&format!(
+                "  CreateJob {name} (glueetl {}, Glue {}, {} x {}), tagged {}={}\n",
+                p.job.entry_point,
+                g.version,
+                g.workers,
+                g.worker_type,
+                aws::TAG,
+                p.name
+            ));
+            name
+        }
+    };
+    out.push_str(&format!(
+        "  {} x StartJobRun {job} ({}, {} x {}, timeout {} min)\n",
+        p.repeat,
+        match g.class {
+            crate::pricing::GlueClass::Standard => "standard",
+            crate::pricing::GlueClass::Flex => "Flex",
+        },
+        g.workers,
+        g.worker_type,
+        p.timeout_minutes
+    ));
+    out.push_str(&format!(
+        "    then GetJobRun every {} s until the run ends (DPUSeconds come with the end)\n",
+        crate::cost::fmt_num(p.poll_seconds)
+    ));
+    if arm.job_name.is_none() {
+        out.push_str("  DeleteJob when done (or interrupted; BatchStopJobRun first)\n");
+    }
+    out.push_str(&format!(
+        "  at most ${:.2} an hour per run ({} DPU at ${}/DPU-h; minimum {} s)\n\n",
+        a.max_hour_usd,
+        crate::cost::fmt_num(f64::from(g.workers) * g.dpu_per_worker),
+        crate::cost::fmt_num(g.dpu_hour_usd),
+        crate::cost::fmt_num(g.version.minimum_seconds())
+    ));
+}
+
+fn poll_line(out: &mut String, p: &plan::Plan) {
+    out.push_str(&format!(
+        "    then GetJobRun every {} s until the run ends, and until billed usage arrives (at most {} s more)\n",
+        crate::cost::fmt_num(p.poll_seconds),
+        crate::cost::fmt_num(p.billed_wait_seconds)
+    ));
 }

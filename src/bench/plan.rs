@@ -63,12 +63,21 @@ pub struct Job {
 #[serde(deny_unknown_fields)]
 pub struct Arm {
     pub label: String,
-    /// `emr-serverless` (Glue and EMR on EC2 arms are not run yet).
+    /// `emr-serverless` or `glue` (EMR on EC2 arms are not run yet).
     pub service: String,
     #[serde(default = "default_arch")]
     pub architecture: String,
-    pub executor: SparkSize,
-    pub driver: SparkSize,
+    /// EMR Serverless: the executor and driver sizes.
+    pub executor: Option<SparkSize>,
+    pub driver: Option<SparkSize>,
+    /// Glue: worker type, count (the driver's included), version, class.
+    pub worker_type: Option<String>,
+    pub workers: Option<u32>,
+    pub glue_version: Option<String>,
+    /// `standard` or `flex`.
+    pub execution_class: Option<String>,
+    /// Glue: run this existing job instead of one created and deleted.
+    pub job_name: Option<String>,
     /// `spark.executor.instances` with dynamic allocation off.
     pub executors: Option<u32>,
     /// Dynamic allocation bounds (min, max), instead of `executors`.
@@ -128,16 +137,36 @@ pub struct PlanError {
     pub message: String,
 }
 
-/// An arm, checked: its worker sizes as EMR Serverless bills them.
+/// An EMR Serverless arm, checked: its worker sizes as billed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CheckedArm {
-    pub arm: Arm,
-    pub architecture: Architecture,
+pub struct ServerlessArm {
+    pub driver: SparkSize,
+    pub executor: SparkSize,
     pub driver_worker: serverless::ServerlessWorker,
     pub executor_worker: serverless::ServerlessWorker,
     /// The most executors a run can have.
     pub max_executors: u32,
-    /// Hourly cost of the driver and the most executors.
+}
+
+/// A Glue arm, checked against the worker types and prices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GlueArm {
+    pub worker_type: String,
+    pub workers: u32,
+    pub dpu_per_worker: f64,
+    pub version: crate::cost::GlueVersion,
+    pub class: crate::pricing::GlueClass,
+    pub dpu_hour_usd: f64,
+}
+
+/// An arm, checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedArm {
+    pub arm: Arm,
+    pub architecture: Architecture,
+    pub serverless: Option<ServerlessArm>,
+    pub glue: Option<GlueArm>,
+    /// Hourly cost at the most capacity a run can take.
     pub max_hour_usd: f64,
     /// Hourly cost of the pre-initialized workers.
     pub initial_hour_usd: f64,
@@ -314,97 +343,33 @@ pub fn check(
     let mut arms = Vec::new();
     let mut worst = 0.0;
     for arm in &plan.arms {
-        let at = |key: &str| arm_line(&arm.label, key);
+        let at = |key: &str| At {
+            file: file.to_string(),
+            line: arm_line(&arm.label, key),
+        };
         if arm.label.trim().is_empty() || !labels.insert(arm.label.clone()) {
-            return Err(err(
-                at("label"),
-                format!("arm label '{}' is empty or used twice", arm.label),
-            ));
+            return Err(
+                at("label").says(format!("arm label '{}' is empty or used twice", arm.label))
+            );
         }
-        if arm.service != "emr-serverless" {
-            return Err(err(
-                at("service"),
-                format!(
-                    "service '{}': this version runs emr-serverless arms only (Glue and EMR on EC2 arms are not implemented yet)",
-                    arm.service
-                ),
-            ));
-        }
-        let architecture: Architecture = arm
-            .architecture
-            .parse()
-            .map_err(|e: String| err(at("architecture"), e))?;
-        let rate = book
-            .serverless_rate(&plan.region, architecture)
-            .map_err(|e| err(at("architecture"), e.to_string()))?;
-        let worker = |s: &SparkSize,
-                      key: &str|
-         -> Result<serverless::ServerlessWorker, PlanError> {
-            let req = WorkerSize {
-                vcpu: s.cores,
-                memory_gb: a.with_overhead_gb(s.memory_gb),
-                disk_gb: s.disk_gb,
-            };
-            let w = serverless::round_worker(&req).map_err(|e| err(at(key), e.to_string()))?;
-            // A bench measures what it asks for: sizes EMR Serverless would
-            // round are refused, so the arm runs exactly as written.
-            if f64::from(w.vcpu) != s.cores {
-                return Err(err(
-                    at(key),
-                    format!(
-                        "{key}: {} cores is not an EMR Serverless worker size (1, 2, 4, 8 or 16 vCPU)",
-                        s.cores
-                    ),
-                ));
-            }
-            Ok(w)
-        };
-        let driver_worker = worker(&arm.driver, "driver")?;
-        let executor_worker = worker(&arm.executor, "executor")?;
-        let max_executors = match (arm.executors, arm.dynamic) {
-            (Some(n), None) => n,
-            (None, Some([lo, hi])) if lo <= hi => hi,
-            (None, Some([lo, hi])) => {
-                return Err(err(at("dynamic"), format!("dynamic = [{lo}, {hi}]: the minimum is above the maximum")))
-            }
-            _ => {
-                return Err(err(
-                    at("executors"),
-                    "give either executors = N (a fixed count) or dynamic = [MIN, MAX], not both or neither".into(),
-                ))
+        let checked = match arm.service.as_str() {
+            "emr-serverless" => serverless_arm(arm, &plan, book, &a, &at)?,
+            "glue" => glue_arm(arm, &plan, book, &at)?,
+            other => {
+                return Err(at("service").says(format!(
+                    "service '{other}': use emr-serverless or glue (EMR on EC2 arms are not implemented yet)"
+                )))
             }
         };
-        if !(1..=crate::model::limits::MAX_EXECUTORS as u32).contains(&max_executors) {
-            return Err(err(
-                at("executors"),
-                format!("{max_executors} executors is outside 1 to 100000"),
-            ));
-        }
-        if arm.application_id.is_some() && arm.initial_capacity.is_some() {
-            return Err(err(
-                at("initial_capacity"),
-                "initial_capacity applies to an application the runner creates; an existing application_id keeps its own".into(),
-            ));
-        }
-        let hour = |w: &serverless::ServerlessWorker| serverless::worker_hour_usd(w, rate);
-        let max_hour_usd = hour(&driver_worker) + f64::from(max_executors) * hour(&executor_worker);
-        let initial_hour_usd = arm.initial_capacity.map_or(0.0, |c| {
-            f64::from(c.drivers) * hour(&driver_worker)
-                + f64::from(c.executors) * hour(&executor_worker)
-        });
         let run_hours = f64::from(plan.timeout_minutes) / 60.0;
+        let minimum_hours = checked
+            .glue
+            .as_ref()
+            .map_or(0.0, |g| g.version.minimum_seconds() / 3600.0);
         let repeats = f64::from(plan.repeat);
-        worst += repeats * max_hour_usd * run_hours
-            + initial_hour_usd * (repeats * run_hours + AUTO_STOP_MINUTES / 60.0);
-        arms.push(CheckedArm {
-            arm: arm.clone(),
-            architecture,
-            driver_worker,
-            executor_worker,
-            max_executors,
-            max_hour_usd,
-            initial_hour_usd,
-        });
+        worst += repeats * checked.max_hour_usd * run_hours.max(minimum_hours)
+            + checked.initial_hour_usd * (repeats * run_hours + AUTO_STOP_MINUTES / 60.0);
+        arms.push(checked);
     }
     Ok(CheckedPlan {
         plan,
@@ -413,27 +378,238 @@ pub fn check(
     })
 }
 
+/// Where a refusal points: the plan's file and line.
+pub struct At {
+    file: String,
+    line: usize,
+}
+
+impl At {
+    fn says(self, message: String) -> PlanError {
+        PlanError {
+            file: self.file,
+            line: self.line,
+            message,
+        }
+    }
+}
+
+/// Settings that belong to the other kind of arm are refused by name.
+fn refuse_foreign(
+    at: &dyn Fn(&str) -> At,
+    kind: &str,
+    set: &[(&str, bool)],
+) -> Result<(), PlanError> {
+    match set.iter().find(|(_, s)| *s) {
+        Some((key, _)) => Err(at(key).says(format!("{key} does not apply to a {kind} arm"))),
+        None => Ok(()),
+    }
+}
+
+fn serverless_arm(
+    arm: &Arm,
+    plan: &Plan,
+    book: &PriceBook,
+    a: &Assumptions,
+    at: &dyn Fn(&str) -> At,
+) -> Result<CheckedArm, PlanError> {
+    refuse_foreign(
+        at,
+        "emr-serverless",
+        &[
+            ("worker_type", arm.worker_type.is_some()),
+            ("workers", arm.workers.is_some()),
+            ("glue_version", arm.glue_version.is_some()),
+            ("execution_class", arm.execution_class.is_some()),
+            ("job_name", arm.job_name.is_some()),
+        ],
+    )?;
+    let architecture: Architecture = arm
+        .architecture
+        .parse()
+        .map_err(|e: String| at("architecture").says(e))?;
+    let rate = book
+        .serverless_rate(&plan.region, architecture)
+        .map_err(|e| at("architecture").says(e.to_string()))?;
+    let (Some(executor), Some(driver)) = (arm.executor, arm.driver) else {
+        return Err(at("service").says(
+            "an emr-serverless arm needs executor = { cores, memory_gb } and driver = { cores, memory_gb }".into(),
+        ));
+    };
+    let worker = |s: &SparkSize, key: &str| -> Result<serverless::ServerlessWorker, PlanError> {
+        let req = WorkerSize {
+            vcpu: s.cores,
+            memory_gb: a.with_overhead_gb(s.memory_gb),
+            disk_gb: s.disk_gb,
+        };
+        let w = serverless::round_worker(&req).map_err(|e| at(key).says(e.to_string()))?;
+        // A bench measures what it asks for: sizes EMR Serverless would
+        // round are refused, so the arm runs exactly as written.
+        if f64::from(w.vcpu) != s.cores {
+            return Err(at(key).says(format!(
+                "{key}: {} cores is not an EMR Serverless worker size (1, 2, 4, 8 or 16 vCPU)",
+                s.cores
+            )));
+        }
+        Ok(w)
+    };
+    let driver_worker = worker(&driver, "driver")?;
+    let executor_worker = worker(&executor, "executor")?;
+    let max_executors = match (arm.executors, arm.dynamic) {
+        (Some(n), None) => n,
+        (None, Some([lo, hi])) if lo <= hi => hi,
+        (None, Some([lo, hi])) => {
+            return Err(at("dynamic").says(format!(
+                "dynamic = [{lo}, {hi}]: the minimum is above the maximum"
+            )))
+        }
+        _ => {
+            return Err(at("executors").says(
+                "give either executors = N (a fixed count) or dynamic = [MIN, MAX], not both or neither".into(),
+            ))
+        }
+    };
+    if !(1..=crate::model::limits::MAX_EXECUTORS as u32).contains(&max_executors) {
+        return Err(
+            at("executors").says(format!("{max_executors} executors is outside 1 to 100000"))
+        );
+    }
+    if arm.application_id.is_some() && arm.initial_capacity.is_some() {
+        return Err(at("initial_capacity").says(
+            "initial_capacity applies to an application the runner creates; an existing application_id keeps its own".into(),
+        ));
+    }
+    let hour = |w: &serverless::ServerlessWorker| serverless::worker_hour_usd(w, rate);
+    let max_hour_usd = hour(&driver_worker) + f64::from(max_executors) * hour(&executor_worker);
+    let initial_hour_usd = arm.initial_capacity.map_or(0.0, |c| {
+        f64::from(c.drivers) * hour(&driver_worker)
+            + f64::from(c.executors) * hour(&executor_worker)
+    });
+    Ok(CheckedArm {
+        arm: arm.clone(),
+        architecture,
+        serverless: Some(ServerlessArm {
+            driver,
+            executor,
+            driver_worker,
+            executor_worker,
+            max_executors,
+        }),
+        glue: None,
+        max_hour_usd,
+        initial_hour_usd,
+    })
+}
+
+fn glue_arm(
+    arm: &Arm,
+    plan: &Plan,
+    book: &PriceBook,
+    at: &dyn Fn(&str) -> At,
+) -> Result<CheckedArm, PlanError> {
+    refuse_foreign(
+        at,
+        "glue",
+        &[
+            ("executor", arm.executor.is_some()),
+            ("driver", arm.driver.is_some()),
+            ("executors", arm.executors.is_some()),
+            ("dynamic", arm.dynamic.is_some()),
+            ("initial_capacity", arm.initial_capacity.is_some()),
+            ("application_id", arm.application_id.is_some()),
+        ],
+    )?;
+    let worker_type = arm.worker_type.clone().ok_or_else(|| {
+        at("service").says("a glue arm needs worker_type (e.g. \"G.1X\") and workers".into())
+    })?;
+    let batch: Vec<&str> = book
+        .glue_workers
+        .iter()
+        .filter(|w| w.batch)
+        .map(|w| w.name.as_str())
+        .collect();
+    let worker = book
+        .glue_workers
+        .iter()
+        .find(|w| w.name == worker_type && w.batch)
+        .ok_or_else(|| {
+            at("worker_type").says(format!(
+                "worker_type '{worker_type}' is not a Glue batch worker type in the price book ({})",
+                batch.join(", ")
+            ))
+        })?;
+    let workers = arm.workers.ok_or_else(|| {
+        at("service").says("a glue arm needs workers = N (the driver's worker included)".into())
+    })?;
+    if !(2..=10_000).contains(&workers) {
+        return Err(at("workers").says(format!(
+            "workers must be 2 to 10000 (Glue counts the driver's worker), not {workers}"
+        )));
+    }
+    let version: crate::cost::GlueVersion = arm
+        .glue_version
+        .as_deref()
+        .unwrap_or("4.0")
+        .parse()
+        .map_err(|e: String| at("glue_version").says(e))?;
+    let class = match arm.execution_class.as_deref().unwrap_or("standard") {
+        "standard" => crate::pricing::GlueClass::Standard,
+        "flex" if version.has_flex() => crate::pricing::GlueClass::Flex,
+        "flex" => {
+            return Err(
+                at("execution_class").says(format!("Flex needs Glue 3.0 or later, not {version}"))
+            )
+        }
+        other => {
+            return Err(at("execution_class")
+                .says(format!("execution_class '{other}': use standard or flex")))
+        }
+    };
+    if arm.architecture != "x86_64" {
+        return Err(at("architecture").says("Glue runs on x86_64 only".into()));
+    }
+    let dpu_hour_usd = book
+        .glue_rate(&plan.region, class)
+        .map_err(|e| at("execution_class").says(e.to_string()))?
+        .dpu_hour_usd;
+    Ok(CheckedArm {
+        arm: arm.clone(),
+        architecture: Architecture::X86_64,
+        serverless: None,
+        glue: Some(GlueArm {
+            worker_type,
+            workers,
+            dpu_per_worker: worker.dpu,
+            version,
+            class,
+            dpu_hour_usd,
+        }),
+        max_hour_usd: f64::from(workers) * worker.dpu * dpu_hour_usd,
+        initial_hour_usd: 0.0,
+    })
+}
+
 /// `--conf k=v` for the run: the arm's sizes and executor count, then the
 /// job's own Spark settings.
-pub fn spark_submit_parameters(plan: &Plan, arm: &Arm) -> String {
+pub fn spark_submit_parameters(plan: &Plan, arm: &Arm, s: &ServerlessArm) -> String {
     let mut conf: Vec<(String, String)> = vec![
-        ("spark.driver.cores".into(), num(arm.driver.cores)),
+        ("spark.driver.cores".into(), num(s.driver.cores)),
         (
             "spark.driver.memory".into(),
-            format!("{}g", num(arm.driver.memory_gb)),
+            format!("{}g", num(s.driver.memory_gb)),
         ),
-        ("spark.executor.cores".into(), num(arm.executor.cores)),
+        ("spark.executor.cores".into(), num(s.executor.cores)),
         (
             "spark.executor.memory".into(),
-            format!("{}g", num(arm.executor.memory_gb)),
+            format!("{}g", num(s.executor.memory_gb)),
         ),
         (
             "spark.emr-serverless.driver.disk".into(),
-            format!("{}g", num(arm.driver.disk_gb)),
+            format!("{}g", num(s.driver.disk_gb)),
         ),
         (
             "spark.emr-serverless.executor.disk".into(),
-            format!("{}g", num(arm.executor.disk_gb)),
+            format!("{}g", num(s.executor.disk_gb)),
         ),
     ];
     match (arm.executors, arm.dynamic) {

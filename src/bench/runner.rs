@@ -62,6 +62,8 @@ pub enum Event {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measured {
     pub arm: String,
+    /// `emr-serverless` or `glue`.
+    pub service: String,
     pub repeat: u32,
     pub application_id: String,
     pub job_run_id: String,
@@ -88,8 +90,9 @@ pub struct Measured {
     pub cost_basis: Option<String>,
     /// GetJobRun calls made for billed usage after the run ended.
     pub billed_polls: u32,
-    /// The run as a record of the one run table.
-    pub run: JobRun,
+    /// An EMR Serverless run as a record of the one run table (a Glue run
+    /// has none: the table is EMR Serverless's).
+    pub run: Option<JobRun>,
 }
 
 /// What a benchmark did.
@@ -238,6 +241,9 @@ pub async fn run(
     }
     let mut apps: HashMap<String, (ApplicationInfo, bool, Option<std::time::Instant>)> =
         HashMap::new();
+    let glue = super::glue::Glue::new(config, &plan.region, aws.stats.clone());
+    // arm label -> (job name, created by the runner)
+    let mut glue_jobs: HashMap<String, (String, bool)> = HashMap::new();
     let fleet = pricer.fleet();
     let mut cache = crate::cost::PlanCache::default();
     let mut used = crate::cost::RowsUsed::default();
@@ -262,6 +268,68 @@ pub async fn run(
                     ));
                     break;
                 }
+            }
+            if let Some(g) = &arm.glue {
+                if !glue_jobs.contains_key(label) {
+                    let job = match (&arm.arm.job_name, journal.created_app(label)) {
+                        (Some(name), _) => (name.clone(), false),
+                        (None, Some(name)) => (name, true),
+                        (None, None) => {
+                            let name = glue.create_job(plan, arm, g).await?;
+                            journal.append(Event::Application {
+                                arm: label.clone(),
+                                application_id: name.clone(),
+                            })?;
+                            progress.event(&format!("{label}: created Glue job {name}"));
+                            (name, true)
+                        }
+                    };
+                    glue_jobs.insert(label.clone(), job);
+                }
+                let job = glue_jobs[label].0.clone();
+                let (run_id, submitted_at_ms) = match journal.in_flight(label, repeat) {
+                    Some((j, run_id, at)) if j == job => (run_id, at),
+                    _ => {
+                        let at = now_ms();
+                        let run_id = glue.start_job_run(plan, &job, g).await?;
+                        journal.append(Event::Submitted {
+                            arm: label.clone(),
+                            repeat,
+                            application_id: job.clone(),
+                            job_run_id: run_id.clone(),
+                            submitted_at_ms: at,
+                        })?;
+                        progress.event(&format!("{label} #{}: submitted {run_id}", repeat + 1));
+                        (run_id, at)
+                    }
+                };
+                match follow_glue(&glue, plan, &job, &run_id, &stop).await? {
+                    None => {
+                        glue.stop(&job, &run_id).await?;
+                        journal.append(Event::Cancelled {
+                            arm: label.clone(),
+                            repeat,
+                            job_run_id: run_id.clone(),
+                        })?;
+                        progress.event(&format!("{label} #{}: stopped {run_id}", repeat + 1));
+                        outcome.interrupted = true;
+                        break;
+                    }
+                    Some((run, transitions)) => {
+                        let m = measure_glue(label, repeat, &job, &run_id, g, &run, transitions, submitted_at_ms);
+                        outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
+                        progress.event(&format!(
+                            "{label} #{}: {} in {}, waited {}, ${:.4}",
+                            repeat + 1,
+                            run.state,
+                            m.runtime_s.map_or("-".into(), |s| format!("{s:.1} s")),
+                            m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
+                            m.cost_usd.unwrap_or(0.0)
+                        ));
+                        journal.append(Event::Finished(Box::new(m)))?;
+                    }
+                }
+                continue;
             }
             if !apps.contains_key(label) {
                 let entry = application_for(&aws, checked, arm, &mut journal, progress).await?;
@@ -370,6 +438,24 @@ pub async fn run(
                     "application {id} (arm {label}) could not be deleted: {e}; delete it by hand (it is tagged {}={})",
                     super::aws::TAG,
                     plan.name
+                )),
+            }
+        }
+    }
+    for (label, (job, created)) in &glue_jobs {
+        if *created {
+            match glue.delete_job(job).await {
+                Ok(()) => {
+                    progress.event(&format!("{label}: deleted Glue job {job}"));
+                    if let Err(e) = journal.append(Event::Deleted {
+                        arm: label.clone(),
+                        application_id: job.clone(),
+                    }) {
+                        cleanup_errors.push(e);
+                    }
+                }
+                Err(e) => cleanup_errors.push(format!(
+                    "Glue job {job} (arm {label}) could not be deleted: {e}; delete it by hand"
                 )),
             }
         }
@@ -553,6 +639,7 @@ fn measure(i: MeasureInput<'_, '_, '_>) -> Measured {
         .or_else(|| priced.err().filter(|_| run.state.is_final()));
     Measured {
         arm: i.arm.to_string(),
+        service: "emr-serverless".into(),
         repeat: i.repeat,
         application_id: run.application_id.clone(),
         job_run_id: run.job_run_id.clone(),
@@ -568,6 +655,94 @@ fn measure(i: MeasureInput<'_, '_, '_>) -> Measured {
         cost_usd,
         cost_basis,
         billed_polls: i.billed_polls,
-        run,
+        run: Some(run),
+    }
+}
+
+/// Polls a Glue run until it ends; `None` when stopped by Ctrl-C.
+async fn follow_glue(
+    glue: &super::glue::Glue,
+    plan: &super::plan::Plan,
+    job: &str,
+    run_id: &str,
+    stop: &AtomicBool,
+) -> Result<Option<(super::glue::GlueRun, Vec<(String, i64)>)>, String> {
+    let poll = Duration::from_secs_f64(plan.poll_seconds);
+    let mut transitions: Vec<(String, i64)> = Vec::new();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let run = glue.job_run(job, run_id).await?;
+        if transitions.last().is_none_or(|(s, _)| *s != run.state) {
+            transitions.push((run.state.clone(), now_ms()));
+        }
+        if run.is_final() {
+            return Ok(Some((run, transitions)));
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// A Glue run's parts: it waited (for capacity, or Flex's spare capacity)
+/// for its time from StartedOn to CompletedOn less its ExecutionTime; the
+/// time seen in WAITING is its queue.
+#[allow(clippy::too_many_arguments)]
+fn measure_glue(
+    arm: &str,
+    repeat: u32,
+    job: &str,
+    run_id: &str,
+    g: &super::plan::GlueArm,
+    run: &super::glue::GlueRun,
+    transitions: Vec<(String, i64)>,
+    submitted_at_ms: i64,
+) -> Measured {
+    let total = match (run.started_on, run.completed_on) {
+        (Some(a), Some(b)) => Some((b - a).num_milliseconds() as f64 / 1000.0),
+        _ => None,
+    };
+    let startup_s = total.map(|t| (t - run.execution_time_s).max(0.0));
+    let waiting: f64 = transitions
+        .windows(2)
+        .filter(|w| w[0].0 == "WAITING")
+        .map(|w| (w[1].1 - w[0].1) as f64 / 1000.0)
+        .sum();
+    let state = match run.state.as_str() {
+        "SUCCEEDED" => JobState::Success,
+        "STOPPED" => JobState::Cancelled,
+        _ => JobState::Failed,
+    };
+    Measured {
+        arm: arm.to_string(),
+        service: "glue".into(),
+        repeat,
+        application_id: job.to_string(),
+        job_run_id: run_id.to_string(),
+        state,
+        reason: run
+            .error
+            .clone()
+            .or_else(|| (state != JobState::Success).then(|| run.state.clone())),
+        submitted_at_ms,
+        transitions,
+        submit_to_created_s: run
+            .started_on
+            .map(|s| (s.timestamp_millis() - submitted_at_ms) as f64 / 1000.0),
+        start_s: startup_s.map(|s| (s - waiting).max(0.0)),
+        queued_s: (waiting > 0.0).then_some(waiting),
+        startup_s,
+        runtime_s: Some(run.execution_time_s),
+        cost_usd: Some(super::glue::cost_usd(g, run)),
+        cost_basis: Some(
+            if run.dpu_seconds.is_some_and(|d| d > 0.0) {
+                "dpu_seconds"
+            } else {
+                "workers_x_time"
+            }
+            .into(),
+        ),
+        billed_polls: 0,
+        run: None,
     }
 }

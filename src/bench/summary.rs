@@ -107,6 +107,9 @@ pub fn summarise(checked: &CheckedPlan, outcome: &Outcome) -> BenchSummary {
         let up_hours = outcome.capacity_up.get(label).copied().unwrap_or(0.0) / 3600.0;
         let idle = arm.initial_hour_usd * (up_hours - run_hours).max(0.0);
         let billed: f64 = runs.iter().filter_map(|m| m.cost_usd).sum();
+        // A run with no cost (no usage ever reported) leaves the arm's cost
+        // per successful run unknown rather than understated.
+        let unpriced = runs.iter().filter(|m| m.cost_usd.is_none()).count();
         arms.push(ArmSummary {
             label: label.clone(),
             architecture: arm.architecture.to_string(),
@@ -131,10 +134,13 @@ pub fn summarise(checked: &CheckedPlan, outcome: &Outcome) -> BenchSummary {
             latency_s: spread(&|m| Some(m.startup_s? + m.runtime_s?)),
             cost_usd: spread(&|m| m.cost_usd),
             idle_capacity_usd: idle,
-            cost_per_success_usd: (!ok.is_empty()).then(|| (billed + idle) / ok.len() as f64),
+            cost_per_success_usd: (!ok.is_empty() && unpriced == 0)
+                .then(|| (billed + idle) / ok.len() as f64),
             not_billed: runs
                 .iter()
-                .filter(|m| m.cost_basis.as_deref() != Some("billed"))
+                .filter(|m| {
+                    m.service == "emr-serverless" && m.cost_basis.as_deref() != Some("billed")
+                })
                 .count(),
         });
     }

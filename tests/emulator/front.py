@@ -93,6 +93,9 @@ class State:
         self.scripts = {}
         # (application id, job run id) -> (script, start time, cancelled at)
         self.scripted = {}
+        # Glue job name -> its runs' scripts; run id -> [script, start, stopped at, job]
+        self.glue_scripts = {}
+        self.glue_runs = {}
 
     def reset_buckets(self):
         self.buckets = {
@@ -319,11 +322,80 @@ def put_metrics(doc):
 
 
 def script(doc):
-    """{"arm": LABEL, "runs": [{"queue_s", "pending_s", "run_s", "state",
-    "reason", "billed": {...}, "billed_delay_s", "total": {...}}, ...]}"""
+    """EMR Serverless: {"arm": LABEL, "runs": [{"queue_s", "pending_s",
+    "run_s", "state", "reason", "billed": {...}, "billed_delay_s",
+    "total": {...}}, ...]}. Glue: {"glue_job": NAME, "runs": [{"wait_s",
+    "start_s", "run_s", "state", "error", "dpu_seconds"}, ...]}."""
     with STATE.lock:
-        STATE.scripts[doc["arm"]] = {"runs": list(doc["runs"]), "next": 0}
+        if "glue_job" in doc:
+            STATE.glue_scripts[doc["glue_job"]] = {"runs": list(doc["runs"]), "next": 0}
+        else:
+            STATE.scripts[doc["arm"]] = {"runs": list(doc["runs"]), "next": 0}
     return {"ok": True}
+
+
+def glue_answer(run_id):
+    """GetJobRun for a scripted Glue run, from the script and the clock."""
+    with STATE.lock:
+        spec, t0, stopped, job, body = STATE.glue_runs[run_id]
+    now = time.time()
+    w, st, r = float(spec.get("wait_s", 0)), float(spec.get("start_s", 0)), float(spec.get("run_s", 1))
+    t = now - t0
+    out = {"Id": run_id, "JobName": job, "Attempt": 0, "StartedOn": t0, "LastModifiedOn": now,
+           "WorkerType": body.get("WorkerType"), "NumberOfWorkers": body.get("NumberOfWorkers"),
+           "ExecutionClass": body.get("ExecutionClass", "STANDARD"), "GlueVersion": "4.0"}
+    if stopped is not None:
+        out.update({"JobRunState": "STOPPED", "CompletedOn": stopped, "ExecutionTime": int(max(0.0, stopped - t0 - w - st))})
+    elif t < w:
+        out.update({"JobRunState": "WAITING", "ExecutionTime": 0})
+    elif t < w + st:
+        out.update({"JobRunState": "STARTING", "ExecutionTime": 0})
+    elif t < w + st + r:
+        out.update({"JobRunState": "RUNNING", "ExecutionTime": 0})
+    else:
+        out.update({"JobRunState": spec.get("state", "SUCCEEDED"), "CompletedOn": t0 + w + st + r,
+                    "ExecutionTime": int(round(r))})
+        if spec.get("dpu_seconds") is not None:
+            out["DPUSeconds"] = float(spec["dpu_seconds"])
+        if spec.get("error"):
+            out["ErrorMessage"] = spec["error"]
+    return Response(json.dumps({"JobRun": out}), headers={"Content-Type": "application/x-amz-json-1.1"})
+
+
+def glue(front, environ, request, operation):
+    """Glue operations moto lacks or answers at once: scripted runs."""
+    import io
+
+    raw = request.get_data()
+    body = json.loads(raw or b"{}")
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    if operation == "StartJobRun":
+        resp = Response.from_app(front.moto, environ)
+        job = body.get("JobName")
+        with STATE.lock:
+            plan = STATE.glue_scripts.get(job)
+            if resp.status_code == 200 and plan and plan["runs"]:
+                spec = plan["runs"][plan["next"] % len(plan["runs"])]
+                plan["next"] += 1
+                run_id = json.loads(resp.get_data())["JobRunId"]
+                STATE.glue_runs[run_id] = [spec, time.time(), None, job, body]
+        return resp
+    if operation == "GetJobRun":
+        with STATE.lock:
+            scripted = body.get("RunId") in STATE.glue_runs
+        if scripted:
+            return glue_answer(body["RunId"])
+    if operation == "BatchStopJobRun":
+        ok = []
+        with STATE.lock:
+            for run_id in body.get("JobRunIds", []):
+                if run_id in STATE.glue_runs:
+                    STATE.glue_runs[run_id][2] = time.time()
+                ok.append({"JobName": body.get("JobName"), "JobRunId": run_id})
+        return Response(json.dumps({"SuccessfulSubmissions": ok, "Errors": []}),
+                        headers={"Content-Type": "application/x-amz-json-1.1"})
+    return Response.from_app(front.moto, environ)
 
 
 def attach_script(region, app_id, run_id):
@@ -468,6 +540,8 @@ class Front:
             return json_error(500, "InternalServerException", "injected failure", cbor)
         if cbor:
             return translate_cbor(self.moto, environ, request, operation)
+        if service == "glue":
+            return glue(self, environ, request, operation)
         if service == "emr-serverless":
             region = request_region(request)
             parts = request.path.rstrip("/").split("/")

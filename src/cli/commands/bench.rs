@@ -154,7 +154,11 @@ fn write_results(
     let json = serde_json::to_string_pretty(s)?;
     emrcost::files::write(&out.join("bench.json"), json.as_bytes())?;
     emrcost::files::write(&out.join("bench.md"), summary::markdown(s).as_bytes())?;
-    let mut runs: Vec<_> = outcome.measured.iter().map(|m| m.run.clone()).collect();
+    let mut runs: Vec<_> = outcome
+        .measured
+        .iter()
+        .filter_map(|m| m.run.clone())
+        .collect();
     runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
     let mut buf = Vec::new();
     emrcost::input::csv::write_csv(&mut buf, &runs).context("writing runs.csv")?;

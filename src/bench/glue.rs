@@ -1,0 +1,216 @@
+//! The Glue calls `bench` makes, paced like the EMR Serverless ones: a job
+//! created for the arm (or an existing one), StartJobRun with the arm's
+//! workers and class, GetJobRun polled, BatchStopJobRun on Ctrl-C,
+//! DeleteJob at the end. Glue's per-call quotas are not published
+//! (FACTS.md section 12): writes go at 1 per second, reads at 10.
+
+use std::sync::Arc;
+
+use aws_sdk_glue as glue;
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::aws::{READ_RATE, TAG, WRITE_RATE};
+use super::plan::{CheckedArm, GlueArm, Plan};
+use crate::collect::emr_serverless::{classify, describe};
+use crate::collect::pacing::{paced, Backoff, Bucket, CallStats};
+
+/// The job name `bench` creates for an arm.
+pub fn job_name(plan: &Plan, label: &str) -> String {
+    format!("emrcost-bench-{}-{}", plan.name, super::aws::slug(label))
+}
+
+/// One GetJobRun answer, as bench needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlueRun {
+    pub state: String,
+    pub started_on: Option<DateTime<Utc>>,
+    pub completed_on: Option<DateTime<Utc>>,
+    /// Seconds the run consumed resources.
+    pub execution_time_s: f64,
+    pub dpu_seconds: Option<f64>,
+    pub error: Option<String>,
+}
+
+impl GlueRun {
+    /// SUCCEEDED, FAILED, TIMEOUT, STOPPED, ERROR and EXPIRED end a run
+    /// (FACTS.md section 12).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "SUCCEEDED" | "FAILED" | "TIMEOUT" | "STOPPED" | "ERROR" | "EXPIRED"
+        )
+    }
+}
+
+pub struct Glue {
+    client: glue::Client,
+    region: String,
+    write: Bucket,
+    read: Bucket,
+    backoff: Backoff,
+    pub stats: Arc<CallStats>,
+}
+
+macro_rules! call {
+    ($self:ident, $bucket:ident, $op:literal, $send:expr) => {
+        paced(
+            &$self.$bucket,
+            &$self.backoff,
+            &$self.stats,
+            classify,
+            || $send,
+        )
+        .await
+        .map_err(|e| format!("{} in {}: {}", $op, $self.region, describe(&e)))
+    };
+}
+
+fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| t.to_millis().ok())
+        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+}
+
+impl Glue {
+    pub fn new(config: &aws_config::SdkConfig, region: &str, stats: Arc<CallStats>) -> Glue {
+        let conf = glue::config::Builder::from(config)
+            .region(aws_config::Region::new(region.to_string()))
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        Glue {
+            client: glue::Client::from_conf(conf),
+            region: region.to_string(),
+            write: Bucket::new(WRITE_RATE),
+            read: Bucket::new(READ_RATE),
+            backoff: Backoff::default(),
+            stats,
+        }
+    }
+
+    /// CreateJob: a glueetl job running the plan's entry point, tagged.
+    pub async fn create_job(
+        &self,
+        plan: &Plan,
+        arm: &CheckedArm,
+        g: &GlueArm,
+    ) -> Result<String, String> {
+        let name = job_name(plan, &arm.arm.label);
+        let command = glue::types::JobCommand::builder()
+            .name("glueetl")
+            .script_location(&plan.job.entry_point)
+            .python_version("3")
+            .build();
+        let req = self
+            .client
+            .create_job()
+            .name(&name)
+            .role(plan.job.execution_role.clone().unwrap_or_default())
+            .command(command)
+            .glue_version(g.version.to_string())
+            .worker_type(glue::types::WorkerType::from(g.worker_type.as_str()))
+            .number_of_workers(g.workers as i32)
+            .timeout(plan.timeout_minutes as i32)
+            .tags(TAG, &plan.name)
+            .tags("emrcost:arm", &arm.arm.label);
+        call!(self, write, "CreateJob", req.clone().send())?;
+        Ok(name)
+    }
+
+    pub async fn delete_job(&self, name: &str) -> Result<(), String> {
+        call!(
+            self,
+            write,
+            "DeleteJob",
+            self.client.delete_job().job_name(name).send()
+        )
+        .map(|_| ())
+    }
+
+    /// StartJobRun with the arm's workers and class and the job's arguments
+    /// (`--key value` pairs become Glue arguments).
+    pub async fn start_job_run(
+        &self,
+        plan: &Plan,
+        job: &str,
+        g: &GlueArm,
+    ) -> Result<String, String> {
+        let mut req = self
+            .client
+            .start_job_run()
+            .job_name(job)
+            .worker_type(glue::types::WorkerType::from(g.worker_type.as_str()))
+            .number_of_workers(g.workers as i32)
+            .timeout(plan.timeout_minutes as i32)
+            .execution_class(match g.class {
+                crate::pricing::GlueClass::Standard => glue::types::ExecutionClass::Standard,
+                crate::pricing::GlueClass::Flex => glue::types::ExecutionClass::Flex,
+            });
+        let mut args = plan.job.arguments.iter().peekable();
+        while let Some(a) = args.next() {
+            if a.starts_with("--") {
+                let value = match args.peek() {
+                    Some(v) if !v.starts_with("--") => args.next().cloned().unwrap_or_default(),
+                    _ => String::new(),
+                };
+                req = req.arguments(a, value);
+            }
+        }
+        for (k, v) in &plan.job.spark_conf {
+            req = req.arguments("--conf", format!("{k}={v}"));
+        }
+        let out = call!(self, write, "StartJobRun", req.clone().send())?;
+        out.job_run_id()
+            .map(str::to_string)
+            .ok_or_else(|| format!("StartJobRun {job}: the answer carries no JobRunId"))
+    }
+
+    pub async fn stop(&self, job: &str, run: &str) -> Result<(), String> {
+        call!(
+            self,
+            write,
+            "BatchStopJobRun",
+            self.client
+                .batch_stop_job_run()
+                .job_name(job)
+                .job_run_ids(run)
+                .send()
+        )
+        .map(|_| ())
+    }
+
+    pub async fn job_run(&self, job: &str, run: &str) -> Result<GlueRun, String> {
+        let out = call!(
+            self,
+            read,
+            "GetJobRun",
+            self.client.get_job_run().job_name(job).run_id(run).send()
+        )?;
+        let r = out
+            .job_run()
+            .ok_or_else(|| format!("GetJobRun {run}: the answer carries no JobRun"))?;
+        Ok(GlueRun {
+            state: r
+                .job_run_state()
+                .map_or("STARTING".to_string(), |s| s.as_str().to_string()),
+            started_on: time(r.started_on()),
+            completed_on: time(r.completed_on()),
+            execution_time_s: f64::from(r.execution_time().max(0)),
+            dpu_seconds: r.dpu_seconds(),
+            error: r.error_message().map(str::to_string),
+        })
+    }
+}
+
+/// What a Glue run cost: its DPU-seconds where Glue reports them (auto
+/// scaling and Flex), else its workers' DPU for its execution time after
+/// the version's minimum, at the class's rate.
+pub fn cost_usd(g: &GlueArm, run: &GlueRun) -> f64 {
+    let dpu_seconds = match run.dpu_seconds {
+        Some(d) if d > 0.0 => d,
+        _ => {
+            f64::from(g.workers)
+                * g.dpu_per_worker
+                * run.execution_time_s.max(g.version.minimum_seconds())
+        }
+    };
+    dpu_seconds / 3600.0 * g.dpu_hour_usd
+}
