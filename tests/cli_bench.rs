@@ -202,6 +202,12 @@ fn three_arms_measure_what_the_service_did() {
     let f = s["speed_factors"].as_array().unwrap();
     assert!(close(f[1][1].as_f64().unwrap(), 0.8, 0.02), "{f:?}");
     assert!(close(f[2][1].as_f64().unwrap(), 2.0 / 1.5, 0.02), "{f:?}");
+    // The crossover with Glue Flex, solved with the measured factor.
+    let x = s["measured_crossovers"].as_array().unwrap();
+    assert!(
+        x.iter().any(|l| l.as_str().unwrap().starts_with("x86 against glue-flex (Glue 1.333x the runtime, measured): EMR Serverless vs Glue Flex")),
+        "{x:?}"
+    );
 
     let log = emu.log();
     let glue: Vec<&Value> = log.iter().filter(|e| e["service"] == "glue").collect();
@@ -363,7 +369,7 @@ fn compare_gates_on_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let summary = |latency: f64, cost: f64| {
         json!({"plan": "t", "region": "us-east-1", "generated_by": "test", "ranking": ["a"], "speed_factors": [],
-               "spent_usd": cost, "stopped_by_budget": false, "interrupted": false, "calls": [0, 0, 0],
+               "measured_crossovers": [], "spent_usd": cost, "stopped_by_budget": false, "interrupted": false, "calls": [0, 0, 0],
                "arms": [{"label": "a", "architecture": "x86_64", "runs": 3, "succeeded": 3, "failures": [],
                          "startup_s": null, "queued_s": null, "submit_to_created_s": null, "runtime_s": null,
                          "latency_s": {"median": latency, "min": latency, "max": latency, "n": 3},

@@ -79,6 +79,9 @@ pub struct BenchSummary {
     /// Each arm's median runtime over the first arm's: a measured
     /// `--speed-*` factor for `emrcost report` and `crossover`.
     pub speed_factors: Vec<(String, f64)>,
+    /// The crossover between the first EMR Serverless arm and each Glue
+    /// arm, recomputed with the speed factor measured between them.
+    pub measured_crossovers: Vec<String>,
     pub spent_usd: f64,
     pub stopped_by_budget: bool,
     pub interrupted: bool,
@@ -87,7 +90,11 @@ pub struct BenchSummary {
 }
 
 /// Summarises the measured runs of a plan.
-pub fn summarise(checked: &CheckedPlan, outcome: &Outcome) -> BenchSummary {
+pub fn summarise(
+    checked: &CheckedPlan,
+    outcome: &Outcome,
+    book: &crate::pricing::PriceBook,
+) -> BenchSummary {
     let mut arms = Vec::new();
     for arm in &checked.arms {
         let label = &arm.arm.label;
@@ -161,7 +168,9 @@ pub fn summarise(checked: &CheckedPlan, outcome: &Outcome) -> BenchSummary {
             .collect(),
         _ => Vec::new(),
     };
+    let measured_crossovers = measured_crossovers(checked, outcome, &arms, book);
     BenchSummary {
+        measured_crossovers,
         plan: checked.plan.name.clone(),
         region: checked.plan.region.clone(),
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
@@ -180,6 +189,80 @@ fn spread_text(s: Option<Spread>, unit: &dyn Fn(f64) -> String) -> String {
         Some(s) => format!("{} ({} – {})", unit(s.median), unit(s.min), unit(s.max)),
         None => "-".into(),
     }
+}
+
+/// For the first EMR Serverless arm's median successful run: its shape
+/// (from its billed usage) priced against each Glue arm's version with the
+/// Glue arm's measured runtime over the EMR Serverless arm's as the speed
+/// factor, and the crossovers solved again.
+fn measured_crossovers(
+    checked: &CheckedPlan,
+    outcome: &Outcome,
+    arms: &[ArmSummary],
+    book: &crate::pricing::PriceBook,
+) -> Vec<String> {
+    let Some((s_i, s_arm)) = checked
+        .arms
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.serverless.is_some())
+    else {
+        return Vec::new();
+    };
+    let Some(base) = arms[s_i].runtime_s.map(|r| r.median).filter(|r| *r > 0.0) else {
+        return Vec::new();
+    };
+    // The run nearest the median runtime stands for the arm.
+    let Some(run) = outcome
+        .measured
+        .iter()
+        .filter(|m| m.arm == s_arm.arm.label && m.state == JobState::Success)
+        .filter_map(|m| Some((m.run.as_ref()?, (m.runtime_s? - base).abs())))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(r, _)| r.clone())
+    else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for (g_i, g_arm) in checked.arms.iter().enumerate() {
+        let (Some(g), Some(runtime)) = (&g_arm.glue, arms[g_i].runtime_s) else {
+            continue;
+        };
+        let factor = (runtime.median / base).clamp(1e-3, 1e3);
+        let a = crate::cost::Assumptions {
+            speed_factor_glue: factor,
+            glue_version: g.version,
+            ..crate::cost::Assumptions::default()
+        };
+        let Ok(shape) = crate::cost::shape::infer(&run.facts(), &a) else {
+            continue;
+        };
+        let pricer = crate::cost::Pricer::new(book, a);
+        let Ok(curves) = pricer.curves(&run.region, run.architecture, &shape) else {
+            continue;
+        };
+        let want = match g.class {
+            crate::pricing::GlueClass::Standard => crate::cost::DeploymentOption::GlueStandard,
+            crate::pricing::GlueClass::Flex => crate::cost::DeploymentOption::GlueFlex,
+        };
+        let pair: Vec<_> = curves
+            .curves
+            .iter()
+            .filter(|(o, _)| *o == crate::cost::DeploymentOption::EmrServerless || *o == want)
+            .cloned()
+            .collect();
+        let analysis = crate::cost::crossover::analyse(&pair);
+        for line in crate::report::export::crossover_sentences(&analysis) {
+            if line.starts_with("Cheapest") {
+                continue;
+            }
+            lines.push(format!(
+                "{} against {} (Glue {:.3}x the runtime, measured): {line}",
+                s_arm.arm.label, g_arm.arm.label, factor
+            ));
+        }
+    }
+    lines
 }
 
 /// The results as Markdown.
@@ -237,6 +320,15 @@ pub fn markdown(s: &BenchSummary) -> String {
             ));
         }
         out.push_str("\nPass them to `emrcost report` and `crossover` (`--speed-serverless`, `--speed-ec2`, `--speed-glue`) instead of guesses.\n");
+    }
+    if !s.measured_crossovers.is_empty() {
+        out.push_str("\n## Crossover with the measured speed factors\n\nThe first EMR Serverless arm's median run, sized from its billed usage, against each Glue arm at its measured speed:\n\n");
+        for line in &s.measured_crossovers {
+            out.push_str(&format!(
+                "- {}\n",
+                crate::report::export::markdown::escape(line)
+            ));
+        }
     }
     let failures: Vec<&String> = s.arms.iter().flat_map(|a| &a.failures).collect();
     if !failures.is_empty() {

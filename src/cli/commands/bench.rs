@@ -89,7 +89,7 @@ pub fn run(g: &GlobalArgs, a: &BenchArgs) -> anyhow::Result<ExitCode> {
             out.display()
         )
     })?;
-    let s = summary::summarise(&checked, &outcome);
+    let s = summary::summarise(&checked, &outcome, &book);
     write_results(&out, &s, &outcome)?;
     if let Some(svg) = summary::chart(&checked, &outcome) {
         emrcost::files::write(&out.join("bench.svg"), svg.as_bytes())?;
