@@ -78,16 +78,8 @@ fn script(emu: &Emulator) {
 }
 
 fn bench(emu: &Emulator, args: &[&str]) -> assert_cmd::Command {
-    let mut cmd = crate::util::emrcost();
-    cmd.env("AWS_ENDPOINT_URL", emu.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .arg("bench")
-        .args(args);
+    let mut cmd = emu.emrcost();
+    cmd.arg("bench").args(args);
     cmd
 }
 
@@ -417,14 +409,14 @@ fn ctrl_c_cancels_cleans_up_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let p = plan(dir.path(), 1, "");
     let out = dir.path().join("out");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"))
-        .env("AWS_ENDPOINT_URL", emu.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"));
+    for (k, v) in emu.env() {
+        match v {
+            Some(v) => command.env(k, v),
+            None => command.env_remove(k),
+        };
+    }
+    let mut child = command
         .env_remove("EMRCOST_PRICING")
         .args([
             "bench",

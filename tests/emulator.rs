@@ -128,17 +128,36 @@ impl Emulator {
         self.post("/_emu/log/clear", &json!({}));
     }
 
+    /// The environment that points the AWS SDK at this emulator with test
+    /// credentials and no profile.
+    pub fn env(&self) -> Vec<(&'static str, Option<String>)> {
+        vec![
+            ("AWS_ENDPOINT_URL", Some(self.url())),
+            ("AWS_ACCESS_KEY_ID", Some("testing".into())),
+            ("AWS_SECRET_ACCESS_KEY", Some("testing".into())),
+            ("AWS_PROFILE", None),
+            ("AWS_CONFIG_FILE", Some("/nonexistent".into())),
+            ("AWS_SHARED_CREDENTIALS_FILE", Some("/nonexistent".into())),
+            ("AWS_EC2_METADATA_DISABLED", Some("true".into())),
+        ]
+    }
+
+    /// `emrcost` against this emulator.
+    pub fn emrcost(&self) -> assert_cmd::Command {
+        let mut cmd = crate::util::emrcost();
+        for (k, v) in self.env() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd
+    }
+
     /// `emrcost collect` against this emulator, with test credentials.
     pub fn collect(&self, out: &Path) -> assert_cmd::Command {
-        let mut cmd = crate::util::emrcost();
-        cmd.env("AWS_ENDPOINT_URL", self.url())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .args(["collect", "--region", "us-east-1", "--out"])
+        let mut cmd = self.emrcost();
+        cmd.args(["collect", "--region", "us-east-1", "--out"])
             .arg(out);
         cmd
     }

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use aws_sdk_emrserverless as emr;
 use emr::types;
 
+use super::call;
 use super::plan::{CheckedArm, Plan};
 use crate::collect::dataset::ApplicationInfo;
-use crate::collect::emr_serverless::{classify, convert, describe};
-use crate::collect::pacing::{paced, Backoff, Bucket, CallStats, Rate};
+use crate::collect::emr_serverless::convert;
+use crate::collect::pacing::{CallStats, Rate};
 use crate::model::{Architecture, JobRun};
 
 /// Write calls: 1 per second, burst 25; reads 10 per second, burst 50
@@ -31,24 +32,7 @@ pub const TAG: &str = "emrcost:bench";
 pub struct Serverless {
     client: emr::Client,
     region: String,
-    write: Bucket,
-    read: Bucket,
-    backoff: Backoff,
-    pub stats: Arc<CallStats>,
-}
-
-macro_rules! call {
-    ($self:ident, $bucket:ident, $op:literal, $send:expr) => {
-        paced(
-            &$self.$bucket,
-            &$self.backoff,
-            &$self.stats,
-            classify,
-            || $send,
-        )
-        .await
-        .map_err(|e| format!("{} in {}: {}", $op, $self.region, describe(&e)))
-    };
+    pub pacer: super::Pacer,
 }
 
 impl Serverless {
@@ -60,10 +44,7 @@ impl Serverless {
         Serverless {
             client: emr::Client::from_conf(conf),
             region: region.to_string(),
-            write: Bucket::new(WRITE_RATE),
-            read: Bucket::new(READ_RATE),
-            backoff: Backoff::default(),
-            stats: Arc::new(CallStats::default()),
+            pacer: super::Pacer::new(region, Arc::new(CallStats::default())),
         }
     }
 
@@ -116,13 +97,13 @@ impl Serverless {
                 req = req.initial_capacity(kind, config);
             }
         }
-        let out = call!(self, write, "CreateApplication", req.clone().send())?;
+        let out = call!(self.pacer, write, "CreateApplication", req.clone().send())?;
         Ok(out.application_id().to_string())
     }
 
     pub async fn start_application(&self, id: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "StartApplication",
             self.client.start_application().application_id(id).send()
@@ -132,7 +113,7 @@ impl Serverless {
 
     pub async fn stop_application(&self, id: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "StopApplication",
             self.client.stop_application().application_id(id).send()
@@ -142,7 +123,7 @@ impl Serverless {
 
     pub async fn delete_application(&self, id: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "DeleteApplication",
             self.client.delete_application().application_id(id).send()
@@ -153,7 +134,7 @@ impl Serverless {
     /// GetApplication: its state and what a run record needs of it.
     pub async fn application(&self, id: &str) -> Result<(String, ApplicationInfo), String> {
         let out = call!(
-            self,
+            self.pacer,
             read,
             "GetApplication",
             self.client.get_application().application_id(id).send()
@@ -224,13 +205,13 @@ impl Serverless {
                     .build(),
             );
         }
-        let out = call!(self, write, "StartJobRun", req.clone().send())?;
+        let out = call!(self.pacer, write, "StartJobRun", req.clone().send())?;
         Ok(out.job_run_id().to_string())
     }
 
     pub async fn cancel_job_run(&self, application_id: &str, run: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "CancelJobRun",
             self.client
@@ -250,7 +231,7 @@ impl Serverless {
         run: &str,
     ) -> Result<(JobRun, Option<String>), String> {
         let out = call!(
-            self,
+            self.pacer,
             read,
             "GetJobRun",
             self.client

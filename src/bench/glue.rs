@@ -9,10 +9,10 @@ use std::sync::Arc;
 use aws_sdk_glue as glue;
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::aws::{READ_RATE, TAG, WRITE_RATE};
+use super::aws::TAG;
+use super::call;
 use super::plan::{CheckedArm, GlueArm, Plan};
-use crate::collect::emr_serverless::{classify, describe};
-use crate::collect::pacing::{paced, Backoff, Bucket, CallStats};
+use crate::collect::pacing::CallStats;
 
 /// The job name `bench` creates for an arm.
 pub fn job_name(plan: &Plan, label: &str) -> String {
@@ -44,25 +44,7 @@ impl GlueRun {
 
 pub struct Glue {
     client: glue::Client,
-    region: String,
-    write: Bucket,
-    read: Bucket,
-    backoff: Backoff,
-    pub stats: Arc<CallStats>,
-}
-
-macro_rules! call {
-    ($self:ident, $bucket:ident, $op:literal, $send:expr) => {
-        paced(
-            &$self.$bucket,
-            &$self.backoff,
-            &$self.stats,
-            classify,
-            || $send,
-        )
-        .await
-        .map_err(|e| format!("{} in {}: {}", $op, $self.region, describe(&e)))
-    };
+    pacer: super::Pacer,
 }
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
@@ -78,11 +60,7 @@ impl Glue {
             .build();
         Glue {
             client: glue::Client::from_conf(conf),
-            region: region.to_string(),
-            write: Bucket::new(WRITE_RATE),
-            read: Bucket::new(READ_RATE),
-            backoff: Backoff::default(),
-            stats,
+            pacer: super::Pacer::new(region, stats),
         }
     }
 
@@ -111,13 +89,13 @@ impl Glue {
             .timeout(plan.timeout_minutes as i32)
             .tags(TAG, &plan.name)
             .tags("emrcost:arm", &arm.arm.label);
-        call!(self, write, "CreateJob", req.clone().send())?;
+        call!(self.pacer, write, "CreateJob", req.clone().send())?;
         Ok(name)
     }
 
     pub async fn delete_job(&self, name: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "DeleteJob",
             self.client.delete_job().job_name(name).send()
@@ -157,7 +135,7 @@ impl Glue {
         for (k, v) in &plan.job.spark_conf {
             req = req.arguments("--conf", format!("{k}={v}"));
         }
-        let out = call!(self, write, "StartJobRun", req.clone().send())?;
+        let out = call!(self.pacer, write, "StartJobRun", req.clone().send())?;
         out.job_run_id()
             .map(str::to_string)
             .ok_or_else(|| format!("StartJobRun {job}: the answer carries no JobRunId"))
@@ -165,7 +143,7 @@ impl Glue {
 
     pub async fn stop(&self, job: &str, run: &str) -> Result<(), String> {
         call!(
-            self,
+            self.pacer,
             write,
             "BatchStopJobRun",
             self.client
@@ -179,7 +157,7 @@ impl Glue {
 
     pub async fn job_run(&self, job: &str, run: &str) -> Result<GlueRun, String> {
         let out = call!(
-            self,
+            self.pacer,
             read,
             "GetJobRun",
             self.client.get_job_run().job_name(job).run_id(run).send()

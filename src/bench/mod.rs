@@ -11,7 +11,56 @@ pub mod plan;
 pub mod runner;
 pub mod summary;
 
+use std::sync::Arc;
+
+use crate::collect::pacing::{Backoff, Bucket, CallStats};
 use plan::CheckedPlan;
+
+/// The buckets and retries every `bench` call goes through: writes at the
+/// write quota, reads at the read quota, one count of calls for the plan.
+pub struct Pacer {
+    pub region: String,
+    pub write: Bucket,
+    pub read: Bucket,
+    pub backoff: Backoff,
+    pub stats: Arc<CallStats>,
+}
+
+impl Pacer {
+    pub fn new(region: &str, stats: Arc<CallStats>) -> Pacer {
+        Pacer {
+            region: region.to_string(),
+            write: Bucket::new(aws::WRITE_RATE),
+            read: Bucket::new(aws::READ_RATE),
+            backoff: Backoff::default(),
+            stats,
+        }
+    }
+}
+
+/// One paced call: `call!(pacer, write|read, "Operation", request.send())`,
+/// its error as a line naming the operation and the region.
+macro_rules! call {
+    ($p:expr, $bucket:ident, $op:literal, $send:expr) => {
+        crate::collect::pacing::paced(
+            &$p.$bucket,
+            &$p.backoff,
+            &$p.stats,
+            crate::collect::emr_serverless::classify,
+            || $send,
+        )
+        .await
+        .map_err(|e| {
+            format!(
+                "{} in {}: {}",
+                $op,
+                $p.region,
+                crate::collect::emr_serverless::describe(&e)
+            )
+        })
+    };
+}
+pub(crate) use call;
 
 /// What the benchmark would do, call by call, and the most it could cost.
 pub fn dry_run(checked: &CheckedPlan) -> String {

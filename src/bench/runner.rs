@@ -241,7 +241,7 @@ pub async fn run(
     }
     let mut apps: HashMap<String, (ApplicationInfo, bool, Option<std::time::Instant>)> =
         HashMap::new();
-    let glue = super::glue::Glue::new(config, &plan.region, aws.stats.clone());
+    let glue = super::glue::Glue::new(config, &plan.region, aws.pacer.stats.clone());
     // arm label -> (job name, created by the runner)
     let mut glue_jobs: HashMap<String, (String, bool)> = HashMap::new();
     let fleet = pricer.fleet();
@@ -460,7 +460,7 @@ pub async fn run(
             }
         }
     }
-    outcome.calls = aws.stats.snapshot();
+    outcome.calls = aws.pacer.stats.snapshot();
     for e in &journal.events {
         match e {
             Event::Finished(m) => outcome.measured.push((**m).clone()),
