@@ -54,6 +54,7 @@ impl Serverless {
         &self,
         plan: &Plan,
         arm: &CheckedArm,
+        token: &str,
     ) -> Result<String, String> {
         let name = format!("emrcost-bench-{}-{}", plan.name, slug(&arm.arm.label));
         let mut req = self
@@ -66,7 +67,7 @@ impl Serverless {
                 Architecture::X86_64 => types::Architecture::X8664,
                 Architecture::Arm64 => types::Architecture::Arm64,
             })
-            .client_token(&name)
+            .client_token(token)
             .tags(TAG, &plan.name)
             .tags("emrcost:arm", &arm.arm.label);
         let sized = arm

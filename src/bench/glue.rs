@@ -89,8 +89,12 @@ impl Glue {
             .timeout(plan.timeout_minutes as i32)
             .tags(TAG, &plan.name)
             .tags("emrcost:arm", &arm.arm.label);
-        call!(self.pacer, write, "CreateJob", req.clone().send())?;
-        Ok(name)
+        match call!(self.pacer, write, "CreateJob", req.clone().send(), once) {
+            Ok(_) => Ok(name),
+            // A create that went through before its answer was lost.
+            Err(e) if e.contains("AlreadyExistsException") => Ok(name),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn delete_job(&self, name: &str) -> Result<(), String> {
@@ -122,20 +126,28 @@ impl Glue {
                 crate::pricing::GlueClass::Standard => glue::types::ExecutionClass::Standard,
                 crate::pricing::GlueClass::Flex => glue::types::ExecutionClass::Flex,
             });
+        // Glue takes `--key value` pairs (the plan check refused anything
+        // else for a Glue arm).
         let mut args = plan.job.arguments.iter().peekable();
         while let Some(a) = args.next() {
-            if a.starts_with("--") {
-                let value = match args.peek() {
-                    Some(v) if !v.starts_with("--") => args.next().cloned().unwrap_or_default(),
-                    _ => String::new(),
-                };
-                req = req.arguments(a, value);
-            }
+            let value = match args.peek() {
+                Some(v) if !v.starts_with("--") => args.next().cloned().unwrap_or_default(),
+                _ => String::new(),
+            };
+            req = req.arguments(a, value);
         }
-        for (k, v) in &plan.job.spark_conf {
-            req = req.arguments("--conf", format!("{k}={v}"));
+        // Glue's arguments are a map: every Spark setting in one --conf.
+        if !plan.job.spark_conf.is_empty() {
+            let conf: Vec<String> = plan
+                .job
+                .spark_conf
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.arguments("--conf", conf.join(" --conf "));
         }
-        let out = call!(self.pacer, write, "StartJobRun", req.clone().send())?;
+        // Not retried after a timeout: a second run could start unseen.
+        let out = call!(self.pacer, write, "StartJobRun", req.clone().send(), once)?;
         out.job_run_id()
             .map(str::to_string)
             .ok_or_else(|| format!("StartJobRun {job}: the answer carries no JobRunId"))

@@ -42,22 +42,41 @@ impl Pacer {
 /// its error as a line naming the operation and the region.
 macro_rules! call {
     ($p:expr, $bucket:ident, $op:literal, $send:expr) => {
-        crate::collect::pacing::paced(
-            &$p.$bucket,
-            &$p.backoff,
-            &$p.stats,
-            crate::collect::emr_serverless::classify,
-            || $send,
+        call!(
+            $p,
+            $bucket,
+            $op,
+            $send,
+            crate::collect::emr_serverless::classify
         )
-        .await
-        .map_err(|e| {
-            format!(
-                "{} in {}: {}",
-                $op,
-                $p.region,
-                crate::collect::emr_serverless::describe(&e)
-            )
-        })
+    };
+    // A write that is not idempotent: retried only when it was refused
+    // (throttled), never after a timeout or a server error, when it may
+    // have gone through.
+    ($p:expr, $bucket:ident, $op:literal, $send:expr, once) => {
+        call!(
+            $p,
+            $bucket,
+            $op,
+            $send,
+            |e| match crate::collect::emr_serverless::classify(e) {
+                crate::collect::pacing::Failure::Transient =>
+                    crate::collect::pacing::Failure::Permanent,
+                other => other,
+            }
+        )
+    };
+    ($p:expr, $bucket:ident, $op:literal, $send:expr, $classify:expr) => {
+        crate::collect::pacing::paced(&$p.$bucket, &$p.backoff, &$p.stats, $classify, || $send)
+            .await
+            .map_err(|e| {
+                format!(
+                    "{} in {}: {}",
+                    $op,
+                    $p.region,
+                    crate::collect::emr_serverless::describe(&e)
+                )
+            })
     };
 }
 pub(crate) use call;

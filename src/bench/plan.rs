@@ -258,7 +258,11 @@ pub fn check(
             .enumerate()
             .skip(start)
             .take_while(|(i, l)| *i == start || !l.trim_start().starts_with("[[arm]]"))
-            .find(|(_, l)| l.trim_start().starts_with(key))
+            .find(|(_, l)| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
             .map_or(start + 1, |(i, _)| i + 1)
     };
 
@@ -329,6 +333,34 @@ pub fn check(
             return Err(err(
                 line_of(key),
                 format!("{key} must be {lo} to {hi}, not {v}"),
+            ));
+        }
+    }
+    // The arms set sizes and executors themselves: the job may not undo
+    // them (nor the worst case that bounds them).
+    if let Some(k) = plan.job.spark_conf.keys().find(|k| {
+        [
+            "spark.executor.",
+            "spark.driver.",
+            "spark.dynamicAllocation.",
+            "spark.emr-serverless.",
+        ]
+        .iter()
+        .any(|p| k.starts_with(p))
+    }) {
+        return Err(err(
+            line_of("spark_conf"),
+            format!(
+                "spark_conf sets {k}, which the arms set: give sizes and executors in each [[arm]]"
+            ),
+        ));
+    }
+    let mut slugs = std::collections::HashMap::new();
+    for arm in &plan.arms {
+        if let Some(other) = slugs.insert(super::aws::slug(&arm.label), arm.label.clone()) {
+            return Err(err(
+                arm_line(&arm.label, "label"),
+                format!("arm labels '{other}' and '{}' name the same resources; make them differ in letters or digits", arm.label),
             ));
         }
     }
@@ -568,6 +600,15 @@ fn glue_arm(
     if arm.architecture != "x86_64" {
         return Err(at("architecture").says("Glue runs on x86_64 only".into()));
     }
+    let mut args = plan.job.arguments.iter().peekable();
+    while let Some(key) = args.next() {
+        if !key.starts_with("--") {
+            return Err(at("service").says(format!(
+                "a Glue job takes --key value arguments; the job's argument '{key}' has no --key"
+            )));
+        }
+        args.next_if(|v| !v.starts_with("--"));
+    }
     let dpu_hour_usd = book
         .glue_rate(&plan.region, class)
         .map_err(|e| at("execution_class").says(e.to_string()))?
@@ -713,5 +754,39 @@ executors = 10
         let e = check("p.toml", &typo, &book, None).unwrap_err();
         assert!(e.to_string().contains("executor_count"), "{e}");
         assert_eq!(e.line, 16, "{e}");
+    }
+
+    #[test]
+    fn arms_cannot_be_undone_or_confused() {
+        let book = PriceBook::embedded().unwrap();
+        let conf = plan(ARM).replace(
+            "[job]\n",
+            "[job]\nspark_conf = { \"spark.dynamicAllocation.maxExecutors\" = \"500\" }\n",
+        );
+        let e = check("p.toml", &conf, &book, None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("spark_conf sets spark.dynamicAllocation.maxExecutors"),
+            "{e}"
+        );
+        let twins = plan(&format!(
+            "{}{}",
+            ARM.replace("\"x86\"", "\"x 86\""),
+            ARM.replace("\"x86\"", "\"x-86\"")
+        ));
+        let e = check("p.toml", &twins, &book, None).unwrap_err();
+        assert!(e.to_string().contains("name the same resources"), "{e}");
+        let glue = plan(
+            "\n[[arm]]\nlabel = \"g\"\nservice = \"glue\"\nworker_type = \"G.1X\"\nworkers = 3\n",
+        )
+        .replace(
+            "[job]\n",
+            "[job]\narguments = [\"--date\", \"2026-11-01\", \"extra\"]\n",
+        );
+        let e = check("p.toml", &glue, &book, None).unwrap_err();
+        assert!(
+            e.to_string().contains("argument 'extra' has no --key"),
+            "{e}"
+        );
     }
 }

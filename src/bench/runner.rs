@@ -27,6 +27,11 @@ pub const JOURNAL: &str = "journal.jsonl";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
+    /// The journal's first line: a random tag that makes this benchmark's
+    /// idempotency tokens its own (a new --out never picks up old runs).
+    Begun {
+        nonce: String,
+    },
     /// The runner created this application for the arm (and will delete it).
     Application {
         arm: String,
@@ -121,25 +126,71 @@ impl Journal {
         let path = dir.join(JOURNAL);
         let mut events = Vec::new();
         if let Ok(text) = std::fs::read_to_string(&path) {
-            for (i, line) in text.lines().enumerate() {
+            // A line cut short by a crash is the last one: it is dropped,
+            // and the file cut back to the last whole line so the next
+            // append starts on a line of its own.
+            let whole = text.rfind('\n').map_or(0, |i| i + 1);
+            if whole < text.len() {
+                tracing::warn!("{}: an unfinished last line was dropped", path.display());
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| format!("cannot repair {}: {e}", path.display()))?;
+                f.set_len(whole as u64)
+                    .and_then(|_| f.sync_data())
+                    .map_err(|e| format!("cannot repair {}: {e}", path.display()))?;
+            }
+            for (i, line) in text[..whole].lines().enumerate() {
                 if line.trim().is_empty() {
                     continue;
                 }
-                // A line cut short by a crash is the last one: skip it.
-                match serde_json::from_str(line) {
-                    Ok(e) => events.push(e),
-                    Err(e) if i + 1 == text.lines().count() => {
-                        tracing::warn!(
-                            "{}:{}: unfinished line skipped ({e})",
-                            path.display(),
-                            i + 1
-                        )
-                    }
-                    Err(e) => return Err(format!("{}:{}: {e}", path.display(), i + 1)),
-                }
+                events.push(
+                    serde_json::from_str(line)
+                        .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?,
+                );
             }
         }
-        Ok(Journal { path, events })
+        let mut journal = Journal { path, events };
+        if journal.nonce().is_none() {
+            let nonce = format!("{:08x}", rand::random::<u32>());
+            journal.append(Event::Begun { nonce })?;
+        }
+        Ok(journal)
+    }
+
+    /// This benchmark's tag for idempotency tokens.
+    pub fn nonce(&self) -> Option<&str> {
+        self.events.iter().find_map(|e| match e {
+            Event::Begun { nonce } => Some(nonce.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Times a run was cancelled: each new attempt gets a token of its own.
+    fn attempts(&self, arm: &str, repeat: u32) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, Event::Cancelled { arm: a, repeat: r, .. } if a == arm && *r == repeat))
+            .count()
+    }
+
+    /// Every application or Glue job the runner created and has not deleted.
+    pub fn created(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for e in &self.events {
+            match e {
+                Event::Application {
+                    arm,
+                    application_id,
+                } => {
+                    out.retain(|(a, _)| a != arm);
+                    out.push((arm.clone(), application_id.clone()));
+                }
+                Event::Deleted { arm, .. } => out.retain(|(a, _)| a != arm),
+                _ => {}
+            }
+        }
+        out
     }
 
     pub fn append(&mut self, event: Event) -> Result<(), String> {
@@ -180,6 +231,8 @@ impl Journal {
                 Event::Cancelled {
                     arm: a, repeat: r, ..
                 } if a == arm && *r == repeat => found = None,
+                // The application or job it ran on is gone: so is the run.
+                Event::Deleted { arm: a, .. } if a == arm => found = None,
                 _ => {}
             }
         }
@@ -248,6 +301,13 @@ pub async fn run(
     let mut cache = crate::cost::PlanCache::default();
     let mut used = crate::cost::RowsUsed::default();
 
+    // The run in flight: (arm, application or job, run id, on Glue).
+    let mut current: Option<(String, String, String, bool)> = None;
+    // Each arm's last scheduled repeat: its resources go once it is done.
+    let mut last_of: HashMap<usize, u32> = HashMap::new();
+    for (a, r) in checked.schedule() {
+        last_of.insert(a, r);
+    }
     let result: Result<(), String> = async {
         for (arm_i, repeat) in checked.schedule() {
             let arm = &checked.arms[arm_i];
@@ -260,7 +320,15 @@ pub async fn run(
                 break;
             }
             if let Some(max) = opts.max_cost_usd {
-                if outcome.spent_usd >= max {
+                // Pre-initialized capacity bills while it is up.
+                let capacity: f64 = apps
+                    .iter()
+                    .filter_map(|(label, (_, _, started))| {
+                        let arm = checked.arms.iter().find(|a| &a.arm.label == label)?;
+                        Some(arm.initial_hour_usd * started.as_ref()?.elapsed().as_secs_f64() / 3600.0)
+                    })
+                    .sum();
+                if outcome.spent_usd + capacity >= max {
                     outcome.stopped_by_budget = true;
                     progress.event(&format!(
                         "budget reached: ${:.2} spent of --max-cost ${max:.2}; no more runs are submitted",
@@ -303,6 +371,7 @@ pub async fn run(
                         (run_id, at)
                     }
                 };
+                current = Some((label.clone(), job.clone(), run_id.clone(), true));
                 match follow_glue(&glue, plan, &job, &run_id, &stop).await? {
                     None => {
                         glue.stop(&job, &run_id).await?;
@@ -312,6 +381,7 @@ pub async fn run(
                             job_run_id: run_id.clone(),
                         })?;
                         progress.event(&format!("{label} #{}: stopped {run_id}", repeat + 1));
+                        current = None;
                         outcome.interrupted = true;
                         break;
                     }
@@ -327,7 +397,12 @@ pub async fn run(
                             m.cost_usd.unwrap_or(0.0)
                         ));
                         journal.append(Event::Finished(Box::new(m)))?;
+                        current = None;
                     }
+                }
+                if last_of.get(&arm_i) == Some(&repeat) && glue_jobs.get(label).is_some_and(|j| j.1) {
+                    let job = glue_jobs.remove(label).map(|j| j.0).unwrap_or_default();
+                    release(&aws, &glue, checked, &mut journal, label, &job, None, progress).await?;
                 }
                 continue;
             }
@@ -336,13 +411,25 @@ pub async fn run(
                 apps.insert(label.clone(), entry);
             }
             let app = apps[label].0.clone();
+            if stop.load(Ordering::Relaxed) {
+                outcome.interrupted = true;
+                break;
+            }
             let (run_id, submitted_at_ms) = match journal.in_flight(label, repeat) {
                 Some((app_id, run_id, at)) if app_id == app.application_id => {
                     progress.event(&format!("{label} #{}: following {run_id} again", repeat + 1));
                     (run_id, at)
                 }
                 _ => {
-                    let token = format!("{}-{}-{}", plan.name, super::aws::slug(label), repeat + 1);
+                    // Fixed within one attempt (a retried or resumed submit
+                    // is the same run), new for each attempt and benchmark.
+                    let token = format!(
+                        "{}-{}-{}-{}",
+                        journal.nonce().unwrap_or("0"),
+                        arm_i,
+                        repeat + 1,
+                        journal.attempts(label, repeat) + 1
+                    );
                     let at = now_ms();
                     let run_id = aws.start_job_run(plan, arm, &app.application_id, &token).await?;
                     journal.append(Event::Submitted {
@@ -356,6 +443,7 @@ pub async fn run(
                     (run_id, at)
                 }
             };
+            current = Some((label.clone(), app.application_id.clone(), run_id.clone(), false));
             match follow(&aws, plan, &app, &run_id, &stop).await? {
                 Followed::Cancelled => {
                     aws.cancel_job_run(&app.application_id, &run_id).await?;
@@ -365,6 +453,7 @@ pub async fn run(
                         job_run_id: run_id.clone(),
                     })?;
                     progress.event(&format!("{label} #{}: cancelled {run_id}", repeat + 1));
+                    current = None;
                     outcome.interrupted = true;
                     break;
                 }
@@ -396,6 +485,15 @@ pub async fn run(
                         m.cost_usd.unwrap_or(0.0)
                     ));
                     journal.append(Event::Finished(Box::new(m)))?;
+                    current = None;
+                }
+            }
+            // The arm's last run is done: its application goes now, so
+            // pre-initialized capacity does not bill through other arms.
+            if last_of.get(&arm_i) == Some(&repeat) && apps.get(label).is_some_and(|a| a.1) {
+                if let Some((app, _, started)) = apps.remove(label) {
+                    release(&aws, &glue, checked, &mut journal, label, &app.application_id, started, progress)
+                        .await?;
                 }
             }
         }
@@ -403,61 +501,37 @@ pub async fn run(
     }
     .await;
 
-    // Whatever happened: stop and delete what the runner created, and note
-    // how long pre-initialized capacity was up.
+    // Whatever happened: a run left in flight by an error is cancelled,
+    // and everything the runner created (in this process or an earlier
+    // one) is stopped and deleted.
     let mut cleanup_errors = Vec::new();
-    for (label, (app, created, started)) in &apps {
-        if let Some(at) = started {
-            let seconds = at.elapsed().as_secs_f64();
-            if let Err(e) = journal.append(Event::CapacityUp {
-                arm: label.clone(),
-                seconds,
-            }) {
-                cleanup_errors.push(e);
-            }
-        }
-        if *created {
-            let id = &app.application_id;
-            let done = async {
-                aws.stop_application(id).await?;
-                wait_for_state(&aws, id, &["STOPPED", "CREATED"], Duration::from_secs(300)).await?;
-                aws.delete_application(id).await
-            }
-            .await;
-            match done {
-                Ok(()) => {
-                    progress.event(&format!("{label}: deleted application {id}"));
-                    if let Err(e) = journal.append(Event::Deleted {
-                        arm: label.clone(),
-                        application_id: id.clone(),
-                    }) {
-                        cleanup_errors.push(e);
-                    }
-                }
-                Err(e) => cleanup_errors.push(format!(
-                    "application {id} (arm {label}) could not be deleted: {e}; delete it by hand (it is tagged {}={})",
-                    super::aws::TAG,
-                    plan.name
-                )),
-            }
+    if let (Err(_), Some((label, container, run_id, is_glue))) = (&result, current.take()) {
+        let cancelled = if is_glue {
+            glue.stop(&container, &run_id).await
+        } else {
+            aws.cancel_job_run(&container, &run_id).await
+        };
+        if let Err(e) = cancelled {
+            cleanup_errors.push(format!(
+                "run {run_id} (arm {label}) could not be cancelled: {e}"
+            ));
         }
     }
-    for (label, (job, created)) in &glue_jobs {
-        if *created {
-            match glue.delete_job(job).await {
-                Ok(()) => {
-                    progress.event(&format!("{label}: deleted Glue job {job}"));
-                    if let Err(e) = journal.append(Event::Deleted {
-                        arm: label.clone(),
-                        application_id: job.clone(),
-                    }) {
-                        cleanup_errors.push(e);
-                    }
-                }
-                Err(e) => cleanup_errors.push(format!(
-                    "Glue job {job} (arm {label}) could not be deleted: {e}; delete it by hand"
-                )),
-            }
+    for (label, id) in journal.created() {
+        let started = apps.get(&label).and_then(|a| a.2);
+        if let Err(e) = release(
+            &aws,
+            &glue,
+            checked,
+            &mut journal,
+            &label,
+            &id,
+            started,
+            progress,
+        )
+        .await
+        {
+            cleanup_errors.push(e);
         }
     }
     outcome.calls = aws.pacer.stats.snapshot();
@@ -492,7 +566,12 @@ async fn application_for(
         (Some(id), _) => (id.clone(), false),
         (None, Some(id)) => (id, true),
         (None, None) => {
-            let id = aws.create_application(&checked.plan, arm).await?;
+            let token = format!(
+                "{}-app-{}",
+                journal.nonce().unwrap_or("0"),
+                super::aws::slug(label)
+            );
+            let id = aws.create_application(&checked.plan, arm, &token).await?;
             journal.append(Event::Application {
                 arm: label.clone(),
                 application_id: id.clone(),
@@ -521,6 +600,59 @@ async fn application_for(
     Ok((info, created, started))
 }
 
+/// Stops and deletes what the runner created for an arm (an application,
+/// or a Glue job), noting how long pre-initialized capacity was up.
+#[allow(clippy::too_many_arguments)]
+async fn release(
+    aws: &Serverless,
+    glue: &super::glue::Glue,
+    checked: &CheckedPlan,
+    journal: &mut Journal,
+    label: &str,
+    id: &str,
+    started: Option<std::time::Instant>,
+    progress: &dyn Progress,
+) -> Result<(), String> {
+    if let Some(at) = started {
+        journal.append(Event::CapacityUp {
+            arm: label.to_string(),
+            seconds: at.elapsed().as_secs_f64(),
+        })?;
+    }
+    let is_glue = checked
+        .arms
+        .iter()
+        .any(|a| a.arm.label == label && a.glue.is_some());
+    let done = if is_glue {
+        glue.delete_job(id).await
+    } else {
+        async {
+            aws.stop_application(id).await?;
+            wait_for_state(aws, id, &["STOPPED", "CREATED"], Duration::from_secs(300)).await?;
+            aws.delete_application(id).await
+        }
+        .await
+    };
+    match done {
+        Ok(()) => {
+            progress.event(&format!(
+                "{label}: deleted {} {id}",
+                if is_glue { "Glue job" } else { "application" }
+            ));
+            journal.append(Event::Deleted {
+                arm: label.to_string(),
+                application_id: id.to_string(),
+            })
+        }
+        Err(e) => Err(format!(
+            "{} {id} (arm {label}) could not be deleted: {e}; delete it by hand (it is tagged {}={})",
+            if is_glue { "Glue job" } else { "application" },
+            super::aws::TAG,
+            checked.plan.name
+        )),
+    }
+}
+
 async fn wait_for_state(
     aws: &Serverless,
     id: &str,
@@ -532,6 +664,12 @@ async fn wait_for_state(
         let (state, _) = aws.application(id).await?;
         if states.contains(&state.as_str()) {
             return Ok(());
+        }
+        if state == "TERMINATED" {
+            return Err(format!(
+                "application {id} is TERMINATED (waiting for {})",
+                states.join(" or ")
+            ));
         }
         if begun.elapsed() > limit {
             return Err(format!(

@@ -344,7 +344,7 @@ def glue_answer(run_id):
     out = {"Id": run_id, "JobName": job, "Attempt": 0, "StartedOn": t0, "LastModifiedOn": now,
            "WorkerType": body.get("WorkerType"), "NumberOfWorkers": body.get("NumberOfWorkers"),
            "ExecutionClass": body.get("ExecutionClass", "STANDARD"), "GlueVersion": "4.0"}
-    if stopped is not None:
+    if stopped is not None and stopped < t0 + w + st + r:
         out.update({"JobRunState": "STOPPED", "CompletedOn": stopped, "ExecutionTime": int(max(0.0, stopped - t0 - w - st))})
     elif t < w:
         out.update({"JobRunState": "WAITING", "ExecutionTime": 0})
@@ -417,8 +417,17 @@ def attach_script(region, app_id, run_id):
     run.total_execution_duration_seconds = None
 
 
+ADVANCE = threading.Lock()
+
+
 def advance(region):
-    """Moves every scripted run to where its script says it is now."""
+    """Moves every scripted run to where its script says it is now (one
+    caller at a time: a threaded server may answer two polls at once)."""
+    with ADVANCE:
+        advance_locked(region)
+
+
+def advance_locked(region):
     backend = emrserverless_backends[ACCOUNT][region]
     now = time.time()
     with STATE.lock:
@@ -430,7 +439,9 @@ def advance(region):
             continue
         q, p, r = float(spec.get("queue_s", 0)), float(spec.get("pending_s", 0)), float(spec.get("run_s", 1))
         t = now - t0
-        if cancelled is not None:
+        # A run that ended before the cancel keeps its final state (AWS
+        # refuses to cancel a finished run).
+        if cancelled is not None and cancelled < t0 + q + p + r:
             run.state = "CANCELLED"
             run.ended_at = epoch(cancelled)
             run.state_details = "cancelled by the user"
