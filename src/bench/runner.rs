@@ -407,8 +407,18 @@ pub async fn run(
                 continue;
             }
             if !apps.contains_key(label) {
-                let entry = application_for(&aws, checked, arm, &mut journal, progress).await?;
-                apps.insert(label.clone(), entry);
+                match application_for(&aws, checked, arm, &mut journal, progress, &stop).await {
+                    Ok(entry) => {
+                        apps.insert(label.clone(), entry);
+                    }
+                    // Ctrl-C while the application was starting: nothing
+                    // was submitted; clean-up deletes the application.
+                    Err(_) if stop.load(Ordering::Relaxed) => {
+                        outcome.interrupted = true;
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let app = apps[label].0.clone();
             if stop.load(Ordering::Relaxed) {
@@ -560,6 +570,7 @@ async fn application_for(
     arm: &CheckedArm,
     journal: &mut Journal,
     progress: &dyn Progress,
+    stop: &AtomicBool,
 ) -> Result<(ApplicationInfo, bool, Option<std::time::Instant>), String> {
     let label = &arm.arm.label;
     let (id, created) = match (&arm.arm.application_id, journal.created_app(label)) {
@@ -591,7 +602,7 @@ async fn application_for(
     let mut started = None;
     if arm.arm.initial_capacity.is_some() {
         aws.start_application(&id).await?;
-        wait_for_state(aws, &id, &["STARTED"], Duration::from_secs(900)).await?;
+        wait_for_state(aws, &id, &["STARTED"], Duration::from_secs(900), Some(stop)).await?;
         started = Some(std::time::Instant::now());
         progress.event(&format!(
             "{label}: application {id} started with its pre-initialized capacity"
@@ -628,7 +639,14 @@ async fn release(
     } else {
         async {
             aws.stop_application(id).await?;
-            wait_for_state(aws, id, &["STOPPED", "CREATED"], Duration::from_secs(300)).await?;
+            wait_for_state(
+                aws,
+                id,
+                &["STOPPED", "CREATED"],
+                Duration::from_secs(300),
+                None,
+            )
+            .await?;
             aws.delete_application(id).await
         }
         .await
@@ -658,12 +676,16 @@ async fn wait_for_state(
     id: &str,
     states: &[&str],
     limit: Duration,
+    stop: Option<&AtomicBool>,
 ) -> Result<(), String> {
     let begun = std::time::Instant::now();
     loop {
         let (state, _) = aws.application(id).await?;
         if states.contains(&state.as_str()) {
             return Ok(());
+        }
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Err(format!("interrupted while application {id} was {state}"));
         }
         if state == "TERMINATED" {
             return Err(format!(
