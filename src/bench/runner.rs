@@ -241,18 +241,9 @@ impl Journal {
 
     /// The application the runner created for an arm and has not deleted.
     fn created_app(&self, arm: &str) -> Option<String> {
-        let mut found = None;
-        for e in &self.events {
-            match e {
-                Event::Application {
-                    arm: a,
-                    application_id,
-                } if a == arm => found = Some(application_id.clone()),
-                Event::Deleted { arm: a, .. } if a == arm => found = None,
-                _ => {}
-            }
-        }
-        found
+        self.created()
+            .into_iter()
+            .find_map(|(a, id)| (a == arm).then_some(id))
     }
 }
 

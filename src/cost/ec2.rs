@@ -43,11 +43,6 @@ pub struct NodeRate {
 }
 
 impl NodeRate {
-    /// The family: `m5` of `m5.xlarge`.
-    pub fn family(&self) -> &str {
-        family_of(&self.instance_type)
-    }
-
     /// How many executors of this size YARN fits on one node.
     pub fn executors_per_node(&self, executor: &WorkerSize) -> u32 {
         self.fits(&YarnRequest::of(executor))
@@ -260,7 +255,7 @@ impl Ec2Catalog {
         let req = YarnRequest::of(&shape.executor);
         let allowed = |n: &NodeRate| rule == Ec2Arch::Any || n.architecture == arch;
         // The primary depends on the core type's family only: found once each.
-        let mut primaries: Vec<(&str, Result<&NodeRate, CostError>)> = Vec::new();
+        let mut primaries: Vec<(u16, Result<&NodeRate, CostError>)> = Vec::new();
         let mut best: Option<(f64, &NodeRate, &NodeRate, u32, u32, f64)> = None;
         let mut primary_error = None;
         for node in self.candidates.iter().filter(|n| allowed(n)) {
@@ -268,11 +263,11 @@ impl Ec2Catalog {
             if per_node == 0 {
                 continue;
             }
-            let primary = match primaries.iter().find(|(f, _)| *f == node.family()) {
+            let primary = match primaries.iter().find(|(f, _)| *f == node.family_id) {
                 Some((_, p)) => p.clone(),
                 None => {
                     let p = self.primary_for(node, &shape.driver, rule);
-                    primaries.push((node.family(), p.clone()));
+                    primaries.push((node.family_id, p.clone()));
                     p
                 }
             };
