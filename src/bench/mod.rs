@@ -6,6 +6,7 @@
 //! in the one run table (`runs.csv`), so `emrcost report` reads them too.
 
 pub mod aws;
+pub mod emr;
 pub mod glue;
 pub mod plan;
 pub mod runner;

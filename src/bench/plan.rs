@@ -63,7 +63,7 @@ pub struct Job {
 #[serde(deny_unknown_fields)]
 pub struct Arm {
     pub label: String,
-    /// `emr-serverless` or `glue` (EMR on EC2 arms are not run yet).
+    /// `emr-serverless`, `glue` or `emr-on-ec2`.
     pub service: String,
     #[serde(default = "default_arch")]
     pub architecture: String,
@@ -85,6 +85,18 @@ pub struct Arm {
     pub initial_capacity: Option<InitialCapacity>,
     /// Run on this existing application instead of one created and deleted.
     pub application_id: Option<String>,
+    /// EMR on EC2: add the runs as steps to this running cluster, instead
+    /// of a transient cluster per run.
+    pub cluster_id: Option<String>,
+    /// EMR on EC2, transient clusters: the primary node's type, the core
+    /// nodes' type and count.
+    pub primary_instance_type: Option<String>,
+    pub core_instance_type: Option<String>,
+    pub core_nodes: Option<u32>,
+    /// EMR on EC2: the service role and the nodes' instance profile
+    /// (default: AWS's EMR_DefaultRole and EMR_EC2_DefaultRole).
+    pub service_role: Option<String>,
+    pub instance_profile: Option<String>,
 }
 
 fn default_arch() -> String {
@@ -101,6 +113,10 @@ pub struct Plan {
     pub repeat: u32,
     #[serde(default)]
     pub order: Order,
+    /// Runs in flight at once (default 1: concurrent runs contaminate each
+    /// other's timings).
+    #[serde(default = "one")]
+    pub concurrency: u32,
     /// Each run's `executionTimeoutMinutes`; bounds the worst-case cost.
     #[serde(default = "default_timeout")]
     pub timeout_minutes: u32,
@@ -159,6 +175,42 @@ pub struct GlueArm {
     pub dpu_hour_usd: f64,
 }
 
+/// One EC2 instance type's hourly cost in the plan's region, as EMR on
+/// EC2 bills it: EC2 on-demand + EMR uplift + EMR's default EBS volume.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeHour {
+    pub ec2_hour_usd: f64,
+    pub emr_hour_usd: f64,
+    pub ebs_gib: f64,
+    pub ebs_gib_hour_usd: f64,
+}
+
+impl NodeHour {
+    pub fn hour_usd(&self) -> f64 {
+        self.ec2_hour_usd + self.emr_hour_usd + self.ebs_gib * self.ebs_gib_hour_usd
+    }
+}
+
+/// An EMR on EC2 arm, checked: its cluster (transient or existing) and the
+/// rates its instances' lifetimes are priced at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ec2Arm {
+    /// An existing cluster the runs are added to as steps.
+    pub cluster_id: Option<String>,
+    /// Transient clusters: (primary type, core type, core nodes).
+    pub transient: Option<(String, String, u32)>,
+    pub service_role: String,
+    pub instance_profile: String,
+    /// Every instance type the book prices in the region.
+    #[serde(skip)]
+    pub rates: BTreeMap<String, NodeHour>,
+}
+
+/// Minutes a transient cluster may take to provision before the runner
+/// gives up on it and terminates it (emrcost's bound, not an AWS figure:
+/// EMR documents no limit).
+pub const PROVISION_LIMIT_MINUTES: f64 = 30.0;
+
 /// An arm, checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckedArm {
@@ -166,6 +218,7 @@ pub struct CheckedArm {
     pub architecture: Architecture,
     pub serverless: Option<ServerlessArm>,
     pub glue: Option<GlueArm>,
+    pub ec2: Option<Ec2Arm>,
     /// Hourly cost at the most capacity a run can take.
     pub max_hour_usd: f64,
     /// Hourly cost of the pre-initialized workers.
@@ -304,6 +357,12 @@ pub fn check(
     if plan.job.entry_point.trim().is_empty() {
         return Err(err(line_of("entry_point"), "entry_point is empty".into()));
     }
+    if !(1..=100).contains(&plan.concurrency) {
+        return Err(err(
+            line_of("concurrency"),
+            format!("concurrency must be 1 to 100, not {}", plan.concurrency),
+        ));
+    }
     if !(1..=100).contains(&plan.repeat) {
         return Err(err(
             line_of("repeat"),
@@ -387,13 +446,21 @@ pub fn check(
         let checked = match arm.service.as_str() {
             "emr-serverless" => serverless_arm(arm, &plan, book, &a, &at)?,
             "glue" => glue_arm(arm, &plan, book, &at)?,
+            "emr-on-ec2" => ec2_arm(arm, &plan, book, &a, &at)?,
             other => {
                 return Err(at("service").says(format!(
-                    "service '{other}': use emr-serverless or glue (EMR on EC2 arms are not implemented yet)"
+                    "service '{other}': use emr-serverless, glue or emr-on-ec2"
                 )))
             }
         };
-        let run_hours = f64::from(plan.timeout_minutes) / 60.0;
+        // A transient cluster bills while it provisions too, which the
+        // runner bounds.
+        let provision_hours = if checked.ec2.as_ref().is_some_and(|e| e.transient.is_some()) {
+            PROVISION_LIMIT_MINUTES / 60.0
+        } else {
+            0.0
+        };
+        let run_hours = f64::from(plan.timeout_minutes) / 60.0 + provision_hours;
         let minimum_hours = checked
             .glue
             .as_ref()
@@ -454,6 +521,12 @@ fn serverless_arm(
             ("glue_version", arm.glue_version.is_some()),
             ("execution_class", arm.execution_class.is_some()),
             ("job_name", arm.job_name.is_some()),
+            ("cluster_id", arm.cluster_id.is_some()),
+            ("primary_instance_type", arm.primary_instance_type.is_some()),
+            ("core_instance_type", arm.core_instance_type.is_some()),
+            ("core_nodes", arm.core_nodes.is_some()),
+            ("service_role", arm.service_role.is_some()),
+            ("instance_profile", arm.instance_profile.is_some()),
         ],
     )?;
     let architecture: Architecture = arm
@@ -528,6 +601,7 @@ fn serverless_arm(
             max_executors,
         }),
         glue: None,
+        ec2: None,
         max_hour_usd,
         initial_hour_usd,
     })
@@ -549,6 +623,12 @@ fn glue_arm(
             ("dynamic", arm.dynamic.is_some()),
             ("initial_capacity", arm.initial_capacity.is_some()),
             ("application_id", arm.application_id.is_some()),
+            ("cluster_id", arm.cluster_id.is_some()),
+            ("primary_instance_type", arm.primary_instance_type.is_some()),
+            ("core_instance_type", arm.core_instance_type.is_some()),
+            ("core_nodes", arm.core_nodes.is_some()),
+            ("service_role", arm.service_role.is_some()),
+            ("instance_profile", arm.instance_profile.is_some()),
         ],
     )?;
     let worker_type = arm.worker_type.clone().ok_or_else(|| {
@@ -625,34 +705,176 @@ fn glue_arm(
             class,
             dpu_hour_usd,
         }),
+        ec2: None,
         max_hour_usd: f64::from(workers) * worker.dpu * dpu_hour_usd,
         initial_hour_usd: 0.0,
     })
 }
 
-/// `--conf k=v` for the run: the arm's sizes and executor count, then the
-/// job's own Spark settings.
-pub fn spark_submit_parameters(plan: &Plan, arm: &Arm, s: &ServerlessArm) -> String {
-    let mut conf: Vec<(String, String)> = vec![
-        ("spark.driver.cores".into(), num(s.driver.cores)),
-        (
-            "spark.driver.memory".into(),
-            format!("{}g", num(s.driver.memory_gb)),
-        ),
-        ("spark.executor.cores".into(), num(s.executor.cores)),
-        (
-            "spark.executor.memory".into(),
-            format!("{}g", num(s.executor.memory_gb)),
-        ),
-        (
-            "spark.emr-serverless.driver.disk".into(),
-            format!("{}g", num(s.driver.disk_gb)),
-        ),
-        (
-            "spark.emr-serverless.executor.disk".into(),
-            format!("{}g", num(s.executor.disk_gb)),
-        ),
-    ];
+fn ec2_arm(
+    arm: &Arm,
+    plan: &Plan,
+    book: &PriceBook,
+    a: &Assumptions,
+    at: &dyn Fn(&str) -> At,
+) -> Result<CheckedArm, PlanError> {
+    refuse_foreign(
+        at,
+        "emr-on-ec2",
+        &[
+            ("worker_type", arm.worker_type.is_some()),
+            ("workers", arm.workers.is_some()),
+            ("glue_version", arm.glue_version.is_some()),
+            ("execution_class", arm.execution_class.is_some()),
+            ("job_name", arm.job_name.is_some()),
+            ("initial_capacity", arm.initial_capacity.is_some()),
+            ("application_id", arm.application_id.is_some()),
+        ],
+    )?;
+    if arm.executors.is_some() && arm.dynamic.is_some() {
+        return Err(at("executors").says(
+            "give either executors = N (a fixed count) or dynamic = [MIN, MAX], not both".into(),
+        ));
+    }
+    if let Some([lo, hi]) = arm.dynamic {
+        if lo > hi {
+            return Err(at("dynamic").says(format!(
+                "dynamic = [{lo}, {hi}]: the minimum is above the maximum"
+            )));
+        }
+    }
+    if !plan.job.release_label.starts_with("emr-") {
+        return Err(at("service").says(format!(
+            "release_label '{}' is not an EMR release (emr-7.5.0, say), which an emr-on-ec2 arm needs",
+            plan.job.release_label
+        )));
+    }
+    let ebs = book
+        .ebs_rate(&plan.region, &a.ec2_ebs_volume_type)
+        .map_err(|e| at("service").says(e.to_string()))?;
+    let ebs_gib_hour_usd = ebs.gb_month_usd / a.hours_per_month;
+    let mut rates = BTreeMap::new();
+    for r in book.ec2_rates_in(&plan.region) {
+        if let Ok(it) = book.instance_type(&r.instance_type) {
+            rates.insert(
+                r.instance_type.clone(),
+                NodeHour {
+                    ec2_hour_usd: r.ec2_hour_usd,
+                    emr_hour_usd: r.emr_hour_usd,
+                    ebs_gib: it.ebs_default_gib,
+                    ebs_gib_hour_usd,
+                },
+            );
+        }
+    }
+    let node = |key: &str, name: &str| -> Result<(Architecture, f64), PlanError> {
+        let it = book
+            .instance_type(name)
+            .map_err(|_| at(key).says(format!("{key} '{name}' is not in the price book")))?;
+        let hour = rates.get(name).map(NodeHour::hour_usd).ok_or_else(|| {
+            at(key).says(format!("{key} '{name}' has no price in {}", plan.region))
+        })?;
+        Ok((it.architecture, hour))
+    };
+    let transient = (
+        &arm.primary_instance_type,
+        &arm.core_instance_type,
+        arm.core_nodes,
+    );
+    let (transient, architecture, max_hour_usd) = match (&arm.cluster_id, transient) {
+        (Some(id), (None, None, None)) => {
+            if !id.starts_with("j-") {
+                return Err(at("cluster_id").says(format!(
+                    "cluster_id '{id}' is not an EMR cluster id (j-...)"
+                )));
+            }
+            // The cluster bills whether or not the benchmark runs: what a
+            // step costs is its share, measured; it adds nothing new.
+            let arch = arm
+                .architecture
+                .parse()
+                .map_err(|e: String| at("architecture").says(e))?;
+            (None, arch, 0.0)
+        }
+        (Some(_), _) => {
+            return Err(at("cluster_id").says(
+                "an existing cluster_id keeps its own instances: drop primary_instance_type, core_instance_type and core_nodes".into(),
+            ))
+        }
+        (None, (Some(primary), Some(core), Some(n))) => {
+            let (pa, ph) = node("primary_instance_type", primary)?;
+            let (ca, ch) = node("core_instance_type", core)?;
+            if pa != ca {
+                return Err(at("core_instance_type").says(format!(
+                    "the primary node ({primary}, {pa}) and the core nodes ({core}, {ca}) must be of one architecture"
+                )));
+            }
+            if !(1..=500).contains(&n) {
+                return Err(at("core_nodes").says(format!("core_nodes must be 1 to 500, not {n}")));
+            }
+            if arm.architecture != default_arch() && arm.architecture.parse::<Architecture>() != Ok(ca) {
+                return Err(at("architecture").says(format!(
+                    "architecture '{}' does not match the instance types ({core} is {ca})",
+                    arm.architecture
+                )));
+            }
+            (
+                Some((primary.clone(), core.clone(), n)),
+                ca,
+                ph + f64::from(n) * ch,
+            )
+        }
+        (None, _) => {
+            return Err(at("service").says(
+                "an emr-on-ec2 arm needs cluster_id = \"j-...\" (an existing cluster) or primary_instance_type, core_instance_type and core_nodes (a cluster per run)".into(),
+            ))
+        }
+    };
+    Ok(CheckedArm {
+        arm: arm.clone(),
+        architecture,
+        serverless: None,
+        glue: None,
+        ec2: Some(Ec2Arm {
+            cluster_id: arm.cluster_id.clone(),
+            transient,
+            service_role: arm
+                .service_role
+                .clone()
+                .unwrap_or_else(|| "EMR_DefaultRole".into()),
+            instance_profile: arm
+                .instance_profile
+                .clone()
+                .unwrap_or_else(|| "EMR_EC2_DefaultRole".into()),
+            rates,
+        }),
+        max_hour_usd,
+        initial_hour_usd: 0.0,
+    })
+}
+
+/// The Spark settings a run gets: the arm's sizes and executor count
+/// (EMR Serverless also its disks), then the job's own.
+pub fn spark_conf(plan: &Plan, arm: &Arm, serverless: bool) -> Vec<(String, String)> {
+    let mut conf: Vec<(String, String)> = Vec::new();
+    for (who, size) in [("driver", arm.driver), ("executor", arm.executor)] {
+        let Some(size) = size else { continue };
+        conf.push((format!("spark.{who}.cores"), num(size.cores)));
+        conf.push((
+            format!("spark.{who}.memory"),
+            format!("{}g", num(size.memory_gb)),
+        ));
+    }
+    if serverless {
+        for (who, size) in [("driver", arm.driver), ("executor", arm.executor)] {
+            if let Some(size) = size {
+                conf.push((
+                    format!("spark.emr-serverless.{who}.disk"),
+                    format!("{}g", num(size.disk_gb)),
+                ));
+            }
+        }
+    }
     match (arm.executors, arm.dynamic) {
         (Some(n), _) => {
             conf.push(("spark.dynamicAllocation.enabled".into(), "false".into()));
@@ -677,10 +899,34 @@ pub fn spark_submit_parameters(plan: &Plan, arm: &Arm, s: &ServerlessArm) -> Str
             .iter()
             .map(|(k, v)| (k.clone(), v.clone())),
     );
-    conf.iter()
+    conf
+}
+
+/// `--conf k=v` for an EMR Serverless run.
+pub fn spark_submit_parameters(plan: &Plan, arm: &Arm, _s: &ServerlessArm) -> String {
+    spark_conf(plan, arm, true)
+        .iter()
         .map(|(k, v)| format!("--conf {k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The EMR on EC2 step's command (command-runner.jar): spark-submit in
+/// client mode, so the driver runs on the primary node as emrcost's EMR on
+/// EC2 model assumes, with the arm's settings and the job's arguments.
+pub fn step_args(plan: &Plan, arm: &Arm) -> Vec<String> {
+    let mut args = vec![
+        "spark-submit".to_string(),
+        "--deploy-mode".into(),
+        "client".into(),
+    ];
+    for (k, v) in spark_conf(plan, arm, false) {
+        args.push("--conf".into());
+        args.push(format!("{k}={v}"));
+    }
+    args.push(plan.job.entry_point.clone());
+    args.extend(plan.job.arguments.iter().cloned());
+    args
 }
 
 fn num(v: f64) -> String {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -95,6 +95,14 @@ pub struct Measured {
     pub cost_basis: Option<String>,
     /// GetJobRun calls made for billed usage after the run ended.
     pub billed_polls: u32,
+    /// EMR on EC2, transient cluster: requested (CreationDateTime) to ready
+    /// (ReadyDateTime), measured.
+    #[serde(default)]
+    pub provisioning_s: Option<f64>,
+    /// EMR on EC2, transient cluster: the step's end to the last
+    /// instance's end.
+    #[serde(default)]
+    pub teardown_s: Option<f64>,
     /// An EMR Serverless run as a record of the one run table (a Glue run
     /// has none: the table is EMR Serverless's).
     pub run: Option<JobRun>,
@@ -262,9 +270,93 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Runs the plan. `stop` is set on Ctrl-C: the run in flight is cancelled,
-/// created applications are stopped and deleted, and the journal says what
-/// is left for a resumed run.
+/// What an arm holds while its runs go: the application, Glue job or
+/// existing cluster they run on, and how many of its runs are still to
+/// come in this process (its resources go after the last).
+#[derive(Default)]
+struct ArmSlot {
+    held: Option<Held>,
+    remaining: u32,
+}
+
+#[derive(Clone)]
+struct Held {
+    id: String,
+    /// The runner created it (and deletes it).
+    created: bool,
+    app: Option<ApplicationInfo>,
+    /// When its pre-initialized capacity came up.
+    started: Option<std::time::Instant>,
+}
+
+/// A run in flight, for clean-up after an error: what to cancel.
+#[derive(Clone)]
+enum Flight {
+    Serverless {
+        app: String,
+        run: String,
+    },
+    Glue {
+        job: String,
+        run: String,
+    },
+    /// A transient cluster (terminated) or a step on an existing one
+    /// (cancelled).
+    Cluster {
+        cluster: String,
+        step: Option<String>,
+        transient: bool,
+    },
+}
+
+/// Everything the runs share. The journal and the pricer's caches sit
+/// behind locks held only for a write or a price, never across a call.
+struct Ctx<'a> {
+    checked: &'a CheckedPlan,
+    aws: Serverless,
+    glue: super::glue::Glue,
+    emr: super::emr::Emr,
+    journal: Mutex<Journal>,
+    slots: Vec<tokio::sync::Mutex<ArmSlot>>,
+    flights: Mutex<HashMap<(usize, u32), Flight>>,
+    spent: Mutex<f64>,
+    fleet: crate::cost::FleetPricer<'a, 'a>,
+    caches: Mutex<(crate::cost::PlanCache, crate::cost::RowsUsed)>,
+    opts: &'a Options,
+    progress: &'a dyn Progress,
+    stop: Arc<AtomicBool>,
+    /// Set by an error in any run: the others cancel theirs and no more
+    /// are submitted.
+    failed: AtomicBool,
+    /// Set when the budget is reached: no more are submitted, runs in
+    /// flight finish.
+    budget_hit: AtomicBool,
+}
+
+impl Ctx<'_> {
+    fn halted(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.failed.load(Ordering::Relaxed)
+    }
+
+    fn append(&self, event: Event) -> Result<(), String> {
+        lock(&self.journal).append(event)
+    }
+
+    fn say(&self, line: &str) {
+        self.progress.event(line)
+    }
+}
+
+/// A poisoned lock only means another run panicked while holding it; the
+/// data (a journal, a cache) is still whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs the plan. `stop` is set on Ctrl-C: runs in flight are cancelled,
+/// created resources are stopped and deleted, and the journal says what
+/// is left for a resumed run. Up to the plan's `concurrency` runs are in
+/// flight at once, submitted in the plan's order.
 pub async fn run(
     checked: &CheckedPlan,
     config: &aws_config::SdkConfig,
@@ -273,270 +365,98 @@ pub async fn run(
     progress: &dyn Progress,
     stop: Arc<AtomicBool>,
 ) -> Result<Outcome, String> {
+    use futures_util::StreamExt;
+
     let plan = &checked.plan;
     let aws = Serverless::new(config, &plan.region);
-    let mut journal = Journal::open(&opts.out)?;
-    let mut outcome = Outcome::default();
+    let stats = aws.pacer.stats.clone();
+    let journal = Journal::open(&opts.out)?;
+    let mut spent = 0.0;
     // Spend so far, counting runs finished in an earlier, resumed run.
     for e in &journal.events {
         if let Event::Finished(m) = e {
-            outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
+            spent += m.cost_usd.unwrap_or(0.0);
         }
     }
-    let mut apps: HashMap<String, (ApplicationInfo, bool, Option<std::time::Instant>)> =
-        HashMap::new();
-    let glue = super::glue::Glue::new(config, &plan.region, aws.pacer.stats.clone());
-    // arm label -> (job name, created by the runner)
-    let mut glue_jobs: HashMap<String, (String, bool)> = HashMap::new();
-    let fleet = pricer.fleet();
-    let mut cache = crate::cost::PlanCache::default();
-    let mut used = crate::cost::RowsUsed::default();
-
-    // The run in flight: (arm, application or job, run id, on Glue).
-    let mut current: Option<(String, String, String, bool)> = None;
-    // Each arm's last scheduled repeat: its resources go once it is done.
-    let mut last_of: HashMap<usize, u32> = HashMap::new();
-    for (a, r) in checked.schedule() {
-        last_of.insert(a, r);
+    let pending: Vec<(usize, u32)> = checked
+        .schedule()
+        .into_iter()
+        .filter(|(a, r)| !journal.finished(&checked.arms[*a].arm.label, *r))
+        .collect();
+    let mut slots: Vec<ArmSlot> = checked.arms.iter().map(|_| ArmSlot::default()).collect();
+    for (a, _) in &pending {
+        slots[*a].remaining += 1;
     }
-    let result: Result<(), String> = async {
-        for (arm_i, repeat) in checked.schedule() {
-            let arm = &checked.arms[arm_i];
-            let label = &arm.arm.label;
-            if journal.finished(label, repeat) {
-                continue;
+    let ctx = Ctx {
+        checked,
+        glue: super::glue::Glue::new(config, &plan.region, stats.clone()),
+        emr: super::emr::Emr::new(config, &plan.region, stats.clone()),
+        aws,
+        journal: Mutex::new(journal),
+        slots: slots.into_iter().map(tokio::sync::Mutex::new).collect(),
+        flights: Mutex::new(HashMap::new()),
+        spent: Mutex::new(spent),
+        fleet: pricer.fleet(),
+        caches: Mutex::new(Default::default()),
+        opts,
+        progress,
+        stop: stop.clone(),
+        failed: AtomicBool::new(false),
+        budget_hit: AtomicBool::new(false),
+    };
+    let concurrency = plan.concurrency.max(1) as usize;
+    let results: Vec<Result<(), String>> = futures_util::stream::iter(pending)
+        .map(|(a, r)| {
+            let ctx = &ctx;
+            async move {
+                let done = one_run(ctx, a, r).await;
+                if done.is_err() {
+                    ctx.failed.store(true, Ordering::Relaxed);
+                }
+                done
             }
-            if stop.load(Ordering::Relaxed) {
-                outcome.interrupted = true;
-                break;
-            }
-            if let Some(max) = opts.max_cost_usd {
-                // Pre-initialized capacity bills while it is up.
-                let capacity: f64 = apps
-                    .iter()
-                    .filter_map(|(label, (_, _, started))| {
-                        let arm = checked.arms.iter().find(|a| &a.arm.label == label)?;
-                        Some(arm.initial_hour_usd * started.as_ref()?.elapsed().as_secs_f64() / 3600.0)
-                    })
-                    .sum();
-                if outcome.spent_usd + capacity >= max {
-                    outcome.stopped_by_budget = true;
-                    progress.event(&format!(
-                        "budget reached: ${:.2} spent of --max-cost ${max:.2}; no more runs are submitted",
-                        outcome.spent_usd
-                    ));
-                    break;
-                }
-            }
-            if let Some(g) = &arm.glue {
-                if !glue_jobs.contains_key(label) {
-                    let job = match (&arm.arm.job_name, journal.created_app(label)) {
-                        (Some(name), _) => (name.clone(), false),
-                        (None, Some(name)) => (name, true),
-                        (None, None) => {
-                            let name = glue.create_job(plan, arm, g).await?;
-                            journal.append(Event::Application {
-                                arm: label.clone(),
-                                application_id: name.clone(),
-                            })?;
-                            progress.event(&format!("{label}: created Glue job {name}"));
-                            (name, true)
-                        }
-                    };
-                    glue_jobs.insert(label.clone(), job);
-                }
-                let job = glue_jobs[label].0.clone();
-                let (run_id, submitted_at_ms) = match journal.in_flight(label, repeat) {
-                    Some((j, run_id, at)) if j == job => (run_id, at),
-                    _ => {
-                        let at = now_ms();
-                        let run_id = glue.start_job_run(plan, &job, g).await?;
-                        journal.append(Event::Submitted {
-                            arm: label.clone(),
-                            repeat,
-                            application_id: job.clone(),
-                            job_run_id: run_id.clone(),
-                            submitted_at_ms: at,
-                        })?;
-                        progress.event(&format!("{label} #{}: submitted {run_id}", repeat + 1));
-                        (run_id, at)
-                    }
-                };
-                current = Some((label.clone(), job.clone(), run_id.clone(), true));
-                match follow_glue(&glue, plan, &job, &run_id, &stop).await? {
-                    None => {
-                        glue.stop(&job, &run_id).await?;
-                        journal.append(Event::Cancelled {
-                            arm: label.clone(),
-                            repeat,
-                            job_run_id: run_id.clone(),
-                        })?;
-                        progress.event(&format!("{label} #{}: stopped {run_id}", repeat + 1));
-                        current = None;
-                        outcome.interrupted = true;
-                        break;
-                    }
-                    Some((run, transitions)) => {
-                        let m = measure_glue(label, repeat, &job, &run_id, g, &run, transitions, submitted_at_ms);
-                        outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
-                        progress.event(&format!(
-                            "{label} #{}: {} in {}, waited {}, ${:.4}",
-                            repeat + 1,
-                            run.state,
-                            m.runtime_s.map_or("-".into(), |s| format!("{s:.1} s")),
-                            m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
-                            m.cost_usd.unwrap_or(0.0)
-                        ));
-                        journal.append(Event::Finished(Box::new(m)))?;
-                        current = None;
-                    }
-                }
-                if last_of.get(&arm_i) == Some(&repeat) && glue_jobs.get(label).is_some_and(|j| j.1) {
-                    let job = glue_jobs.remove(label).map(|j| j.0).unwrap_or_default();
-                    release(&aws, &glue, checked, &mut journal, label, &job, None, progress).await?;
-                }
-                continue;
-            }
-            if !apps.contains_key(label) {
-                match application_for(&aws, checked, arm, &mut journal, progress, &stop).await {
-                    Ok(entry) => {
-                        apps.insert(label.clone(), entry);
-                    }
-                    // Ctrl-C while the application was starting: nothing
-                    // was submitted; clean-up deletes the application.
-                    Err(_) if stop.load(Ordering::Relaxed) => {
-                        outcome.interrupted = true;
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            let app = apps[label].0.clone();
-            if stop.load(Ordering::Relaxed) {
-                outcome.interrupted = true;
-                break;
-            }
-            let (run_id, submitted_at_ms) = match journal.in_flight(label, repeat) {
-                Some((app_id, run_id, at)) if app_id == app.application_id => {
-                    progress.event(&format!("{label} #{}: following {run_id} again", repeat + 1));
-                    (run_id, at)
-                }
-                _ => {
-                    // Fixed within one attempt (a retried or resumed submit
-                    // is the same run), new for each attempt and benchmark.
-                    let token = format!(
-                        "{}-{}-{}-{}",
-                        journal.nonce().unwrap_or("0"),
-                        arm_i,
-                        repeat + 1,
-                        journal.attempts(label, repeat) + 1
-                    );
-                    let at = now_ms();
-                    let run_id = aws.start_job_run(plan, arm, &app.application_id, &token).await?;
-                    journal.append(Event::Submitted {
-                        arm: label.clone(),
-                        repeat,
-                        application_id: app.application_id.clone(),
-                        job_run_id: run_id.clone(),
-                        submitted_at_ms: at,
-                    })?;
-                    progress.event(&format!("{label} #{}: submitted {run_id}", repeat + 1));
-                    (run_id, at)
-                }
-            };
-            current = Some((label.clone(), app.application_id.clone(), run_id.clone(), false));
-            match follow(&aws, plan, &app, &run_id, &stop).await? {
-                Followed::Cancelled => {
-                    aws.cancel_job_run(&app.application_id, &run_id).await?;
-                    journal.append(Event::Cancelled {
-                        arm: label.clone(),
-                        repeat,
-                        job_run_id: run_id.clone(),
-                    })?;
-                    progress.event(&format!("{label} #{}: cancelled {run_id}", repeat + 1));
-                    current = None;
-                    outcome.interrupted = true;
-                    break;
-                }
-                Followed::Done {
-                    run,
-                    reason,
-                    transitions,
-                    billed_polls,
-                } => {
-                    let m = measure(MeasureInput {
-                        arm: label,
-                        repeat,
-                        run: *run,
-                        reason,
-                        transitions,
-                        billed_polls,
-                        submitted_at_ms,
-                        fleet: &fleet,
-                        cache: &mut cache,
-                        used: &mut used,
-                    });
-                    outcome.spent_usd += m.cost_usd.unwrap_or(0.0);
-                    progress.event(&format!(
-                        "{label} #{}: {} in {}, startup {}, ${:.4}",
-                        repeat + 1,
-                        m.state,
-                        m.runtime_s.map_or("-".into(), |s| format!("{s:.1} s")),
-                        m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
-                        m.cost_usd.unwrap_or(0.0)
-                    ));
-                    journal.append(Event::Finished(Box::new(m)))?;
-                    current = None;
-                }
-            }
-            // The arm's last run is done: its application goes now, so
-            // pre-initialized capacity does not bill through other arms.
-            if last_of.get(&arm_i) == Some(&repeat) && apps.get(label).is_some_and(|a| a.1) {
-                if let Some((app, _, started)) = apps.remove(label) {
-                    release(&aws, &glue, checked, &mut journal, label, &app.application_id, started, progress)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-    .await;
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let result = results.into_iter().find(Result::is_err).unwrap_or(Ok(()));
 
-    // Whatever happened: a run left in flight by an error is cancelled,
+    // Whatever happened: runs left in flight by an error are cancelled,
     // and everything the runner created (in this process or an earlier
     // one) is stopped and deleted.
     let mut cleanup_errors = Vec::new();
-    if let (Err(_), Some((label, container, run_id, is_glue))) = (&result, current.take()) {
-        let cancelled = if is_glue {
-            glue.stop(&container, &run_id).await
-        } else {
-            aws.cancel_job_run(&container, &run_id).await
-        };
-        if let Err(e) = cancelled {
+    let flights: Vec<((usize, u32), Flight)> = lock(&ctx.flights).drain().collect();
+    for ((a, _), flight) in flights {
+        if let Err(e) = cancel(&ctx, &flight).await {
             cleanup_errors.push(format!(
-                "run {run_id} (arm {label}) could not be cancelled: {e}"
+                "a run of arm {} could not be cancelled: {e}",
+                checked.arms[a].arm.label
             ));
         }
     }
-    for (label, id) in journal.created() {
-        let started = apps.get(&label).and_then(|a| a.2);
-        if let Err(e) = release(
-            &aws,
-            &glue,
-            checked,
-            &mut journal,
-            &label,
-            &id,
-            started,
-            progress,
-        )
-        .await
-        {
+    let created = lock(&ctx.journal).created();
+    for (label, id) in created {
+        let started = match checked.arms.iter().position(|a| a.arm.label == label) {
+            Some(i) => ctx.slots[i]
+                .lock()
+                .await
+                .held
+                .as_ref()
+                .and_then(|h| h.started),
+            None => None,
+        };
+        if let Err(e) = release(&ctx, &label, &id, started).await {
             cleanup_errors.push(e);
         }
     }
-    outcome.calls = aws.pacer.stats.snapshot();
-    for e in &journal.events {
+    let mut outcome = Outcome {
+        stopped_by_budget: ctx.budget_hit.load(Ordering::Relaxed),
+        interrupted: stop.load(Ordering::Relaxed),
+        spent_usd: *lock(&ctx.spent),
+        calls: stats.snapshot(),
+        ..Outcome::default()
+    };
+    for e in &lock(&ctx.journal).events {
         match e {
             Event::Finished(m) => outcome.measured.push((**m).clone()),
             Event::CapacityUp { arm, seconds } => {
@@ -552,33 +472,478 @@ pub async fn run(
     Ok(outcome)
 }
 
+/// Cancels a run left in flight.
+async fn cancel(ctx: &Ctx<'_>, flight: &Flight) -> Result<(), String> {
+    match flight {
+        Flight::Serverless { app, run } => ctx.aws.cancel_job_run(app, run).await,
+        Flight::Glue { job, run } => ctx.glue.stop(job, run).await,
+        Flight::Cluster {
+            cluster,
+            transient: true,
+            ..
+        } => ctx.emr.terminate(cluster).await,
+        Flight::Cluster {
+            cluster,
+            step: Some(step),
+            ..
+        } => ctx.emr.cancel_step(cluster, step).await,
+        Flight::Cluster { .. } => Ok(()),
+    }
+}
+
+/// Whether a new run may be submitted: not after Ctrl-C, an error or the
+/// budget.
+fn may_submit(ctx: &Ctx<'_>) -> bool {
+    if ctx.halted() || ctx.budget_hit.load(Ordering::Relaxed) {
+        return false;
+    }
+    let Some(max) = ctx.opts.max_cost_usd else {
+        return true;
+    };
+    // Pre-initialized capacity bills while it is up.
+    let capacity: f64 = ctx
+        .checked
+        .arms
+        .iter()
+        .zip(&ctx.slots)
+        .filter_map(|(arm, slot)| {
+            let slot = slot.try_lock().ok()?;
+            let started = slot.held.as_ref()?.started?;
+            Some(arm.initial_hour_usd * started.elapsed().as_secs_f64() / 3600.0)
+        })
+        .sum();
+    let spent = *lock(&ctx.spent);
+    if spent + capacity >= max {
+        if !ctx.budget_hit.swap(true, Ordering::Relaxed) {
+            ctx.say(&format!(
+                "budget reached: ${spent:.2} spent of --max-cost ${max:.2}; no more runs are submitted"
+            ));
+        }
+        return false;
+    }
+    true
+}
+
+/// One run of one arm: its arm's resources found or made, the run
+/// submitted (or followed again after a resume), measured and journalled;
+/// the arm's resources released after its last run.
+async fn one_run(ctx: &Ctx<'_>, arm_i: usize, repeat: u32) -> Result<(), String> {
+    let arm = &ctx.checked.arms[arm_i];
+    if !may_submit(ctx) {
+        return Ok(());
+    }
+    let held = {
+        let mut slot = ctx.slots[arm_i].lock().await;
+        if slot.held.is_none() {
+            match hold(ctx, arm).await {
+                Ok(h) => slot.held = h,
+                // Ctrl-C while an application was starting: nothing was
+                // submitted; clean-up deletes the application.
+                Err(_) if ctx.stop.load(Ordering::Relaxed) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        slot.held.clone()
+    };
+    if ctx.halted() {
+        return Ok(());
+    }
+    let finished = match (&arm.serverless, &arm.glue, &arm.ec2) {
+        (Some(_), _, _) => {
+            let held = held.ok_or("an EMR Serverless arm without an application")?;
+            serverless_run(ctx, arm_i, repeat, &held).await?
+        }
+        (_, Some(g), _) => {
+            let held = held.ok_or("a Glue arm without a job")?;
+            glue_run(ctx, arm_i, repeat, &held.id, g).await?
+        }
+        (_, _, Some(e)) => cluster_run(ctx, arm_i, repeat, e, held.as_ref()).await?,
+        _ => return Err(format!("arm {}: no service", arm.arm.label)),
+    };
+    if let Some(m) = finished {
+        *lock(&ctx.spent) += m.cost_usd.unwrap_or(0.0);
+        ctx.append(Event::Finished(Box::new(m)))?;
+    }
+    lock(&ctx.flights).remove(&(arm_i, repeat));
+    // The arm's last run is done: what it ran on goes now, so
+    // pre-initialized capacity does not bill through other arms.
+    let mut slot = ctx.slots[arm_i].lock().await;
+    slot.remaining = slot.remaining.saturating_sub(1);
+    if slot.remaining == 0 && !ctx.halted() {
+        if let Some(h) = slot.held.take() {
+            if h.created {
+                release(ctx, &arm.arm.label, &h.id, h.started).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an arm's runs go on: its application (EMR Serverless), its job
+/// (Glue) or its existing cluster (EMR on EC2); none for transient
+/// clusters, which are one per run.
+async fn hold(ctx: &Ctx<'_>, arm: &CheckedArm) -> Result<Option<Held>, String> {
+    let label = &arm.arm.label;
+    if arm.serverless.is_some() {
+        let (app, created, started) = application_for(ctx, arm).await?;
+        return Ok(Some(Held {
+            id: app.application_id.clone(),
+            created,
+            app: Some(app),
+            started,
+        }));
+    }
+    if let Some(g) = &arm.glue {
+        let created_before = lock(&ctx.journal).created_app(label);
+        let (id, created) = match (&arm.arm.job_name, created_before) {
+            (Some(name), _) => (name.clone(), false),
+            (None, Some(name)) => (name, true),
+            (None, None) => {
+                let name = ctx.glue.create_job(&ctx.checked.plan, arm, g).await?;
+                ctx.append(Event::Application {
+                    arm: label.clone(),
+                    application_id: name.clone(),
+                })?;
+                ctx.say(&format!("{label}: created Glue job {name}"));
+                (name, true)
+            }
+        };
+        return Ok(Some(Held {
+            id,
+            created,
+            app: None,
+            started: None,
+        }));
+    }
+    if let Some(e) = &arm.ec2 {
+        if let Some(id) = &e.cluster_id {
+            let status = ctx.emr.cluster(id).await?;
+            if !matches!(status.state.as_str(), "WAITING" | "RUNNING") {
+                return Err(format!(
+                    "arm {label}: cluster {id} is {} (it must be WAITING or RUNNING to take steps)",
+                    status.state
+                ));
+            }
+            return Ok(Some(Held {
+                id: id.clone(),
+                created: false,
+                app: None,
+                started: None,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Submits (or follows again) one EMR Serverless run and measures it;
+/// `None` when it was cancelled.
+async fn serverless_run(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    repeat: u32,
+    held: &Held,
+) -> Result<Option<Measured>, String> {
+    let arm = &ctx.checked.arms[arm_i];
+    let label = &arm.arm.label;
+    let app = held.app.clone().ok_or("no application")?;
+    let in_flight = lock(&ctx.journal).in_flight(label, repeat);
+    let (run_id, submitted_at_ms) = match in_flight {
+        Some((app_id, run_id, at)) if app_id == app.application_id => {
+            ctx.say(&format!(
+                "{label} #{}: following {run_id} again",
+                repeat + 1
+            ));
+            (run_id, at)
+        }
+        _ => {
+            // Fixed within one attempt (a retried or resumed submit is the
+            // same run), new for each attempt and benchmark.
+            let token = {
+                let j = lock(&ctx.journal);
+                format!(
+                    "{}-{}-{}-{}",
+                    j.nonce().unwrap_or("0"),
+                    arm_i,
+                    repeat + 1,
+                    j.attempts(label, repeat) + 1
+                )
+            };
+            let at = now_ms();
+            let run_id = ctx
+                .aws
+                .start_job_run(&ctx.checked.plan, arm, &app.application_id, &token)
+                .await?;
+            ctx.append(Event::Submitted {
+                arm: label.clone(),
+                repeat,
+                application_id: app.application_id.clone(),
+                job_run_id: run_id.clone(),
+                submitted_at_ms: at,
+            })?;
+            ctx.say(&format!("{label} #{}: submitted {run_id}", repeat + 1));
+            (run_id, at)
+        }
+    };
+    lock(&ctx.flights).insert(
+        (arm_i, repeat),
+        Flight::Serverless {
+            app: app.application_id.clone(),
+            run: run_id.clone(),
+        },
+    );
+    match follow(ctx, &app, &run_id).await? {
+        Followed::Cancelled => {
+            ctx.aws.cancel_job_run(&app.application_id, &run_id).await?;
+            cancelled(ctx, arm_i, repeat, &run_id, "cancelled")?;
+            Ok(None)
+        }
+        Followed::Done {
+            run,
+            reason,
+            transitions,
+            billed_polls,
+        } => {
+            let m = {
+                let mut caches = lock(&ctx.caches);
+                let (cache, used) = &mut *caches;
+                measure(MeasureInput {
+                    arm: label,
+                    repeat,
+                    run: *run,
+                    reason,
+                    transitions,
+                    billed_polls,
+                    submitted_at_ms,
+                    fleet: &ctx.fleet,
+                    cache,
+                    used,
+                })
+            };
+            report_line(ctx, &m, "startup");
+            Ok(Some(m))
+        }
+    }
+}
+
+/// A run cancelled by Ctrl-C (or another run's error): journalled, so a
+/// resumed benchmark submits it anew.
+fn cancelled(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    repeat: u32,
+    run_id: &str,
+    what: &str,
+) -> Result<(), String> {
+    let label = &ctx.checked.arms[arm_i].arm.label;
+    ctx.append(Event::Cancelled {
+        arm: label.clone(),
+        repeat,
+        job_run_id: run_id.to_string(),
+    })?;
+    lock(&ctx.flights).remove(&(arm_i, repeat));
+    ctx.say(&format!("{label} #{}: {what} {run_id}", repeat + 1));
+    Ok(())
+}
+
+fn report_line(ctx: &Ctx<'_>, m: &Measured, waited: &str) {
+    ctx.say(&format!(
+        "{} #{}: {} in {}, {waited} {}, ${:.4}",
+        m.arm,
+        m.repeat + 1,
+        m.state,
+        m.runtime_s.map_or("-".into(), |s| format!("{s:.1} s")),
+        m.startup_s.map_or("-".into(), |s| format!("{s:.1} s")),
+        m.cost_usd.unwrap_or(0.0)
+    ));
+}
+
+/// Submits (or follows again) one Glue run and measures it.
+async fn glue_run(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    repeat: u32,
+    job: &str,
+    g: &super::plan::GlueArm,
+) -> Result<Option<Measured>, String> {
+    let label = &ctx.checked.arms[arm_i].arm.label;
+    let in_flight = lock(&ctx.journal).in_flight(label, repeat);
+    let (run_id, submitted_at_ms) = match in_flight {
+        Some((j, run_id, at)) if j == job => (run_id, at),
+        _ => {
+            let at = now_ms();
+            let run_id = ctx.glue.start_job_run(&ctx.checked.plan, job, g).await?;
+            ctx.append(Event::Submitted {
+                arm: label.clone(),
+                repeat,
+                application_id: job.to_string(),
+                job_run_id: run_id.clone(),
+                submitted_at_ms: at,
+            })?;
+            ctx.say(&format!("{label} #{}: submitted {run_id}", repeat + 1));
+            (run_id, at)
+        }
+    };
+    lock(&ctx.flights).insert(
+        (arm_i, repeat),
+        Flight::Glue {
+            job: job.to_string(),
+            run: run_id.clone(),
+        },
+    );
+    match follow_glue(ctx, job, &run_id).await? {
+        None => {
+            ctx.glue.stop(job, &run_id).await?;
+            cancelled(ctx, arm_i, repeat, &run_id, "stopped")?;
+            Ok(None)
+        }
+        Some((run, transitions)) => {
+            let m = measure_glue(
+                label,
+                repeat,
+                job,
+                &run_id,
+                g,
+                &run,
+                transitions,
+                submitted_at_ms,
+            );
+            report_line(ctx, &m, "waited");
+            Ok(Some(m))
+        }
+    }
+}
+
+/// Submits (or follows again) one EMR on EC2 run: a transient cluster
+/// with the step, or the step on the arm's existing cluster; then measures
+/// it from the cluster's and the step's timelines and the instances'
+/// lifetimes.
+async fn cluster_run(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    repeat: u32,
+    e: &super::plan::Ec2Arm,
+    held: Option<&Held>,
+) -> Result<Option<Measured>, String> {
+    let plan = &ctx.checked.plan;
+    let arm = &ctx.checked.arms[arm_i];
+    let label = &arm.arm.label;
+    let in_flight = lock(&ctx.journal).in_flight(label, repeat);
+    let transient = held.is_none();
+    let (cluster, step, submitted_at_ms) = match (in_flight, held) {
+        (Some((cluster, step, at)), _) => {
+            ctx.say(&format!(
+                "{label} #{}: following {cluster} again",
+                repeat + 1
+            ));
+            (cluster, step, at)
+        }
+        (None, Some(h)) => {
+            let at = now_ms();
+            let step = ctx.emr.add_step(plan, arm, &h.id, repeat).await?;
+            ctx.append(Event::Submitted {
+                arm: label.clone(),
+                repeat,
+                application_id: h.id.clone(),
+                job_run_id: step.clone(),
+                submitted_at_ms: at,
+            })?;
+            ctx.say(&format!(
+                "{label} #{}: added step {step} to {}",
+                repeat + 1,
+                h.id
+            ));
+            (h.id.clone(), step, at)
+        }
+        (None, None) => {
+            let at = now_ms();
+            let cluster = ctx.emr.run_cluster(plan, arm, e, repeat).await?;
+            // The cluster is journalled before anything else can fail, so
+            // a resumed run follows (or ends) it.
+            ctx.append(Event::Submitted {
+                arm: label.clone(),
+                repeat,
+                application_id: cluster.clone(),
+                job_run_id: String::new(),
+                submitted_at_ms: at,
+            })?;
+            ctx.say(&format!(
+                "{label} #{}: requested cluster {cluster}",
+                repeat + 1
+            ));
+            (cluster, String::new(), at)
+        }
+    };
+    lock(&ctx.flights).insert(
+        (arm_i, repeat),
+        Flight::Cluster {
+            cluster: cluster.clone(),
+            step: (!step.is_empty()).then(|| step.clone()),
+            transient,
+        },
+    );
+    match follow_cluster(ctx, &cluster, step, transient, submitted_at_ms).await? {
+        ClusterFollowed::Cancelled(step) => {
+            if transient {
+                ctx.emr.terminate(&cluster).await?;
+            } else if let Some(step) = &step {
+                ctx.emr.cancel_step(&cluster, step).await?;
+            }
+            let what = if transient { "terminated" } else { "cancelled" };
+            cancelled(ctx, arm_i, repeat, &cluster, what)?;
+            Ok(None)
+        }
+        ClusterFollowed::Done(done) => {
+            let m = measure_cluster(
+                label,
+                repeat,
+                e,
+                &cluster,
+                transient,
+                *done,
+                submitted_at_ms,
+            );
+            report_line(ctx, &m, "startup");
+            if let Some(p) = m.provisioning_s {
+                ctx.say(&format!(
+                    "{label} #{}: cluster provisioned in {p:.1} s",
+                    repeat + 1
+                ));
+            }
+            Ok(Some(m))
+        }
+    }
+}
+
 /// The arm's application: the plan's, or one created (or, on a resumed
 /// run, the one created before), started when it has pre-initialized
 /// capacity so that runs meet warm workers.
 async fn application_for(
-    aws: &Serverless,
-    checked: &CheckedPlan,
+    ctx: &Ctx<'_>,
     arm: &CheckedArm,
-    journal: &mut Journal,
-    progress: &dyn Progress,
-    stop: &AtomicBool,
 ) -> Result<(ApplicationInfo, bool, Option<std::time::Instant>), String> {
     let label = &arm.arm.label;
-    let (id, created) = match (&arm.arm.application_id, journal.created_app(label)) {
+    let aws = &ctx.aws;
+    let created_before = lock(&ctx.journal).created_app(label);
+    let (id, created) = match (&arm.arm.application_id, created_before) {
         (Some(id), _) => (id.clone(), false),
         (None, Some(id)) => (id, true),
         (None, None) => {
-            let token = format!(
-                "{}-app-{}",
-                journal.nonce().unwrap_or("0"),
-                super::aws::slug(label)
-            );
-            let id = aws.create_application(&checked.plan, arm, &token).await?;
-            journal.append(Event::Application {
+            let token = {
+                let j = lock(&ctx.journal);
+                format!(
+                    "{}-app-{}",
+                    j.nonce().unwrap_or("0"),
+                    super::aws::slug(label)
+                )
+            };
+            let id = aws
+                .create_application(&ctx.checked.plan, arm, &token)
+                .await?;
+            ctx.append(Event::Application {
                 arm: label.clone(),
                 application_id: id.clone(),
             })?;
-            progress.event(&format!("{label}: created application {id}"));
+            ctx.say(&format!("{label}: created application {id}"));
             (id, true)
         }
     };
@@ -593,9 +958,16 @@ async fn application_for(
     let mut started = None;
     if arm.arm.initial_capacity.is_some() {
         aws.start_application(&id).await?;
-        wait_for_state(aws, &id, &["STARTED"], Duration::from_secs(900), Some(stop)).await?;
+        wait_for_state(
+            aws,
+            &id,
+            &["STARTED"],
+            Duration::from_secs(900),
+            Some(&ctx.stop),
+        )
+        .await?;
         started = Some(std::time::Instant::now());
-        progress.event(&format!(
+        ctx.say(&format!(
             "{label}: application {id} started with its pre-initialized capacity"
         ));
     }
@@ -604,29 +976,26 @@ async fn application_for(
 
 /// Stops and deletes what the runner created for an arm (an application,
 /// or a Glue job), noting how long pre-initialized capacity was up.
-#[allow(clippy::too_many_arguments)]
 async fn release(
-    aws: &Serverless,
-    glue: &super::glue::Glue,
-    checked: &CheckedPlan,
-    journal: &mut Journal,
+    ctx: &Ctx<'_>,
     label: &str,
     id: &str,
     started: Option<std::time::Instant>,
-    progress: &dyn Progress,
 ) -> Result<(), String> {
     if let Some(at) = started {
-        journal.append(Event::CapacityUp {
+        ctx.append(Event::CapacityUp {
             arm: label.to_string(),
             seconds: at.elapsed().as_secs_f64(),
         })?;
     }
-    let is_glue = checked
+    let is_glue = ctx
+        .checked
         .arms
         .iter()
         .any(|a| a.arm.label == label && a.glue.is_some());
+    let aws = &ctx.aws;
     let done = if is_glue {
-        glue.delete_job(id).await
+        ctx.glue.delete_job(id).await
     } else {
         async {
             aws.stop_application(id).await?;
@@ -644,11 +1013,11 @@ async fn release(
     };
     match done {
         Ok(()) => {
-            progress.event(&format!(
+            ctx.say(&format!(
                 "{label}: deleted {} {id}",
                 if is_glue { "Glue job" } else { "application" }
             ));
-            journal.append(Event::Deleted {
+            ctx.append(Event::Deleted {
                 arm: label.to_string(),
                 application_id: id.to_string(),
             })
@@ -657,7 +1026,7 @@ async fn release(
             "{} {id} (arm {label}) could not be deleted: {e}; delete it by hand (it is tagged {}={})",
             if is_glue { "Glue job" } else { "application" },
             super::aws::TAG,
-            checked.plan.name
+            ctx.checked.plan.name
         )),
     }
 }
@@ -707,17 +1076,13 @@ enum Followed {
 
 /// Polls a run until it ends (or `stop`), then until its billed usage
 /// arrives or the plan's wait runs out.
-async fn follow(
-    aws: &Serverless,
-    plan: &super::plan::Plan,
-    app: &ApplicationInfo,
-    run_id: &str,
-    stop: &AtomicBool,
-) -> Result<Followed, String> {
+async fn follow(ctx: &Ctx<'_>, app: &ApplicationInfo, run_id: &str) -> Result<Followed, String> {
+    let aws = &ctx.aws;
+    let plan = &ctx.checked.plan;
     let poll = Duration::from_secs_f64(plan.poll_seconds);
     let mut transitions: Vec<(String, i64)> = Vec::new();
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if ctx.halted() {
             return Ok(Followed::Cancelled);
         }
         let (run, reason) = aws.job_run(app, run_id).await?;
@@ -732,7 +1097,7 @@ async fn follow(
             let waited = std::time::Instant::now();
             let billed = |r: &JobRun| r.billed.is_some_and(|b| !b.is_zero());
             while !billed(&run) && waited.elapsed().as_secs_f64() < plan.billed_wait_seconds {
-                if stop.load(Ordering::Relaxed) {
+                if ctx.halted() {
                     break;
                 }
                 tokio::time::sleep(poll).await;
@@ -806,22 +1171,23 @@ fn measure(i: MeasureInput<'_, '_, '_>) -> Measured {
         cost_usd,
         cost_basis,
         billed_polls: i.billed_polls,
+        provisioning_s: None,
+        teardown_s: None,
         run: Some(run),
     }
 }
 
 /// Polls a Glue run until it ends; `None` when stopped by Ctrl-C.
 async fn follow_glue(
-    glue: &super::glue::Glue,
-    plan: &super::plan::Plan,
+    ctx: &Ctx<'_>,
     job: &str,
     run_id: &str,
-    stop: &AtomicBool,
 ) -> Result<Option<(super::glue::GlueRun, Vec<(String, i64)>)>, String> {
-    let poll = Duration::from_secs_f64(plan.poll_seconds);
+    let glue = &ctx.glue;
+    let poll = Duration::from_secs_f64(ctx.checked.plan.poll_seconds);
     let mut transitions: Vec<(String, i64)> = Vec::new();
     loop {
-        if stop.load(Ordering::Relaxed) {
+        if ctx.halted() {
             return Ok(None);
         }
         let run = glue.job_run(job, run_id).await?;
@@ -894,6 +1260,232 @@ fn measure_glue(
             .into(),
         ),
         billed_polls: 0,
+        provisioning_s: None,
+        teardown_s: None,
+        run: None,
+    }
+}
+
+/// What following an EMR on EC2 run saw.
+struct ClusterDone {
+    step_id: String,
+    cluster: Option<super::emr::ClusterStatus>,
+    step: Option<super::emr::StepStatus>,
+    instances: Vec<super::emr::InstanceLife>,
+    transitions: Vec<(String, i64)>,
+    timed_out: bool,
+}
+
+enum ClusterFollowed {
+    /// Stopped by Ctrl-C or another run's error; the step, when known.
+    Cancelled(Option<String>),
+    Done(Box<ClusterDone>),
+}
+
+/// Polls a step (and a transient cluster) until the step has ended and a
+/// transient cluster has terminated, so its instances' end times are
+/// known. A run past the plan's timeout (plus the provisioning bound for a
+/// transient cluster) is ended by the runner: EMR steps have no timeout.
+async fn follow_cluster(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    step: String,
+    transient: bool,
+    submitted_at_ms: i64,
+) -> Result<ClusterFollowed, String> {
+    let plan = &ctx.checked.plan;
+    let poll = Duration::from_secs_f64(plan.poll_seconds);
+    let provision_min = if transient {
+        super::plan::PROVISION_LIMIT_MINUTES
+    } else {
+        0.0
+    };
+    let limit_ms =
+        submitted_at_ms + ((f64::from(plan.timeout_minutes) + provision_min) * 60_000.0) as i64;
+    let mut transitions: Vec<(String, i64)> = Vec::new();
+    let note = |what: String, transitions: &mut Vec<(String, i64)>| {
+        if !transitions.iter().any(|(s, _)| *s == what) {
+            transitions.push((what, now_ms()));
+        }
+    };
+    let mut step_id = step;
+    let mut timed_out = false;
+    loop {
+        if ctx.halted() {
+            return Ok(ClusterFollowed::Cancelled(
+                (!step_id.is_empty()).then_some(step_id),
+            ));
+        }
+        let status = if transient {
+            let c = ctx.emr.cluster(cluster).await?;
+            note(format!("cluster {}", c.state), &mut transitions);
+            if step_id.is_empty() {
+                step_id = ctx.emr.first_step(cluster).await?.unwrap_or_default();
+            }
+            Some(c)
+        } else {
+            None
+        };
+        let step = if step_id.is_empty() {
+            None
+        } else {
+            let s = ctx.emr.step_status(cluster, &step_id).await?;
+            note(format!("step {}", s.state), &mut transitions);
+            Some(s)
+        };
+        let step_done = step.as_ref().is_some_and(|s| s.is_final());
+        let cluster_done = status.as_ref().is_some_and(|c| c.is_ended());
+        if (transient && cluster_done) || (!transient && step_done) {
+            let instances = ctx.emr.instances(cluster).await?;
+            return Ok(ClusterFollowed::Done(Box::new(ClusterDone {
+                step_id,
+                cluster: status,
+                step,
+                instances,
+                transitions,
+                timed_out,
+            })));
+        }
+        if !timed_out && now_ms() > limit_ms {
+            timed_out = true;
+            ctx.say(&format!(
+                "{cluster}: past the plan's {} minutes{}; ending it",
+                plan.timeout_minutes,
+                if transient {
+                    " (plus provisioning)"
+                } else {
+                    ""
+                }
+            ));
+            if transient {
+                ctx.emr.terminate(cluster).await?;
+            } else {
+                ctx.emr.cancel_step(cluster, &step_id).await?;
+            }
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// An EMR on EC2 run's parts: a transient cluster's provisioning (request
+/// to ready), the step's wait, its runtime and the teardown after it; its
+/// cost from the instances' lifetimes at the book's EC2 + EMR + EBS rates
+/// (a step on an existing cluster: the instances' time during the step).
+fn measure_cluster(
+    arm: &str,
+    repeat: u32,
+    e: &super::plan::Ec2Arm,
+    cluster_id: &str,
+    transient: bool,
+    done: ClusterDone,
+    submitted_at_ms: i64,
+) -> Measured {
+    let secs = |a: Option<chrono::DateTime<chrono::Utc>>,
+                b: Option<chrono::DateTime<chrono::Utc>>| {
+        Some((b? - a?).num_milliseconds() as f64 / 1000.0)
+    };
+    let cluster = done.cluster.as_ref();
+    let step = done.step.as_ref();
+    let created = if transient {
+        cluster.and_then(|c| c.created)
+    } else {
+        step.and_then(|s| s.created)
+    };
+    let ready = cluster.and_then(|c| c.ready);
+    let step_started = step.and_then(|s| s.started);
+    let step_ended = step.and_then(|s| s.ended);
+    let provisioning_s = if transient {
+        secs(created, ready)
+    } else {
+        None
+    };
+    let wait_from = match (ready, step.and_then(|s| s.created)) {
+        (Some(r), Some(c)) if transient => Some(r.max(c)),
+        (_, c) => c,
+    };
+    let state = match step.map(|s| s.state.as_str()) {
+        Some("COMPLETED") if !done.timed_out => JobState::Success,
+        Some("CANCELLED") => JobState::Cancelled,
+        _ => JobState::Failed,
+    };
+    let mut reason = if done.timed_out {
+        Some("ended by emrcost: past the plan's timeout".to_string())
+    } else {
+        step.and_then(|s| s.reason.clone())
+    };
+    if state != JobState::Success && reason.is_none() {
+        reason = cluster
+            .and_then(|c| c.reason.clone())
+            .or_else(|| Some(step.map_or("the step never started".into(), |s| s.state.clone())));
+    }
+    let now = chrono::Utc::now();
+    let window = if transient {
+        let from = done
+            .instances
+            .iter()
+            .filter_map(|i| i.created)
+            .min()
+            .or(created)
+            .unwrap_or(now);
+        (from, cluster.and_then(|c| c.ended).unwrap_or(now))
+    } else {
+        (
+            step_started.or(created).unwrap_or(now),
+            step_ended.unwrap_or(now),
+        )
+    };
+    let cost = super::emr::cost_of(&done.instances, &e.rates, window, transient);
+    let (cost_usd, cost_basis) = if !cost.unpriced.is_empty() {
+        let mut types = cost.unpriced.clone();
+        types.sort();
+        types.dedup();
+        reason = reason.or_else(|| {
+            Some(format!(
+                "no cost: instance types not in the price book: {}",
+                types.join(", ")
+            ))
+        });
+        (None, None)
+    } else if done.instances.is_empty() {
+        (None, None)
+    } else {
+        let mut basis = if transient {
+            "instance_lifetimes".to_string()
+        } else {
+            "instances_during_step".to_string()
+        };
+        if cost.spot > 0 {
+            basis.push_str("; spot priced at on-demand");
+        }
+        (Some(cost.usd), Some(basis))
+    };
+    let teardown_s = if transient {
+        let last_end = done.instances.iter().filter_map(|i| i.ended).max();
+        secs(step_ended, last_end.or(cluster.and_then(|c| c.ended)))
+    } else {
+        None
+    };
+    Measured {
+        arm: arm.to_string(),
+        service: "emr-on-ec2".into(),
+        repeat,
+        application_id: cluster_id.to_string(),
+        job_run_id: done.step_id.clone(),
+        state,
+        reason,
+        submitted_at_ms,
+        transitions: done.transitions.clone(),
+        submit_to_created_s: created
+            .map(|c| (c.timestamp_millis() - submitted_at_ms) as f64 / 1000.0),
+        start_s: provisioning_s,
+        queued_s: secs(wait_from, step_started),
+        startup_s: secs(created, step_started),
+        runtime_s: secs(step_started, step_ended),
+        cost_usd,
+        cost_basis,
+        billed_polls: 0,
+        provisioning_s,
+        teardown_s,
         run: None,
     }
 }
