@@ -466,3 +466,162 @@ fn ctrl_c_cancels_cleans_up_and_resumes() {
         );
     }
 }
+
+/// The rate the price book gives m5.xlarge in us-east-1 as EMR on EC2
+/// bills it: $0.192 EC2 + $0.048 EMR uplift + its 64 GiB default gp3
+/// volume at $0.08 per GB-month over 730 hours.
+const M5_XLARGE_HOUR: f64 = 0.192 + 0.048 + 64.0 * 0.08 / 730.0;
+
+/// EMR on EC2 arms, two runs of each with two in flight at once: a
+/// transient cluster per run (provisioning, the step's wait, its runtime
+/// and the teardown measured from the cluster's and step's timelines;
+/// cost from three instances' lifetimes with the one-minute minimum), and
+/// steps on an existing cluster (cost: the instances' time during the
+/// step). The transient clusters end themselves; the existing one is left.
+#[test]
+fn emr_on_ec2_arms_measure_provisioning_and_instance_cost() {
+    let emu = Emulator::start();
+    // The user's long-running cluster: a primary and two core m5.xlarge.
+    let group = |role: &str, n: u32| json!({"InstanceRole": role, "InstanceType": "m5.xlarge", "InstanceCount": n, "Market": "ON_DEMAND"});
+    let cluster = emu.aws_json(
+        "elasticmapreduce",
+        "ElasticMapReduce.RunJobFlow",
+        &json!({"Name": "shared", "ReleaseLabel": "emr-7.5.0",
+                "Instances": {"InstanceGroups": [group("MASTER", 1), group("CORE", 2)],
+                              "KeepJobFlowAliveWhenNoSteps": true},
+                "JobFlowRole": "EMR_EC2_DefaultRole", "ServiceRole": "EMR_DefaultRole"}),
+    )["JobFlowId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    emu.post(
+        "/_emu/script",
+        &json!({"emr_arm": "ec2-transient", "runs": [{"provision_s": 1.0, "pending_s": 0.3, "run_s": 1.5, "teardown_s": 0.5}]}),
+    );
+    emu.post(
+        "/_emu/script",
+        &json!({"emr_cluster": cluster, "runs": [{"pending_s": 0.2, "run_s": 1.0}]}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"name = "t"
+region = "us-east-1"
+repeat = 2
+order = "interleaved"
+concurrency = 2
+timeout_minutes = 5
+poll_seconds = 0.1
+
+[job]
+entry_point = "s3://bucket/job.py"
+arguments = ["--day", "2026-11-01"]
+release_label = "emr-7.5.0"
+execution_role = "{ROLE}"
+
+[[arm]]
+label = "ec2-transient"
+service = "emr-on-ec2"
+primary_instance_type = "m5.xlarge"
+core_instance_type = "m5.xlarge"
+core_nodes = 2
+executor = {{ cores = 4, memory_gb = 10 }}
+executors = 2
+
+[[arm]]
+label = "ec2-existing"
+service = "emr-on-ec2"
+cluster_id = "{cluster}"
+"#
+    );
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, text).unwrap();
+    let out = dir.path().join("out");
+    bench(
+        &emu,
+        &[
+            plan.to_str().unwrap(),
+            "--yes",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .success();
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let arm = |label: &str| {
+        s["arms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["label"] == label)
+            .unwrap()
+            .clone()
+    };
+    let transient = arm("ec2-transient");
+    let existing = arm("ec2-existing");
+    assert_eq!(transient["succeeded"], 2, "{transient}");
+    assert_eq!(existing["succeeded"], 2, "{existing}");
+    let tol = 0.02;
+    let f = |a: &Value, k: &str| a[k]["median"].as_f64().unwrap_or(f64::NAN);
+    // Provisioning 1.0 s, then 0.3 s waiting for the step: startup 1.3 s.
+    for (k, want) in [
+        ("provisioning_s", 1.0),
+        ("queued_s", 0.3),
+        ("startup_s", 1.3),
+        ("runtime_s", 1.5),
+        ("teardown_s", 0.5),
+    ] {
+        assert!(close(f(&transient, k), want, tol), "{k}: {transient}");
+    }
+    // Three instances up 3.3 s each, billed the one-minute minimum.
+    assert!(
+        close(
+            f(&transient, "cost_usd"),
+            3.0 * 60.0 / 3600.0 * M5_XLARGE_HOUR,
+            1e-9
+        ),
+        "{transient}"
+    );
+    for (k, want) in [("startup_s", 0.2), ("runtime_s", 1.0)] {
+        assert!(close(f(&existing, k), want, tol), "{k}: {existing}");
+    }
+    assert!(existing["provisioning_s"].is_null(), "{existing}");
+    // Three instances for the step's 1.0 s, no minimum (the cluster runs on).
+    assert!(
+        close(
+            f(&existing, "cost_usd"),
+            3.0 * 1.0 / 3600.0 * M5_XLARGE_HOUR,
+            1e-9
+        ),
+        "{existing}"
+    );
+    // Two runs were in flight at once: both first runs were submitted
+    // before either finished.
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    let events: Vec<String> = journal
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(&events[1..3], ["submitted", "submitted"], "{journal}");
+    // The step: spark-submit in client mode with the arm's settings.
+    let log = emu.log();
+    assert_eq!(
+        operations(&log, "RunJobFlow").len(),
+        3,
+        "the test's own and two transient clusters"
+    );
+    assert_eq!(operations(&log, "AddJobFlowSteps").len(), 2);
+    assert!(
+        operations(&log, "TerminateJobFlows").is_empty(),
+        "clusters end themselves"
+    );
+    let md = std::fs::read_to_string(out.join("bench.md")).unwrap();
+    assert!(md.contains("## EMR on EC2 provisioning, measured"), "{md}");
+    assert!(md.contains("`--provisioning-seconds 1`"), "{md}");
+}

@@ -112,6 +112,23 @@ impl Emulator {
         serde_json::from_str(&resp.into_string().expect("body")).expect("emulator answers JSON")
     }
 
+    /// A JSON 1.1 call the test makes itself (to set up state the way a
+    /// user's account would have it): the front routes it by the signing
+    /// name in the credential scope and the target header; nothing checks
+    /// the signature.
+    pub fn aws_json(&self, service: &str, target: &str, body: &Value) -> Value {
+        let resp = ureq::post(&format!("{}/", self.url()))
+            .set("Content-Type", "application/x-amz-json-1.1")
+            .set("X-Amz-Target", target)
+            .set(
+                "Authorization",
+                &format!("AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
+            )
+            .send_string(&body.to_string())
+            .unwrap_or_else(|e| panic!("emulator {target}: {e}"));
+        serde_json::from_str(&resp.into_string().expect("body")).expect("emulator answers JSON")
+    }
+
     pub fn configure(&self, config: Value) {
         self.post("/_emu/config", &config);
     }

@@ -109,12 +109,29 @@ pub fn dry_run(checked: &CheckedPlan) -> String {
         if let Some(g) = &a.glue {
             glue_calls(&mut out, checked, a, g);
         }
+        if let Some(e) = &a.ec2 {
+            cluster_calls(&mut out, checked, a, e);
+        }
+    }
+    if p.concurrency > 1 {
+        out.push_str(&format!(
+            "Up to {} runs in flight at once, submitted in the order above (concurrent runs share the account's quotas and can slow each other).\n",
+            p.concurrency
+        ));
     }
     out.push_str(&format!(
-        "Worst case: ${:.2} (every run at its {}-minute timeout with the most executors, plus pre-initialized capacity for that time and {} idle minutes before auto-stop).\n\n",
+        "Worst case: ${:.2} (every run at its {}-minute timeout with the most executors, plus pre-initialized capacity for that time and {} idle minutes before auto-stop{}).\n\n",
         checked.worst_case_usd,
         p.timeout_minutes,
-        crate::cost::fmt_num(plan::AUTO_STOP_MINUTES)
+        crate::cost::fmt_num(plan::AUTO_STOP_MINUTES),
+        if checked.arms.iter().any(|a| a.ec2.as_ref().is_some_and(|e| e.transient.is_some())) {
+            format!(
+                "; a transient cluster also for {} minutes of provisioning",
+                crate::cost::fmt_num(plan::PROVISION_LIMIT_MINUTES)
+            )
+        } else {
+            String::new()
+        }
     ));
     out
 }
@@ -217,6 +234,55 @@ fn glue_calls(out: &mut String, checked: &CheckedPlan, a: &plan::CheckedArm, g: 
         crate::cost::fmt_num(g.dpu_hour_usd),
         crate::cost::fmt_num(g.version.minimum_seconds())
     ));
+}
+
+fn cluster_calls(out: &mut String, checked: &CheckedPlan, a: &plan::CheckedArm, e: &plan::Ec2Arm) {
+    let p = &checked.plan;
+    let arm = &a.arm;
+    let step = plan::step_args(p, arm).join(" ");
+    match (&e.cluster_id, &e.transient) {
+        (Some(id), _) => {
+            out.push_str(&format!(
+                "  DescribeCluster {id} (existing; must be WAITING or RUNNING; not changed)\n"
+            ));
+            out.push_str(&format!(
+                "  {} x AddJobFlowSteps {id}: command-runner.jar {step}\n",
+                p.repeat
+            ));
+            out.push_str(&format!(
+                "    then DescribeStep every {} s until the step ends, ListInstances for the cost (the instances' time during the step)\n",
+                crate::cost::fmt_num(p.poll_seconds)
+            ));
+            out.push_str("  CancelSteps on Ctrl-C, or when a step passes the timeout\n");
+            out.push_str("  the cluster bills whether or not the benchmark runs: nothing new is added to the worst case\n\n");
+        }
+        (None, Some((primary, core, nodes))) => {
+            out.push_str(&format!(
+                "  {} x RunJobFlow emrcost-bench-{}-{}-N ({}, Spark, primary 1 x {primary}, core {nodes} x {core}, on-demand, roles {} / {}), tagged {}={}, ending itself after its one step:\n    command-runner.jar {step}\n",
+                p.repeat,
+                p.name,
+                aws::slug(&arm.label),
+                p.job.release_label,
+                e.service_role,
+                e.instance_profile,
+                aws::TAG,
+                p.name
+            ));
+            out.push_str(&format!(
+                "    then DescribeCluster and DescribeStep every {} s until the cluster has terminated, ListInstances for the instances' lifetimes\n",
+                crate::cost::fmt_num(p.poll_seconds)
+            ));
+            out.push_str(&format!(
+                "  TerminateJobFlows on Ctrl-C, or when a cluster passes the timeout plus {} minutes of provisioning\n",
+                crate::cost::fmt_num(plan::PROVISION_LIMIT_MINUTES)
+            ));
+            out.push_str(&format!(
+                "  at most ${:.2} an hour per run (EC2 + EMR + default EBS of every node)\n\n",
+                a.max_hour_usd
+            ));
+        }
+        (None, None) => {}
+    }
 }
 
 fn poll_line(out: &mut String, p: &plan::Plan) {

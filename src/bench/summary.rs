@@ -43,6 +43,9 @@ impl Spread {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArmSummary {
     pub label: String,
+    /// `emr-serverless`, `glue` or `emr-on-ec2`.
+    #[serde(default)]
+    pub service: String,
     pub architecture: String,
     pub runs: usize,
     pub succeeded: usize,
@@ -56,6 +59,12 @@ pub struct ArmSummary {
     pub runtime_s: Option<Spread>,
     /// Startup plus runtime: what a caller waits.
     pub latency_s: Option<Spread>,
+    /// EMR on EC2 transient clusters: request to ready, and the step's end
+    /// to the last instance's end, measured.
+    #[serde(default)]
+    pub provisioning_s: Option<Spread>,
+    #[serde(default)]
+    pub teardown_s: Option<Spread>,
     pub cost_usd: Option<Spread>,
     /// Pre-initialized capacity up while no run used it, priced at the
     /// workers' rate (an estimate: up time less the runs' time).
@@ -119,6 +128,7 @@ pub fn summarise(
         let unpriced = runs.iter().filter(|m| m.cost_usd.is_none()).count();
         arms.push(ArmSummary {
             label: label.clone(),
+            service: arm.arm.service.clone(),
             architecture: arm.architecture.to_string(),
             runs: runs.len(),
             succeeded: ok.len(),
@@ -139,6 +149,9 @@ pub fn summarise(
             submit_to_created_s: spread(&|m| m.submit_to_created_s),
             runtime_s: spread(&|m| m.runtime_s),
             latency_s: spread(&|m| Some(m.startup_s? + m.runtime_s?)),
+            // Provisioning does not depend on the step's success.
+            provisioning_s: Spread::of(runs.iter().filter_map(|m| m.provisioning_s)),
+            teardown_s: Spread::of(runs.iter().filter_map(|m| m.teardown_s)),
             cost_usd: spread(&|m| m.cost_usd),
             idle_capacity_usd: idle,
             cost_per_success_usd: (!ok.is_empty() && unpriced == 0)
@@ -285,7 +298,7 @@ pub fn markdown(s: &BenchSummary) -> String {
             ""
         },
     );
-    out.push_str("Figures are median (min – max) over successful runs. Startup is createdAt to startedAt (queue included); cost is what AWS billed, priced by the price book.\n\n");
+    out.push_str("Figures are median (min – max) over successful runs. Startup is createdAt to startedAt (queue included); for EMR on EC2 it is the cluster request (or the step's submission on an existing cluster) to the step's start. Cost is what AWS billed, priced by the price book; for EMR on EC2, the instances' lifetimes at EC2 + EMR + EBS rates.\n\n");
     out.push_str("| Arm | Arch | Runs (ok) | Startup | of which queued | Runtime | Cost per run | Idle pre-initialized | Cost per successful run |\n");
     out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for a in &s.arms {
@@ -320,6 +333,33 @@ pub fn markdown(s: &BenchSummary) -> String {
             ));
         }
         out.push_str("\nPass them to `emrcost report` and `crossover` (`--speed-serverless`, `--speed-ec2`, `--speed-glue`) instead of guesses.\n");
+    }
+    let clusters: Vec<&ArmSummary> = s
+        .arms
+        .iter()
+        .filter(|a| a.provisioning_s.is_some())
+        .collect();
+    if !clusters.is_empty() {
+        out.push_str("\n## EMR on EC2 provisioning, measured\n\n");
+        for a in &clusters {
+            out.push_str(&format!(
+                "- {}: provisioning {}, teardown {}\n",
+                crate::report::export::markdown::escape(&a.label),
+                spread_text(a.provisioning_s, &secs),
+                spread_text(a.teardown_s, &secs),
+            ));
+        }
+        if let Some(p) = clusters[0].provisioning_s {
+            out.push_str(&format!(
+                "\nemrcost's estimates assume {} s of provisioning and {} s of teardown per cluster; pass the measured `--provisioning-seconds {:.0}`{} to `report` and `crossover`.\n",
+                crate::cost::fmt_num(crate::cost::Assumptions::default().ec2_provisioning_seconds),
+                crate::cost::fmt_num(crate::cost::Assumptions::default().ec2_teardown_seconds),
+                p.median,
+                clusters[0]
+                    .teardown_s
+                    .map_or(String::new(), |t| format!(" `--teardown-seconds {:.0}`", t.median)),
+            ));
+        }
     }
     if !s.measured_crossovers.is_empty() {
         out.push_str("\n## Crossover with the measured speed factors\n\nThe first EMR Serverless arm's median run, sized from its billed usage, against each Glue arm at its measured speed:\n\n");

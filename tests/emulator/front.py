@@ -17,7 +17,15 @@ speaks no CBOR for CloudWatch, and it never throttles. This front adds:
   state over the scripted seconds, with the timestamps, queue time and
   usage the script gives; billed usage arrives a scripted delay after the
   end. Stock moto answers SUCCESS at once with zero usage;
-* the architecture CreateApplication asks for (moto drops it).
+* the architecture CreateApplication asks for (moto drops it);
+* scripted Glue runs (WAITING, STARTING, RUNNING, with ExecutionTime and
+  DPUSeconds) and BatchStopJobRun, which moto lacks;
+* scripted EMR on EC2 clusters and steps: moto's steps never end and its
+  instances never stop (FACTS.md section 15). A cluster started with
+  RunJobFlow for a scripted arm provisions, runs its step and terminates
+  over the scripted seconds, its instance groups' timelines with it; a
+  step added to a scripted existing cluster waits and runs likewise;
+  CancelSteps (moto lacks it) cancels a scripted step.
 
 Run: python front.py --port-file FILE   (port 0 = any free loopback port)
 """
@@ -96,6 +104,12 @@ class State:
         # Glue job name -> its runs' scripts; run id -> [script, start, stopped at, job]
         self.glue_scripts = {}
         self.glue_runs = {}
+        # EMR: ("arm", label) or ("cluster", id) -> scripts; cluster id ->
+        # [script, start, terminated at]; (cluster, step) -> [script, start,
+        # cancelled at]
+        self.emr_scripts = {}
+        self.emr_clusters = {}
+        self.emr_steps = {}
 
     def reset_buckets(self):
         self.buckets = {
@@ -325,10 +339,18 @@ def script(doc):
     """EMR Serverless: {"arm": LABEL, "runs": [{"queue_s", "pending_s",
     "run_s", "state", "reason", "billed": {...}, "billed_delay_s",
     "total": {...}}, ...]}. Glue: {"glue_job": NAME, "runs": [{"wait_s",
-    "start_s", "run_s", "state", "error", "dpu_seconds"}, ...]}."""
+    "start_s", "run_s", "state", "error", "dpu_seconds"}, ...]}. EMR on EC2:
+    {"emr_arm": LABEL, "runs": [{"provision_s", "pending_s", "run_s",
+    "teardown_s", "state", "reason"}, ...]} for transient clusters, or
+    {"emr_cluster": ID, "runs": [{"pending_s", "run_s", "state"}, ...]} for
+    steps added to an existing cluster."""
     with STATE.lock:
         if "glue_job" in doc:
             STATE.glue_scripts[doc["glue_job"]] = {"runs": list(doc["runs"]), "next": 0}
+        elif "emr_arm" in doc:
+            STATE.emr_scripts[("arm", doc["emr_arm"])] = {"runs": list(doc["runs"]), "next": 0}
+        elif "emr_cluster" in doc:
+            STATE.emr_scripts[("cluster", doc["emr_cluster"])] = {"runs": list(doc["runs"]), "next": 0}
         else:
             STATE.scripts[doc["arm"]] = {"runs": list(doc["runs"]), "next": 0}
     return {"ok": True}
@@ -395,6 +417,174 @@ def glue(front, environ, request, operation):
                 ok.append({"JobName": body.get("JobName"), "JobRunId": run_id})
         return Response(json.dumps({"SuccessfulSubmissions": ok, "Errors": []}),
                         headers={"Content-Type": "application/x-amz-json-1.1"})
+    return Response.from_app(front.moto, environ)
+
+
+def naive(t):
+    """Epoch seconds -> the naive UTC datetime moto keeps."""
+    return dt.datetime.fromtimestamp(t, dt.timezone.utc).replace(tzinfo=None)
+
+
+def next_spec(key):
+    plan = STATE.emr_scripts.get(key)
+    if not plan or not plan["runs"]:
+        return None
+    spec = plan["runs"][plan["next"] % len(plan["runs"])]
+    plan["next"] += 1
+    return spec
+
+
+def emr_backend(region):
+    from moto.emr.models import emr_backends
+
+    return emr_backends[ACCOUNT][region]
+
+
+def emr_advance(region):
+    """Moves scripted clusters and steps to where their scripts say."""
+    with ADVANCE:
+        backend = emr_backend(region)
+        now = time.time()
+        with STATE.lock:
+            clusters = list(STATE.emr_clusters.items())
+            steps = list(STATE.emr_steps.items())
+        for cluster_id, (spec, t0, term) in clusters:
+            c = backend.clusters.get(cluster_id)
+            if c is None:
+                continue
+            p, w, r, d = (float(spec.get(k, 0)) for k in ("provision_s", "pending_s", "run_s", "teardown_s"))
+            natural_end = t0 + p + w + r
+            ends = natural_end if term is None else min(term, natural_end)
+            step = c.steps[0] if c.steps else None
+            c.creation_datetime = naive(t0)
+            c.start_datetime = naive(t0)
+            c.ready_datetime = naive(t0 + p) if now >= t0 + p and (term is None or term >= t0 + p) else None
+            groups = [backend.instance_groups[g] for g in c.instance_group_ids]
+            for g in groups:
+                g.creation_date_time = naive(t0)
+                g.ready_date_time = naive(t0 + p)
+                g.end_date_time = None
+                g.state = "PROVISIONING" if now < t0 + p else "RUNNING"
+            if step is not None:
+                step.creation_date_time = naive(t0)
+                step.start_date_time = None
+                step.end_date_time = None
+                step.state = "PENDING"
+                if now >= t0 + p + w and ends >= t0 + p + w:
+                    step.state = "RUNNING"
+                    step.start_date_time = naive(t0 + p + w)
+                if now >= ends:
+                    if term is not None and term < natural_end:
+                        step.state = "CANCELLED"
+                    else:
+                        step.state = spec.get("state", "COMPLETED")
+                        if spec.get("reason"):
+                            step.failure_reason = spec["reason"]
+                    step.end_date_time = naive(ends)
+            if now < t0 + p and (term is None or now < term):
+                c.state = "STARTING"
+            elif now < ends:
+                c.state = "RUNNING"
+            elif now < ends + d:
+                c.state = "TERMINATING"
+            else:
+                failed = step is not None and step.state == "FAILED"
+                c.state = "TERMINATED_WITH_ERRORS" if failed else "TERMINATED"
+                c.end_datetime = naive(ends + d)
+                for g in groups:
+                    g.end_date_time = naive(ends + d)
+                    g.state = "ENDED"
+        for (cluster_id, step_id), (spec, t0, cancelled) in steps:
+            c = backend.clusters.get(cluster_id)
+            step = next((s for s in (c.steps if c else []) if s.id == step_id), None)
+            if step is None:
+                continue
+            w, r = float(spec.get("pending_s", 0)), float(spec.get("run_s", 1))
+            natural_end = t0 + w + r
+            ends = natural_end if cancelled is None else min(cancelled, natural_end)
+            step.creation_date_time = naive(t0)
+            step.start_date_time = naive(t0 + w) if now >= t0 + w and ends >= t0 + w else None
+            step.end_date_time = None
+            step.state = "RUNNING" if step.start_date_time else "PENDING"
+            if now >= ends:
+                step.state = "CANCELLED" if cancelled is not None and cancelled < natural_end else spec.get("state", "COMPLETED")
+                step.end_date_time = naive(ends)
+
+
+def emr_step_status(step):
+    """DescribeStep's Status with the failure details moto leaves out."""
+    status = {
+        "State": step.state,
+        "StateChangeReason": {},
+        "Timeline": {k: v.replace(tzinfo=dt.timezone.utc).timestamp()
+                     for k, v in (("CreationDateTime", step.creation_date_time),
+                                  ("StartDateTime", step.start_date_time),
+                                  ("EndDateTime", step.end_date_time)) if v is not None},
+    }
+    if getattr(step, "failure_reason", None):
+        status["FailureDetails"] = {"Reason": step.failure_reason}
+    return status
+
+
+def emr(front, environ, request, operation):
+    """EMR operations the scripts change: RunJobFlow and AddJobFlowSteps
+    start the clock, reads see the scripted state, TerminateJobFlows and
+    CancelSteps end a scripted run early."""
+    import io
+
+    raw = request.get_data()
+    body = json.loads(raw or b"{}")
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    region = request_region(request)
+    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    if operation == "RunJobFlow":
+        resp = Response.from_app(front.moto, environ)
+        arm = {t.get("Key"): t.get("Value") for t in body.get("Tags", [])}.get("emrcost:arm")
+        if resp.status_code == 200:
+            cluster_id = json.loads(resp.get_data())["JobFlowId"]
+            with STATE.lock:
+                spec = next_spec(("arm", arm))
+                if spec is not None:
+                    STATE.emr_clusters[cluster_id] = [spec, time.time(), None]
+        return resp
+    if operation == "AddJobFlowSteps":
+        resp = Response.from_app(front.moto, environ)
+        if resp.status_code == 200:
+            with STATE.lock:
+                for step_id in json.loads(resp.get_data()).get("StepIds", []):
+                    spec = next_spec(("cluster", body.get("JobFlowId")))
+                    if spec is not None:
+                        STATE.emr_steps[(body["JobFlowId"], step_id)] = [spec, time.time(), None]
+        return resp
+    if operation == "CancelSteps":
+        out = []
+        with STATE.lock:
+            for step_id in body.get("StepIds", []):
+                key = (body.get("ClusterId"), step_id)
+                if key in STATE.emr_steps and STATE.emr_steps[key][2] is None:
+                    STATE.emr_steps[key][2] = time.time()
+                out.append({"StepId": step_id, "Status": "SUBMITTED"})
+        return Response(json.dumps({"CancelStepsInfoList": out}), headers=headers)
+    if operation == "TerminateJobFlows":
+        with STATE.lock:
+            for cluster_id in body.get("JobFlowIds", []):
+                if cluster_id in STATE.emr_clusters and STATE.emr_clusters[cluster_id][2] is None:
+                    STATE.emr_clusters[cluster_id][2] = time.time()
+                    # The script, not moto, ends a scripted cluster.
+                    return Response("{}", headers=headers)
+        return Response.from_app(front.moto, environ)
+    if operation in ("DescribeCluster", "DescribeStep", "ListSteps", "ListInstances", "ListClusters"):
+        emr_advance(region)
+    if operation == "DescribeStep":
+        backend = emr_backend(region)
+        c = backend.clusters.get(body.get("ClusterId"))
+        step = next((s for s in (c.steps if c else []) if s.id == body.get("StepId")), None)
+        if step is not None and getattr(step, "failure_reason", None):
+            resp = Response.from_app(front.moto, environ)
+            doc = json.loads(resp.get_data())
+            doc["Step"]["Status"] = emr_step_status(step)
+            return Response(json.dumps(doc), headers=headers)
     return Response.from_app(front.moto, environ)
 
 
@@ -553,6 +743,8 @@ class Front:
             return translate_cbor(self.moto, environ, request, operation)
         if service == "glue":
             return glue(self, environ, request, operation)
+        if service == "elasticmapreduce":
+            return emr(self, environ, request, operation)
         if service == "emr-serverless":
             region = request_region(request)
             parts = request.path.rstrip("/").split("/")
