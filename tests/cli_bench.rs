@@ -502,6 +502,13 @@ fn emr_on_ec2_arms_measure_provisioning_and_instance_cost() {
         "/_emu/script",
         &json!({"emr_cluster": cluster, "runs": [{"pending_s": 0.2, "run_s": 1.0}]}),
     );
+    // An EMR Serverless arm to compare with: 1.0 s runs, (driver + 2
+    // executors) x 2 vCPU / 8 GB billed for the one-minute minimum.
+    let billed = json!({"vCPUHour": 6.0 * 60.0 / 3600.0, "memoryGBHour": 24.0 * 60.0 / 3600.0, "storageGBHour": 0.0});
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "x86", "runs": [{"queue_s": 0.0, "pending_s": 0.5, "run_s": 1.0, "billed": billed}]}),
+    );
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         r#"name = "t"
@@ -517,6 +524,13 @@ entry_point = "s3://bucket/job.py"
 arguments = ["--day", "2026-11-01"]
 release_label = "emr-7.5.0"
 execution_role = "{ROLE}"
+
+[[arm]]
+label = "x86"
+service = "emr-serverless"
+executor = {{ cores = 2, memory_gb = 7 }}
+driver = {{ cores = 2, memory_gb = 7 }}
+executors = 2
 
 [[arm]]
 label = "ec2-transient"
@@ -608,7 +622,15 @@ cluster_id = "{cluster}"
                 .to_string()
         })
         .collect();
-    assert_eq!(&events[1..3], ["submitted", "submitted"], "{journal}");
+    let first_end = events.iter().position(|e| e == "finished").unwrap();
+    assert!(
+        events[..first_end]
+            .iter()
+            .filter(|e| *e == "submitted")
+            .count()
+            >= 2,
+        "{journal}"
+    );
     // The step: spark-submit in client mode with the arm's settings.
     let log = emu.log();
     assert_eq!(
@@ -623,5 +645,136 @@ cluster_id = "{cluster}"
     );
     let md = std::fs::read_to_string(out.join("bench.md")).unwrap();
     assert!(md.contains("## EMR on EC2 provisioning, measured"), "{md}");
-    assert!(md.contains("`--provisioning-seconds 1`"), "{md}");
+    assert!(
+        md.contains("`--provisioning-seconds 1` `--teardown-seconds 0.5`"),
+        "{md}"
+    );
+    // The crossover is solved again with what the transient arm measured:
+    // 1.5 s against 1.0 s, 1 s provisioning, 0.5 s teardown, on m5.xlarge.
+    let x = s["measured_crossovers"].as_array().unwrap();
+    assert!(
+        x.iter().any(|l| l.as_str().unwrap().starts_with(
+            "x86 against ec2-transient (EMR on EC2 on m5.xlarge 1.500x the runtime, 1 s provisioning and 0.5 s teardown, measured)"
+        )),
+        "{x:?}"
+    );
+}
+
+/// Two runs in flight at once (an EMR Serverless run and a transient EMR on
+/// EC2 cluster): Ctrl-C cancels the one and terminates the other, exits
+/// 130, and the resumed benchmark runs both again.
+#[test]
+fn ctrl_c_ends_every_run_in_flight() {
+    let emu = Emulator::start();
+    let billed = json!({"vCPUHour": 1.0, "memoryGBHour": 4.0, "storageGBHour": 0.0});
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "x86", "runs": [{"pending_s": 0.1, "run_s": 60.0, "billed": billed}]}),
+    );
+    emu.post(
+        "/_emu/script",
+        &json!({"emr_arm": "ec2", "runs": [{"provision_s": 0.5, "run_s": 60.0, "teardown_s": 0.2}]}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("plan.toml");
+    std::fs::write(
+        &p,
+        format!(
+            r#"name = "t"
+region = "us-east-1"
+order = "interleaved"
+concurrency = 2
+timeout_minutes = 5
+poll_seconds = 0.1
+billed_wait_seconds = 5
+
+[job]
+entry_point = "s3://bucket/job.py"
+release_label = "emr-7.5.0"
+execution_role = "{ROLE}"
+
+[[arm]]
+label = "x86"
+service = "emr-serverless"
+executor = {{ cores = 2, memory_gb = 7 }}
+driver = {{ cores = 2, memory_gb = 7 }}
+executors = 2
+
+[[arm]]
+label = "ec2"
+service = "emr-on-ec2"
+primary_instance_type = "m5.xlarge"
+core_instance_type = "m5.xlarge"
+core_nodes = 1
+"#
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"));
+    for (k, v) in emu.env() {
+        match v {
+            Some(v) => command.env(k, v),
+            None => command.env_remove(k),
+        };
+    }
+    let mut child = command
+        .env_remove("EMRCOST_PRICING")
+        .args([
+            "bench",
+            p.to_str().unwrap(),
+            "--yes",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = out.join("journal.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&journal).map_or(0, |t| t.matches("\"submitted\"").count()) < 2 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "two runs were not submitted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: sends SIGINT to the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let log = emu.log();
+    assert_eq!(operations(&log, "CancelJobRun").len(), 1);
+    assert_eq!(operations(&log, "TerminateJobFlows").len(), 1);
+    assert_eq!(operations(&log, "DeleteApplication").len(), 1);
+
+    // Resumed with quick runs: both are submitted again and finish.
+    emu.post(
+        "/_emu/script",
+        &json!({"arm": "x86", "runs": [{"pending_s": 0.1, "run_s": 0.5, "billed": billed}]}),
+    );
+    emu.post(
+        "/_emu/script",
+        &json!({"emr_arm": "ec2", "runs": [{"provision_s": 0.3, "run_s": 0.5, "teardown_s": 0.2}]}),
+    );
+    emu.clear_log();
+    bench(
+        &emu,
+        &[p.to_str().unwrap(), "--yes", "--out", out.to_str().unwrap()],
+    )
+    .assert()
+    .success();
+    let log = emu.log();
+    assert_eq!(operations(&log, "StartJobRun").len(), 1);
+    assert_eq!(operations(&log, "RunJobFlow").len(), 1);
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    for a in s["arms"].as_array().unwrap() {
+        assert_eq!(
+            (a["runs"].as_u64(), a["succeeded"].as_u64()),
+            (Some(1), Some(1)),
+            "{a}"
+        );
+    }
 }

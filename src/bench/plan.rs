@@ -500,7 +500,14 @@ fn refuse_foreign(
     set: &[(&str, bool)],
 ) -> Result<(), PlanError> {
     match set.iter().find(|(_, s)| *s) {
-        Some((key, _)) => Err(at(key).says(format!("{key} does not apply to a {kind} arm"))),
+        Some((key, _)) => {
+            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            Err(at(key).says(format!("{key} does not apply to {article} {kind} arm")))
+        }
         None => Ok(()),
     }
 }
@@ -1034,5 +1041,80 @@ executors = 10
             e.to_string().contains("argument 'extra' has no --key"),
             "{e}"
         );
+    }
+
+    const EC2: &str = r#"
+[[arm]]
+label = "ec2"
+service = "emr-on-ec2"
+primary_instance_type = "m5.xlarge"
+core_instance_type = "r5.2xlarge"
+core_nodes = 3
+executor = { cores = 4, memory_gb = 20 }
+executors = 6
+"#;
+
+    #[test]
+    fn an_emr_on_ec2_arm_is_priced_from_its_instances_and_bounded_by_provisioning() {
+        let book = PriceBook::embedded().unwrap();
+        let p = check("p.toml", &plan(EC2), &book, None).unwrap();
+        let e = p.arms[0].ec2.as_ref().unwrap();
+        assert_eq!(
+            e.transient,
+            Some(("m5.xlarge".into(), "r5.2xlarge".into(), 3))
+        );
+        assert_eq!(e.service_role, "EMR_DefaultRole");
+        // 3 runs, each up to its 30-minute timeout plus 30 minutes of
+        // provisioning, of the primary and three core nodes.
+        let hour = e.rates["m5.xlarge"].hour_usd() + 3.0 * e.rates["r5.2xlarge"].hour_usd();
+        assert!((p.worst_case_usd - 3.0 * hour * 1.0).abs() < 1e-9);
+        // r5.2xlarge: $0.504 EC2 + $0.126 EMR (pricing/ec2_prices.csv).
+        assert_eq!(e.rates["r5.2xlarge"].ec2_hour_usd, 0.504);
+        assert_eq!(e.rates["r5.2xlarge"].emr_hour_usd, 0.126);
+        let args = step_args(&p.plan, &p.arms[0].arm).join(" ");
+        assert_eq!(
+            args,
+            "spark-submit --deploy-mode client --conf spark.executor.cores=4 --conf spark.executor.memory=20g --conf spark.dynamicAllocation.enabled=false --conf spark.executor.instances=6 s3://b/job.py"
+        );
+    }
+
+    #[test]
+    fn emr_on_ec2_refusals_name_the_line() {
+        let book = PriceBook::embedded().unwrap();
+        let cases = [
+            (
+                EC2.replace("\"r5.2xlarge\"", "\"r5.huge\""),
+                15,
+                "core_instance_type 'r5.huge' is not in the price book",
+            ),
+            (
+                EC2.replace("\"r5.2xlarge\"", "\"r7g.2xlarge\""),
+                15,
+                "must be of one architecture",
+            ),
+            (EC2.replace("core_nodes = 3\n", ""), 13, "needs cluster_id"),
+            (
+                EC2.replace("core_nodes = 3\n", "core_nodes = 3\ncluster_id = \"j-1\"\n"),
+                17,
+                "an existing cluster_id keeps its own instances",
+            ),
+            (
+                EC2.replace("executors = 6\n", "executors = 6\nworkers = 2\n"),
+                19,
+                "workers does not apply to an emr-on-ec2 arm",
+            ),
+        ];
+        for (arm, line, says) in cases {
+            let e = check("p.toml", &plan(&arm), &book, None).unwrap_err();
+            assert!(e.to_string().contains(says), "{e}");
+            assert_eq!(e.line, line, "{e}");
+        }
+        let existing =
+            "\n[[arm]]\nlabel = \"shared\"\nservice = \"emr-on-ec2\"\ncluster_id = \"abc\"\n";
+        let e = check("p.toml", &plan(existing), &book, None).unwrap_err();
+        assert!(e.to_string().contains("not an EMR cluster id"), "{e}");
+        let many = plan(EC2).replace("repeat = 3\n", "repeat = 3\nconcurrency = 0\n");
+        let e = check("p.toml", &many, &book, None).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
     }
 }

@@ -88,8 +88,8 @@ pub struct BenchSummary {
     /// Each arm's median runtime over the first arm's: a measured
     /// `--speed-*` factor for `emrcost report` and `crossover`.
     pub speed_factors: Vec<(String, f64)>,
-    /// The crossover between the first EMR Serverless arm and each Glue
-    /// arm, recomputed with the speed factor measured between them.
+    /// The crossover between the first EMR Serverless arm and each Glue or
+    /// transient EMR on EC2 arm, recomputed with what was measured.
     pub measured_crossovers: Vec<String>,
     pub spent_usd: f64,
     pub stopped_by_budget: bool,
@@ -197,6 +197,11 @@ pub fn summarise(
     }
 }
 
+/// Seconds to a tenth, without trailing zeros.
+fn tenths(v: f64) -> String {
+    crate::cost::fmt_num((v * 10.0).round() / 10.0)
+}
+
 fn spread_text(s: Option<Spread>, unit: &dyn Fn(f64) -> String) -> String {
     match s {
         Some(s) => format!("{} ({} – {})", unit(s.median), unit(s.min), unit(s.max)),
@@ -205,9 +210,11 @@ fn spread_text(s: Option<Spread>, unit: &dyn Fn(f64) -> String) -> String {
 }
 
 /// For the first EMR Serverless arm's median successful run: its shape
-/// (from its billed usage) priced against each Glue arm's version with the
-/// Glue arm's measured runtime over the EMR Serverless arm's as the speed
-/// factor, and the crossovers solved again.
+/// (from its billed usage) priced against each Glue arm's version and each
+/// transient EMR on EC2 arm's instance types, with the other arm's measured
+/// runtime over the EMR Serverless arm's as the speed factor (and, for EMR
+/// on EC2, the measured provisioning and teardown), and the crossovers
+/// solved again.
 fn measured_crossovers(
     checked: &CheckedPlan,
     outcome: &Outcome,
@@ -237,15 +244,56 @@ fn measured_crossovers(
         return Vec::new();
     };
     let mut lines = Vec::new();
-    for (g_i, g_arm) in checked.arms.iter().enumerate() {
-        let (Some(g), Some(runtime)) = (&g_arm.glue, arms[g_i].runtime_s) else {
+    for (o_i, other) in checked.arms.iter().enumerate() {
+        let Some(runtime) = arms[o_i].runtime_s else {
             continue;
         };
         let factor = (runtime.median / base).clamp(1e-3, 1e3);
-        let a = crate::cost::Assumptions {
-            speed_factor_glue: factor,
-            glue_version: g.version,
-            ..crate::cost::Assumptions::default()
+        let defaults = crate::cost::Assumptions::default();
+        let (a, want, what) = match (&other.glue, &other.ec2) {
+            (Some(g), _) => (
+                crate::cost::Assumptions {
+                    speed_factor_glue: factor,
+                    glue_version: g.version,
+                    ..defaults
+                },
+                match g.class {
+                    crate::pricing::GlueClass::Standard => {
+                        crate::cost::DeploymentOption::GlueStandard
+                    }
+                    crate::pricing::GlueClass::Flex => crate::cost::DeploymentOption::GlueFlex,
+                },
+                format!("Glue {factor:.3}x the runtime, measured"),
+            ),
+            // A transient cluster: its instance types, and its provisioning
+            // and teardown as measured, in place of the defaults.
+            (_, Some(e)) if e.transient.is_some() => {
+                let (primary, core, _) = e.transient.clone().unwrap_or_default();
+                let provisioning = arms[o_i]
+                    .provisioning_s
+                    .map_or(defaults.ec2_provisioning_seconds, |p| p.median);
+                let teardown = arms[o_i]
+                    .teardown_s
+                    .map_or(defaults.ec2_teardown_seconds, |t| t.median);
+                (
+                    crate::cost::Assumptions {
+                        speed_factor_ec2: factor,
+                        ec2_instance: crate::cost::InstanceChoice::Fixed(core.clone()),
+                        ec2_primary_instance: crate::cost::InstanceChoice::Fixed(primary),
+                        ec2_provisioning_seconds: provisioning,
+                        ec2_teardown_seconds: teardown,
+                        ec2_arch: crate::cost::Ec2Arch::Any,
+                        ..defaults
+                    },
+                    crate::cost::DeploymentOption::Ec2OnDemand,
+                    format!(
+                        "EMR on EC2 on {core} {factor:.3}x the runtime, {} s provisioning and {} s teardown, measured",
+                        tenths(provisioning),
+                        tenths(teardown)
+                    ),
+                )
+            }
+            _ => continue,
         };
         let Ok(shape) = crate::cost::shape::infer(&run.facts(), &a) else {
             continue;
@@ -254,10 +302,13 @@ fn measured_crossovers(
         let Ok(curves) = pricer.curves(&run.region, run.architecture, &shape) else {
             continue;
         };
-        let want = match g.class {
-            crate::pricing::GlueClass::Standard => crate::cost::DeploymentOption::GlueStandard,
-            crate::pricing::GlueClass::Flex => crate::cost::DeploymentOption::GlueFlex,
-        };
+        if !curves.curves.iter().any(|(o, _)| *o == want) {
+            lines.push(format!(
+                "{} against {}: no {} figure for the EMR Serverless arm's run on these instance types (its executors or driver do not fit on a node)",
+                s_arm.arm.label, other.arm.label, want
+            ));
+            continue;
+        }
         let pair: Vec<_> = curves
             .curves
             .iter()
@@ -270,8 +321,8 @@ fn measured_crossovers(
                 continue;
             }
             lines.push(format!(
-                "{} against {} (Glue {:.3}x the runtime, measured): {line}",
-                s_arm.arm.label, g_arm.arm.label, factor
+                "{} against {} ({what}): {line}",
+                s_arm.arm.label, other.arm.label
             ));
         }
     }
@@ -351,18 +402,18 @@ pub fn markdown(s: &BenchSummary) -> String {
         }
         if let Some(p) = clusters[0].provisioning_s {
             out.push_str(&format!(
-                "\nemrcost's estimates assume {} s of provisioning and {} s of teardown per cluster; pass the measured `--provisioning-seconds {:.0}`{} to `report` and `crossover`.\n",
+                "\nemrcost's estimates assume {} s of provisioning and {} s of teardown per cluster; pass the measured `--provisioning-seconds {}`{} to `report` and `crossover`.\n",
                 crate::cost::fmt_num(crate::cost::Assumptions::default().ec2_provisioning_seconds),
                 crate::cost::fmt_num(crate::cost::Assumptions::default().ec2_teardown_seconds),
-                p.median,
+                tenths(p.median),
                 clusters[0]
                     .teardown_s
-                    .map_or(String::new(), |t| format!(" `--teardown-seconds {:.0}`", t.median)),
+                    .map_or(String::new(), |t| format!(" `--teardown-seconds {}`", tenths(t.median))),
             ));
         }
     }
     if !s.measured_crossovers.is_empty() {
-        out.push_str("\n## Crossover with the measured speed factors\n\nThe first EMR Serverless arm's median run, sized from its billed usage, against each Glue arm at its measured speed:\n\n");
+        out.push_str("\n## Crossover with the measured speed factors\n\nThe first EMR Serverless arm's median run, sized from its billed usage, against each Glue arm and each transient EMR on EC2 arm at its measured speed (EMR on EC2 also with its measured provisioning and teardown):\n\n");
         for line in &s.measured_crossovers {
             out.push_str(&format!(
                 "- {}\n",
