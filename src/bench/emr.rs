@@ -322,8 +322,11 @@ impl Emr {
         .map(|_| ())
     }
 
+    /// CancelSteps. EMR may refuse to cancel a running step (releases
+    /// before 5.28 cancel only pending ones): that is an error, since the
+    /// step would go on.
     pub async fn cancel_step(&self, cluster: &str, step: &str) -> Result<(), String> {
-        call!(
+        let out = call!(
             self.pacer,
             write,
             "CancelSteps",
@@ -332,8 +335,51 @@ impl Emr {
                 .cluster_id(cluster)
                 .step_ids(step)
                 .send()
-        )
-        .map(|_| ())
+        )?;
+        match out
+            .cancel_steps_info_list()
+            .iter()
+            .find(|i| i.step_id() == Some(step))
+        {
+            Some(i) if i.status() == Some(&types::CancelStepsRequestStatus::Failed) => {
+                Err(format!(
+                "CancelSteps {step} on {cluster}: EMR refused ({}); cancel it in the EMR console",
+                i.reason().unwrap_or("no reason given")
+            ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The cluster a RunJobFlow whose answer was lost created: one of ours
+    /// by name, created at or after `after`.
+    pub async fn find_cluster(
+        &self,
+        name: &str,
+        after: DateTime<Utc>,
+    ) -> Result<Option<String>, String> {
+        let mut marker: Option<String> = None;
+        loop {
+            let page = call!(
+                self.pacer,
+                read,
+                "ListClusters",
+                self.client
+                    .list_clusters()
+                    .created_after(aws_smithy_types::DateTime::from_millis(
+                        after.timestamp_millis()
+                    ))
+                    .set_marker(marker.clone())
+                    .send()
+            )?;
+            if let Some(c) = page.clusters().iter().find(|c| c.name() == Some(name)) {
+                return Ok(c.id().map(str::to_string));
+            }
+            marker = page.marker().map(str::to_string);
+            if marker.is_none() {
+                return Ok(None);
+            }
+        }
     }
 }
 

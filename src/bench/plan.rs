@@ -423,6 +423,17 @@ pub fn check(
             ));
         }
     }
+    let mut clusters = std::collections::HashMap::new();
+    for arm in &plan.arms {
+        if let Some(id) = &arm.cluster_id {
+            if let Some(other) = clusters.insert(id.clone(), arm.label.clone()) {
+                return Err(err(
+                    arm_line(&arm.label, "cluster_id"),
+                    format!("arms '{other}' and '{}' both run on cluster {id}: their steps would overlap and each be charged the whole cluster; use one arm", arm.label),
+                ));
+            }
+        }
+    }
     if plan.arms.is_empty() {
         return Err(err(
             1,

@@ -222,7 +222,8 @@ impl Journal {
             .any(|e| matches!(e, Event::Finished(m) if m.arm == arm && m.repeat == repeat))
     }
 
-    /// A run submitted and neither finished nor cancelled: follow it again.
+    /// A run submitted and neither finished nor cancelled: follow it again
+    /// (or, at clean-up, cancel it).
     fn in_flight(&self, arm: &str, repeat: u32) -> Option<(String, String, i64)> {
         let mut found = None;
         for e in &self.events {
@@ -241,6 +242,7 @@ impl Journal {
                 } if a == arm && *r == repeat => found = None,
                 // The application or job it ran on is gone: so is the run.
                 Event::Deleted { arm: a, .. } if a == arm => found = None,
+                Event::Finished(m) if m.arm == arm && m.repeat == repeat => found = None,
                 _ => {}
             }
         }
@@ -318,6 +320,8 @@ struct Ctx<'a> {
     emr: super::emr::Emr,
     journal: Mutex<Journal>,
     slots: Vec<tokio::sync::Mutex<ArmSlot>>,
+    /// Held for a whole run by arms whose runs must not overlap.
+    serial: Vec<tokio::sync::Mutex<()>>,
     flights: Mutex<HashMap<(usize, u32), Flight>>,
     spent: Mutex<f64>,
     fleet: crate::cost::FleetPricer<'a, 'a>,
@@ -393,6 +397,11 @@ pub async fn run(
         emr: super::emr::Emr::new(config, &plan.region, stats.clone()),
         aws,
         journal: Mutex::new(journal),
+        serial: checked
+            .arms
+            .iter()
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect(),
         slots: slots.into_iter().map(tokio::sync::Mutex::new).collect(),
         flights: Mutex::new(HashMap::new()),
         spent: Mutex::new(spent),
@@ -425,13 +434,47 @@ pub async fn run(
     // and everything the runner created (in this process or an earlier
     // one) is stopped and deleted.
     let mut cleanup_errors = Vec::new();
-    let flights: Vec<((usize, u32), Flight)> = lock(&ctx.flights).drain().collect();
-    for ((a, _), flight) in flights {
-        if let Err(e) = cancel(&ctx, &flight).await {
-            cleanup_errors.push(format!(
-                "a run of arm {} could not be cancelled: {e}",
+    // Runs still in flight: this process's, and any an earlier process
+    // left that this one did not reach (after Ctrl-C or an error).
+    let mut flights: Vec<((usize, u32), Flight)> = lock(&ctx.flights).drain().collect();
+    for (a, r) in checked.schedule() {
+        if flights.iter().any(|(k, _)| *k == (a, r)) {
+            continue;
+        }
+        let arm = &checked.arms[a];
+        let Some((container, run, _)) = lock(&ctx.journal).in_flight(&arm.arm.label, r) else {
+            continue;
+        };
+        let flight = match (&arm.glue, &arm.ec2) {
+            (Some(_), _) => Flight::Glue {
+                job: container,
+                run,
+            },
+            (_, Some(e)) => Flight::Cluster {
+                cluster: container,
+                step: (!run.is_empty()).then_some(run),
+                transient: e.transient.is_some(),
+            },
+            _ => Flight::Serverless {
+                app: container,
+                run,
+            },
+        };
+        flights.push(((a, r), flight));
+    }
+    for ((a, r), flight) in flights {
+        match cancel(&ctx, &flight).await {
+            // Journalled, so a resumed benchmark submits it anew.
+            Ok(()) => {
+                if let Err(e) = cancelled(&ctx, a, r, flight.id(), "cancelled") {
+                    cleanup_errors.push(e);
+                }
+            }
+            Err(e) => cleanup_errors.push(format!(
+                "run {} of arm {} could not be cancelled: {e}",
+                flight.id(),
                 checked.arms[a].arm.label
-            ));
+            )),
         }
     }
     let created = lock(&ctx.journal).created();
@@ -470,6 +513,24 @@ pub async fn run(
         return Err(cleanup_errors.join("; "));
     }
     Ok(outcome)
+}
+
+impl Flight {
+    /// The id a Cancelled event carries: the run, the step on an existing
+    /// cluster, or the transient cluster.
+    fn id(&self) -> &str {
+        match self {
+            Flight::Serverless { run, .. } | Flight::Glue { run, .. } => run,
+            Flight::Cluster {
+                cluster,
+                step,
+                transient,
+            } => match (transient, step) {
+                (false, Some(step)) => step,
+                _ => cluster,
+            },
+        }
+    }
 }
 
 /// Cancels a run left in flight.
@@ -529,23 +590,53 @@ fn may_submit(ctx: &Ctx<'_>) -> bool {
 /// the arm's resources released after its last run.
 async fn one_run(ctx: &Ctx<'_>, arm_i: usize, repeat: u32) -> Result<(), String> {
     let arm = &ctx.checked.arms[arm_i];
-    if !may_submit(ctx) {
+    let done = run_once(ctx, arm_i, repeat).await;
+    // Every run counts down its arm, whichever way it ended: the arm's last
+    // run releases what it ran on, so pre-initialized capacity does not
+    // bill through other arms (after Ctrl-C or an error, clean-up does).
+    let mut slot = ctx.slots[arm_i].lock().await;
+    slot.remaining = slot.remaining.saturating_sub(1);
+    if done.is_ok() && slot.remaining == 0 && !ctx.halted() {
+        if let Some(h) = slot.held.take() {
+            if h.created {
+                release(ctx, &arm.arm.label, &h.id, h.started).await?;
+            }
+        }
+    }
+    done
+}
+
+async fn run_once(ctx: &Ctx<'_>, arm_i: usize, repeat: u32) -> Result<(), String> {
+    let arm = &ctx.checked.arms[arm_i];
+    // A run an earlier process left in flight is followed whatever the
+    // budget says (it is already spending); only new runs are gated.
+    let resumed = lock(&ctx.journal)
+        .in_flight(&arm.arm.label, repeat)
+        .is_some();
+    if ctx.halted() || (!resumed && !may_submit(ctx)) {
         return Ok(());
     }
+    // Steps on an existing cluster run one at a time: overlapping steps
+    // would each be charged the whole cluster, and queue behind each other.
+    let _serial = match &arm.ec2 {
+        Some(e) if e.cluster_id.is_some() => Some(ctx.serial[arm_i].lock().await),
+        _ => None,
+    };
     let held = {
         let mut slot = ctx.slots[arm_i].lock().await;
         if slot.held.is_none() {
             match hold(ctx, arm).await {
                 Ok(h) => slot.held = h,
-                // Ctrl-C while an application was starting: nothing was
-                // submitted; clean-up deletes the application.
-                Err(_) if ctx.stop.load(Ordering::Relaxed) => return Ok(()),
+                // Ctrl-C (or another run's error) while an application was
+                // starting: nothing was submitted; clean-up deletes it.
+                Err(_) if ctx.halted() => return Ok(()),
                 Err(e) => return Err(e),
             }
         }
         slot.held.clone()
     };
-    if ctx.halted() {
+    // The budget again: holding the arm's resources may have taken minutes.
+    if ctx.halted() || (!resumed && !may_submit(ctx)) {
         return Ok(());
     }
     let finished = match (&arm.serverless, &arm.glue, &arm.ec2) {
@@ -565,17 +656,6 @@ async fn one_run(ctx: &Ctx<'_>, arm_i: usize, repeat: u32) -> Result<(), String>
         ctx.append(Event::Finished(Box::new(m)))?;
     }
     lock(&ctx.flights).remove(&(arm_i, repeat));
-    // The arm's last run is done: what it ran on goes now, so
-    // pre-initialized capacity does not bill through other arms.
-    let mut slot = ctx.slots[arm_i].lock().await;
-    slot.remaining = slot.remaining.saturating_sub(1);
-    if slot.remaining == 0 && !ctx.halted() {
-        if let Some(h) = slot.held.take() {
-            if h.created {
-                release(ctx, &arm.arm.label, &h.id, h.started).await?;
-            }
-        }
-    }
     Ok(())
 }
 
@@ -856,9 +936,30 @@ async fn cluster_run(
         }
         (None, None) => {
             let at = now_ms();
-            let cluster = ctx.emr.run_cluster(plan, arm, e, repeat).await?;
-            // The cluster is journalled before anything else can fail, so
-            // a resumed run follows (or ends) it.
+            let cluster = match ctx.emr.run_cluster(plan, arm, e, repeat).await {
+                Ok(id) => id,
+                // The answer may have been lost after EMR made the cluster
+                // (RunJobFlow has no idempotency token): look for it.
+                Err(err) => {
+                    let name = super::emr::cluster_name(plan, label, repeat);
+                    let since = chrono::DateTime::from_timestamp_millis(at - 60_000)
+                        .unwrap_or_else(chrono::Utc::now);
+                    match ctx.emr.find_cluster(&name, since).await {
+                        Ok(Some(id)) => id,
+                        _ => return Err(err),
+                    }
+                }
+            };
+            // In flight before journalled: if the journal cannot be
+            // written, clean-up still ends the cluster.
+            lock(&ctx.flights).insert(
+                (arm_i, repeat),
+                Flight::Cluster {
+                    cluster: cluster.clone(),
+                    step: None,
+                    transient: true,
+                },
+            );
             ctx.append(Event::Submitted {
                 arm: label.clone(),
                 repeat,
@@ -958,13 +1059,9 @@ async fn application_for(
     let mut started = None;
     if arm.arm.initial_capacity.is_some() {
         aws.start_application(&id).await?;
-        wait_for_state(
-            aws,
-            &id,
-            &["STARTED"],
-            Duration::from_secs(900),
-            Some(&ctx.stop),
-        )
+        wait_for_state(aws, &id, &["STARTED"], Duration::from_secs(900), &|| {
+            ctx.halted()
+        })
         .await?;
         started = Some(std::time::Instant::now());
         ctx.say(&format!(
@@ -1004,7 +1101,7 @@ async fn release(
                 id,
                 &["STOPPED", "CREATED"],
                 Duration::from_secs(300),
-                None,
+                &|| false,
             )
             .await?;
             aws.delete_application(id).await
@@ -1036,7 +1133,7 @@ async fn wait_for_state(
     id: &str,
     states: &[&str],
     limit: Duration,
-    stop: Option<&AtomicBool>,
+    halted: &dyn Fn() -> bool,
 ) -> Result<(), String> {
     let begun = std::time::Instant::now();
     loop {
@@ -1044,7 +1141,7 @@ async fn wait_for_state(
         if states.contains(&state.as_str()) {
             return Ok(());
         }
-        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if halted() {
             return Err(format!("interrupted while application {id} was {state}"));
         }
         if state == "TERMINATED" {
@@ -1309,23 +1406,30 @@ async fn follow_cluster(
         }
     };
     let mut step_id = step;
-    let mut timed_out = false;
+    let mut timed_out: Option<i64> = None;
+    let mut step_done = false;
+    let mut told = false;
     loop {
-        if ctx.halted() {
+        // A transient cluster whose step has ended costs nothing more to
+        // wait for: its teardown is followed to the end so the run is
+        // measured, not thrown away.
+        if ctx.halted() && !(transient && step_done) {
             return Ok(ClusterFollowed::Cancelled(
                 (!step_id.is_empty()).then_some(step_id),
             ));
         }
-        let status = if transient {
-            let c = ctx.emr.cluster(cluster).await?;
-            note(format!("cluster {}", c.state), &mut transitions);
-            if step_id.is_empty() {
-                step_id = ctx.emr.first_step(cluster).await?.unwrap_or_default();
-            }
-            Some(c)
-        } else {
-            None
-        };
+        if ctx.halted() && !told {
+            told = true;
+            ctx.say(&format!(
+                "{cluster}: its step has ended; waiting for the cluster to terminate to measure it"
+            ));
+        }
+        // An existing cluster is watched too: if it ends, so does the step.
+        let status = ctx.emr.cluster(cluster).await?;
+        note(format!("cluster {}", status.state), &mut transitions);
+        if transient && step_id.is_empty() {
+            step_id = ctx.emr.first_step(cluster).await?.unwrap_or_default();
+        }
         let step = if step_id.is_empty() {
             None
         } else {
@@ -1333,39 +1437,58 @@ async fn follow_cluster(
             note(format!("step {}", s.state), &mut transitions);
             Some(s)
         };
-        let step_done = step.as_ref().is_some_and(|s| s.is_final());
-        let cluster_done = status.as_ref().is_some_and(|c| c.is_ended());
-        if (transient && cluster_done) || (!transient && step_done) {
+        step_done = step.as_ref().is_some_and(|s| s.is_final());
+        let cluster_done = status.is_ended();
+        if cluster_done || (!transient && step_done) {
             let instances = ctx.emr.instances(cluster).await?;
             return Ok(ClusterFollowed::Done(Box::new(ClusterDone {
                 step_id,
-                cluster: status,
+                cluster: transient.then_some(status),
                 step,
                 instances,
                 transitions,
-                timed_out,
+                timed_out: timed_out.is_some(),
             })));
         }
-        if !timed_out && now_ms() > limit_ms {
-            timed_out = true;
-            ctx.say(&format!(
-                "{cluster}: past the plan's {} minutes{}; ending it",
-                plan.timeout_minutes,
+        let now = now_ms();
+        match timed_out {
+            // Only a step still going is past its time: a cluster tearing
+            // down after its step ended is not.
+            None if now > limit_ms && !step_done => {
+                timed_out = Some(now);
+                ctx.say(&format!(
+                    "{cluster}: past the plan's {} minutes{}; ending it",
+                    plan.timeout_minutes,
+                    if transient {
+                        " (plus provisioning)"
+                    } else {
+                        ""
+                    }
+                ));
                 if transient {
-                    " (plus provisioning)"
+                    ctx.emr.terminate(cluster).await?;
                 } else {
-                    ""
+                    ctx.emr.cancel_step(cluster, &step_id).await?;
                 }
-            ));
-            if transient {
-                ctx.emr.terminate(cluster).await?;
-            } else {
-                ctx.emr.cancel_step(cluster, &step_id).await?;
             }
+            Some(at) if now - at > END_GRACE_MS => {
+                return Err(format!(
+                    "{cluster}: {} {} minutes after emrcost asked to end it; end it in the EMR console (it is tagged {}={})",
+                    if transient { "still not terminated" } else { "the step is still running" },
+                    END_GRACE_MS / 60_000,
+                    super::aws::TAG,
+                    plan.name
+                ));
+            }
+            _ => {}
         }
         tokio::time::sleep(poll).await;
     }
 }
+
+/// How long a cluster may take to terminate (or a step to cancel) after
+/// emrcost asks, before the run is given up with an error: emrcost's bound.
+const END_GRACE_MS: i64 = 15 * 60_000;
 
 /// An EMR on EC2 run's parts: a transient cluster's provisioning (request
 /// to ready), the step's wait, its runtime and the teardown after it; its
@@ -1435,7 +1558,15 @@ fn measure_cluster(
         )
     };
     let cost = super::emr::cost_of(&done.instances, &e.rates, window, transient);
-    let (cost_usd, cost_basis) = if !cost.unpriced.is_empty() {
+    let (cost_usd, cost_basis) = if cost.missing_times > 0 {
+        reason = reason.or_else(|| {
+            Some(format!(
+                "no cost: {} instance(s) without a creation time in ListInstances",
+                cost.missing_times
+            ))
+        });
+        (None, None)
+    } else if !cost.unpriced.is_empty() {
         let mut types = cost.unpriced.clone();
         types.sort();
         types.dedup();

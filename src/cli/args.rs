@@ -78,7 +78,9 @@ pub struct BenchArgs {
     /// Submit the runs (without it, bench only prints the dry run).
     #[arg(long)]
     pub yes: bool,
-    /// Stop submitting once the measured spend reaches this many dollars.
+    /// Stop submitting once the measured spend reaches this many dollars
+    /// (runs already in flight finish: with `concurrency = N` the spend can
+    /// pass it by up to N runs).
     #[arg(long, value_name = "USD")]
     pub max_cost: Option<f64>,
     /// Repeats per arm, instead of the plan's.
