@@ -168,6 +168,7 @@ impl Serverless {
         arm: &CheckedArm,
         application_id: &str,
         token: &str,
+        repeat: u32,
     ) -> Result<String, String> {
         let sized = arm
             .serverless
@@ -188,7 +189,14 @@ impl Serverless {
             .execution_role_arn(plan.job.execution_role.clone().unwrap_or_default())
             .job_driver(driver)
             .execution_timeout_minutes(i64::from(plan.timeout_minutes))
-            .name(token)
+            // The run's name says its plan, arm and repeat: it is the
+            // job_name of the run in `runs.csv` and in `report`.
+            .name(format!(
+                "emrcost-bench-{}-{}-{}",
+                plan.name,
+                slug(&arm.arm.label),
+                repeat + 1
+            ))
             .tags(TAG, &plan.name)
             .tags("emrcost:arm", &arm.arm.label);
         if let Some(uri) = &plan.job.log_uri {

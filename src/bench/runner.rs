@@ -751,7 +751,7 @@ async fn serverless_run(
             let at = now_ms();
             let run_id = ctx
                 .aws
-                .start_job_run(&ctx.checked.plan, arm, &app.application_id, &token)
+                .start_job_run(&ctx.checked.plan, arm, &app.application_id, &token, repeat)
                 .await?;
             ctx.append(Event::Submitted {
                 arm: label.clone(),
