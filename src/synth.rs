@@ -372,6 +372,8 @@ impl Iterator for Synth {
             peak_executors: None,
             incomplete: false,
             source: UsageSource::Synthetic,
+            glue: None,
+            glue_worker_type: None,
         })
     }
 

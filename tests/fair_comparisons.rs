@@ -140,6 +140,8 @@ fn run(id: &str, peak: Option<u32>) -> emrcost::model::JobRun {
         peak_executors: peak,
         incomplete: false,
         source: UsageSource::Csv,
+        glue: None,
+        glue_worker_type: None,
     }
 }
 

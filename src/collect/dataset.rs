@@ -456,6 +456,8 @@ mod tests {
             peak_executors: None,
             incomplete: false,
             source: UsageSource::JobRunApi,
+            glue: None,
+            glue_worker_type: None,
         }
     }
 

@@ -433,6 +433,8 @@ pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result
         peak_executors: None,
         incomplete: false,
         source: UsageSource::JobRunApi,
+        glue: None,
+        glue_worker_type: None,
     };
     for (name, u) in [
         ("billedResourceUtilization", out.billed),

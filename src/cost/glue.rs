@@ -69,6 +69,9 @@ pub struct GlueCatalog {
     workers: Vec<WorkerOption>,
     standard: f64,
     flex: Option<f64>,
+    /// The region's Flex rate whatever the assumed version: a Glue run's
+    /// own cost when it ran Flex.
+    flex_rate: Option<f64>,
     minimum_seconds: f64,
     mapping: GlueMapping,
     sizing: GlueSizing,
@@ -101,10 +104,26 @@ impl GlueCatalog {
                 .collect(),
             standard,
             flex,
+            flex_rate: book
+                .glue_rate(region, GlueClass::Flex)
+                .ok()
+                .map(|r| r.dpu_hour_usd),
             minimum_seconds: a.glue_version.minimum_seconds(),
             mapping: a.glue_mapping,
             sizing: a.glue_sizing,
         })
+    }
+
+    /// What a Glue run cost: the DPU-seconds Glue bills (`DPUSeconds`, else
+    /// DPU x execution time after the version's minimum) at its class's
+    /// rate in the region; `None` for Flex where the book has no Flex rate.
+    pub fn actual_usd(&self, g: &crate::model::GlueUse, execution_s: f64) -> Option<f64> {
+        let rate = if g.flex {
+            self.flex_rate?
+        } else {
+            self.standard
+        };
+        Some(g.billed_dpu_seconds(execution_s) / 3600.0 * rate)
     }
 
     /// The cheapest plan for the shape under the mapping and sizing policy.

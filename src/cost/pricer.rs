@@ -164,6 +164,22 @@ fn checked_serverless(
     .as_ref()
     .map_err(|e| e.to_string())?;
     let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
+    // A Glue run: EMR Serverless is estimated from its workers.
+    if job.glue.is_some() && !reported(job.billed) && !reported(job.total) {
+        let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
+        let driver =
+            serverless::worker_billed_usage(&shape.driver, runtime_s).map_err(|e| e.to_string())?;
+        let executor = serverless::worker_billed_usage(&shape.executor, runtime_s)
+            .map_err(|e| e.to_string())?;
+        let n = shape.executors;
+        let usage = ResourceUsage {
+            vcpu_hours: driver.vcpu_hours + n * executor.vcpu_hours,
+            memory_gb_hours: driver.memory_gb_hours + n * executor.memory_gb_hours,
+            storage_gb_hours: driver.storage_gb_hours + n * executor.storage_gb_hours,
+        };
+        let cost = serverless::price_usage(&usage, rate, UsageBasis::GlueEstimate);
+        return Ok((runtime_s, shape, cost));
+    }
     if !reported(job.billed) && !reported(job.total) {
         return Err(
             "no usage reported: billedResourceUtilization and totalResourceUtilization \
@@ -240,6 +256,38 @@ pub const SIZED_OPTIONS: [DeploymentOption; 4] = [
 ];
 
 impl CompactCost {
+    /// A Glue run's own cost in place of the Glue plan's estimate: the
+    /// DPU-seconds Glue billed at the class it ran in, and the same
+    /// DPU-seconds at the other class's rate (Flex from Glue 3.0) as that
+    /// option's figure. No range: nothing about it is estimated.
+    fn set_glue_actual(
+        &mut self,
+        g: &crate::model::GlueUse,
+        cat: &RegionCatalog,
+        runtime_s: f64,
+    ) -> Result<(), String> {
+        let glue = cat.glue.as_ref().map_err(|e| e.to_string())?;
+        let standard = glue
+            .actual_usd(&crate::model::GlueUse { flex: false, ..*g }, runtime_s)
+            .ok_or("no Glue rate for the region")?;
+        let flex = if g.version.0 >= 3 {
+            glue.actual_usd(&crate::model::GlueUse { flex: true, ..*g }, runtime_s)
+        } else {
+            None
+        };
+        if g.flex && flex.is_none() {
+            return Err(
+                "a Flex Glue run, and the price book has no Flex rate for its region".into(),
+            );
+        }
+        self.glue = Ok((standard, flex));
+        if let Some(avg) = &mut self.at_average {
+            avg[2] = Some(standard);
+            avg[3] = flex;
+        }
+        Ok(())
+    }
+
     pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
         match option {
             DeploymentOption::EmrServerless => Some(self.serverless_usd),
@@ -588,6 +636,9 @@ impl FleetPricer<'_, '_> {
             ec2_graviton_usd,
             cheapest: DeploymentOption::EmrServerless,
         };
+        if let Some(g) = job.glue {
+            cost.set_glue_actual(&g, cat, runtime_s)?;
+        }
         cost.cheapest = cost.cheapest_option();
         Ok(cost)
     }
@@ -630,6 +681,8 @@ mod tests {
             peak_executors: None,
             incomplete: false,
             source: UsageSource::Csv,
+            glue: None,
+            glue_worker_type: None,
         }
     }
 

@@ -120,6 +120,9 @@ pub enum UsageBasis {
     TotalWithRules,
     /// Estimated by emrcost from a Spark event log's executor timeline.
     EventLogEstimate,
+    /// Estimated by emrcost for a Glue run: its workers as EMR Serverless
+    /// workers of the same Spark sizes, for its execution time.
+    GlueEstimate,
 }
 
 impl UsageBasis {
@@ -128,6 +131,7 @@ impl UsageBasis {
             UsageBasis::Billed => "billed",
             UsageBasis::TotalWithRules => "total_with_rules",
             UsageBasis::EventLogEstimate => "event_log_estimate",
+            UsageBasis::GlueEstimate => "glue_estimate",
         }
     }
 }

@@ -44,6 +44,20 @@ pub fn infer(job: &RunFacts, a: &Assumptions) -> Result<JobShape, CostError> {
     let (driver, executor) = requested_sizes(job, a);
     let driver_vcpu = f64::from(serverless::round_worker(&driver)?.vcpu);
     let executor_vcpu = f64::from(serverless::round_worker(&executor)?.vcpu);
+    // A Glue run had its workers: one executor on each but the driver's
+    // (FACTS.md section 4), all of them for the run, or on average what
+    // DPUSeconds says for an auto-scaled run; the peak is the configured
+    // count.
+    if let Some(g) = job.glue {
+        let configured = f64::from(g.workers.saturating_sub(1));
+        let average = job.runtime_s.map_or(configured, |t| {
+            (g.average_workers(t) - 1.0).clamp(0.0, configured)
+        });
+        return Ok(JobShape {
+            peak_executors: configured,
+            ..JobShape::steady(driver, executor, average, ShapeBasis::ConfiguredMaximum)
+        });
+    }
     // A peak of 0 measures nothing (an event log with no executor).
     let measured_peak = job.peak_executors.filter(|p| *p > 0).map(f64::from);
 
@@ -141,6 +155,8 @@ mod tests {
             peak_executors: None,
             incomplete: false,
             source: UsageSource::Csv,
+            glue: None,
+            glue_worker_type: None,
         }
     }
 

@@ -467,6 +467,16 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
             opt(&r.peak_executors),
             r.incomplete.to_string(),
             r.source.as_str().to_string(),
+            opt(&r.glue.map(|g| g.dpu)),
+            opt(&r.glue.map(|g| g.workers)),
+            opt(&r.glue_worker_type),
+            r.glue
+                .map(|g| format!("{}.{}", g.version.0, g.version.1))
+                .unwrap_or_default(),
+            r.glue
+                .map(|g| if g.flex { "FLEX" } else { "STANDARD" }.to_string())
+                .unwrap_or_default(),
+            opt(&r.glue.and_then(|g| g.dpu_seconds)),
         ])?;
     }
     w.flush()?;

@@ -116,6 +116,32 @@ pub fn frame(runs: &[JobRun]) -> PolarsResult<DataFrame> {
             runs.iter().map(|r| r.incomplete).collect::<Vec<bool>>(),
         ),
         strs("source", runs.iter().map(|r| Some(r.source.as_str()))),
+        f64s("glue_dpu", runs.iter().map(|r| r.glue.map(|g| g.dpu))),
+        Column::new(
+            "glue_workers".into(),
+            runs.iter()
+                .map(|r| r.glue.map(|g| g.workers))
+                .collect::<Vec<Option<u32>>>(),
+        ),
+        strs(
+            "glue_worker_type",
+            runs.iter().map(|r| r.glue_worker_type.as_deref()),
+        ),
+        Column::new(
+            "glue_version".into(),
+            runs.iter()
+                .map(|r| r.glue.map(|g| format!("{}.{}", g.version.0, g.version.1)))
+                .collect::<Vec<Option<String>>>(),
+        ),
+        strs(
+            "glue_execution_class",
+            runs.iter()
+                .map(|r| r.glue.map(|g| if g.flex { "FLEX" } else { "STANDARD" })),
+        ),
+        f64s(
+            "glue_dpu_seconds",
+            runs.iter().map(|r| r.glue.and_then(|g| g.dpu_seconds)),
+        ),
     ];
     DataFrame::new(cols)
 }

@@ -157,6 +157,57 @@ impl ResourceUsage {
     }
 }
 
+/// What Glue reported about a run it ran: the record of a Glue job run
+/// (`emrcost collect glue`, or a file with the `glue_*` columns). Its
+/// actual cost is Glue's; EMR Serverless and EMR on EC2 are estimated from
+/// its workers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GlueUse {
+    /// DPU the run was given: workers x DPU per worker (or MaxCapacity).
+    pub dpu: f64,
+    /// Workers, the driver's included.
+    pub workers: u32,
+    /// The Glue version as (major, minor): it sets the billing minimum.
+    pub version: (u8, u8),
+    /// The Flex execution class.
+    pub flex: bool,
+    /// `DPUSeconds`: Glue reports it for auto-scaled and Flex runs.
+    pub dpu_seconds: Option<f64>,
+}
+
+impl GlueUse {
+    /// Glue's billing minimum: 10 minutes before Glue 2.0, 1 minute after
+    /// (FACTS.md section 4).
+    pub fn minimum_seconds(&self) -> f64 {
+        if self.version.0 < 2 {
+            600.0
+        } else {
+            60.0
+        }
+    }
+
+    /// DPU-seconds Glue bills: `DPUSeconds` where reported, else the DPU
+    /// for the execution time after the version's minimum.
+    pub fn billed_dpu_seconds(&self, execution_s: f64) -> f64 {
+        match self.dpu_seconds {
+            Some(d) if d > 0.0 => d,
+            _ => self.dpu * execution_s.max(self.minimum_seconds()),
+        }
+    }
+
+    /// Average workers over the run: from `DPUSeconds` where reported (an
+    /// auto-scaled run), else all of them.
+    pub fn average_workers(&self, execution_s: f64) -> f64 {
+        let per_worker = self.dpu / f64::from(self.workers.max(1));
+        match self.dpu_seconds {
+            Some(d) if d > 0.0 && execution_s > 0.0 && per_worker > 0.0 => {
+                (d / per_worker / execution_s).min(f64::from(self.workers))
+            }
+            _ => f64::from(self.workers),
+        }
+    }
+}
+
 /// Where a record's figures came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +220,8 @@ pub enum UsageSource {
     Synthetic,
     /// Estimated from a Spark event log (`emrcost import eventlog`).
     EventLog,
+    /// A Glue job run (GetJobRuns, `emrcost collect glue`).
+    GlueApi,
 }
 
 impl UsageSource {
@@ -178,6 +231,7 @@ impl UsageSource {
             UsageSource::Csv => "csv",
             UsageSource::Synthetic => "synthetic",
             UsageSource::EventLog => "event_log",
+            UsageSource::GlueApi => "glue_api",
         }
     }
 }
@@ -190,9 +244,10 @@ impl FromStr for UsageSource {
             "csv" => UsageSource::Csv,
             "synthetic" => UsageSource::Synthetic,
             "event_log" => UsageSource::EventLog,
+            "glue_api" => UsageSource::GlueApi,
             other => {
                 return Err(format!(
-                    "unknown source '{other}': expected job_run_api, csv, synthetic or event_log"
+                    "unknown source '{other}': expected job_run_api, csv, synthetic, event_log or glue_api"
                 ))
             }
         })
@@ -241,6 +296,12 @@ pub struct JobRun {
     #[serde(default)]
     pub incomplete: bool,
     pub source: UsageSource,
+    /// A Glue run: what Glue reported (its cost is Glue's).
+    #[serde(default)]
+    pub glue: Option<GlueUse>,
+    /// A Glue run's worker type (G.1X, ...), for the reader.
+    #[serde(default)]
+    pub glue_worker_type: Option<String>,
 }
 
 impl JobRun {
@@ -292,6 +353,7 @@ pub struct RunFacts {
     pub max_executors: Option<u32>,
     pub peak_executors: Option<u32>,
     pub source: UsageSource,
+    pub glue: Option<GlueUse>,
 }
 
 impl JobRun {
@@ -316,6 +378,7 @@ impl JobRun {
             max_executors: self.max_executors,
             peak_executors: self.peak_executors,
             source: self.source,
+            glue: self.glue,
         }
     }
 }

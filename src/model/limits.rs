@@ -40,3 +40,8 @@ pub const MAX_HOURLY_USD: f64 = 10_000.0;
 
 /// `--provisioning-seconds`: a day (EMR on EC2 clusters start in minutes).
 pub const MAX_PROVISIONING_SECONDS: f64 = 86_400.0;
+
+/// A Glue run's DPU: at most 10,000 workers (bench's own bound, Glue's
+/// per-job ceiling is lower) of the largest type, 16 DPU.
+pub const MAX_GLUE_DPU: f64 = 160_000.0;
+pub const MAX_GLUE_DPU_TEXT: &str = "limit of 160000 DPU";

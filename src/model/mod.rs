@@ -8,6 +8,8 @@ pub mod schema;
 mod shape;
 pub mod time;
 
-pub use job::{month_of_ms, Architecture, JobRun, JobState, ResourceUsage, RunFacts, UsageSource};
+pub use job::{
+    month_of_ms, Architecture, GlueUse, JobRun, JobState, ResourceUsage, RunFacts, UsageSource,
+};
 pub use reason::{Reject, Rejected};
 pub use shape::{JobShape, ShapeBasis, WorkerSize};

@@ -59,6 +59,12 @@ pub enum Reject {
     UnknownArchitecture { value: String },
     /// Not one of emrcost's source names.
     UnknownSource { value: String },
+    /// A text cell that is not one of its column's values.
+    UnknownValue {
+        column: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     /// `ended_at` is before `started_at`.
     EndBeforeStart { started: String, ended: String },
     /// `--since`/`--until` are set and the run has no time to place it by.
@@ -90,6 +96,7 @@ impl Reject {
             Reject::UnknownState { .. } => "unknown job state".into(),
             Reject::UnknownArchitecture { .. } => "unknown architecture".into(),
             Reject::UnknownSource { .. } => "unknown source".into(),
+            Reject::UnknownValue { column, .. } => format!("unknown {column}"),
             Reject::EndBeforeStart { .. } => "ended_at is before started_at".into(),
             Reject::NoTimeForWindow => Reject::NoTimeForWindow.to_string(),
             Reject::Superseded { .. } => {
@@ -155,8 +162,13 @@ impl fmt::Display for Reject {
             }
             Reject::UnknownSource { value } => write!(
                 f,
-                "unknown source '{value}': expected job_run_api, csv, synthetic or event_log"
+                "unknown source '{value}': expected job_run_api, csv, synthetic, event_log or glue_api"
             ),
+            Reject::UnknownValue {
+                column,
+                value,
+                expected,
+            } => write!(f, "{column} '{value}': expected {expected}"),
             Reject::EndBeforeStart { started, ended } => write!(
                 f,
                 "ended_at {ended} is before started_at {started}; one of them is wrong"

@@ -153,7 +153,34 @@ pub const RUN_TABLE: &[Column] = &[
     col(
         "source",
         Kind::Text,
-        "job_run_api, csv, synthetic or event_log",
+        "job_run_api, csv, synthetic, event_log or glue_api",
+        false,
+    ),
+    // A Glue run: `glue_dpu` marks one; its cost is then Glue's.
+    col(
+        "glue_dpu",
+        Kind::Number,
+        "DPU the Glue run had (workers x DPU per worker, or MaxCapacity)",
+        false,
+    ),
+    col(
+        "glue_workers",
+        Kind::Whole,
+        "Glue workers, the driver's included",
+        false,
+    ),
+    col("glue_worker_type", Kind::Text, "G.1X, G.2X, ...", false),
+    col("glue_version", Kind::Text, "0.9, 1.0, 2.0 ... 5.0", false),
+    col(
+        "glue_execution_class",
+        Kind::Text,
+        "STANDARD or FLEX",
+        false,
+    ),
+    col(
+        "glue_dpu_seconds",
+        Kind::Number,
+        "DPUSeconds (auto-scaled and Flex runs)",
         false,
     ),
 ];

@@ -21,7 +21,9 @@ use polars_arrow::array::{Array, BooleanArray};
 use super::typed::{flags, numbers, texts, times, Nums, Texts, Times};
 use crate::model::limits;
 use crate::model::schema::{self, REQUIRED_COLUMNS};
-use crate::model::{Architecture, JobRun, JobState, Reject, ResourceUsage, RunFacts, UsageSource};
+use crate::model::{
+    Architecture, GlueUse, JobRun, JobState, Reject, ResourceUsage, RunFacts, UsageSource,
+};
 
 /// Values for fields a source may not carry.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +74,12 @@ pub struct RunColumns {
     started_at: Times,
     ended_at: Times,
     incomplete: Option<BooleanArray>,
+    glue_dpu: Nums,
+    glue_workers: Nums,
+    glue_dpu_seconds: Nums,
+    glue_worker_type: Texts,
+    glue_version: Texts,
+    glue_execution_class: Texts,
     /// Cells that could not be typed, by row (sorted; rare).
     bad_cells: Vec<(usize, Reject)>,
 }
@@ -122,6 +130,9 @@ impl RunColumns {
         let executor_disk_gb = num("executor_disk_gb")?;
         let driver_vcpu = num("driver_vcpu")?;
         let driver_memory_gb = num("driver_memory_gb")?;
+        let glue_dpu = num("glue_dpu")?;
+        let glue_workers = num("glue_workers")?;
+        let glue_dpu_seconds = num("glue_dpu_seconds")?;
         let created_at = times(df, "created_at", &mut bad)?;
         let started_at = times(df, "started_at", &mut bad)?;
         let ended_at = times(df, "ended_at", &mut bad)?;
@@ -158,6 +169,12 @@ impl RunColumns {
             started_at,
             ended_at,
             incomplete,
+            glue_dpu,
+            glue_workers,
+            glue_dpu_seconds,
+            glue_worker_type: texts(df, "glue_worker_type")?,
+            glue_version: texts(df, "glue_version")?,
+            glue_execution_class: texts(df, "glue_execution_class")?,
             bad_cells: bad,
         })
     }
@@ -301,8 +318,63 @@ impl RunColumns {
                 })?,
                 None => UsageSource::Csv,
             },
+            glue: self.glue(i)?,
         };
         Ok(facts)
+    }
+
+    /// A Glue run's figures: present when `glue_dpu` is.
+    fn glue(&self, i: usize) -> Result<Option<GlueUse>, Reject> {
+        let Some(dpu) = at_most(
+            size(self.glue_dpu.get(i), "glue_dpu")?,
+            "glue_dpu",
+            limits::MAX_GLUE_DPU,
+            limits::MAX_GLUE_DPU_TEXT,
+        )?
+        else {
+            return Ok(None);
+        };
+        let workers = whole(self.glue_workers.get(i), "glue_workers")?.ok_or(Reject::Missing {
+            column: "glue_workers",
+        })?;
+        if workers == 0 {
+            return Err(Reject::Zero {
+                column: "glue_workers",
+            });
+        }
+        let version = self.glue_version.get(i).ok_or(Reject::Missing {
+            column: "glue_version",
+        })?;
+        let parsed = version
+            .trim()
+            .split_once('.')
+            .and_then(|(a, b)| Some((a.parse::<u8>().ok()?, b.parse::<u8>().ok()?)))
+            .filter(|v| [(0, 9), (1, 0), (2, 0), (3, 0), (4, 0), (5, 0)].contains(v))
+            .ok_or_else(|| Reject::UnknownValue {
+                column: "glue_version",
+                value: version.trim().to_string(),
+                expected: "0.9, 1.0, 2.0, 3.0, 4.0 or 5.0",
+            })?;
+        let flex = match self.glue_execution_class.get(i).map(str::trim) {
+            None => false,
+            Some(c) if c.eq_ignore_ascii_case("standard") => false,
+            Some(c) if c.eq_ignore_ascii_case("flex") => true,
+            Some(c) => {
+                return Err(Reject::UnknownValue {
+                    column: "glue_execution_class",
+                    value: c.to_string(),
+                    expected: "STANDARD or FLEX",
+                })
+            }
+        };
+        let dpu_seconds = non_neg(self.glue_dpu_seconds.get(i), "glue_dpu_seconds")?;
+        Ok(Some(GlueUse {
+            dpu,
+            workers,
+            version: parsed,
+            flex,
+            dpu_seconds,
+        }))
     }
 
     /// Row `i` as a full record (with its text), after the checks of
@@ -341,6 +413,8 @@ impl RunColumns {
                 .and_then(|a| a.is_valid(i).then(|| a.value(i)))
                 .unwrap_or(false),
             source: f.source,
+            glue: f.glue,
+            glue_worker_type: text(&self.glue_worker_type),
         })
     }
 }

@@ -547,6 +547,10 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
     if from_logs > 0 {
         notes.push(format!("{from_logs} run(s) were imported from Spark event logs: their EMR Serverless cost is estimated from the executor timeline (workers rounded up to valid sizes, a 1-minute minimum per worker, 20 GB free storage per worker) and marked event_log_estimate; EMR on EC2 and Glue are sized for their peak executors."));
     }
+    let glue = fleet.glue_count;
+    if glue > 0 {
+        notes.push(format!("{glue} run(s) ran on Glue: their Glue cost is what Glue billed (DPUSeconds where Glue reports them, else DPU x ExecutionTime after the version's minimum) in the class they ran, with the same DPU-seconds at the other class's rate beside it; their EMR Serverless cost is estimated from their workers (one executor per worker but the driver's, at the worker's Spark sizes, for the execution time; auto-scaled runs at their average from DPUSeconds) and marked glue_estimate; EMR on EC2 is sized for the configured workers."));
+    }
     if snapshot.uses_unverified_prices {
         notes.push("Some prices used are marked unverified in the price book (see Prices used). Refresh the price book from the AWS Price List before relying on them.".to_string());
     }

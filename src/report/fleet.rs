@@ -101,6 +101,8 @@ pub struct FleetBuilder {
     pub(crate) average_shapes: usize,
     pub(crate) from_total_count: usize,
     pub(crate) event_log_count: usize,
+    /// Glue runs: their Glue cost is their own, EMR Serverless estimated.
+    pub(crate) glue_count: usize,
     pub(crate) flex_cheapest: usize,
 }
 
@@ -308,6 +310,7 @@ impl FleetBuilder {
         match c.basis {
             UsageBasis::TotalWithRules => self.from_total_count += 1,
             UsageBasis::EventLogEstimate => self.event_log_count += 1,
+            UsageBasis::GlueEstimate => self.glue_count += 1,
             UsageBasis::Billed => {}
         }
         if c.cheapest == DeploymentOption::GlueFlex {
@@ -417,6 +420,7 @@ impl FleetBuilder {
         self.average_shapes += other.average_shapes;
         self.from_total_count += other.from_total_count;
         self.event_log_count += other.event_log_count;
+        self.glue_count += other.glue_count;
         self.flex_cheapest += other.flex_cheapest;
     }
 

@@ -300,6 +300,8 @@ impl Imported {
             peak_executors: Some(e.peak_executors),
             incomplete: !e.complete,
             source: UsageSource::EventLog,
+            glue: None,
+            glue_worker_type: None,
         })
     }
 
