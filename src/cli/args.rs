@@ -46,7 +46,8 @@ pub enum Command {
         command: PricingCommand,
     },
     /// Collect job runs (and optionally CloudWatch metrics) from EMR Serverless
-    /// into a local dataset. Read-only; resumable; paced to the API quotas.
+    /// into a local dataset, or with `collect glue` Glue job runs. Read-only;
+    /// resumable; paced to the API quotas.
     Collect(CollectArgs),
     /// Write a deterministic synthetic job-run history (emrcost CSV format).
     Synth(SynthArgs),
@@ -110,7 +111,10 @@ pub enum BenchCommand {
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CollectArgs {
+    #[command(subcommand)]
+    pub service: Option<CollectService>,
     /// Region to collect from (repeatable). Default: the region of the AWS
     /// configuration (AWS_REGION, the profile).
     #[arg(long = "region", value_name = "REGION")]
@@ -159,6 +163,53 @@ pub struct CollectArgs {
     /// yet is fetched on later collections.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub late_billed_retries: u32,
+    /// Give up on one HTTP attempt after this many seconds (it is retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub attempt_timeout: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CollectService {
+    /// Glue Spark job runs (GetJobs, GetJobRuns) into the same dataset:
+    /// their Glue cost is what Glue billed, EMR Serverless and EMR on EC2
+    /// are estimated from their workers. Glue keeps 90 days of runs.
+    Glue(CollectGlueArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct CollectGlueArgs {
+    /// Region to collect from (repeatable). Default: the region of the AWS
+    /// configuration (AWS_REGION, the profile).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Only this job (repeatable). Default: every Spark (glueetl) job.
+    #[arg(long = "job", value_name = "NAME")]
+    pub jobs: Vec<String>,
+    /// Runs started at or after this: 30d (days ago), 2026-09-01 or an RFC 3339 time.
+    #[arg(long, value_name = "30d|DATE", default_value = "30d")]
+    pub since: String,
+    /// Runs started before this.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Dataset folder (created if missing; collecting again adds to it).
+    #[arg(long, value_name = "DIR", default_value = "dataset")]
+    pub out: PathBuf,
+    /// Also write the runs as jobruns.csv beside jobruns.parquet.
+    #[arg(long)]
+    pub csv: bool,
+    /// GetJobs/GetJobRuns pace: calls per second[/burst]. Glue publishes no
+    /// per-call rates; throttled calls are retried with backoff.
+    #[arg(long, value_name = "RATE[/BURST]", default_value = "10/20")]
+    pub rate: String,
+    /// Jobs paged at once (all within --rate).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
     /// Give up on one HTTP attempt after this many seconds (it is retried).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub attempt_timeout: u64,

@@ -121,6 +121,10 @@ pub struct DatasetState {
     pub job_metrics: Vec<JobMetrics>,
     #[serde(default)]
     pub idle_capacity: Vec<IdleCapacity>,
+    /// Glue: per `region/job`, the start time below which every run was
+    /// final at the last complete pass (`collect glue` stops paging there).
+    #[serde(default)]
+    pub glue_marks: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Default for DatasetState {
@@ -132,6 +136,7 @@ impl Default for DatasetState {
             late_billed_fetches: BTreeMap::new(),
             job_metrics: Vec::new(),
             idle_capacity: Vec::new(),
+            glue_marks: BTreeMap::new(),
         }
     }
 }
@@ -312,8 +317,10 @@ impl Dataset {
     }
 }
 
+/// An EMR Serverless run whose billed usage has not arrived (a Glue run
+/// has none to wait for).
 fn billed_missing(run: &JobRun) -> bool {
-    run.billed.is_none_or(|b| b.is_zero())
+    run.glue.is_none() && run.billed.is_none_or(|b| b.is_zero())
 }
 
 fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, run: JobRun) {

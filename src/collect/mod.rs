@@ -1,11 +1,12 @@
-//! AWS collectors: EMR Serverless job runs and CloudWatch metrics into a
-//! local dataset (pacing, journal). File formats, Spark event logs among
+//! AWS collectors: EMR Serverless job runs and CloudWatch metrics, and Glue
+//! job runs, into a local dataset (pacing, journal). File formats, Spark event logs among
 //! them, live in [`crate::input`].
 
 pub mod cloudwatch;
 pub mod collector;
 pub mod dataset;
 pub mod emr_serverless;
+pub mod glue;
 pub mod pacing;
 mod spark_params;
 

@@ -244,6 +244,9 @@ pub struct CompactCost {
     /// EMR on EC2 figure itself for arm64 runs.
     pub ec2_graviton_usd: Option<f64>,
     pub cheapest: DeploymentOption,
+    /// Where the run ran: EMR Serverless, or Glue (Standard or Flex) for a
+    /// Glue run. Its figure there is what it cost; the others are estimates.
+    pub current: DeploymentOption,
 }
 
 /// The options with a figure of their own beside EMR Serverless, in the
@@ -286,6 +289,11 @@ impl CompactCost {
             avg[3] = flex;
         }
         Ok(())
+    }
+
+    /// What the run cost where it ran.
+    pub fn current_usd(&self) -> f64 {
+        self.usd(self.current).unwrap_or(self.serverless_usd)
     }
 
     pub fn usd(&self, option: DeploymentOption) -> Option<f64> {
@@ -635,9 +643,15 @@ impl FleetPricer<'_, '_> {
             at_average,
             ec2_graviton_usd,
             cheapest: DeploymentOption::EmrServerless,
+            current: DeploymentOption::EmrServerless,
         };
         if let Some(g) = job.glue {
             cost.set_glue_actual(&g, cat, runtime_s)?;
+            cost.current = if g.flex {
+                DeploymentOption::GlueFlex
+            } else {
+                DeploymentOption::GlueStandard
+            };
         }
         cost.cheapest = cost.cheapest_option();
         Ok(cost)

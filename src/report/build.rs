@@ -217,6 +217,8 @@ fn empty_total() -> GroupSummary {
         costs: OptionTotals::default(),
         cheapest: DeploymentOption::EmrServerless,
         saving_usd: 0.0,
+        current_usd: 0.0,
+        glue_billed_usd: 0.0,
         peak_estimated_runs: 0,
         costs_at_average: None,
         saving_at_average_usd: None,

@@ -41,9 +41,12 @@ pub struct GroupInfo {
 /// Sums kept per group, month and in all: runtime, EMR Serverless, the
 /// [`OPTIONAL`] options, the same sized to the average executors, and EMR
 /// on EC2 on Graviton.
-const SUMS: usize = 11;
+const SUMS: usize = 13;
 const AT_AVERAGE: usize = 6;
 const GRAVITON: usize = 10;
+/// What the runs cost where they ran, and of that what Glue billed.
+const CURRENT: usize = 11;
+const GLUE_BILLED: usize = 12;
 
 /// Executor and driver size of a run's shape.
 type Sizes = (WorkerSize, WorkerSize);
@@ -265,6 +268,10 @@ impl FleetBuilder {
             add[AT_AVERAGE + i] = c.usd_at_average(*option).unwrap_or(0.0);
         }
         add[GRAVITON] = c.ec2_graviton_usd.unwrap_or(0.0);
+        add[CURRENT] = c.current_usd();
+        if c.current != DeploymentOption::EmrServerless {
+            add[GLUE_BILLED] = c.current_usd();
+        }
         for sums in [
             &mut self.group_sums[g as usize],
             &mut self.month_sums[m as usize],
@@ -557,6 +564,8 @@ impl FleetBuilder {
                         queue_p50: q50[i],
                         queue_p95: q95[i],
                         serverless: s[1],
+                        current: s[CURRENT],
+                        glue_billed: s[GLUE_BILLED],
                         optional: std::array::from_fn(|o| (s[2 + o], n(&missing[o], i))),
                         optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
                         graviton: (s[GRAVITON], n(&graviton_missing, i)),
@@ -721,9 +730,11 @@ impl FleetBuilder {
             queue_p95_s: row.queue_p95,
             costs,
             cheapest,
-            saving_usd: row.serverless - best,
+            saving_usd: row.current - best,
+            current_usd: row.current,
+            glue_billed_usd: row.glue_billed,
             peak_estimated_runs: row.peak_estimated,
-            saving_at_average_usd: at_average.map(|low| row.serverless - low.cheapest().1),
+            saving_at_average_usd: at_average.map(|low| row.current - low.cheapest().1),
             costs_at_average: at_average,
             ec2_graviton_usd: (row.graviton.1 == 0).then_some(row.graviton.0),
             estimated_from_total: row.from_total,
@@ -750,6 +761,10 @@ pub struct Row {
     pub queue_p50: Option<f64>,
     pub queue_p95: Option<f64>,
     pub serverless: f64,
+    /// What the runs cost where they ran (EMR Serverless billed, Glue
+    /// billed), and of that Glue's part.
+    pub current: f64,
+    pub glue_billed: f64,
     /// (sum, runs without a figure) per [`OPTIONAL`] option.
     pub optional: [(f64, usize); 4],
     /// The same sums with EMR on EC2 and Glue sized to the average

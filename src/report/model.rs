@@ -193,9 +193,14 @@ pub struct GroupSummary {
     pub queue_p95_s: Option<f64>,
     pub costs: OptionTotals,
     pub cheapest: DeploymentOption,
-    /// Serverless total minus the cheapest option's: what moving would save
-    /// (zero when serverless is already cheapest).
+    /// What the runs cost where they ran minus the cheapest option's: what
+    /// moving would save (zero when where they ran is already cheapest).
     pub saving_usd: f64,
+    /// What the runs cost where they ran: EMR Serverless billed for its
+    /// runs, Glue billed for Glue runs.
+    pub current_usd: f64,
+    /// Of that, what Glue billed (0 with no Glue runs).
+    pub glue_billed_usd: f64,
     /// Runs whose peak executor count is estimated (average x peak factor),
     /// not measured.
     pub peak_estimated_runs: usize,

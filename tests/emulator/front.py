@@ -18,6 +18,8 @@ speaks no CBOR for CloudWatch, and it never throttles. This front adds:
   usage the script gives; billed usage arrives a scripted delay after the
   end. Stock moto answers SUCCESS at once with zero usage;
 * the architecture CreateApplication asks for (moto drops it);
+* seeded Glue jobs and run histories (POST /_emu/glue_seed): GetJobs and
+  GetJobRuns answered with paging, DPUSeconds and real ExecutionTimes;
 * scripted Glue runs (WAITING, STARTING, RUNNING, with ExecutionTime and
   DPUSeconds) and BatchStopJobRun, which moto lacks;
 * scripted EMR on EC2 clusters and steps: moto's steps never end and its
@@ -110,6 +112,11 @@ class State:
         self.emr_scripts = {}
         self.emr_clusters = {}
         self.emr_steps = {}
+        # Glue jobs seeded with their run history (GetJobs/GetJobRuns are
+        # answered from here: moto's runs have no DPUSeconds and a fixed
+        # ExecutionTime); page size of GetJobRuns.
+        self.glue_jobs = {}
+        self.glue_page = 100
 
     def reset_buckets(self):
         self.buckets = {
@@ -384,14 +391,59 @@ def glue_answer(run_id):
     return Response(json.dumps({"JobRun": out}), headers={"Content-Type": "application/x-amz-json-1.1"})
 
 
+def glue_seed(doc):
+    """{"jobs": [{"Name", "Command": {"Name": "glueetl"}, "GlueVersion",
+    "WorkerType", "NumberOfWorkers", "MaxCapacity", "runs": [JobRun, ...]}],
+    "page_size": N}: the jobs GetJobs lists and the runs GetJobRuns pages
+    (newest StartedOn first), as Glue returns them."""
+    with STATE.lock:
+        for job in doc.get("jobs", []):
+            job = dict(job)
+            runs = job.pop("runs", [])
+            for r in runs:
+                r.setdefault("JobName", job["Name"])
+            runs.sort(key=lambda r: r.get("StartedOn", 0), reverse=True)
+            STATE.glue_jobs[job["Name"]] = (job, runs)
+        if "page_size" in doc:
+            STATE.glue_page = int(doc["page_size"])
+    return {"ok": True, "jobs": len(STATE.glue_jobs)}
+
+
+def glue_page(items, body, limit):
+    start = int(body.get("NextToken") or 0)
+    size = min(int(body.get("MaxResults") or limit), limit)
+    page = items[start:start + size]
+    token = str(start + size) if start + size < len(items) else None
+    return page, token
+
+
 def glue(front, environ, request, operation):
-    """Glue operations moto lacks or answers at once: scripted runs."""
+    """Glue operations moto lacks or answers at once: scripted runs, and
+    seeded jobs' histories."""
     import io
 
     raw = request.get_data()
     body = json.loads(raw or b"{}")
     environ["wsgi.input"] = io.BytesIO(raw)
     environ["CONTENT_LENGTH"] = str(len(raw))
+    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    with STATE.lock:
+        seeded = dict(STATE.glue_jobs)
+        page_size = STATE.glue_page
+    if seeded and operation == "GetJobs":
+        jobs = [j for j, _ in seeded.values()]
+        page, token = glue_page(jobs, body, 1000)
+        out = {"Jobs": page}
+        if token:
+            out["NextToken"] = token
+        return Response(json.dumps(out), headers=headers)
+    if operation == "GetJobRuns" and body.get("JobName") in seeded:
+        _, runs = seeded[body["JobName"]]
+        page, token = glue_page(runs, body, page_size)
+        out = {"JobRuns": page}
+        if token:
+            out["NextToken"] = token
+        return Response(json.dumps(out), headers=headers)
     if operation == "StartJobRun":
         resp = Response.from_app(front.moto, environ)
         job = body.get("JobName")
@@ -676,7 +728,7 @@ def admin(request):
         with STATE.lock:
             return Response(json.dumps(STATE.log), headers={"Content-Type": "application/json"})
     doc = json.loads(request.get_data() or b"{}")
-    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script}
+    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script, "/_emu/glue_seed": glue_seed}
     if path == "/_emu/log/clear":
         with STATE.lock:
             STATE.log.clear()

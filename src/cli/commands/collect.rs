@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::super::args::{CollectArgs, GlobalArgs};
+use super::super::args::{CollectArgs, CollectGlueArgs, CollectService, GlobalArgs};
 use super::super::output::note;
 use super::super::settings;
 use emrcost::collect::collector::{collect, CollectOptions, Progress};
@@ -85,6 +85,9 @@ fn valid_region(r: &str) -> bool {
 }
 
 pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
+    if let Some(CollectService::Glue(glue)) = &a.service {
+        return run_glue(g, glue);
+    }
     let now = chrono::Utc::now();
     let since = settings::when("--since", &a.since, now)?;
     let until = a
@@ -251,6 +254,183 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
             }
             eprintln!(
                 "{} run(s) could not be read; the rest are kept. Re-run to retry them.",
+                summary.failures.len()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+struct GlueBar {
+    bar: ProgressBar,
+}
+
+impl emrcost::collect::glue::Progress for GlueBar {
+    fn page(&self, runs: u64, recorded: u64) {
+        self.bar.inc(runs);
+        if recorded > 0 {
+            self.bar.set_message(format!("+{recorded} new or changed"));
+        }
+    }
+    fn phase(&self, message: &str) {
+        self.bar.set_prefix(message.to_string());
+    }
+}
+
+/// `emrcost collect glue`.
+fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
+    use emrcost::collect::glue::{collect_glue, GlueOptions};
+    let now = chrono::Utc::now();
+    let since = settings::when("--since", &a.since, now)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| settings::when("--until", u, now))
+        .transpose()?;
+    if until.is_some_and(|u| u <= since) {
+        bail!("--until is not after --since: nothing to collect");
+    }
+    if a.concurrency == 0 {
+        bail!("--concurrency must be at least 1");
+    }
+    let book = settings::price_book(g)?;
+    let mut opts = GlueOptions {
+        regions: a.regions.clone(),
+        profile: a.profile.clone(),
+        endpoint_url: a.endpoint_url.clone(),
+        jobs: a.jobs.clone(),
+        since: Some(since),
+        until,
+        rate: rate("--rate", &a.rate, 20)?,
+        backoff: Backoff::default(),
+        concurrency: a.concurrency,
+        attempt_timeout: Duration::from_secs(a.attempt_timeout.max(1)),
+        heap_gb_per_dpu: emrcost::cost::Assumptions::default().glue_heap_gb_per_dpu,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let shared = CollectOptions {
+            regions: opts.regions.clone(),
+            profile: opts.profile.clone(),
+            endpoint_url: opts.endpoint_url.clone(),
+            application_ids: Vec::new(),
+            since: opts.since,
+            until: opts.until,
+            states: Vec::new(),
+            metrics: false,
+            quotas: Quotas::default(),
+            backoff: Backoff::default(),
+            concurrency: 1,
+            late_billed_retries: 0,
+            attempt_timeout: opts.attempt_timeout,
+        };
+        let config = emrcost::collect::collector::aws_config(&shared).await;
+        if opts.regions.is_empty() {
+            match config.region() {
+                Some(r) => opts.regions.push(r.to_string()),
+                None => bail!(
+                    "no region: pass --region (repeatable) or set AWS_REGION or a region in your AWS profile"
+                ),
+            }
+        }
+        for r in &opts.regions {
+            if !valid_region(r) {
+                bail!("--region {r}: not a region name (like us-east-1 or eu-west-2)");
+            }
+            if !book.knows_region(r) {
+                eprintln!("warning: --region {r}: collecting, but the price book has no prices for it, so `report` cannot price these runs until `emrcost pricing update` adds them");
+            }
+        }
+        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
+        for (at, why) in &ds.skipped_journal_lines {
+            note(g.quiet, &format!("{at}: {why}"));
+        }
+        let before = ds.len();
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            });
+        }
+        let visible = !g.quiet && std::io::stderr().is_terminal();
+        let bar = ProgressBar::with_draw_target(
+            None,
+            if visible {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} {spinner} {pos} run(s) listed, {msg} ({per_sec})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        let progress = GlueBar { bar };
+        let summary = collect_glue(&opts, &config, &mut ds, &book.glue_workers, &progress, stop).await;
+        progress.bar.finish_and_clear();
+        let summary = summary.map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\ncollection stopped; what was fetched is kept in {}, re-run the same command to continue",
+                a.out.display()
+            )
+        })?;
+        if a.csv {
+            let mut runs: Vec<_> = ds.runs().cloned().collect();
+            runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
+            let path = a.out.join(emrcost::collect::dataset::RUNS_CSV);
+            let mut buf = Vec::new();
+            write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
+            emrcost::files::write(&path, &buf)?;
+        }
+        for s in &summary.skipped_jobs {
+            note(g.quiet, &format!("skipped {s}: not a Spark (glueetl) job"));
+        }
+        note(
+            g.quiet,
+            &format!(
+                "{} Glue job(s); {} run(s) listed in {} page(s), {} recorded, {} already final; {} new in {}/{}",
+                summary.jobs,
+                summary.listed,
+                summary.pages,
+                summary.recorded,
+                summary.already_final,
+                ds.len() - before,
+                a.out.display(),
+                RUNS_FILE
+            ),
+        );
+        note(
+            g.quiet,
+            &format!(
+                "{} API call(s), {} throttled and {} failed transiently (all retried); {:.1} s. Glue keeps 90 days of runs: collect on a schedule to keep more.",
+                summary.calls,
+                summary.throttled,
+                summary.transient,
+                summary.elapsed.as_secs_f64()
+            ),
+        );
+        if summary.interrupted {
+            eprintln!(
+                "interrupted: {} run(s) kept in {}; re-run the same command to continue",
+                ds.len(),
+                a.out.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+        if !summary.failures.is_empty() {
+            for f in summary.failures.iter().take(20) {
+                eprintln!("error: {f}");
+            }
+            eprintln!(
+                "{} run(s) could not be read; the rest are kept.",
                 summary.failures.len()
             );
             return Ok(ExitCode::from(1));

@@ -152,7 +152,15 @@ pub fn groups(
         col("Runtime h", true, Show::Page),
         col("Runtime p50 / p95 / max", true, Show::Everywhere),
         col("Queue p50 / p95", true, Show::Page),
-        col("EMR Serverless (billed)", true, Show::Everywhere),
+        col(
+            if groups.iter().chain(total).any(|g| g.glue_billed_usd > 0.0) {
+                "EMR Serverless (billed; estimated for Glue runs)"
+            } else {
+                "EMR Serverless (billed)"
+            },
+            true,
+            Show::Everywhere,
+        ),
         col("EMR on EC2", true, Show::Everywhere),
         col("EC2 Spot", true, Show::Everywhere),
         col("Glue", true, Show::Everywhere),

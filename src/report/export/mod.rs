@@ -260,9 +260,23 @@ pub fn listed_records(r: &crate::report::Report) -> Vec<(&str, &str)> {
 /// workload groups) the saving of moving each group to its own cheapest.
 pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
     let (best, best_usd) = r.total.costs.cheapest();
+    let glue = r.total.glue_billed_usd;
+    let serverless = r.total.current_usd - glue;
+    let billed = match (glue > 0.0, serverless > 0.0 || glue == 0.0) {
+        (false, _) => format!(
+            "EMR Serverless billed {}",
+            usd(r.total.costs.emr_serverless_usd)
+        ),
+        (true, false) => format!("Glue billed {}", usd(glue)),
+        (true, true) => format!(
+            "These runs cost {} where they ran: EMR Serverless billed {}, Glue billed {}",
+            usd(r.total.current_usd),
+            usd(serverless),
+            usd(glue)
+        ),
+    };
     let mut out = vec![format!(
-        "EMR Serverless billed {}. The cheapest option for the same runs is {} at {} ({} {}).",
-        usd(r.total.costs.emr_serverless_usd),
+        "{billed}. The cheapest option for the same runs is {} at {} ({} {}).",
         best,
         usd(best_usd),
         if r.total.saving_usd > 0.0 {
