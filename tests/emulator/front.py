@@ -712,12 +712,18 @@ def advance_locked(region):
 
 
 def configure(doc):
+    """{"enforce_quotas", "quota_scale", "fault_rate", "slow_rate",
+    "slow_ms", "seed", "quotas": {"Operation": [rate, burst]}}: "quotas"
+    adds or replaces per-operation quotas (Glue publishes none: a bench
+    sets the rate it measures against)."""
     with STATE.lock:
         for k in ("enforce_quotas", "quota_scale", "fault_rate", "slow_rate", "slow_ms"):
             if k in doc:
                 setattr(STATE, k, doc[k])
         if "seed" in doc:
             STATE.rng = random.Random(doc["seed"])
+        for op, (rate, burst) in doc.get("quotas", {}).items():
+            QUOTAS[op] = (float(rate), int(burst))
         STATE.reset_buckets()
     return {"ok": True}
 
