@@ -249,6 +249,15 @@ impl Dataset {
     /// Records a fetched run: appended to the journal and fsynced before
     /// this returns, so a kill after it loses nothing.
     pub fn record(&mut self, run: JobRun) -> Result<(), DatasetError> {
+        self.record_all(vec![run])
+    }
+
+    /// Records several runs with one write and one fsync (a page of a
+    /// listing that carries whole runs, as Glue's does).
+    pub fn record_all(&mut self, runs: Vec<JobRun>) -> Result<(), DatasetError> {
+        if runs.is_empty() {
+            return Ok(());
+        }
         let path = self.dir.join(JOURNAL_FILE);
         if self.journal.is_none() {
             let f = OpenOptions::new()
@@ -258,18 +267,23 @@ impl Dataset {
                 .map_err(io(&path))?;
             self.journal = Some(f);
         }
-        let mut line = serde_json::to_vec(&JournalLine { run: run.clone() }).map_err(|e| {
-            DatasetError::Corrupt {
-                path: path.clone(),
-                message: format!("cannot encode {}: {e}", run.label()),
-            }
-        })?;
-        line.push(b'\n');
+        let mut lines = Vec::new();
+        for run in &runs {
+            serde_json::to_writer(&mut lines, &JournalLine { run: run.clone() }).map_err(|e| {
+                DatasetError::Corrupt {
+                    path: path.clone(),
+                    message: format!("cannot encode {}: {e}", run.label()),
+                }
+            })?;
+            lines.push(b'\n');
+        }
         if let Some(f) = self.journal.as_mut() {
-            f.write_all(&line).map_err(io(&path))?;
+            f.write_all(&lines).map_err(io(&path))?;
             f.sync_data().map_err(io(&path))?;
         }
-        apply(&mut self.runs, &mut self.state, run);
+        for run in runs {
+            apply(&mut self.runs, &mut self.state, run);
+        }
         Ok(())
     }
 

@@ -318,10 +318,10 @@ async fn pass(
         }
         let (runs, next) = client.runs_page(&job.name, token).await?;
         out.pages += 1;
-        let mut recorded = 0;
+        let mut fresh = Vec::new();
         let mut reached_old = false;
         {
-            let mut ds = lock(ds);
+            let ds = lock(ds);
             for r in &runs {
                 let started = time(r.started_on());
                 // Newest first: the window's start ends the paging.
@@ -356,10 +356,12 @@ async fn pass(
                     }
                     continue;
                 }
-                ds.record(run).map_err(|e| e.to_string())?;
-                recorded += 1;
+                fresh.push(run);
             }
         }
+        let recorded = fresh.len() as u64;
+        // The page's runs in one write and one fsync.
+        lock(ds).record_all(fresh).map_err(|e| e.to_string())?;
         out.recorded += recorded;
         progress.page(runs.len() as u64, recorded);
         token = next;
