@@ -374,6 +374,8 @@ impl Iterator for Synth {
             source: UsageSource::Synthetic,
             glue: None,
             glue_worker_type: None,
+            ec2_cost_usd: None,
+            ec2_cluster_id: None,
         })
     }
 

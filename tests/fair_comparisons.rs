@@ -142,6 +142,8 @@ fn run(id: &str, peak: Option<u32>) -> emrcost::model::JobRun {
         source: UsageSource::Csv,
         glue: None,
         glue_worker_type: None,
+        ec2_cost_usd: None,
+        ec2_cluster_id: None,
     }
 }
 

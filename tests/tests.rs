@@ -6,6 +6,7 @@ mod util;
 mod browser;
 mod cli_bench;
 mod cli_collect;
+mod cli_collect_emr;
 mod cli_collect_glue;
 mod cli_crossover;
 mod cli_errors;

@@ -174,6 +174,57 @@ pub enum CollectService {
     /// their Glue cost is what Glue billed, EMR Serverless and EMR on EC2
     /// are estimated from their workers. Glue keeps 90 days of runs.
     Glue(CollectGlueArgs),
+    /// EMR on EC2 clusters and their steps (ListClusters, DescribeCluster,
+    /// ListInstances, ListSteps) into the same dataset: each step priced at
+    /// its share of its cluster, each cluster's idle time and cost.
+    /// ListInstances covers instances ended in the last 30 days.
+    Emr(CollectEmrArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct CollectEmrArgs {
+    /// Region to collect from (repeatable). Default: the region of the AWS
+    /// configuration (AWS_REGION, the profile).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Only clusters in these states (comma-separated, e.g.
+    /// TERMINATED,WAITING). Default: every state.
+    #[arg(long, value_name = "STATE,...", value_delimiter = ',')]
+    pub cluster_states: Vec<String>,
+    /// Clusters created at or after this: 30d (days ago), 2026-09-01 or an RFC 3339 time.
+    #[arg(long, value_name = "30d|DATE", default_value = "30d")]
+    pub since: String,
+    /// Clusters created before this.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Dataset folder (created if missing; collecting again adds to it).
+    #[arg(long, value_name = "DIR", default_value = "dataset")]
+    pub out: PathBuf,
+    /// Also write the runs as jobruns.csv beside jobruns.parquet.
+    #[arg(long)]
+    pub csv: bool,
+    /// Spot prices: the JSON `aws ec2 describe-spot-price-history` prints,
+    /// for the instance types and zones of the Spot instances.
+    #[arg(long, value_name = "FILE")]
+    pub spot_history: Option<PathBuf>,
+    /// Spot at this fraction off the EC2 on-demand price (e.g. 0.6) where
+    /// the history does not say. Without either, Spot is priced at
+    /// on-demand (an upper bound).
+    #[arg(long, value_name = "FRACTION")]
+    pub spot_discount: Option<f64>,
+    /// EMR call pace: calls per second[/burst]. EMR's Describe and List
+    /// rates are unpublished (FACTS.md section 13).
+    #[arg(long, value_name = "RATE[/BURST]", default_value = "5/10")]
+    pub rate: String,
+    /// Give up on one HTTP attempt after this many seconds (it is retried).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub attempt_timeout: u64,
 }
 
 #[derive(ClapArgs, Debug)]

@@ -125,6 +125,10 @@ pub struct DatasetState {
     /// final at the last complete pass (`collect glue` stops paging there).
     #[serde(default)]
     pub glue_marks: BTreeMap<String, DateTime<Utc>>,
+    /// EMR on EC2 clusters (`collect emr`): each one's cost and what of it
+    /// no step used.
+    #[serde(default)]
+    pub clusters: Vec<super::emr_ec2::ClusterCost>,
 }
 
 impl Default for DatasetState {
@@ -137,6 +141,7 @@ impl Default for DatasetState {
             job_metrics: Vec::new(),
             idle_capacity: Vec::new(),
             glue_marks: BTreeMap::new(),
+            clusters: Vec::new(),
         }
     }
 }
@@ -479,6 +484,8 @@ mod tests {
             source: UsageSource::JobRunApi,
             glue: None,
             glue_worker_type: None,
+            ec2_cost_usd: None,
+            ec2_cluster_id: None,
         }
     }
 

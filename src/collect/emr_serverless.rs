@@ -435,6 +435,8 @@ pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result
         source: UsageSource::JobRunApi,
         glue: None,
         glue_worker_type: None,
+        ec2_cost_usd: None,
+        ec2_cluster_id: None,
     };
     for (name, u) in [
         ("billedResourceUtilization", out.billed),

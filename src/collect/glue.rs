@@ -193,6 +193,8 @@ fn convert(
             dpu_seconds: r.dpu_seconds().filter(|d| *d > 0.0),
         }),
         glue_worker_type: worker_type,
+        ec2_cost_usd: None,
+        ec2_cluster_id: None,
     })
 }
 

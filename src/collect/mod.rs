@@ -5,6 +5,7 @@
 pub mod cloudwatch;
 pub mod collector;
 pub mod dataset;
+pub mod emr_ec2;
 pub mod emr_serverless;
 pub mod glue;
 pub mod pacing;

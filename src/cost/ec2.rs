@@ -60,6 +60,13 @@ impl NodeRate {
     }
 }
 
+/// How many executors of this size (memory with overhead) YARN fits on
+/// one node of the type, by its YARN vcores and memory.
+pub fn executors_on(it: &crate::pricing::InstanceType, executor: &WorkerSize) -> u32 {
+    let req = YarnRequest::of(executor);
+    (it.yarn_vcores / req.vcores).min(it.yarn_memory_mb / req.memory_mb)
+}
+
 /// The family of an instance type name: `r7g` of `r7g.4xlarge`.
 pub fn family_of(instance_type: &str) -> &str {
     instance_type

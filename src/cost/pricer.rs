@@ -164,8 +164,10 @@ fn checked_serverless(
     .as_ref()
     .map_err(|e| e.to_string())?;
     let reported = |u: Option<crate::model::ResourceUsage>| u.is_some_and(|u| !u.is_zero());
-    // A Glue run: EMR Serverless is estimated from its workers.
-    if job.glue.is_some() && !reported(job.billed) && !reported(job.total) {
+    // A Glue run or an EMR on EC2 step: EMR Serverless is estimated from
+    // its workers or its cluster's executors.
+    let elsewhere = job.glue.is_some() || job.ec2_cost_usd.is_some();
+    if elsewhere && !reported(job.billed) && !reported(job.total) {
         let shape = shape::infer(job, a).map_err(|e| e.to_string())?;
         let driver =
             serverless::worker_billed_usage(&shape.driver, runtime_s).map_err(|e| e.to_string())?;
@@ -177,7 +179,12 @@ fn checked_serverless(
             memory_gb_hours: driver.memory_gb_hours + n * executor.memory_gb_hours,
             storage_gb_hours: driver.storage_gb_hours + n * executor.storage_gb_hours,
         };
-        let cost = serverless::price_usage(&usage, rate, UsageBasis::GlueEstimate);
+        let basis = if job.glue.is_some() {
+            UsageBasis::GlueEstimate
+        } else {
+            UsageBasis::Ec2Estimate
+        };
+        let cost = serverless::price_usage(&usage, rate, basis);
         return Ok((runtime_s, shape, cost));
     }
     if !reported(job.billed) && !reported(job.total) {
@@ -645,6 +652,15 @@ impl FleetPricer<'_, '_> {
             cheapest: DeploymentOption::EmrServerless,
             current: DeploymentOption::EmrServerless,
         };
+        if let Some(actual) = job.ec2_cost_usd {
+            // The step's own cost on its cluster, whatever its markets.
+            let spot = cost.ec2.as_ref().ok().and_then(|e| e.1);
+            cost.ec2 = Ok((actual, spot));
+            if let Some(avg) = &mut cost.at_average {
+                avg[0] = Some(actual);
+            }
+            cost.current = DeploymentOption::Ec2OnDemand;
+        }
         if let Some(g) = job.glue {
             cost.set_glue_actual(&g, cat, runtime_s)?;
             cost.current = if g.flex {
@@ -697,6 +713,8 @@ mod tests {
             source: UsageSource::Csv,
             glue: None,
             glue_worker_type: None,
+            ec2_cost_usd: None,
+            ec2_cluster_id: None,
         }
     }
 

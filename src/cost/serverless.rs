@@ -123,6 +123,10 @@ pub enum UsageBasis {
     /// Estimated by emrcost for a Glue run: its workers as EMR Serverless
     /// workers of the same Spark sizes, for its execution time.
     GlueEstimate,
+    /// Estimated by emrcost for an EMR on EC2 step: the executors its
+    /// cluster holds, for the step's runtime (an upper bound: the step may
+    /// have used less of the cluster).
+    Ec2Estimate,
 }
 
 impl UsageBasis {
@@ -132,6 +136,7 @@ impl UsageBasis {
             UsageBasis::TotalWithRules => "total_with_rules",
             UsageBasis::EventLogEstimate => "event_log_estimate",
             UsageBasis::GlueEstimate => "glue_estimate",
+            UsageBasis::Ec2Estimate => "ec2_estimate",
         }
     }
 }

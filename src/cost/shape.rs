@@ -157,6 +157,8 @@ mod tests {
             source: UsageSource::Csv,
             glue: None,
             glue_worker_type: None,
+            ec2_cost_usd: None,
+            ec2_cluster_id: None,
         }
     }
 

@@ -477,6 +477,8 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
                 .map(|g| if g.flex { "FLEX" } else { "STANDARD" }.to_string())
                 .unwrap_or_default(),
             opt(&r.glue.and_then(|g| g.dpu_seconds)),
+            opt(&r.ec2_cost_usd),
+            opt(&r.ec2_cluster_id),
         ])?;
     }
     w.flush()?;

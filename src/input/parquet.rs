@@ -142,6 +142,11 @@ pub fn frame(runs: &[JobRun]) -> PolarsResult<DataFrame> {
             "glue_dpu_seconds",
             runs.iter().map(|r| r.glue.and_then(|g| g.dpu_seconds)),
         ),
+        f64s("ec2_cost_usd", runs.iter().map(|r| r.ec2_cost_usd)),
+        strs(
+            "ec2_cluster_id",
+            runs.iter().map(|r| r.ec2_cluster_id.as_deref()),
+        ),
     ];
     DataFrame::new(cols)
 }

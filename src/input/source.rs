@@ -97,6 +97,9 @@ pub enum Source {
 pub struct SourceExtras {
     /// Idle pre-initialized capacity, from a dataset collected with metrics.
     pub idle_capacity: Vec<IdleCapacity>,
+    /// EMR on EC2 clusters' costs, from a dataset collected with
+    /// `collect emr`.
+    pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
 }
 
 impl Source {
@@ -170,6 +173,7 @@ impl Source {
                 each(batch)?;
                 return Ok(SourceExtras {
                     idle_capacity: state.idle_capacity,
+                    clusters: state.clusters,
                 });
             }
         }

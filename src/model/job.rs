@@ -222,6 +222,8 @@ pub enum UsageSource {
     EventLog,
     /// A Glue job run (GetJobRuns, `emrcost collect glue`).
     GlueApi,
+    /// An EMR on EC2 step (`emrcost collect emr`).
+    EmrApi,
 }
 
 impl UsageSource {
@@ -232,6 +234,7 @@ impl UsageSource {
             UsageSource::Synthetic => "synthetic",
             UsageSource::EventLog => "event_log",
             UsageSource::GlueApi => "glue_api",
+            UsageSource::EmrApi => "emr_api",
         }
     }
 }
@@ -245,9 +248,10 @@ impl FromStr for UsageSource {
             "synthetic" => UsageSource::Synthetic,
             "event_log" => UsageSource::EventLog,
             "glue_api" => UsageSource::GlueApi,
+            "emr_api" => UsageSource::EmrApi,
             other => {
                 return Err(format!(
-                    "unknown source '{other}': expected job_run_api, csv, synthetic, event_log or glue_api"
+                    "unknown source '{other}': expected job_run_api, csv, synthetic, event_log, glue_api or emr_api"
                 ))
             }
         })
@@ -302,6 +306,13 @@ pub struct JobRun {
     /// A Glue run's worker type (G.1X, ...), for the reader.
     #[serde(default)]
     pub glue_worker_type: Option<String>,
+    /// An EMR on EC2 step: its share of its cluster's cost (the cluster's
+    /// instances over the step's time), priced when collected.
+    #[serde(default)]
+    pub ec2_cost_usd: Option<f64>,
+    /// An EMR on EC2 step's cluster.
+    #[serde(default)]
+    pub ec2_cluster_id: Option<String>,
 }
 
 impl JobRun {
@@ -354,6 +365,8 @@ pub struct RunFacts {
     pub peak_executors: Option<u32>,
     pub source: UsageSource,
     pub glue: Option<GlueUse>,
+    /// An EMR on EC2 step's actual cost (its share of its cluster's).
+    pub ec2_cost_usd: Option<f64>,
 }
 
 impl JobRun {
@@ -379,6 +392,7 @@ impl JobRun {
             peak_executors: self.peak_executors,
             source: self.source,
             glue: self.glue,
+            ec2_cost_usd: self.ec2_cost_usd,
         }
     }
 }

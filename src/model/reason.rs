@@ -162,7 +162,7 @@ impl fmt::Display for Reject {
             }
             Reject::UnknownSource { value } => write!(
                 f,
-                "unknown source '{value}': expected job_run_api, csv, synthetic, event_log or glue_api"
+                "unknown source '{value}': expected job_run_api, csv, synthetic, event_log, glue_api or emr_api"
             ),
             Reject::UnknownValue {
                 column,

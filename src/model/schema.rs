@@ -153,7 +153,7 @@ pub const RUN_TABLE: &[Column] = &[
     col(
         "source",
         Kind::Text,
-        "job_run_api, csv, synthetic, event_log or glue_api",
+        "job_run_api, csv, synthetic, event_log, glue_api or emr_api",
         false,
     ),
     // A Glue run: `glue_dpu` marks one; its cost is then Glue's.
@@ -183,6 +183,15 @@ pub const RUN_TABLE: &[Column] = &[
         "DPUSeconds (auto-scaled and Flex runs)",
         false,
     ),
+    // An EMR on EC2 step: `ec2_cost_usd` marks one; its cost is then its
+    // share of its cluster's.
+    col(
+        "ec2_cost_usd",
+        Kind::Number,
+        "USD: the step's share of its cluster's instances",
+        false,
+    ),
+    col("ec2_cluster_id", Kind::Text, "j-...", false),
 ];
 
 /// Columns a file must have. `region` is required of a row, not of a file:

@@ -80,6 +80,8 @@ pub struct RunColumns {
     glue_worker_type: Texts,
     glue_version: Texts,
     glue_execution_class: Texts,
+    ec2_cost_usd: Nums,
+    ec2_cluster_id: Texts,
     /// Cells that could not be typed, by row (sorted; rare).
     bad_cells: Vec<(usize, Reject)>,
 }
@@ -133,6 +135,7 @@ impl RunColumns {
         let glue_dpu = num("glue_dpu")?;
         let glue_workers = num("glue_workers")?;
         let glue_dpu_seconds = num("glue_dpu_seconds")?;
+        let ec2_cost_usd = num("ec2_cost_usd")?;
         let created_at = times(df, "created_at", &mut bad)?;
         let started_at = times(df, "started_at", &mut bad)?;
         let ended_at = times(df, "ended_at", &mut bad)?;
@@ -175,6 +178,8 @@ impl RunColumns {
             glue_worker_type: texts(df, "glue_worker_type")?,
             glue_version: texts(df, "glue_version")?,
             glue_execution_class: texts(df, "glue_execution_class")?,
+            ec2_cost_usd,
+            ec2_cluster_id: texts(df, "ec2_cluster_id")?,
             bad_cells: bad,
         })
     }
@@ -319,6 +324,12 @@ impl RunColumns {
                 None => UsageSource::Csv,
             },
             glue: self.glue(i)?,
+            ec2_cost_usd: at_most(
+                non_neg(self.ec2_cost_usd.get(i), "ec2_cost_usd")?,
+                "ec2_cost_usd",
+                limits::MAX_USAGE,
+                "limit of 1e9 USD",
+            )?,
         };
         Ok(facts)
     }
@@ -415,6 +426,8 @@ impl RunColumns {
             source: f.source,
             glue: f.glue,
             glue_worker_type: text(&self.glue_worker_type),
+            ec2_cost_usd: f.ec2_cost_usd,
+            ec2_cluster_id: text(&self.ec2_cluster_id),
         })
     }
 }

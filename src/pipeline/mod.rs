@@ -121,6 +121,8 @@ pub struct Outcome {
     pub priced: usize,
     /// Idle pre-initialized capacity from collected datasets.
     pub idle_capacity: Vec<IdleCapacity>,
+    /// EMR on EC2 clusters' costs from collected datasets.
+    pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
     /// The sources' names, in order.
     pub inputs: Vec<String>,
     /// Peak over average executors of each priced run with a measured
@@ -422,6 +424,7 @@ fn pass<S: Sink>(
         }
         let extras = extras?;
         out.idle_capacity.extend(extras.idle_capacity);
+        out.clusters.extend(extras.clusters);
         out.inputs.push(name);
     }
     Ok((out, hashes))

@@ -54,6 +54,7 @@ pub struct Finish<'a> {
     pub pricer: &'a Pricer<'a>,
     pub group_by: GroupBy,
     pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
+    pub clusters: &'a [crate::collect::emr_ec2::ClusterCost],
 }
 
 /// Aggregates the fleet (polars), adds crossovers, notes and idle capacity.
@@ -67,6 +68,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         pricer,
         group_by,
         idle_capacity,
+        clusters,
     } = input;
     let agg = fleet.aggregate()?;
     let common = fleet.common_sizes();
@@ -194,6 +196,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         unpriced: not_priced.unpriced,
         rejected: not_priced.rejected,
         idle_preinit,
+        clusters: clusters.to_vec(),
         distributions: fleet.distributions(),
     })
 }
@@ -219,6 +222,7 @@ fn empty_total() -> GroupSummary {
         saving_usd: 0.0,
         current_usd: 0.0,
         glue_billed_usd: 0.0,
+        ec2_billed_usd: 0.0,
         peak_estimated_runs: 0,
         costs_at_average: None,
         saving_at_average_usd: None,
@@ -552,6 +556,10 @@ fn notes(fleet: &FleetBuilder, snapshot: &PriceSnapshotInfo) -> Vec<String> {
     let glue = fleet.glue_count;
     if glue > 0 {
         notes.push(format!("{glue} run(s) ran on Glue: their Glue cost is what Glue billed (DPUSeconds where Glue reports them, else DPU x ExecutionTime after the version's minimum) in the class they ran, with the same DPU-seconds at the other class's rate beside it; their EMR Serverless cost is estimated from their workers (one executor per worker but the driver's, at the worker's Spark sizes, for the execution time; auto-scaled runs at their average from DPUSeconds) and marked glue_estimate; EMR on EC2 is sized for the configured workers."));
+    }
+    let ec2 = fleet.ec2_count;
+    if ec2 > 0 {
+        notes.push(format!("{ec2} run(s) are EMR on EC2 steps: their EMR on EC2 cost is their share of their cluster's cost (each instance's EC2, Spot and EMR uplift and default EBS over the step's time, priced when collected); their EMR Serverless and Glue costs are estimated as if the step used the whole cluster's executors (an upper bound) and marked ec2_estimate. What the clusters cost outside their steps (provisioning, idle time) is in the EMR on EC2 clusters section."));
     }
     if snapshot.uses_unverified_prices {
         notes.push("Some prices used are marked unverified in the price book (see Prices used). Refresh the price book from the AWS Price List before relying on them.".to_string());

@@ -41,12 +41,13 @@ pub struct GroupInfo {
 /// Sums kept per group, month and in all: runtime, EMR Serverless, the
 /// [`OPTIONAL`] options, the same sized to the average executors, and EMR
 /// on EC2 on Graviton.
-const SUMS: usize = 13;
+const SUMS: usize = 14;
 const AT_AVERAGE: usize = 6;
 const GRAVITON: usize = 10;
 /// What the runs cost where they ran, and of that what Glue billed.
 const CURRENT: usize = 11;
 const GLUE_BILLED: usize = 12;
+const EC2_BILLED: usize = 13;
 
 /// Executor and driver size of a run's shape.
 type Sizes = (WorkerSize, WorkerSize);
@@ -106,6 +107,8 @@ pub struct FleetBuilder {
     pub(crate) event_log_count: usize,
     /// Glue runs: their Glue cost is their own, EMR Serverless estimated.
     pub(crate) glue_count: usize,
+    /// EMR on EC2 steps: their EMR on EC2 cost is their cluster's share.
+    pub(crate) ec2_count: usize,
     pub(crate) flex_cheapest: usize,
 }
 
@@ -269,8 +272,14 @@ impl FleetBuilder {
         }
         add[GRAVITON] = c.ec2_graviton_usd.unwrap_or(0.0);
         add[CURRENT] = c.current_usd();
-        if c.current != DeploymentOption::EmrServerless {
-            add[GLUE_BILLED] = c.current_usd();
+        match c.current {
+            DeploymentOption::GlueStandard | DeploymentOption::GlueFlex => {
+                add[GLUE_BILLED] = c.current_usd()
+            }
+            DeploymentOption::Ec2OnDemand | DeploymentOption::Ec2Spot => {
+                add[EC2_BILLED] = c.current_usd()
+            }
+            DeploymentOption::EmrServerless => {}
         }
         for sums in [
             &mut self.group_sums[g as usize],
@@ -318,6 +327,7 @@ impl FleetBuilder {
             UsageBasis::TotalWithRules => self.from_total_count += 1,
             UsageBasis::EventLogEstimate => self.event_log_count += 1,
             UsageBasis::GlueEstimate => self.glue_count += 1,
+            UsageBasis::Ec2Estimate => self.ec2_count += 1,
             UsageBasis::Billed => {}
         }
         if c.cheapest == DeploymentOption::GlueFlex {
@@ -428,6 +438,7 @@ impl FleetBuilder {
         self.from_total_count += other.from_total_count;
         self.event_log_count += other.event_log_count;
         self.glue_count += other.glue_count;
+        self.ec2_count += other.ec2_count;
         self.flex_cheapest += other.flex_cheapest;
     }
 
@@ -566,6 +577,7 @@ impl FleetBuilder {
                         serverless: s[1],
                         current: s[CURRENT],
                         glue_billed: s[GLUE_BILLED],
+                        ec2_billed: s[EC2_BILLED],
                         optional: std::array::from_fn(|o| (s[2 + o], n(&missing[o], i))),
                         optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
                         graviton: (s[GRAVITON], n(&graviton_missing, i)),
@@ -733,6 +745,7 @@ impl FleetBuilder {
             saving_usd: row.current - best,
             current_usd: row.current,
             glue_billed_usd: row.glue_billed,
+            ec2_billed_usd: row.ec2_billed,
             peak_estimated_runs: row.peak_estimated,
             saving_at_average_usd: at_average.map(|low| row.current - low.cheapest().1),
             costs_at_average: at_average,
@@ -765,6 +778,7 @@ pub struct Row {
     /// billed), and of that Glue's part.
     pub current: f64,
     pub glue_billed: f64,
+    pub ec2_billed: f64,
     /// (sum, runs without a figure) per [`OPTIONAL`] option.
     pub optional: [(f64, usize); 4],
     /// The same sums with EMR on EC2 and Glue sized to the average

@@ -206,6 +206,7 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
         pricer,
         group_by: cfg.group_by,
         idle_capacity: &outcome.idle_capacity,
+        clusters: &outcome.clusters,
     })?;
     if priced > listed {
         report.notes.push(format!(

@@ -201,6 +201,8 @@ pub struct GroupSummary {
     pub current_usd: f64,
     /// Of that, what Glue billed (0 with no Glue runs).
     pub glue_billed_usd: f64,
+    /// Of that, what EMR on EC2 steps cost on their clusters (0 with none).
+    pub ec2_billed_usd: f64,
     /// Runs whose peak executor count is estimated (average x peak factor),
     /// not measured.
     pub peak_estimated_runs: usize,
@@ -295,6 +297,9 @@ pub struct Report {
     pub not_priced: crate::pipeline::NotPricedSummary,
     /// Idle pre-initialized capacity per application, when metrics were collected.
     pub idle_preinit: Vec<IdlePreinit>,
+    /// EMR on EC2 clusters (`collect emr`): each one's cost, what its steps
+    /// used and what they did not.
+    pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
     /// Every run's runtime and queue time, for the charts (not serialized:
     /// the JSON has the percentiles).
     #[serde(skip)]

@@ -20,6 +20,9 @@ speaks no CBOR for CloudWatch, and it never throttles. This front adds:
 * the architecture CreateApplication asks for (moto drops it);
 * seeded Glue jobs and run histories (POST /_emu/glue_seed): GetJobs and
   GetJobRuns answered with paging, DPUSeconds and real ExecutionTimes;
+* seeded EMR on EC2 clusters (POST /_emu/emr_seed): ListClusters,
+  DescribeCluster, ListInstances and ListSteps answered with instances
+  that end and steps that finish;
 * scripted Glue runs (WAITING, STARTING, RUNNING, with ExecutionTime and
   DPUSeconds) and BatchStopJobRun, which moto lacks;
 * scripted EMR on EC2 clusters and steps: moto's steps never end and its
@@ -117,6 +120,9 @@ class State:
         # ExecutionTime); page size of GetJobRuns.
         self.glue_jobs = {}
         self.glue_page = 100
+        # EMR on EC2 clusters seeded with their instances and steps
+        # (moto's instances never end and its steps never finish).
+        self.emr_seeded = {}
 
     def reset_buckets(self):
         self.buckets = {
@@ -578,6 +584,73 @@ def emr_step_status(step):
     return status
 
 
+def emr_seed(doc):
+    """{"clusters": [{"Id", "Name", "ReleaseLabel", "Status": {"State",
+    "Timeline": {...}}, "Ec2InstanceAttributes": {"Ec2AvailabilityZone"},
+    "instances": [{"Id", "InstanceType", "Market", "Role", "Status"}],
+    "steps": [{"Id", "Name", "Config", "Status"}]}]}: clusters whose
+    ListClusters, DescribeCluster, ListInstances and ListSteps are answered
+    from the seed, times as epoch seconds."""
+    with STATE.lock:
+        for c in doc.get("clusters", []):
+            STATE.emr_seeded[c["Id"]] = c
+    return {"ok": True, "clusters": len(STATE.emr_seeded)}
+
+
+def emr_seeded_answer(operation, body):
+    """The answer for a seeded cluster, or None to let moto answer."""
+    with STATE.lock:
+        seeded = dict(STATE.emr_seeded)
+    if not seeded:
+        return None
+    def page(items, size=50):
+        start = int(body.get("Marker") or 0)
+        out = items[start:start + size]
+        return out, (str(start + size) if start + size < len(items) else None)
+    def public(c):
+        return {k: v for k, v in c.items() if k not in ("instances", "steps")}
+    if operation == "ListClusters":
+        after, before = body.get("CreatedAfter"), body.get("CreatedBefore")
+        states = body.get("ClusterStates") or []
+        items = []
+        for c in sorted(seeded.values(), key=lambda c: c["Id"]):
+            created = c["Status"]["Timeline"].get("CreationDateTime", 0)
+            if after is not None and created < after:
+                continue
+            if before is not None and created >= before:
+                continue
+            if states and c["Status"]["State"] not in states:
+                continue
+            items.append({"Id": c["Id"], "Name": c.get("Name"), "Status": c["Status"], "NormalizedInstanceHours": 0})
+        got, marker = page(items)
+        out = {"Clusters": got}
+        if marker:
+            out["Marker"] = marker
+        return out
+    cluster = seeded.get(body.get("ClusterId"))
+    if cluster is None:
+        return None
+    if operation == "DescribeCluster":
+        return {"Cluster": public(cluster)}
+    if operation == "ListInstances":
+        roles = body.get("InstanceGroupTypes") or []
+        items = [{k: v for k, v in i.items() if k != "Role"} for i in cluster.get("instances", [])
+                 if not roles or i.get("Role") in roles]
+        got, marker = page(items)
+        out = {"Instances": got}
+        if marker:
+            out["Marker"] = marker
+        return out
+    if operation == "ListSteps":
+        steps = sorted(cluster.get("steps", []), key=lambda s: s["Status"]["Timeline"].get("CreationDateTime", 0), reverse=True)
+        got, marker = page(steps)
+        out = {"Steps": got}
+        if marker:
+            out["Marker"] = marker
+        return out
+    return None
+
+
 def emr(front, environ, request, operation):
     """EMR operations the scripts change: RunJobFlow and AddJobFlowSteps
     start the clock, reads see the scripted state, TerminateJobFlows and
@@ -590,6 +663,9 @@ def emr(front, environ, request, operation):
     environ["CONTENT_LENGTH"] = str(len(raw))
     region = request_region(request)
     headers = {"Content-Type": "application/x-amz-json-1.1"}
+    seeded = emr_seeded_answer(operation, body)
+    if seeded is not None:
+        return Response(json.dumps(seeded), headers=headers)
     if operation == "RunJobFlow":
         resp = Response.from_app(front.moto, environ)
         arm = {t.get("Key"): t.get("Value") for t in body.get("Tags", [])}.get("emrcost:arm")
@@ -734,7 +810,7 @@ def admin(request):
         with STATE.lock:
             return Response(json.dumps(STATE.log), headers={"Content-Type": "application/json"})
     doc = json.loads(request.get_data() or b"{}")
-    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script, "/_emu/glue_seed": glue_seed}
+    handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script, "/_emu/glue_seed": glue_seed, "/_emu/emr_seed": emr_seed}
     if path == "/_emu/log/clear":
         with STATE.lock:
             STATE.log.clear()

@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::super::args::{CollectArgs, CollectGlueArgs, CollectService, GlobalArgs};
+use super::super::args::{
+    CollectArgs, CollectEmrArgs, CollectGlueArgs, CollectService, GlobalArgs,
+};
 use super::super::output::note;
 use super::super::settings;
 use emrcost::collect::collector::{collect, CollectOptions, Progress};
@@ -85,8 +87,10 @@ fn valid_region(r: &str) -> bool {
 }
 
 pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
-    if let Some(CollectService::Glue(glue)) = &a.service {
-        return run_glue(g, glue);
+    match &a.service {
+        Some(CollectService::Glue(glue)) => return run_glue(g, glue),
+        Some(CollectService::Emr(emr)) => return run_emr(g, emr),
+        None => {}
     }
     let now = chrono::Utc::now();
     let since = settings::when("--since", &a.since, now)?;
@@ -313,52 +317,13 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let shared = CollectOptions {
-            regions: opts.regions.clone(),
-            profile: opts.profile.clone(),
-            endpoint_url: opts.endpoint_url.clone(),
-            application_ids: Vec::new(),
-            since: opts.since,
-            until: opts.until,
-            states: Vec::new(),
-            metrics: false,
-            quotas: Quotas::default(),
-            backoff: Backoff::default(),
-            concurrency: 1,
-            late_billed_retries: 0,
-            attempt_timeout: opts.attempt_timeout,
-        };
-        let config = emrcost::collect::collector::aws_config(&shared).await;
-        if opts.regions.is_empty() {
-            match config.region() {
-                Some(r) => opts.regions.push(r.to_string()),
-                None => bail!(
-                    "no region: pass --region (repeatable) or set AWS_REGION or a region in your AWS profile"
-                ),
-            }
-        }
-        for r in &opts.regions {
-            if !valid_region(r) {
-                bail!("--region {r}: not a region name (like us-east-1 or eu-west-2)");
-            }
-            if !book.knows_region(r) {
-                eprintln!("warning: --region {r}: collecting, but the price book has no prices for it, so `report` cannot price these runs until `emrcost pricing update` adds them");
-            }
-        }
+        let config = sdk_config(&mut opts.regions, &opts.profile, &opts.endpoint_url, a.attempt_timeout, &book).await?;
         let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
         for (at, why) in &ds.skipped_journal_lines {
             note(g.quiet, &format!("{at}: {why}"));
         }
         let before = ds.len();
-        let stop = Arc::new(AtomicBool::new(false));
-        {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            });
-        }
+        let stop = ctrl_c();
         let visible = !g.quiet && std::io::stderr().is_terminal();
         let bar = ProgressBar::with_draw_target(
             None,
@@ -383,12 +348,7 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
         if a.csv {
-            let mut runs: Vec<_> = ds.runs().cloned().collect();
-            runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
-            let path = a.out.join(emrcost::collect::dataset::RUNS_CSV);
-            let mut buf = Vec::new();
-            write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
-            emrcost::files::write(&path, &buf)?;
+            write_runs_csv(&ds, &a.out)?;
         }
         for s in &summary.skipped_jobs {
             note(g.quiet, &format!("skipped {s}: not a Spark (glueetl) job"));
@@ -437,6 +397,205 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `emrcost collect emr`.
+fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
+    use emrcost::collect::emr_ec2::{collect_emr, EmrOptions, SpotHistory};
+    let now = chrono::Utc::now();
+    let since = settings::when("--since", &a.since, now)?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|u| settings::when("--until", u, now))
+        .transpose()?;
+    if until.is_some_and(|u| u <= since) {
+        bail!("--until is not after --since: nothing to collect");
+    }
+    if let Some(d) = a.spot_discount {
+        if !(0.0..1.0).contains(&d) {
+            bail!("--spot-discount {d}: give the fraction off the on-demand price, from 0 to below 1 (e.g. 0.6)");
+        }
+    }
+    let known = [
+        "STARTING",
+        "BOOTSTRAPPING",
+        "RUNNING",
+        "WAITING",
+        "TERMINATING",
+        "TERMINATED",
+        "TERMINATED_WITH_ERRORS",
+    ];
+    for s in &a.cluster_states {
+        if !known.contains(&s.as_str()) {
+            bail!("--cluster-states {s}: use {}", known.join(", "));
+        }
+    }
+    let spot_history = match &a.spot_history {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("--spot-history {}", p.display()))?;
+            Some(
+                SpotHistory::parse(&p.display().to_string(), &text)
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            )
+        }
+        None => None,
+    };
+    let book = settings::price_book(g)?;
+    let mut opts = EmrOptions {
+        regions: a.regions.clone(),
+        cluster_states: a.cluster_states.clone(),
+        since: Some(since),
+        until,
+        rate: rate("--rate", &a.rate, 10)?,
+        backoff: Backoff::default(),
+        spot_discount: a.spot_discount,
+        spot_history,
+        assumptions: emrcost::cost::Assumptions::default(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let config = sdk_config(&mut opts.regions, &a.profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
+        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
+        for (at, why) in &ds.skipped_journal_lines {
+            note(g.quiet, &format!("{at}: {why}"));
+        }
+        let before = ds.len();
+        let stop = ctrl_c();
+        let visible = !g.quiet && std::io::stderr().is_terminal();
+        let bar = ProgressBar::with_draw_target(
+            None,
+            if visible {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            },
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        let summary = collect_emr(&opts, &config, &mut ds, &book, &|m: &str| bar.set_message(m.to_string()), stop).await;
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\ncollection stopped; what was fetched is kept in {}, re-run the same command to continue",
+                a.out.display()
+            )
+        })?;
+        if a.csv {
+            write_runs_csv(&ds, &a.out)?;
+        }
+        for w in &summary.warnings {
+            note(g.quiet, &format!("warning: {w}"));
+        }
+        let clusters: Vec<_> = ds.state.clusters.iter().collect();
+        let idle: f64 = clusters.iter().map(|c| c.idle_usd).sum::<f64>() + 0.0;
+        let total: f64 = clusters.iter().map(|c| c.total_usd).sum::<f64>() + 0.0;
+        note(
+            g.quiet,
+            &format!(
+                "{} cluster(s) read, {} already final; {} step(s); {} new run(s) in {}/{}; the dataset's {} cluster(s) cost ${total:.2}, of which ${idle:.2} with no step running",
+                summary.clusters,
+                summary.already_final,
+                summary.steps,
+                ds.len() - before,
+                a.out.display(),
+                RUNS_FILE,
+                clusters.len(),
+            ),
+        );
+        note(
+            g.quiet,
+            &format!(
+                "{} API call(s), {} throttled and {} failed transiently (all retried); {:.1} s. ListInstances covers instances ended in the last 30 days: collect on a schedule to keep more.",
+                summary.calls,
+                summary.throttled,
+                summary.transient,
+                summary.elapsed.as_secs_f64()
+            ),
+        );
+        if summary.interrupted {
+            eprintln!(
+                "interrupted: what was read is kept in {}; re-run the same command to continue",
+                a.out.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The AWS configuration for a collector, and its regions (the
+/// configuration's when none is given), each checked.
+async fn sdk_config(
+    regions: &mut Vec<String>,
+    profile: &Option<String>,
+    endpoint_url: &Option<String>,
+    attempt_timeout: u64,
+    book: &emrcost::pricing::PriceBook,
+) -> anyhow::Result<aws_config::SdkConfig> {
+    let shared = CollectOptions {
+        regions: regions.clone(),
+        profile: profile.clone(),
+        endpoint_url: endpoint_url.clone(),
+        application_ids: Vec::new(),
+        since: None,
+        until: None,
+        states: Vec::new(),
+        metrics: false,
+        quotas: Quotas::default(),
+        backoff: Backoff::default(),
+        concurrency: 1,
+        late_billed_retries: 0,
+        attempt_timeout: Duration::from_secs(attempt_timeout.max(1)),
+    };
+    let config = emrcost::collect::collector::aws_config(&shared).await;
+    if regions.is_empty() {
+        match config.region() {
+            Some(r) => regions.push(r.to_string()),
+            None => bail!(
+                "no region: pass --region (repeatable) or set AWS_REGION or a region in your AWS profile"
+            ),
+        }
+    }
+    for r in regions.iter() {
+        if !valid_region(r) {
+            bail!("--region {r}: not a region name (like us-east-1 or eu-west-2)");
+        }
+        if !book.knows_region(r) {
+            eprintln!("warning: --region {r}: collecting, but the price book has no prices for it, so these runs cannot be priced until `emrcost pricing update` adds them");
+        }
+    }
+    Ok(config)
+}
+
+/// Set on Ctrl-C.
+fn ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
+    stop
+}
+
+/// `--csv`: the dataset's runs as jobruns.csv beside the Parquet file.
+fn write_runs_csv(ds: &Dataset, out: &std::path::Path) -> anyhow::Result<()> {
+    let mut runs: Vec<_> = ds.runs().cloned().collect();
+    runs.sort_by(|x, y| (x.created_at, &x.job_run_id).cmp(&(y.created_at, &y.job_run_id)));
+    let path = out.join(emrcost::collect::dataset::RUNS_CSV);
+    let mut buf = Vec::new();
+    write_csv(&mut buf, &runs).context("writing jobruns.csv")?;
+    emrcost::files::write(&path, &buf)?;
+    Ok(())
 }
 
 #[cfg(test)]

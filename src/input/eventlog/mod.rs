@@ -302,6 +302,8 @@ impl Imported {
             source: UsageSource::EventLog,
             glue: None,
             glue_worker_type: None,
+            ec2_cost_usd: None,
+            ec2_cluster_id: None,
         })
     }
 

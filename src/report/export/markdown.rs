@@ -193,6 +193,14 @@ pub fn report(r: &Report) -> String {
             out.push_str(&row(&cells));
         }
     }
+    if !r.clusters.is_empty() {
+        out.push_str("\n## EMR on EC2 clusters\n\n");
+        out.push_str(&format!("{}\n\n", escape(super::CLUSTER_NOTE)));
+        out.push_str(&header(&super::CLUSTER_HEADER, 3));
+        for cells in super::cluster_rows(r, escape) {
+            out.push_str(&row(&cells));
+        }
+    }
     out.push_str("\n## Crossovers\n\n");
     for g in &r.groups {
         let name = escape(g.name.as_deref().unwrap_or(&g.key));

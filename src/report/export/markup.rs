@@ -153,8 +153,12 @@ pub fn groups(
         col("Runtime p50 / p95 / max", true, Show::Everywhere),
         col("Queue p50 / p95", true, Show::Page),
         col(
-            if groups.iter().chain(total).any(|g| g.glue_billed_usd > 0.0) {
-                "EMR Serverless (billed; estimated for Glue runs)"
+            if groups
+                .iter()
+                .chain(total)
+                .any(|g| g.glue_billed_usd > 0.0 || g.ec2_billed_usd > 0.0)
+            {
+                "EMR Serverless (billed; estimated for runs elsewhere)"
             } else {
                 "EMR Serverless (billed)"
             },

@@ -261,18 +261,27 @@ pub fn listed_records(r: &crate::report::Report) -> Vec<(&str, &str)> {
 pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<String> {
     let (best, best_usd) = r.total.costs.cheapest();
     let glue = r.total.glue_billed_usd;
-    let serverless = r.total.current_usd - glue;
-    let billed = match (glue > 0.0, serverless > 0.0 || glue == 0.0) {
-        (false, _) => format!(
+    let ec2 = r.total.ec2_billed_usd;
+    let serverless = r.total.current_usd - glue - ec2;
+    let parts: Vec<String> = [
+        ("EMR Serverless billed", serverless),
+        ("Glue billed", glue),
+        ("EMR on EC2 steps cost", ec2),
+    ]
+    .iter()
+    .filter(|(_, v)| *v > 0.0)
+    .map(|(what, v)| format!("{what} {}", usd(*v)))
+    .collect();
+    let billed = match parts.len() {
+        0 => format!(
             "EMR Serverless billed {}",
             usd(r.total.costs.emr_serverless_usd)
         ),
-        (true, false) => format!("Glue billed {}", usd(glue)),
-        (true, true) => format!(
-            "These runs cost {} where they ran: EMR Serverless billed {}, Glue billed {}",
+        1 => parts[0].clone(),
+        _ => format!(
+            "These runs cost {} where they ran: {}",
             usd(r.total.current_usd),
-            usd(serverless),
-            usd(glue)
+            parts.join(", ")
         ),
     };
     let mut out = vec![format!(
@@ -307,6 +316,18 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             "For {} of {} runs the peak executor count is estimated ({factor} x the average), not measured; the EMR on EC2 and Glue figures take that peak. Sized to the average instead, {then}. Collect CloudWatch metrics or event logs to narrow it.",
             r.total.peak_estimated_runs,
             r.total.runs,
+        ));
+    }
+    if !r.clusters.is_empty() {
+        let total: f64 = r.clusters.iter().map(|c| c.total_usd).sum();
+        let idle: f64 = r.clusters.iter().map(|c| c.idle_usd).sum();
+        let hours: f64 = r.clusters.iter().map(|c| c.idle_hours).sum();
+        out.push(format!(
+            "Their {} EMR on EC2 cluster(s) cost {} in all, of which {} ({:.1} cluster-hours) with no step running: provisioning, idle time and teardown that no step's figure above includes, and that running the steps without a standing cluster would not pay.",
+            r.clusters.len(),
+            usd(total),
+            usd(idle),
+            hours
         ));
     }
     if let (Some(g), Some(x)) = (r.total.ec2_graviton_usd, r.total.costs.ec2_on_demand_usd) {
@@ -558,6 +579,41 @@ pub fn idle_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
 
 /// The sentence under the idle table.
 pub const IDLE_NOTE: &str = "Pre-initialized capacity allocated (CloudWatch, CapacityAllocationType=PreInitCapacity) in minutes when none of the application's collected runs was running, priced at the EMR Serverless rates. It is billed to the application and appears in no run's billed usage.";
+
+pub const CLUSTER_HEADER: [&str; 8] = [
+    "Cluster",
+    "Region",
+    "State",
+    "Instances (hours)",
+    "Cost",
+    "Used by steps",
+    "Idle (no step running)",
+    "Spot priced by",
+];
+
+pub const CLUSTER_NOTE: &str = "Each EMR on EC2 cluster's cost over its instances' lifetimes (EC2 on-demand or Spot, EMR uplift, EMR's default EBS; per second, one-minute minimum), priced when collected. Its steps' shares are the instances over each step's time and are in the tables above; the rest (provisioning, time between steps, teardown) is what no step used, and what running the steps elsewhere without a standing cluster would not pay.";
+
+/// Rows of the clusters table, strings escaped by `esc`.
+pub fn cluster_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<[String; 8]> {
+    r.clusters
+        .iter()
+        .map(|c| {
+            [
+                c.name.as_deref().map_or_else(
+                    || esc(&c.cluster_id),
+                    |n| format!("{} ({})", esc(n), esc(&c.cluster_id)),
+                ),
+                esc(&c.region),
+                esc(&c.state),
+                format!("{} ({:.1})", c.instances, c.instance_hours),
+                usd(c.total_usd),
+                format!("{} in {} step(s)", usd(c.steps_usd), c.steps),
+                format!("{} over {:.1} h", usd(c.idle_usd), c.idle_hours),
+                esc(&c.spot),
+            ]
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {
