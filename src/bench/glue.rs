@@ -190,17 +190,15 @@ impl Glue {
     }
 }
 
-/// What a Glue run cost: its DPU-seconds where Glue reports them (auto
-/// scaling and Flex), else its workers' DPU for its execution time after
-/// the version's minimum, at the class's rate.
+/// What a Glue run cost: the DPU-seconds Glue bills for it (the one rule,
+/// [`crate::model::GlueUse::billed_dpu_seconds`]) at the class's rate.
 pub fn cost_usd(g: &GlueArm, run: &GlueRun) -> f64 {
-    let dpu_seconds = match run.dpu_seconds {
-        Some(d) if d > 0.0 => d,
-        _ => {
-            f64::from(g.workers)
-                * g.dpu_per_worker
-                * run.execution_time_s.max(g.version.minimum_seconds())
-        }
+    let used = crate::model::GlueUse {
+        dpu: f64::from(g.workers) * g.dpu_per_worker,
+        workers: g.workers,
+        version: (g.version.major, g.version.minor),
+        flex: g.class == crate::pricing::GlueClass::Flex,
+        dpu_seconds: run.dpu_seconds,
     };
-    dpu_seconds / 3600.0 * g.dpu_hour_usd
+    used.billed_dpu_seconds(run.execution_time_s) / 3600.0 * g.dpu_hour_usd
 }

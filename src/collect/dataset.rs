@@ -336,10 +336,13 @@ impl Dataset {
     }
 }
 
-/// An EMR Serverless run whose billed usage has not arrived (a Glue run
-/// has none to wait for).
+/// An EMR Serverless run whose billed usage has not arrived (a Glue run or
+/// an EMR on EC2 step has none to wait for).
 fn billed_missing(run: &JobRun) -> bool {
-    run.glue.is_none() && run.billed.is_none_or(|b| b.is_zero())
+    run.glue.is_none()
+        && run.ec2_cost_usd.is_none()
+        && run.source != crate::model::UsageSource::EmrApi
+        && run.billed.is_none_or(|b| b.is_zero())
 }
 
 fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, run: JobRun) {

@@ -102,6 +102,7 @@ struct SpotFile {
 #[serde(rename_all = "PascalCase")]
 struct SpotRow {
     availability_zone: String,
+    product_description: String,
     instance_type: String,
     spot_price: String,
     timestamp: String,
@@ -115,6 +116,11 @@ impl SpotHistory {
         })?;
         let mut h = SpotHistory::default();
         for (i, row) in parsed.spot_price_history.into_iter().enumerate() {
+            // EMR runs Linux: other products' prices (Windows, SUSE, RHEL)
+            // are not its price.
+            if !row.product_description.starts_with("Linux/UNIX") {
+                continue;
+            }
             let at = DateTime::parse_from_rfc3339(&row.timestamp)
                 .map_err(|e| {
                     format!(
@@ -413,7 +419,17 @@ pub async fn collect_emr(
                 region: region.clone(),
                 ebs_gib_hour: ebs.gb_month_usd / a.hours_per_month,
             };
-            let ids = client.clusters(opts).await?;
+            let mut ids = client.clusters(opts).await?;
+            // Clusters still up at the last collection are read again,
+            // however long ago they were created.
+            for c in &ds.state.clusters {
+                if c.region == *region
+                    && !c.state.starts_with("TERMINATED")
+                    && !ids.contains(&c.cluster_id)
+                {
+                    ids.push(c.cluster_id.clone());
+                }
+            }
             for (n, id) in ids.iter().enumerate() {
                 if stop.load(Ordering::Relaxed) {
                     return Ok(());
@@ -434,6 +450,16 @@ pub async fn collect_emr(
                 summary.clusters += 1;
                 summary.steps += runs.len() as u64;
                 summary.warnings.extend(warnings);
+                // A step recorded as final keeps its figures: a later pass
+                // may see fewer instances (ListInstances forgets those
+                // ended over 30 days ago).
+                let runs: Vec<JobRun> = runs
+                    .into_iter()
+                    .filter(|r| {
+                        ds.get(&super::dataset::key_of(r))
+                            .is_none_or(|old| !old.state.is_final())
+                    })
+                    .collect();
                 ds.record_all(runs).map_err(|e| e.to_string())?;
                 ds.state
                     .clusters
@@ -573,19 +599,16 @@ async fn cluster(
             .filter_map(|l| book.instance_type(&l.instance_type).ok())
             .map(|t| crate::cost::ec2::executors_on(t, &placed))
             .sum();
-        let max_executors = params.executor_limit().map_or(held, |l| l.min(held.max(l)));
-        let share = if let (Some(a), Some(b)) = (step_started, step_ended) {
-            step_windows.push((a, b));
-            let mut basis = Vec::new();
-            let usd: f64 = lives
-                .iter()
-                .filter_map(|l| instance_usd(l, rates, opts, &az, (a, b), false, &mut basis))
-                .sum();
-            steps_usd += usd;
-            Some(usd)
-        } else {
-            None
+        // The step's own limit, where it sets one, within what the cluster held.
+        let max_executors = match params.executor_limit() {
+            Some(l) if held > 0 => l.min(held),
+            Some(l) => l,
+            None => held,
         };
+        match (step_started, step_ended) {
+            (Some(a), Some(b)) if b > a => step_windows.push(Some((a, b))),
+            _ => step_windows.push(None),
+        }
         runs.push(JobRun {
             region: client.region.clone(),
             application_id: id.to_string(),
@@ -620,9 +643,47 @@ async fn cluster(
             source: UsageSource::EmrApi,
             glue: None,
             glue_worker_type: None,
-            ec2_cost_usd: if unpriced.is_empty() { share } else { None },
+            ec2_cost_usd: None,
             ec2_cluster_id: Some(id.to_string()),
         });
+    }
+    // Each step's share: the cluster's cost in each slice of time, split
+    // evenly among the steps running then (steps may run at once).
+    let mut bounds: Vec<DateTime<Utc>> = step_windows
+        .iter()
+        .flatten()
+        .flat_map(|(a, b)| [*a, *b])
+        .collect();
+    bounds.sort();
+    bounds.dedup();
+    let mut shares = vec![0.0; runs.len()];
+    let mut basis = Vec::new();
+    for slice in bounds.windows(2) {
+        let (from, to) = (slice[0], slice[1]);
+        let running: Vec<usize> = step_windows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.is_some_and(|(a, b)| a <= from && b >= to))
+            .map(|(i, _)| i)
+            .collect();
+        if running.is_empty() {
+            continue;
+        }
+        let usd: f64 = lives
+            .iter()
+            .filter_map(|l| instance_usd(l, rates, opts, &az, (from, to), false, &mut basis))
+            .sum();
+        for i in &running {
+            shares[*i] += usd / running.len() as f64;
+        }
+        steps_usd += usd;
+    }
+    if unpriced.is_empty() {
+        for ((run, share), w) in runs.iter_mut().zip(&shares).zip(&step_windows) {
+            if w.is_some() {
+                run.ec2_cost_usd = Some(*share);
+            }
+        }
     }
     // Cluster time with no step running: its lifetime less the union of
     // the steps' windows.
@@ -635,10 +696,12 @@ async fn cluster(
             .unwrap_or(now),
         ended.unwrap_or(now),
     );
-    step_windows.sort();
+    let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        step_windows.into_iter().flatten().collect();
+    windows.sort();
     let mut busy = 0.0;
     let mut reach = life_from;
-    for (a, b) in step_windows {
+    for (a, b) in windows {
         let a = a.max(reach);
         if b > a {
             busy += (b - a).num_milliseconds() as f64 / 3_600_000.0;

@@ -187,9 +187,13 @@ impl GlueUse {
     }
 
     /// DPU-seconds Glue bills: `DPUSeconds` where reported, else the DPU
-    /// for the execution time after the version's minimum.
+    /// for the execution time after the version's minimum. A Flex run's
+    /// `DPUSeconds` still pay the minimum; an auto-scaled Standard run's
+    /// are taken as reported (how the minimum applies to a fleet that
+    /// grows and shrinks is not documented).
     pub fn billed_dpu_seconds(&self, execution_s: f64) -> f64 {
         match self.dpu_seconds {
+            Some(d) if d > 0.0 && self.flex => d.max(self.dpu * self.minimum_seconds()),
             Some(d) if d > 0.0 => d,
             _ => self.dpu * execution_s.max(self.minimum_seconds()),
         }
