@@ -229,3 +229,31 @@ fn a_killed_glue_collection_loses_nothing_and_duplicates_nothing() {
     ids.dedup();
     assert_eq!(ids.len(), 160, "no run twice");
 }
+
+/// A narrow first collection, then a wider one: the wider one pages past
+/// the first one's mark (it never saw the older runs) and records them.
+#[test]
+fn a_wider_window_later_records_the_older_runs() {
+    let emu = Emulator::start();
+    let now = chrono::Utc::now().timestamp();
+    let (seed, _) = history(now);
+    emu.post("/_emu/glue_seed", &seed);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    // The runs start 5 days ago, one an hour: from hour 20 on, half of
+    // each job's 40.
+    let since = chrono::DateTime::from_timestamp(now - 86_400 * 5 + 20 * 3600, 0)
+        .unwrap()
+        .to_rfc3339();
+    let first = collect(&emu, &out)
+        .args(["--since", &since])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&first.get_output().stderr).to_string();
+    // Runs 20..39 of each of the four jobs.
+    assert!(stderr.contains("80 recorded"), "{stderr}");
+    let second = collect(&emu, &out).assert().success();
+    let stderr = String::from_utf8_lossy(&second.get_output().stderr).to_string();
+    assert!(stderr.contains("80 recorded"), "{stderr}");
+    assert!(stderr.contains("80 new"), "{stderr}");
+}

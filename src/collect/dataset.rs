@@ -106,6 +106,14 @@ pub struct IdleCapacity {
     pub billable_storage_gb_hours: f64,
 }
 
+/// How far complete `collect glue` passes covered one job.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GlueMark {
+    /// The window's start of the pass that set the mark (`None`: all).
+    pub since: Option<DateTime<Utc>>,
+    pub mark: DateTime<Utc>,
+}
+
 /// The state file's contents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetState {
@@ -121,10 +129,11 @@ pub struct DatasetState {
     pub job_metrics: Vec<JobMetrics>,
     #[serde(default)]
     pub idle_capacity: Vec<IdleCapacity>,
-    /// Glue: per `region/job`, the start time below which every run was
-    /// final at the last complete pass (`collect glue` stops paging there).
+    /// Glue: per `region/job`, what complete passes covered: back to
+    /// `since`, and every run started at or before `mark` was final then
+    /// (`collect glue` stops paging there).
     #[serde(default)]
-    pub glue_marks: BTreeMap<String, DateTime<Utc>>,
+    pub glue_marks: BTreeMap<String, GlueMark>,
     /// EMR on EC2 clusters (`collect emr`): each one's cost and what of it
     /// no step used.
     #[serde(default)]

@@ -805,7 +805,7 @@ mod tests {
     fn a_bad_spot_file_names_the_row() {
         let e = SpotHistory::parse(
             "spot.json",
-            r#"{"SpotPriceHistory": [{"AvailabilityZone": "a", "InstanceType": "m5.xlarge", "ProductDescription": "x", "SpotPrice": "cheap", "Timestamp": "2026-01-01T00:00:00Z"}]}"#,
+            r#"{"SpotPriceHistory": [{"AvailabilityZone": "a", "InstanceType": "m5.xlarge", "ProductDescription": "Linux/UNIX", "SpotPrice": "cheap", "Timestamp": "2026-01-01T00:00:00Z"}]}"#,
         )
         .unwrap_err();
         assert!(e.contains("SpotPriceHistory[0].SpotPrice 'cheap'"), "{e}");

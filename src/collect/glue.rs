@@ -198,8 +198,12 @@ fn convert(
     })
 }
 
-/// The newest start time below which every run seen is final: where the
-/// next pass can stop.
+/// Runs Glue lists late (eventual consistency) must not fall below a
+/// mark: it is kept this far behind the newest final run.
+const MARK_MARGIN_HOURS: i64 = 1;
+
+/// The newest start time below which every run seen is final, less a
+/// margin: where the next pass can stop.
 fn mark_of(
     seen: &[(Option<DateTime<Utc>>, bool)],
     old: Option<DateTime<Utc>>,
@@ -214,6 +218,7 @@ fn mark_of(
         .filter(|(t, done)| *done && oldest_open.is_none_or(|o| t.is_some_and(|t| t < o)))
         .filter_map(|(t, _)| *t)
         .max();
+    let newest_done = newest_done.map(|n| n - chrono::Duration::hours(MARK_MARGIN_HOURS));
     match (newest_done, old) {
         (Some(n), Some(o)) => Some(n.max(o)),
         (n, o) => n.or(o),
@@ -310,9 +315,16 @@ async fn pass(
     stop: &AtomicBool,
 ) -> Result<JobPass, String> {
     let mark_key = format!("{}/{}", client.region, job.name);
-    let old_mark = lock(ds).state.glue_marks.get(&mark_key).copied();
+    let stored = lock(ds).state.glue_marks.get(&mark_key).copied();
+    // The mark may end this pass only when the pass that set it reached at
+    // least as far back as this one's window starts; otherwise older runs
+    // were never seen.
+    let old_mark = stored
+        .filter(|m| m.since.is_none_or(|s| opts.since.is_some_and(|o| o >= s)))
+        .map(|m| m.mark);
     let mut out = JobPass::default();
     let mut seen: Vec<(Option<DateTime<Utc>>, bool)> = Vec::new();
+    let mut stopped_at_mark = false;
     let mut token = None;
     let complete = loop {
         if stop.load(Ordering::Relaxed) {
@@ -348,13 +360,19 @@ async fn pass(
                     }
                 };
                 let final_before = ds.get(&key_of(&run)).is_some_and(|o| o.state.is_final());
-                seen.push((started, run.state.is_final()));
+                // A run with no start time cannot be placed: it holds the
+                // mark back (seen as open at the epoch).
+                seen.push((
+                    started.or(DateTime::from_timestamp(0, 0)),
+                    run.state.is_final(),
+                ));
                 if final_before {
                     out.already_final += 1;
                     // Every run older than the mark was final at the last
                     // complete pass: nothing further back is new.
                     if old_mark.is_some_and(|m| started.is_some_and(|t| t <= m)) {
                         reached_old = true;
+                        stopped_at_mark = true;
                     }
                     continue;
                 }
@@ -372,8 +390,18 @@ async fn pass(
         }
     };
     if complete {
-        if let Some(m) = mark_of(&seen, old_mark) {
-            lock(ds).state.glue_marks.insert(mark_key, m);
+        // Stopped at the old mark: the old pass's reach holds; else this
+        // pass reached back to its own window's start.
+        let since = if stopped_at_mark {
+            stored.and_then(|m| m.since)
+        } else {
+            opts.since
+        };
+        if let Some(mark) = mark_of(&seen, old_mark) {
+            lock(ds)
+                .state
+                .glue_marks
+                .insert(mark_key, super::dataset::GlueMark { since, mark });
         }
     }
     Ok(out)
@@ -487,10 +515,12 @@ mod tests {
             (at(200), true),
             (at(100), true),
         ];
-        assert_eq!(mark_of(&seen, None), at(200));
+        // (Less the hour's margin for runs listed late.)
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(mark_of(&seen, None), at(200).map(|t| t - hour));
         // All final: the newest.
         let seen = [(at(400), true), (at(200), true)];
-        assert_eq!(mark_of(&seen, None), at(400));
+        assert_eq!(mark_of(&seen, None), at(400).map(|t| t - hour));
         // Nothing final above an old mark keeps it.
         assert_eq!(mark_of(&[(at(500), false)], at(50)), at(50));
     }

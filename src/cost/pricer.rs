@@ -329,7 +329,8 @@ impl CompactCost {
     /// The cheapest option with a figure; EMR Serverless on a tie, since
     /// it is what the run used.
     pub fn cheapest_option(&self) -> DeploymentOption {
-        let mut best = (DeploymentOption::EmrServerless, self.serverless_usd);
+        // Ties go to where the run ran: moving gains nothing.
+        let mut best = (self.current, self.current_usd());
         for option in DeploymentOption::ALL {
             if let Some(usd) = self.usd(option) {
                 if usd < best.1 {

@@ -343,6 +343,10 @@ impl RunColumns {
             limits::MAX_GLUE_DPU_TEXT,
         )?
         else {
+            // Glue's figures without its DPU cannot be priced as Glue.
+            if self.glue_workers.get(i).is_some() || self.glue_version.get(i).is_some() {
+                return Err(Reject::Missing { column: "glue_dpu" });
+            }
             return Ok(None);
         };
         let workers = whole(self.glue_workers.get(i), "glue_workers")?.ok_or(Reject::Missing {
@@ -351,6 +355,13 @@ impl RunColumns {
         if workers == 0 {
             return Err(Reject::Zero {
                 column: "glue_workers",
+            });
+        }
+        if f64::from(workers) > limits::MAX_EXECUTORS {
+            return Err(Reject::TooLarge {
+                column: "glue_workers",
+                value: f64::from(workers),
+                limit: limits::MAX_EXECUTORS_TEXT,
             });
         }
         let version = self.glue_version.get(i).ok_or(Reject::Missing {
@@ -378,7 +389,26 @@ impl RunColumns {
                 })
             }
         };
-        let dpu_seconds = non_neg(self.glue_dpu_seconds.get(i), "glue_dpu_seconds")?;
+        if flex && parsed.0 < 3 {
+            return Err(Reject::UnknownValue {
+                column: "glue_execution_class",
+                value: "FLEX".into(),
+                expected: "STANDARD: Flex needs Glue 3.0 or later",
+            });
+        }
+        if let Some(v) = self.ec2_cost_usd.get(i) {
+            return Err(Reject::UnknownValue {
+                column: "ec2_cost_usd",
+                value: format!("{v}"),
+                expected: "empty on a Glue run (a run is on Glue or on EMR on EC2)",
+            });
+        }
+        let dpu_seconds = at_most(
+            non_neg(self.glue_dpu_seconds.get(i), "glue_dpu_seconds")?,
+            "glue_dpu_seconds",
+            limits::MAX_USAGE,
+            limits::MAX_USAGE_TEXT,
+        )?;
         Ok(Some(GlueUse {
             dpu,
             workers,

@@ -424,7 +424,21 @@ fn pass<S: Sink>(
         }
         let extras = extras?;
         out.idle_capacity.extend(extras.idle_capacity);
-        out.clusters.extend(extras.clusters);
+        // A cluster is in the report when it overlaps the window; a
+        // cluster two inputs hold is one cluster (the later input's).
+        let w = input.window;
+        for c in extras.clusters {
+            let from = c.created.map(|t| t.timestamp_millis());
+            let to = c.ended.map(|t| t.timestamp_millis());
+            let before = w.since_ms.is_some_and(|s| to.is_some_and(|t| t < s));
+            let after = w.until_ms.is_some_and(|u| from.is_some_and(|f| f >= u));
+            if before || after {
+                continue;
+            }
+            out.clusters
+                .retain(|o| !(o.region == c.region && o.cluster_id == c.cluster_id));
+            out.clusters.push(c);
+        }
         out.inputs.push(name);
     }
     Ok((out, hashes))

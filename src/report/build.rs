@@ -185,7 +185,9 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         total,
         group_by,
         best_mix_saving_usd: if group_by.is_workload() {
-            summaries.iter().map(|a| a.saving_usd).sum()
+            // A group already cheaper where it ran than on any single
+            // option saves nothing by moving.
+            summaries.iter().map(|a| a.saving_usd.max(0.0)).sum()
         } else {
             0.0
         },

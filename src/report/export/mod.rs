@@ -269,7 +269,8 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
         ("EMR on EC2 steps cost", ec2),
     ]
     .iter()
-    .filter(|(_, v)| *v > 0.0)
+    // Less than half a cent is the residue of subtracting sums, not spend.
+    .filter(|(_, v)| *v >= 0.005)
     .map(|(what, v)| format!("{what} {}", usd(*v)))
     .collect();
     let billed = match parts.len() {
@@ -285,15 +286,19 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
         ),
     };
     let mut out = vec![format!(
-        "{billed}. The cheapest option for the same runs is {} at {} ({} {}).",
+        "{billed}. The cheapest option for the same runs is {} at {} ({}).",
         best,
         usd(best_usd),
         if r.total.saving_usd > 0.0 {
-            "saving"
+            format!("saving {}", usd(r.total.saving_usd))
+        } else if r.total.saving_usd < -0.005 {
+            format!(
+                "where they ran costs {} less: no single option beats each run where it is",
+                usd(-r.total.saving_usd)
+            )
         } else {
-            "difference"
-        },
-        usd(r.total.saving_usd)
+            format!("difference {}", usd(r.total.saving_usd))
+        }
     )];
     if let Some(low) = r.total.costs_at_average {
         let factor = r
