@@ -728,6 +728,39 @@ def silent_wrong():
          "--executor-memory-gb", "14"], FLAG_ERROR,
         why="a peak below the average executors is a contradiction: refused naming the flag",
         stderr_has=["--peak-executors"])
+    # --- Glue and EMR on EC2 runs in a file: refused by row and column.
+    glue = {"glue_dpu": "10", "glue_workers": "10", "glue_version": "4.0",
+            "glue_execution_class": "STANDARD", "billed_vcpu_hours": "", "billed_memory_gb_hours": "",
+            "billed_storage_gb_hours": "", "total_vcpu_hours": "", "total_memory_gb_hours": "",
+            "total_storage_gb_hours": "", "duration_s": "900"}
+    for name, over, column in (
+        ("flex-on-glue-2", {"glue_version": "2.0", "glue_execution_class": "FLEX"}, "glue_execution_class"),
+        ("workers-without-dpu", {"glue_dpu": ""}, "glue_dpu"),
+        ("zero-workers", {"glue_workers": "0"}, "glue_workers"),
+        ("both-glue-and-ec2", {"ec2_cost_usd": "1.5"}, "ec2_cost_usd"),
+        ("unknown-version", {"glue_version": "3.5"}, "glue_version"),
+    ):
+        row = dict(run_row(job_run_id="r-bad"))
+        row.update(glue)
+        row.update(over)
+        add(f"ue-glue-{name}-csv", "unclear-error", PRICE_CSV_STRICT + ["runs.csv"], 3,
+            {"runs.csv": csv_bytes([run_row(), row])},
+            why=f"a Glue run with a bad {column}: refused naming the row and column, never priced",
+            stderr_has=[loc("runs.csv", 3), column], stdout_lacks=[",r-bad,"])
+    add("fl-collect-emr-bad-spot-discount", "unclear-error",
+        ["collect", "emr", "--region", "us-east-1", "--spot-discount", "1.5", "--out", "ds"], FLAG_ERROR,
+        why="a Spot discount of 150% would make Spot pay the user: refused naming the flag, no call made",
+        stderr_has=["--spot-discount"])
+    add("fl-collect-emr-bad-spot-history", "unclear-error",
+        ["collect", "emr", "--region", "us-east-1", "--spot-history", "spot.json", "--out", "ds"], FLAG_ERROR,
+        {"spot.json": b'{"SpotPriceHistory": [{"AvailabilityZone": "us-east-1a", "InstanceType": "m5.xlarge", '
+                      b'"ProductDescription": "Linux/UNIX", "SpotPrice": "free", "Timestamp": "2026-01-01T00:00:00Z"}]}'},
+        why="a Spot price that is not a number: the file and the row are named, no call made",
+        stderr_has=["spot.json", "SpotPriceHistory[0].SpotPrice"])
+    add("fl-collect-glue-zero-concurrency", "unclear-error",
+        ["collect", "glue", "--region", "us-east-1", "--concurrency", "0", "--out", "ds"], FLAG_ERROR,
+        why="no job could be paged: refused naming the flag",
+        stderr_has=["--concurrency"])
     add("fl-auto-scaling-old-glue", "unclear-error",
         ["report", "--glue-sizing", "auto-scaling", "--glue-version", "2.0", "run.json",
          "--out", "rep"], FLAG_ERROR,
