@@ -257,3 +257,21 @@ fn a_wider_window_later_records_the_older_runs() {
     assert!(stderr.contains("80 recorded"), "{stderr}");
     assert!(stderr.contains("80 new"), "{stderr}");
 }
+
+/// A policy without glue:GetJobRuns: the error names the permission to add.
+#[test]
+fn access_denied_names_the_missing_permission() {
+    let emu = Emulator::start();
+    let now = chrono::Utc::now().timestamp();
+    let (seed, _) = history(now);
+    emu.post("/_emu/glue_seed", &seed);
+    emu.configure(json!({"deny": ["GetJobRuns"]}));
+    let dir = tempfile::tempdir().unwrap();
+    let done = collect(&emu, &dir.path().join("ds")).assert().failure();
+    let stderr = String::from_utf8_lossy(&done.get_output().stderr).to_string();
+    assert!(stderr.contains("AccessDenied"), "{stderr}");
+    assert!(
+        stderr.contains("the IAM policy must allow glue:GetJobRuns"),
+        "{stderr}"
+    );
+}

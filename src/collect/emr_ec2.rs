@@ -27,7 +27,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
-use super::emr_serverless::{classify, describe};
+use super::emr_serverless::{classify, describe, with_iam_action};
 use super::pacing::{paced, Backoff, Bucket, CallStats, Rate};
 use crate::model::{Architecture, JobRun, JobState, UsageSource, WorkerSize};
 use crate::pricing::PriceBook;
@@ -292,7 +292,12 @@ macro_rules! paced_call {
     ($c:expr, $op:literal, $send:expr) => {
         paced(&$c.bucket, &$c.backoff, &$c.stats, classify, || $send)
             .await
-            .map_err(|e| format!("{} in {}: {}", $op, $c.region, describe(&e)))
+            .map_err(|e| {
+                with_iam_action(
+                    format!("{} in {}: {}", $op, $c.region, describe(&e)),
+                    concat!("elasticmapreduce:", $op),
+                )
+            })
     };
 }
 

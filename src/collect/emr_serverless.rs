@@ -271,6 +271,19 @@ where
     }
 }
 
+/// A refused call's message with the IAM action the policy must allow,
+/// when the service said access was denied.
+pub(crate) fn with_iam_action(message: String, action: &str) -> String {
+    let denied = ["AccessDenied", "UnauthorizedOperation", "not authorized"]
+        .iter()
+        .any(|m| message.contains(m));
+    if denied {
+        format!("{message}; the IAM policy must allow {action} (see the README's policy)")
+    } else {
+        message
+    }
+}
+
 /// An HTTP status, whatever the response type.
 pub(crate) trait HasStatus {
     fn status(&self) -> u16;

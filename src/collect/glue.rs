@@ -20,7 +20,7 @@ use aws_sdk_glue as glue;
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::dataset::{key_of, Dataset};
-use super::emr_serverless::{classify, describe};
+use super::emr_serverless::{classify, describe, with_iam_action};
 use super::pacing::{paced, Backoff, Bucket, CallStats, Rate};
 use crate::model::{Architecture, GlueUse, JobRun, JobState, UsageSource};
 use crate::pricing::GlueWorker;
@@ -246,7 +246,12 @@ impl Client {
                     .send()
             })
             .await
-            .map_err(|e| format!("GetJobs in {}: {}", self.region, describe(&e)))?;
+            .map_err(|e| {
+                with_iam_action(
+                    format!("GetJobs in {}: {}", self.region, describe(&e)),
+                    "glue:GetJobs",
+                )
+            })?;
             for j in page.jobs() {
                 let command = j
                     .command()
@@ -285,7 +290,12 @@ impl Client {
                 .send()
         })
         .await
-        .map_err(|e| format!("GetJobRuns {job} in {}: {}", self.region, describe(&e)))?;
+        .map_err(|e| {
+            with_iam_action(
+                format!("GetJobRuns {job} in {}: {}", self.region, describe(&e)),
+                "glue:GetJobRuns",
+            )
+        })?;
         Ok((
             page.job_runs().to_vec(),
             page.next_token().map(str::to_string),

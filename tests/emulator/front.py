@@ -123,6 +123,8 @@ class State:
         # EMR on EC2 clusters seeded with their instances and steps
         # (moto's instances never end and its steps never finish).
         self.emr_seeded = {}
+        # Operations answered AccessDenied (a policy that lacks them).
+        self.deny = set()
 
     def reset_buckets(self):
         self.buckets = {
@@ -789,7 +791,8 @@ def advance_locked(region):
 
 def configure(doc):
     """{"enforce_quotas", "quota_scale", "fault_rate", "slow_rate",
-    "slow_ms", "seed", "quotas": {"Operation": [rate, burst]}}: "quotas"
+    "slow_ms", "seed", "deny": [Operation, ...], "quotas": {"Operation":
+    [rate, burst]}}: "deny" answers AccessDenied; "quotas"
     adds or replaces per-operation quotas (Glue publishes none: a bench
     sets the rate it measures against)."""
     with STATE.lock:
@@ -798,6 +801,8 @@ def configure(doc):
                 setattr(STATE, k, doc[k])
         if "seed" in doc:
             STATE.rng = random.Random(doc["seed"])
+        if "deny" in doc:
+            STATE.deny = set(doc["deny"])
         for op, (rate, burst) in doc.get("quotas", {}).items():
             QUOTAS[op] = (float(rate), int(burst))
         STATE.reset_buckets()
@@ -865,6 +870,11 @@ class Front:
             fault = roll < STATE.fault_rate
             kind = "throttle" if roll < STATE.fault_rate / 2 else "500"
             slow_ms = STATE.slow_ms
+        with STATE.lock:
+            denied = operation in STATE.deny
+        if denied:
+            code = "AccessDeniedException"
+            return json_error(400 if not cbor else 400, code, f"User is not authorized to perform: {operation}", cbor)
         if enforce and bucket is not None and not bucket.take():
             return json_error(429 if not cbor else 400, "ThrottlingException", "Rate exceeded", cbor)
         if slow:
