@@ -376,6 +376,7 @@ impl Iterator for Synth {
             glue_worker_type: None,
             ec2_cost_usd: None,
             ec2_cluster_id: None,
+            account_id: None,
         })
     }
 

@@ -12,7 +12,9 @@ use emrcost::collect::dataset;
 use emrcost::model::{JobRun, JobState};
 
 /// The read calls the README's IAM policy allows.
-const READ_CALLS: [&str; 6] = [
+const READ_CALLS: [&str; 7] = [
+    // Which account the credentials are (no permission needed).
+    "GetCallerIdentity",
     "ListApplications",
     "GetApplication",
     "ListJobRuns",

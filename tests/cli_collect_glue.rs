@@ -275,3 +275,52 @@ fn access_denied_names_the_missing_permission() {
         "{stderr}"
     );
 }
+
+/// `--profile` twice: each profile's credentials are used in turn and the
+/// runs carry the account STS names for them.
+#[test]
+fn several_profiles_collect_into_one_dataset_with_their_account() {
+    let emu = Emulator::start();
+    let now = chrono::Utc::now().timestamp();
+    let (seed, _) = history(now);
+    emu.post("/_emu/glue_seed", &seed);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &config,
+        "[profile a]\nregion = us-east-1\n[profile b]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[a]\naws_access_key_id = AKIAA\naws_secret_access_key = x\n[b]\naws_access_key_id = AKIAB\naws_secret_access_key = x\n",
+    )
+    .unwrap();
+    let out = dir.path().join("ds");
+    let done = collect(&emu, &out)
+        .args(["--profile", "a", "--profile", "b", "--csv"])
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&done.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("--profile a: account 123456789012"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--profile b: account 123456789012"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(out.join("jobruns.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 160);
+    assert!(
+        rows.iter().all(|r| r.ends_with(",123456789012")),
+        "{}",
+        rows[0]
+    );
+}

@@ -144,6 +144,7 @@ fn run(id: &str, peak: Option<u32>) -> emrcost::model::JobRun {
         glue_worker_type: None,
         ec2_cost_usd: None,
         ec2_cluster_id: None,
+        account_id: None,
     }
 }
 

@@ -119,9 +119,11 @@ pub struct CollectArgs {
     /// configuration (AWS_REGION, the profile).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Named profile from the AWS config and credentials files.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Named profile from the AWS config and credentials files
+    /// (repeatable: several accounts into one dataset, each run recorded
+    /// with its account).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
     /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -187,9 +189,11 @@ pub struct CollectEmrArgs {
     /// configuration (AWS_REGION, the profile).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Named profile from the AWS config and credentials files.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Named profile from the AWS config and credentials files
+    /// (repeatable: several accounts into one dataset, each run recorded
+    /// with its account).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
     /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -233,9 +237,11 @@ pub struct CollectGlueArgs {
     /// configuration (AWS_REGION, the profile).
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Named profile from the AWS config and credentials files.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Named profile from the AWS config and credentials files
+    /// (repeatable: several accounts into one dataset, each run recorded
+    /// with its account).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
     /// Endpoint to call instead of AWS's (AWS_ENDPOINT_URL is also honoured).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,

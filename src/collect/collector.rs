@@ -43,6 +43,8 @@ pub struct CollectOptions {
     pub late_billed_retries: u32,
     /// Per-attempt timeout.
     pub attempt_timeout: Duration,
+    /// The account the runs are recorded under.
+    pub account_id: Option<String>,
 }
 
 /// Progress as the collection goes; the CLI draws it.
@@ -105,6 +107,19 @@ pub async fn aws_config(opts: &CollectOptions) -> aws_config::SdkConfig {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }
     loader.load().await
+}
+
+/// The account the configuration's credentials belong to (STS
+/// GetCallerIdentity, which needs no permission).
+pub async fn account_of(config: &aws_config::SdkConfig) -> Result<String, String> {
+    let out = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("GetCallerIdentity: {}", super::emr_serverless::describe(&e)))?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| "GetCallerIdentity: the answer names no account".to_string())
 }
 
 /// Collects into `ds`. `stop` is set on Ctrl-C: no new calls are started,
@@ -288,6 +303,8 @@ async fn runs(
                 if let Some(Ok((item, result))) = done {
                     match result {
                         Ok(run) => {
+                            let mut run = run;
+                            run.account_id = opts.account_id.clone();
                             ds.record(run)?;
                             summary.fetched += 1;
                             progress.fetched();

@@ -498,6 +498,7 @@ mod tests {
             glue_worker_type: None,
             ec2_cost_usd: None,
             ec2_cluster_id: None,
+            account_id: None,
         }
     }
 

@@ -48,6 +48,8 @@ pub struct EmrOptions {
     /// A fraction: Spot at on-demand less this, where no history says.
     pub spot_discount: Option<f64>,
     pub spot_history: Option<SpotHistory>,
+    /// The account the runs are recorded under.
+    pub account_id: Option<String>,
     /// The executor and driver assumed where a step's arguments give no
     /// size, the memory overhead, the EBS volume type and hours a month.
     pub assumptions: crate::cost::Assumptions,
@@ -465,6 +467,13 @@ pub async fn collect_emr(
                             .is_none_or(|old| !old.state.is_final())
                     })
                     .collect();
+                let runs = runs
+                    .into_iter()
+                    .map(|r| JobRun {
+                        account_id: opts.account_id.clone(),
+                        ..r
+                    })
+                    .collect();
                 ds.record_all(runs).map_err(|e| e.to_string())?;
                 ds.state
                     .clusters
@@ -650,6 +659,7 @@ async fn cluster(
             glue_worker_type: None,
             ec2_cost_usd: None,
             ec2_cluster_id: Some(id.to_string()),
+            account_id: None,
         });
     }
     // Each step's share: the cluster's cost in each slice of time, split

@@ -450,6 +450,7 @@ pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result
         glue_worker_type: None,
         ec2_cost_usd: None,
         ec2_cluster_id: None,
+        account_id: None,
     };
     for (name, u) in [
         ("billedResourceUtilization", out.billed),

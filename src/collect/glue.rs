@@ -40,6 +40,8 @@ pub struct GlueOptions {
     /// Jobs paged at once (all within `rate`).
     pub concurrency: usize,
     pub attempt_timeout: Duration,
+    /// The account the runs are recorded under.
+    pub account_id: Option<String>,
     /// Heap Glue gives a Spark process per DPU (the Glue cost model's
     /// `glue_heap_gb_per_dpu`): the executor size recorded for a run.
     pub heap_gb_per_dpu: f64,
@@ -195,6 +197,7 @@ fn convert(
         glue_worker_type: worker_type,
         ec2_cost_usd: None,
         ec2_cluster_id: None,
+        account_id: None,
     })
 }
 
@@ -386,7 +389,10 @@ async fn pass(
                     }
                     continue;
                 }
-                fresh.push(run);
+                fresh.push(JobRun {
+                    account_id: opts.account_id.clone(),
+                    ..run
+                });
             }
         }
         let recorded = fresh.len() as u64;

@@ -479,6 +479,7 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
             opt(&r.glue.and_then(|g| g.dpu_seconds)),
             opt(&r.ec2_cost_usd),
             opt(&r.ec2_cluster_id),
+            opt(&r.account_id),
         ])?;
     }
     w.flush()?;

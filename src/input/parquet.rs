@@ -147,6 +147,7 @@ pub fn frame(runs: &[JobRun]) -> PolarsResult<DataFrame> {
             "ec2_cluster_id",
             runs.iter().map(|r| r.ec2_cluster_id.as_deref()),
         ),
+        strs("account_id", runs.iter().map(|r| r.account_id.as_deref())),
     ];
     DataFrame::new(cols)
 }

@@ -317,6 +317,10 @@ pub struct JobRun {
     /// An EMR on EC2 step's cluster.
     #[serde(default)]
     pub ec2_cluster_id: Option<String>,
+    /// The AWS account the run was collected from (STS GetCallerIdentity
+    /// of the collector's credentials), when known.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 impl JobRun {

@@ -192,6 +192,12 @@ pub const RUN_TABLE: &[Column] = &[
         false,
     ),
     col("ec2_cluster_id", Kind::Text, "j-...", false),
+    col(
+        "account_id",
+        Kind::Text,
+        "AWS account the run was collected from",
+        false,
+    ),
 ];
 
 /// Columns a file must have. `region` is required of a row, not of a file:

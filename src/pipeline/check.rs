@@ -82,6 +82,7 @@ pub struct RunColumns {
     glue_execution_class: Texts,
     ec2_cost_usd: Nums,
     ec2_cluster_id: Texts,
+    account_id: Texts,
     /// Cells that could not be typed, by row (sorted; rare).
     bad_cells: Vec<(usize, Reject)>,
 }
@@ -180,6 +181,7 @@ impl RunColumns {
             glue_execution_class: texts(df, "glue_execution_class")?,
             ec2_cost_usd,
             ec2_cluster_id: texts(df, "ec2_cluster_id")?,
+            account_id: texts(df, "account_id")?,
             bad_cells: bad,
         })
     }
@@ -458,6 +460,7 @@ impl RunColumns {
             glue_worker_type: text(&self.glue_worker_type),
             ec2_cost_usd: f.ec2_cost_usd,
             ec2_cluster_id: text(&self.ec2_cluster_id),
+            account_id: text(&self.account_id),
         })
     }
 }

@@ -844,6 +844,16 @@ class Front:
             operation = m.group(1) if m else request.path
         elif service == "emr-serverless":
             operation = emr_operation(request.method, request.path)
+        elif service == "sts":
+            # The query protocol: the operation is the form's Action.
+            raw = request.get_data()
+            import io
+            import urllib.parse
+
+            form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
+            operation = (form.get("Action") or [request.path])[0]
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
         else:
             operation = request.headers.get("X-Amz-Target", request.path).split(".")[-1]
         entry = {

@@ -125,9 +125,9 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
     if a.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
-    let mut opts = CollectOptions {
+    let opts = CollectOptions {
         regions: a.regions.clone(),
-        profile: a.profile.clone(),
+        profile: None,
         endpoint_url: a.endpoint_url.clone(),
         application_ids: a.application_ids.clone(),
         since: Some(since),
@@ -139,15 +139,70 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
         concurrency: a.concurrency,
         late_billed_retries: a.late_billed_retries,
         attempt_timeout: Duration::from_secs(a.attempt_timeout.max(1)),
+        account_id: None,
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let mut worst = ExitCode::SUCCESS;
+    for profile in profiles_of(&a.profiles) {
+        let mut opts = CollectOptions {
+            profile: profile.clone(),
+            ..opts.clone()
+        };
+        let code = runtime.block_on(collect_serverless(g, a, &mut opts))?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+        worst = code;
+    }
+    Ok(worst)
+}
+
+/// Each `--profile`, or the default credential chain when none is given.
+fn profiles_of(profiles: &[String]) -> Vec<Option<String>> {
+    if profiles.is_empty() {
+        vec![None]
+    } else {
+        profiles.iter().cloned().map(Some).collect()
+    }
+}
+
+/// The account a configuration's credentials belong to; a warning (and no
+/// account on the runs) when STS cannot say.
+async fn account(
+    g: &GlobalArgs,
+    config: &aws_config::SdkConfig,
+    profile: &Option<String>,
+) -> Option<String> {
+    match emrcost::collect::collector::account_of(config).await {
+        Ok(a) => {
+            if let Some(p) = profile {
+                note(g.quiet, &format!("--profile {p}: account {a}"));
+            }
+            Some(a)
+        }
+        Err(e) => {
+            note(
+                g.quiet,
+                &format!("warning: the runs are recorded without their account: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// One EMR Serverless collection (one profile).
+async fn collect_serverless(
+    g: &GlobalArgs,
+    a: &CollectArgs,
+    opts: &mut CollectOptions,
+) -> anyhow::Result<ExitCode> {
+    {
         if opts.regions.is_empty() {
-            let config = emrcost::collect::collector::aws_config(&opts).await;
+            let config = emrcost::collect::collector::aws_config(opts).await;
             match config.region() {
                 Some(r) => opts.regions.push(r.to_string()),
                 None => bail!(
@@ -168,8 +223,9 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
             }
         }
 
-        let mut ds = Dataset::open(&a.out)
-            .with_context(|| format!("--out {}", a.out.display()))?;
+        let config = emrcost::collect::collector::aws_config(opts).await;
+        opts.account_id = account(g, &config, &opts.profile).await;
+        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
         for (at, why) in &ds.skipped_journal_lines {
             note(g.quiet, &format!("{at}: {why}"));
         }
@@ -184,7 +240,7 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
             });
         }
         let bar = Bar::new(!g.quiet && std::io::stderr().is_terminal());
-        let summary = collect(&opts, &mut ds, &bar, stop.clone()).await;
+        let summary = collect(opts, &mut ds, &bar, stop.clone()).await;
         bar.bar.finish_and_clear();
         let summary = summary.with_context(|| {
             format!(
@@ -263,7 +319,7 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
         Ok(ExitCode::SUCCESS)
-    })
+    }
 }
 
 struct GlueBar {
@@ -301,7 +357,7 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
     let mut opts = GlueOptions {
         regions: a.regions.clone(),
-        profile: a.profile.clone(),
+        profile: None,
         endpoint_url: a.endpoint_url.clone(),
         jobs: a.jobs.clone(),
         since: Some(since),
@@ -311,13 +367,17 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         concurrency: a.concurrency,
         attempt_timeout: Duration::from_secs(a.attempt_timeout.max(1)),
         heap_gb_per_dpu: emrcost::cost::Assumptions::default().glue_heap_gb_per_dpu,
+        account_id: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let config = sdk_config(&mut opts.regions, &opts.profile, &opts.endpoint_url, a.attempt_timeout, &book).await?;
+    let mut code = ExitCode::SUCCESS;
+    for profile in profiles_of(&a.profiles) {
+        code = runtime.block_on(async {
+        let config = sdk_config(&mut opts.regions, &profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
+        opts.account_id = account(g, &config, &profile).await;
         let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
         for (at, why) in &ds.skipped_journal_lines {
             note(g.quiet, &format!("{at}: {why}"));
@@ -395,8 +455,13 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::from(1));
         }
-        Ok(ExitCode::SUCCESS)
-    })
+        Ok::<ExitCode, anyhow::Error>(ExitCode::SUCCESS)
+    })?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    Ok(code)
 }
 
 /// `emrcost collect emr`.
@@ -453,13 +518,17 @@ fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
         spot_discount: a.spot_discount,
         spot_history,
         assumptions: emrcost::cost::Assumptions::default(),
+        account_id: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let config = sdk_config(&mut opts.regions, &a.profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
+    let mut code = ExitCode::SUCCESS;
+    for profile in profiles_of(&a.profiles) {
+        code = runtime.block_on(async {
+        let config = sdk_config(&mut opts.regions, &profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
+        opts.account_id = account(g, &config, &profile).await;
         let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
         for (at, why) in &ds.skipped_journal_lines {
             note(g.quiet, &format!("{at}: {why}"));
@@ -527,8 +596,13 @@ fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::from(130));
         }
-        Ok(ExitCode::SUCCESS)
-    })
+        Ok::<ExitCode, anyhow::Error>(ExitCode::SUCCESS)
+    })?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    Ok(code)
 }
 
 /// The AWS configuration for a collector, and its regions (the
@@ -554,6 +628,7 @@ async fn sdk_config(
         concurrency: 1,
         late_billed_retries: 0,
         attempt_timeout: Duration::from_secs(attempt_timeout.max(1)),
+        account_id: None,
     };
     let config = emrcost::collect::collector::aws_config(&shared).await;
     if regions.is_empty() {

@@ -304,6 +304,7 @@ impl Imported {
             glue_worker_type: None,
             ec2_cost_usd: None,
             ec2_cluster_id: None,
+            account_id: None,
         })
     }
 
