@@ -46,8 +46,8 @@ pub enum Command {
         command: PricingCommand,
     },
     /// Collect job runs (and optionally CloudWatch metrics) from EMR Serverless
-    /// into a local dataset, or with `collect glue` Glue job runs. Read-only;
-    /// resumable; paced to the API quotas.
+    /// into a local dataset; `collect glue` and `collect emr` add Glue job
+    /// runs and EMR on EC2 clusters. Read-only; resumable; paced.
     Collect(CollectArgs),
     /// Write a deterministic synthetic job-run history (emrcost CSV format).
     Synth(SynthArgs),
