@@ -29,28 +29,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from emu import binary, env, log, post, start  # noqa: E402
+
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 RUN_S = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
 GET_RATE, GET_BURST = 10.0, 50
 
 
-def python():
-    p = os.environ.get("EMRCOST_TEST_PYTHON") or os.path.join(ROOT, "target/emulator-venv/bin/python")
-    if not os.path.exists(p):
-        sys.exit(f"{p} not found: run `cargo test` once (it makes the venv) or set EMRCOST_TEST_PYTHON")
-    return p
-
-
-def binary():
-    """The newer of the release and debug builds."""
-    found = [os.path.join(ROOT, "target", k, "emrcost") for k in ("release", "debug")]
-    found = [b for b in found if os.path.exists(b)]
-    if not found:
-        sys.exit("build first: cargo build --release")
-    return max(found, key=os.path.getmtime)
 
 
 PLAN = """name = "quota"
@@ -75,26 +62,11 @@ executors = 4
 """
 
 
-def post(base, path, doc):
-    req = urllib.request.Request(base + path, data=json.dumps(doc).encode(), method="POST")
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-
 
 def main():
     tmp = tempfile.mkdtemp(prefix="emrcost-bench-quota-")
-    port_file = os.path.join(tmp, "port")
-    emu = subprocess.Popen(
-        [python(), os.path.join(ROOT, "tests/emulator/front.py"), "--port-file", port_file],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    emu, base = start(tmp)
     try:
-        for _ in range(600):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.1)
-        base = "http://127.0.0.1:" + open(port_file).read().strip()
         post(base, "/_emu/config", {"enforce_quotas": True, "quota_scale": 1.0})
         billed = {"vCPUHour": 20 * RUN_S / 3600, "memoryGBHour": 80 * RUN_S / 3600, "storageGBHour": 0}
         post(base, "/_emu/script", {"arm": "a", "runs": [
@@ -102,23 +74,19 @@ def main():
         plan = os.path.join(tmp, "plan.toml")
         with open(plan, "w") as f:
             f.write(PLAN.format(runs=RUNS))
-        env = dict(os.environ, AWS_ENDPOINT_URL=base, AWS_ACCESS_KEY_ID="test",
-                   AWS_SECRET_ACCESS_KEY="test", AWS_REGION="us-east-1")
-        env.pop("AWS_PROFILE", None)
         started = time.time()
         done = subprocess.run([binary(), "bench", plan, "--yes", "--out", os.path.join(tmp, "out")],
-                              env=env, capture_output=True, text=True)
+                              env=env(base), capture_output=True, text=True)
         wall = time.time() - started
         if done.returncode != 0:
             sys.exit(f"emrcost bench failed ({done.returncode}):\n{done.stderr[-3000:]}")
-        with urllib.request.urlopen(base + "/_emu/log") as r:
-            log = json.loads(r.read())
+        entries = log(base)
     finally:
         emu.terminate()
         emu.wait()
 
-    gets = sorted(e["at"] for e in log if e["operation"] == "GetJobRun")
-    throttled = [e for e in log if e["status"] == 429]
+    gets = sorted(e["at"] for e in entries if e["operation"] == "GetJobRun")
+    throttled = [e for e in entries if e["status"] == 429]
     # The most calls in any window of T seconds, against the bucket's bound.
     worst = None
     for T in (1.0, 2.0, 5.0, 10.0, 30.0):

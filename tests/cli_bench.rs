@@ -83,6 +83,49 @@ fn bench(emu: &Emulator, args: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
+/// Runs `bench PLAN --yes --out OUT` in the background and sends it
+/// SIGINT once `submitted` runs are in its journal (and a moment more).
+fn interrupt_after(
+    emu: &Emulator,
+    plan: &Path,
+    out: &Path,
+    submitted: usize,
+) -> std::process::ExitStatus {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"));
+    for (k, v) in emu.env() {
+        match v {
+            Some(v) => command.env(k, v),
+            None => command.env_remove(k),
+        };
+    }
+    let mut child = command
+        .env_remove("EMRCOST_PRICING")
+        .arg("bench")
+        .arg(plan)
+        .arg("--yes")
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = out.join("journal.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&journal).map_or(0, |t| t.matches("\"submitted\"").count())
+        < submitted
+    {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{submitted} run(s) were not submitted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: sends SIGINT to the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    child.wait().unwrap()
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
@@ -411,36 +454,7 @@ fn ctrl_c_cancels_cleans_up_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let p = plan(dir.path(), 1, "");
     let out = dir.path().join("out");
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"));
-    for (k, v) in emu.env() {
-        match v {
-            Some(v) => command.env(k, v),
-            None => command.env_remove(k),
-        };
-    }
-    let mut child = command
-        .env_remove("EMRCOST_PRICING")
-        .args([
-            "bench",
-            p.to_str().unwrap(),
-            "--yes",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let journal = out.join("journal.jsonl");
-    let started = std::time::Instant::now();
-    while !std::fs::read_to_string(&journal).is_ok_and(|t| t.contains("\"submitted\"")) {
-        assert!(started.elapsed().as_secs() < 60, "no run was submitted");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    // SAFETY: sends SIGINT to the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status = child.wait().unwrap();
+    let status = interrupt_after(&emu, &p, &out, 1);
     assert_eq!(status.code(), Some(130));
     let log = emu.log();
     assert_eq!(operations(&log, "CancelJobRun").len(), 1);
@@ -713,39 +727,7 @@ core_nodes = 1
     )
     .unwrap();
     let out = dir.path().join("out");
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("emrcost"));
-    for (k, v) in emu.env() {
-        match v {
-            Some(v) => command.env(k, v),
-            None => command.env_remove(k),
-        };
-    }
-    let mut child = command
-        .env_remove("EMRCOST_PRICING")
-        .args([
-            "bench",
-            p.to_str().unwrap(),
-            "--yes",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let journal = out.join("journal.jsonl");
-    let started = std::time::Instant::now();
-    while std::fs::read_to_string(&journal).map_or(0, |t| t.matches("\"submitted\"").count()) < 2 {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "two runs were not submitted"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    // SAFETY: sends SIGINT to the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(interrupt_after(&emu, &p, &out, 2).code(), Some(130));
     let log = emu.log();
     assert_eq!(operations(&log, "CancelJobRun").len(), 1);
     assert_eq!(operations(&log, "TerminateJobFlows").len(), 1);

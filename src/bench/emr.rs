@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use aws_sdk_emr as emr;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use emr::types;
 
 use super::aws::TAG;
@@ -94,10 +94,7 @@ pub struct Emr {
     pacer: super::Pacer,
 }
 
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| t.to_millis().ok())
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-}
+use crate::collect::emr_serverless::utc as time;
 
 impl Emr {
     pub fn new(config: &aws_config::SdkConfig, region: &str, stats: Arc<CallStats>) -> Emr {
@@ -437,6 +434,7 @@ pub struct InstanceCost {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use std::collections::BTreeMap;
 
     fn at(s: i64) -> DateTime<Utc> {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use aws_sdk_glue as glue;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::aws::TAG;
 use super::call;
@@ -47,10 +47,7 @@ pub struct Glue {
     pacer: super::Pacer,
 }
 
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| t.to_millis().ok())
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-}
+use crate::collect::emr_serverless::utc as time;
 
 impl Glue {
     pub fn new(config: &aws_config::SdkConfig, region: &str, stats: Arc<CallStats>) -> Glue {

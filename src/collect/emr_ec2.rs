@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_emr as emr;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
@@ -197,10 +197,7 @@ pub struct EmrSummary {
     pub warnings: Vec<String>,
 }
 
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| t.to_millis().ok())
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-}
+use crate::collect::emr_serverless::utc as time;
 
 /// One instance as the cost needs it.
 #[derive(Debug, Clone)]
@@ -786,6 +783,7 @@ fn spark_conf_of(args: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn at(h: f64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_800_000_000, 0).unwrap()

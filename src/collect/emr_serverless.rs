@@ -350,6 +350,11 @@ fn chrono_time(t: &SmithyTime) -> Option<DateTime<Utc>> {
         .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
 }
 
+/// An SDK time (any AWS client's), as UTC.
+pub(crate) fn utc(t: Option<&SmithyTime>) -> Option<DateTime<Utc>> {
+    t.and_then(chrono_time)
+}
+
 /// `"4 vCPU"`, `"4vCPU"` or `"4"` -> 4.0.
 fn parse_vcpu(raw: &str) -> Option<f64> {
     let t = raw.trim().to_ascii_lowercase();

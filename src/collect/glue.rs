@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_glue as glue;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::dataset::{key_of, Dataset};
 use super::emr_serverless::{classify, describe, with_iam_action};
@@ -72,10 +72,7 @@ pub struct GlueSummary {
     pub failures: Vec<String>,
 }
 
-fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| t.to_millis().ok())
-        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
-}
+use crate::collect::emr_serverless::utc as time;
 
 /// A job's defaults, for runs that do not say.
 #[derive(Debug, Clone)]
@@ -516,6 +513,7 @@ pub async fn collect_glue(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn at(s: i64) -> Option<DateTime<Utc>> {
         Utc.timestamp_opt(1_700_000_000 + s, 0).single()

@@ -384,20 +384,7 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         }
         let before = ds.len();
         let stop = ctrl_c();
-        let visible = !g.quiet && std::io::stderr().is_terminal();
-        let bar = ProgressBar::with_draw_target(
-            None,
-            if visible {
-                ProgressDrawTarget::stderr()
-            } else {
-                ProgressDrawTarget::hidden()
-            },
-        );
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} {spinner} {pos} run(s) listed, {msg} ({per_sec})")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(250));
+        let bar = spinner(g, "{prefix} {spinner} {pos} run(s) listed, {msg} ({per_sec})");
         let progress = GlueBar { bar };
         let summary = collect_glue(&opts, &config, &mut ds, &book.glue_workers, &progress, stop).await;
         progress.bar.finish_and_clear();
@@ -535,20 +522,7 @@ fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
         }
         let before = ds.len();
         let stop = ctrl_c();
-        let visible = !g.quiet && std::io::stderr().is_terminal();
-        let bar = ProgressBar::with_draw_target(
-            None,
-            if visible {
-                ProgressDrawTarget::stderr()
-            } else {
-                ProgressDrawTarget::hidden()
-            },
-        );
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(250));
+        let bar = spinner(g, "{spinner} {msg} ({elapsed})");
         let summary = collect_emr(&opts, &config, &mut ds, &book, &|m: &str| bar.set_message(m.to_string()), stop).await;
         bar.finish_and_clear();
         let summary = summary.map_err(|e| {
@@ -648,6 +622,25 @@ async fn sdk_config(
         }
     }
     Ok(config)
+}
+
+/// A spinner on stderr (hidden with --quiet or when stderr is not a
+/// terminal) drawn with `template`.
+fn spinner(g: &GlobalArgs, template: &str) -> ProgressBar {
+    let visible = !g.quiet && std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
 }
 
 /// Set on Ctrl-C.
