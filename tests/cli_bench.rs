@@ -293,15 +293,24 @@ fn three_arms_measure_what_the_service_did() {
         .collect();
     assert_ne!(submitted[0], submitted[1]);
     assert_eq!(submitted[0], submitted[2]);
-    // The runs are in the one run table: `report` prices them.
+    // Every run is in the one run table, the Glue ones too: `report`
+    // prices them, the Glue runs at what Glue billed.
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
-    assert_eq!(runs.lines().count(), 7, "{runs}");
+    assert_eq!(runs.lines().count(), 10, "{runs}");
     crate::util::emrcost()
         .args(["report", "--quiet", "--format", "json", "--out"])
         .arg(dir.path().join("rep"))
         .arg(out.join("runs.csv"))
         .assert()
         .success();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rep").join("report.json")).unwrap())
+            .unwrap();
+    let glue = report["total"]["glue_billed_usd"].as_f64().unwrap();
+    assert!(
+        close(glue, 3.0 * 6.0 * 60.0 * 0.29 / 3600.0, 1e-9),
+        "{glue}"
+    );
 }
 
 /// Without --yes nothing is submitted: the request log is empty.
@@ -658,6 +667,18 @@ cluster_id = "{cluster}"
     assert!(
         operations(&log, "TerminateJobFlows").is_empty(),
         "clusters end themselves"
+    );
+    // The EMR on EC2 runs are in the run table at their instances' cost.
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let transient_rows: Vec<&str> = runs
+        .lines()
+        .filter(|l| l.contains("emrcost-bench-t-ec2-transient-"))
+        .collect();
+    assert_eq!(transient_rows.len(), 2, "{runs}");
+    let cost = format!("{}", 3.0 * 60.0 / 3600.0 * M5_XLARGE_HOUR);
+    assert!(
+        transient_rows.iter().all(|l| l.contains(&cost[..8])),
+        "{runs}"
     );
     let md = std::fs::read_to_string(out.join("bench.md")).unwrap();
     assert!(md.contains("## EMR on EC2 provisioning, measured"), "{md}");

@@ -170,6 +170,8 @@ pub struct GlueArm {
     pub worker_type: String,
     pub workers: u32,
     pub dpu_per_worker: f64,
+    /// The worker type's vCPU (its Spark processes' cores).
+    pub vcpu_per_worker: f64,
     pub version: crate::cost::GlueVersion,
     pub class: crate::pricing::GlueClass,
     pub dpu_hour_usd: f64,
@@ -719,6 +721,7 @@ fn glue_arm(
             worker_type,
             workers,
             dpu_per_worker: worker.dpu,
+            vcpu_per_worker: worker.vcpu,
             version,
             class,
             dpu_hour_usd,

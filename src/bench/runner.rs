@@ -103,8 +103,8 @@ pub struct Measured {
     /// instance's end.
     #[serde(default)]
     pub teardown_s: Option<f64>,
-    /// An EMR Serverless run as a record of the one run table (a Glue run
-    /// has none: the table is EMR Serverless's).
+    /// The run as a record of the one run table (EMR Serverless, Glue or
+    /// EMR on EC2 alike), for `runs.csv` and `report`.
     pub run: Option<JobRun>,
 }
 
@@ -877,7 +877,7 @@ async fn glue_run(
             Ok(None)
         }
         Some((run, transitions)) => {
-            let m = measure_glue(
+            let mut m = measure_glue(
                 label,
                 repeat,
                 job,
@@ -887,6 +887,7 @@ async fn glue_run(
                 transitions,
                 submitted_at_ms,
             );
+            m.run = Some(glue_record(ctx, arm_i, repeat, g, &m, &run));
             report_line(ctx, &m, "waited");
             Ok(Some(m))
         }
@@ -994,7 +995,11 @@ async fn cluster_run(
             Ok(None)
         }
         ClusterFollowed::Done(done) => {
-            let m = measure_cluster(
+            let times = done
+                .step
+                .as_ref()
+                .map_or((None, None, None), |s| (s.created, s.started, s.ended));
+            let mut m = measure_cluster(
                 label,
                 repeat,
                 e,
@@ -1003,6 +1008,7 @@ async fn cluster_run(
                 *done,
                 submitted_at_ms,
             );
+            m.run = Some(cluster_record(ctx, arm_i, &m, times));
             report_line(ctx, &m, "startup");
             if let Some(p) = m.provisioning_s {
                 ctx.say(&format!(
@@ -1295,6 +1301,121 @@ async fn follow_glue(
             return Ok(Some((run, transitions)));
         }
         tokio::time::sleep(poll).await;
+    }
+}
+
+/// A Glue run of a bench arm as a record of the one run table: Glue's
+/// figures, and its workers' Spark sizes (one executor per worker but the
+/// driver's, the Glue model's heap per DPU).
+fn glue_record(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    repeat: u32,
+    g: &super::plan::GlueArm,
+    m: &Measured,
+    run: &super::glue::GlueRun,
+) -> JobRun {
+    let plan = &ctx.checked.plan;
+    let label = &ctx.checked.arms[arm_i].arm.label;
+    let heap = crate::cost::Assumptions::default().glue_heap_gb_per_dpu * g.dpu_per_worker;
+    JobRun {
+        region: plan.region.clone(),
+        application_id: m.application_id.clone(),
+        application_name: Some(label.clone()),
+        architecture: crate::model::Architecture::X86_64,
+        job_run_id: m.job_run_id.clone(),
+        attempt: 1,
+        job_name: Some(format!(
+            "emrcost-bench-{}-{}-{}",
+            plan.name,
+            super::aws::slug(label),
+            repeat + 1
+        )),
+        state: m.state,
+        release_label: Some(format!("glue-{}", g.version)),
+        created_at: run.started_on,
+        started_at: run.started_on,
+        ended_at: run.completed_on,
+        queued_ms: m.queued_s.map(|q| (q * 1000.0) as u64),
+        duration_s: m.runtime_s,
+        billed: None,
+        total: None,
+        executor_vcpu: Some(g.vcpu_per_worker),
+        executor_memory_gb: Some(heap),
+        executor_disk_gb: None,
+        driver_vcpu: Some(g.vcpu_per_worker),
+        driver_memory_gb: Some(heap),
+        max_executors: Some(g.workers.saturating_sub(1)),
+        peak_executors: None,
+        incomplete: false,
+        source: crate::model::UsageSource::GlueApi,
+        glue: Some(crate::model::GlueUse {
+            dpu: f64::from(g.workers) * g.dpu_per_worker,
+            workers: g.workers,
+            version: (g.version.major, g.version.minor),
+            flex: g.class == crate::pricing::GlueClass::Flex,
+            dpu_seconds: run.dpu_seconds.filter(|d| *d > 0.0),
+        }),
+        glue_worker_type: Some(g.worker_type.clone()),
+        ec2_cost_usd: None,
+        ec2_cluster_id: None,
+        account_id: None,
+    }
+}
+
+/// An EMR on EC2 run of a bench arm as a record of the one run table: the
+/// step's times, its cost on its cluster, the arm's Spark sizes.
+fn cluster_record(
+    ctx: &Ctx<'_>,
+    arm_i: usize,
+    m: &Measured,
+    (created, started, ended): (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+) -> JobRun {
+    let plan = &ctx.checked.plan;
+    let arm = &ctx.checked.arms[arm_i];
+    let a = crate::cost::Assumptions::default();
+    let executor = arm.arm.executor;
+    let driver = arm.arm.driver;
+    JobRun {
+        region: plan.region.clone(),
+        application_id: m.application_id.clone(),
+        application_name: Some(arm.arm.label.clone()),
+        architecture: arm.architecture,
+        job_run_id: m.job_run_id.clone(),
+        attempt: 1,
+        job_name: Some(format!(
+            "emrcost-bench-{}-{}-{}",
+            plan.name,
+            super::aws::slug(&arm.arm.label),
+            m.repeat + 1
+        )),
+        state: m.state,
+        release_label: Some(plan.job.release_label.clone()),
+        created_at: created,
+        started_at: started,
+        ended_at: ended,
+        queued_ms: m.queued_s.map(|q| (q * 1000.0) as u64),
+        duration_s: m.runtime_s,
+        billed: None,
+        total: None,
+        executor_vcpu: Some(executor.map_or(a.default_executor.vcpu, |e| e.cores)),
+        executor_memory_gb: Some(executor.map_or(a.default_executor.memory_gb, |e| e.memory_gb)),
+        executor_disk_gb: None,
+        driver_vcpu: Some(driver.map_or(a.default_driver.vcpu, |d| d.cores)),
+        driver_memory_gb: Some(driver.map_or(a.default_driver.memory_gb, |d| d.memory_gb)),
+        max_executors: arm.arm.executors.or(arm.arm.dynamic.map(|[_, hi]| hi)),
+        peak_executors: None,
+        incomplete: false,
+        source: crate::model::UsageSource::EmrApi,
+        glue: None,
+        glue_worker_type: None,
+        ec2_cost_usd: m.cost_usd,
+        ec2_cluster_id: Some(m.application_id.clone()),
+        account_id: None,
     }
 }
 
