@@ -1363,17 +1363,20 @@ fn glue_record(
     }
 }
 
+/// A step's created, started and ended times.
+type StepTimes = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
 /// An EMR on EC2 run of a bench arm as a record of the one run table: the
 /// step's times, its cost on its cluster, the arm's Spark sizes.
 fn cluster_record(
     ctx: &Ctx<'_>,
     arm_i: usize,
     m: &Measured,
-    (created, started, ended): (
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ),
+    (created, started, ended): StepTimes,
 ) -> JobRun {
     let plan = &ctx.checked.plan;
     let arm = &ctx.checked.arms[arm_i];
