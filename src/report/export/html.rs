@@ -92,9 +92,9 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     let mut o = String::with_capacity(256 * 1024);
     o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
     o.push_str("<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
-    o.push_str("<title>EMR Serverless cost report</title>");
+    o.push_str(&format!("<title>{}</title>", super::title(r)));
     o.push_str(&format!("<style>{STYLE}</style></head><body>\n"));
-    o.push_str("<h1>EMR Serverless cost report</h1>\n");
+    o.push_str(&format!("<h1>{}</h1>\n", super::title(r)));
     let inputs: Vec<String> = r
         .inputs
         .iter()

@@ -585,6 +585,16 @@ pub fn idle_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
 /// The sentence under the idle table.
 pub const IDLE_NOTE: &str = "Pre-initialized capacity allocated (CloudWatch, CapacityAllocationType=PreInitCapacity) in minutes when none of the application's collected runs was running, priced at the EMR Serverless rates. It is billed to the application and appears in no run's billed usage.";
 
+/// The report's title: what the runs are. Runs that ran on Glue or EMR on
+/// EC2 make it a Spark job cost report.
+pub fn title(r: &crate::report::Report) -> &'static str {
+    if r.total.glue_billed_usd > 0.0 || r.total.ec2_billed_usd > 0.0 || !r.clusters.is_empty() {
+        "Spark job cost report"
+    } else {
+        "EMR Serverless cost report"
+    }
+}
+
 pub const CLUSTER_HEADER: [&str; 8] = [
     "Cluster",
     "Region",
