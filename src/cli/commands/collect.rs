@@ -93,15 +93,7 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
         None => {}
     }
     let now = chrono::Utc::now();
-    let since = settings::when("--since", &a.since, now)?;
-    let until = a
-        .until
-        .as_deref()
-        .map(|u| settings::when("--until", u, now))
-        .transpose()?;
-    if until.is_some_and(|u| u <= since) {
-        bail!("--until is not after --since: nothing to collect");
-    }
+    let (since, until) = window(&a.since, a.until.as_deref(), now)?;
     let states = a
         .states
         .iter()
@@ -159,6 +151,25 @@ pub fn run(g: &GlobalArgs, a: &CollectArgs) -> anyhow::Result<ExitCode> {
         worst = code;
     }
     Ok(worst)
+}
+
+/// `--since` and `--until` as times; an empty window is refused.
+fn window(
+    since: &str,
+    until: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+)> {
+    let since = settings::when("--since", since, now)?;
+    let until = until
+        .map(|u| settings::when("--until", u, now))
+        .transpose()?;
+    if until.is_some_and(|u| u <= since) {
+        bail!("--until is not after --since: nothing to collect");
+    }
+    Ok((since, until))
 }
 
 /// Each `--profile`, or the default credential chain when none is given.
@@ -342,15 +353,7 @@ impl emrcost::collect::glue::Progress for GlueBar {
 fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
     use emrcost::collect::glue::{collect_glue, GlueOptions};
     let now = chrono::Utc::now();
-    let since = settings::when("--since", &a.since, now)?;
-    let until = a
-        .until
-        .as_deref()
-        .map(|u| settings::when("--until", u, now))
-        .transpose()?;
-    if until.is_some_and(|u| u <= since) {
-        bail!("--until is not after --since: nothing to collect");
-    }
+    let (since, until) = window(&a.since, a.until.as_deref(), now)?;
     if a.concurrency == 0 {
         bail!("--concurrency must be at least 1");
     }
@@ -455,15 +458,7 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
 fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
     use emrcost::collect::emr_ec2::{collect_emr, EmrOptions, SpotHistory};
     let now = chrono::Utc::now();
-    let since = settings::when("--since", &a.since, now)?;
-    let until = a
-        .until
-        .as_deref()
-        .map(|u| settings::when("--until", u, now))
-        .transpose()?;
-    if until.is_some_and(|u| u <= since) {
-        bail!("--until is not after --since: nothing to collect");
-    }
+    let (since, until) = window(&a.since, a.until.as_deref(), now)?;
     if let Some(d) = a.spot_discount {
         if !(0.0..1.0).contains(&d) {
             bail!("--spot-discount {d}: give the fraction off the on-demand price, from 0 to below 1 (e.g. 0.6)");
