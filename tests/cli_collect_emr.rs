@@ -25,8 +25,8 @@ fn step(id: &str, name: &str, from: i64, to: i64, args: &[&str]) -> Value {
            "Status": {"State": "COMPLETED", "Timeline": {"CreationDateTime": from - 5, "StartDateTime": from, "EndDateTime": to}}})
 }
 
-/// A transient cluster with three steps, and a long-running one with idle
-/// gaps and a task group on Spot: each cluster's cost is the hand-computed
+/// A transient cluster with three steps (instance groups), and a
+/// long-running one (instance fleets) with idle gaps and Spot task nodes: each cluster's cost is the hand-computed
 /// sum over its instances' lifetimes, its steps' shares are the instances
 /// over each step, the rest is idle; Spot comes from the price history.
 #[test]
@@ -58,6 +58,7 @@ fn emr_clusters_are_priced_from_their_instances_and_steps() {
     });
     let long = json!({
         "Id": "j-LONGRUN", "Name": "shared", "ReleaseLabel": "emr-7.5.0",
+        "InstanceCollectionType": "INSTANCE_FLEET",
         "Status": {"State": "TERMINATED", "Timeline": {"CreationDateTime": t, "ReadyDateTime": t + 400, "EndDateTime": t + 36_000}},
         "Ec2InstanceAttributes": {"Ec2AvailabilityZone": "us-east-1a"},
         "instances": [
@@ -143,6 +144,11 @@ fn emr_clusters_are_priced_from_their_instances_and_steps() {
     // Two core m5.xlarge (12 GB YARN each) hold one 2-vCPU, 6 GB executor
     // (6.6 GB with overhead) each.
     assert_eq!(s1["executors"].as_f64(), Some(2.0), "{s1}");
+    // On the fleet cluster, its core and task fleets during step one: 4
+    // such executors on each r5.2xlarge (8 vcores) and 1 on each Spot
+    // m5.xlarge (12 GB of YARN memory).
+    let s10 = rows.iter().find(|r| r["job_run_id"] == "s-10").unwrap();
+    assert_eq!(s10["executors"].as_f64(), Some(10.0), "{s10}");
 
     // The report: the steps' cost where they ran, and the clusters' idle.
     let report = dir.path().join("report");

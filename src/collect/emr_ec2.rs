@@ -343,6 +343,7 @@ impl Client {
         &self,
         cluster: &str,
         roles: Option<Vec<emr::types::InstanceGroupType>>,
+        fleet: Option<emr::types::InstanceFleetType>,
     ) -> Result<Vec<emr::types::Instance>, String> {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
@@ -354,6 +355,7 @@ impl Client {
                     .list_instances()
                     .cluster_id(cluster)
                     .set_instance_group_types(roles.clone())
+                    .set_instance_fleet_type(fleet.clone())
                     .set_marker(marker.clone())
                     .send()
             )?;
@@ -531,16 +533,33 @@ async fn cluster(
             ended: time(t.end_date_time()).or(ended).unwrap_or(now),
         })
     };
-    let all = client.instances(id, None).await?;
-    let workers = client
-        .instances(
-            id,
-            Some(vec![
-                emr::types::InstanceGroupType::Core,
-                emr::types::InstanceGroupType::Task,
-            ]),
-        )
-        .await?;
+    let all = client.instances(id, None, None).await?;
+    // The core and task nodes: by instance group, or by fleet (ListInstances
+    // takes one fleet type a call).
+    let fleets =
+        c.instance_collection_type() == Some(&emr::types::InstanceCollectionType::InstanceFleet);
+    let workers = if fleets {
+        let mut w = client
+            .instances(id, None, Some(emr::types::InstanceFleetType::Core))
+            .await?;
+        w.extend(
+            client
+                .instances(id, None, Some(emr::types::InstanceFleetType::Task))
+                .await?,
+        );
+        w
+    } else {
+        client
+            .instances(
+                id,
+                Some(vec![
+                    emr::types::InstanceGroupType::Core,
+                    emr::types::InstanceGroupType::Task,
+                ]),
+                None,
+            )
+            .await?
+    };
     let lives: Vec<Life> = all.iter().filter_map(life).collect();
     let worker_lives: Vec<Life> = workers.iter().filter_map(life).collect();
     let mut warnings = Vec::new();

@@ -636,6 +636,8 @@ def emr_seeded_answer(operation, body):
         return {"Cluster": public(cluster)}
     if operation == "ListInstances":
         roles = body.get("InstanceGroupTypes") or []
+        if body.get("InstanceFleetType"):
+            roles = [body["InstanceFleetType"]]
         items = [{k: v for k, v in i.items() if k != "Role"} for i in cluster.get("instances", [])
                  if not roles or i.get("Role") in roles]
         got, marker = page(items)
