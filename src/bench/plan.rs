@@ -506,14 +506,53 @@ impl At {
     }
 }
 
-/// Settings that belong to the other kind of arm are refused by name.
-fn refuse_foreign(
-    at: &dyn Fn(&str) -> At,
-    kind: &str,
-    set: &[(&str, bool)],
-) -> Result<(), PlanError> {
-    match set.iter().find(|(_, s)| *s) {
-        Some((key, _)) => {
+/// Settings that belong to another kind of arm are refused by name. Each
+/// service-specific key is listed once, with the services it applies to.
+fn refuse_foreign(at: &dyn Fn(&str) -> At, arm: &Arm) -> Result<(), PlanError> {
+    const SERVERLESS: &str = "emr-serverless";
+    const GLUE: &str = "glue";
+    const EC2: &str = "emr-on-ec2";
+    let keys: [(&str, bool, &[&str]); 17] = [
+        ("worker_type", arm.worker_type.is_some(), &[GLUE]),
+        ("workers", arm.workers.is_some(), &[GLUE]),
+        ("glue_version", arm.glue_version.is_some(), &[GLUE]),
+        ("execution_class", arm.execution_class.is_some(), &[GLUE]),
+        ("job_name", arm.job_name.is_some(), &[GLUE]),
+        ("executor", arm.executor.is_some(), &[SERVERLESS, EC2]),
+        ("driver", arm.driver.is_some(), &[SERVERLESS, EC2]),
+        ("executors", arm.executors.is_some(), &[SERVERLESS, EC2]),
+        ("dynamic", arm.dynamic.is_some(), &[SERVERLESS, EC2]),
+        (
+            "initial_capacity",
+            arm.initial_capacity.is_some(),
+            &[SERVERLESS],
+        ),
+        (
+            "application_id",
+            arm.application_id.is_some(),
+            &[SERVERLESS],
+        ),
+        ("cluster_id", arm.cluster_id.is_some(), &[EC2]),
+        (
+            "primary_instance_type",
+            arm.primary_instance_type.is_some(),
+            &[EC2],
+        ),
+        (
+            "core_instance_type",
+            arm.core_instance_type.is_some(),
+            &[EC2],
+        ),
+        ("core_nodes", arm.core_nodes.is_some(), &[EC2]),
+        ("service_role", arm.service_role.is_some(), &[EC2]),
+        ("instance_profile", arm.instance_profile.is_some(), &[EC2]),
+    ];
+    let kind = arm.service.as_str();
+    match keys
+        .iter()
+        .find(|(_, set, owners)| *set && !owners.contains(&kind))
+    {
+        Some((key, _, _)) => {
             let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
                 "an"
             } else {
@@ -532,23 +571,7 @@ fn serverless_arm(
     a: &Assumptions,
     at: &dyn Fn(&str) -> At,
 ) -> Result<CheckedArm, PlanError> {
-    refuse_foreign(
-        at,
-        "emr-serverless",
-        &[
-            ("worker_type", arm.worker_type.is_some()),
-            ("workers", arm.workers.is_some()),
-            ("glue_version", arm.glue_version.is_some()),
-            ("execution_class", arm.execution_class.is_some()),
-            ("job_name", arm.job_name.is_some()),
-            ("cluster_id", arm.cluster_id.is_some()),
-            ("primary_instance_type", arm.primary_instance_type.is_some()),
-            ("core_instance_type", arm.core_instance_type.is_some()),
-            ("core_nodes", arm.core_nodes.is_some()),
-            ("service_role", arm.service_role.is_some()),
-            ("instance_profile", arm.instance_profile.is_some()),
-        ],
-    )?;
+    refuse_foreign(at, arm)?;
     let architecture: Architecture = arm
         .architecture
         .parse()
@@ -633,24 +656,7 @@ fn glue_arm(
     book: &PriceBook,
     at: &dyn Fn(&str) -> At,
 ) -> Result<CheckedArm, PlanError> {
-    refuse_foreign(
-        at,
-        "glue",
-        &[
-            ("executor", arm.executor.is_some()),
-            ("driver", arm.driver.is_some()),
-            ("executors", arm.executors.is_some()),
-            ("dynamic", arm.dynamic.is_some()),
-            ("initial_capacity", arm.initial_capacity.is_some()),
-            ("application_id", arm.application_id.is_some()),
-            ("cluster_id", arm.cluster_id.is_some()),
-            ("primary_instance_type", arm.primary_instance_type.is_some()),
-            ("core_instance_type", arm.core_instance_type.is_some()),
-            ("core_nodes", arm.core_nodes.is_some()),
-            ("service_role", arm.service_role.is_some()),
-            ("instance_profile", arm.instance_profile.is_some()),
-        ],
-    )?;
+    refuse_foreign(at, arm)?;
     let worker_type = arm.worker_type.clone().ok_or_else(|| {
         at("service").says("a glue arm needs worker_type (e.g. \"G.1X\") and workers".into())
     })?;
@@ -739,19 +745,7 @@ fn ec2_arm(
     a: &Assumptions,
     at: &dyn Fn(&str) -> At,
 ) -> Result<CheckedArm, PlanError> {
-    refuse_foreign(
-        at,
-        "emr-on-ec2",
-        &[
-            ("worker_type", arm.worker_type.is_some()),
-            ("workers", arm.workers.is_some()),
-            ("glue_version", arm.glue_version.is_some()),
-            ("execution_class", arm.execution_class.is_some()),
-            ("job_name", arm.job_name.is_some()),
-            ("initial_capacity", arm.initial_capacity.is_some()),
-            ("application_id", arm.application_id.is_some()),
-        ],
-    )?;
+    refuse_foreign(at, arm)?;
     if arm.executors.is_some() && arm.dynamic.is_some() {
         return Err(at("executors").says(
             "give either executors = N (a fixed count) or dynamic = [MIN, MAX], not both".into(),

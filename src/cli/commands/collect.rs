@@ -236,10 +236,7 @@ async fn collect_serverless(
 
         let config = emrcost::collect::collector::aws_config(opts).await;
         opts.account_id = account(g, &config, &opts.profile).await;
-        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
-        for (at, why) in &ds.skipped_journal_lines {
-            note(g.quiet, &format!("{at}: {why}"));
-        }
+        let mut ds = open_dataset(g, &a.out)?;
         let before = ds.len();
         let stop = Arc::new(AtomicBool::new(false));
         {
@@ -381,10 +378,7 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         code = runtime.block_on(async {
         let config = sdk_config(&mut opts.regions, &profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
         opts.account_id = account(g, &config, &profile).await;
-        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
-        for (at, why) in &ds.skipped_journal_lines {
-            note(g.quiet, &format!("{at}: {why}"));
-        }
+        let mut ds = open_dataset(g, &a.out)?;
         let before = ds.len();
         let stop = ctrl_c();
         let bar = spinner(g, "{prefix} {spinner} {pos} run(s) listed, {msg} ({per_sec})");
@@ -511,10 +505,7 @@ fn run_emr(g: &GlobalArgs, a: &CollectEmrArgs) -> anyhow::Result<ExitCode> {
         code = runtime.block_on(async {
         let config = sdk_config(&mut opts.regions, &profile, &a.endpoint_url, a.attempt_timeout, &book).await?;
         opts.account_id = account(g, &config, &profile).await;
-        let mut ds = Dataset::open(&a.out).with_context(|| format!("--out {}", a.out.display()))?;
-        for (at, why) in &ds.skipped_journal_lines {
-            note(g.quiet, &format!("{at}: {why}"));
-        }
+        let mut ds = open_dataset(g, &a.out)?;
         let before = ds.len();
         let stop = ctrl_c();
         let bar = spinner(g, "{spinner} {msg} ({elapsed})");
@@ -636,6 +627,16 @@ fn spinner(g: &GlobalArgs, template: &str) -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(250));
     bar
+}
+
+/// Opens (or creates) the dataset `--out` names, saying which journal
+/// lines a killed collection left torn.
+fn open_dataset(g: &GlobalArgs, out: &std::path::Path) -> anyhow::Result<Dataset> {
+    let ds = Dataset::open(out).with_context(|| format!("--out {}", out.display()))?;
+    for (at, why) in &ds.skipped_journal_lines {
+        note(g.quiet, &format!("{at}: {why}"));
+    }
+    Ok(ds)
 }
 
 /// Set on Ctrl-C.
