@@ -10,7 +10,7 @@ use predicates::prelude::*;
 
 use crate::util::{emrcost, repo};
 
-fn events() -> PathBuf {
+pub(crate) fn events() -> PathBuf {
     repo().join("tests/fixtures/spark-events")
 }
 
@@ -28,12 +28,12 @@ fn one_file(dir: &str) -> PathBuf {
 /// alive at the end counted to ApplicationEnd, plus the driver's cores
 /// (spark.driver.cores, default 1) over ApplicationStart..ApplicationEnd;
 /// the peak is the most executors between an add and a remove.
-struct Expected {
-    raw_vcpu_hours: f64,
-    peak: u32,
+pub(crate) struct Expected {
+    pub raw_vcpu_hours: f64,
+    pub peak: u32,
 }
 
-fn expected_from(text: &str) -> Expected {
+pub(crate) fn expected_from(text: &str) -> Expected {
     let (mut start, mut end, mut driver_cores) = (0i64, 0i64, 1.0);
     let mut alive: HashMap<String, (i64, f64)> = HashMap::new();
     let (mut core_ms, mut live, mut peak) = (0.0, 0u32, 0u32);
@@ -75,7 +75,7 @@ fn expected_from(text: &str) -> Expected {
     }
 }
 
-fn decompressed(path: &Path) -> String {
+pub(crate) fn decompressed(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     if path.extension().is_some_and(|e| e == "zstd") {
         let mut out = String::new();
@@ -97,7 +97,7 @@ fn import(args: &[&std::ffi::OsStr], out: &Path) -> assert_cmd::assert::Assert {
         .assert()
 }
 
-fn apps_csv(out: &Path) -> Vec<HashMap<String, String>> {
+pub(crate) fn apps_csv(out: &Path) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(out.join("details/eventlog-apps.csv")).unwrap();
     let headers = r.headers().unwrap().clone();
     r.records()

@@ -159,6 +159,16 @@ impl Emulator {
         ]
     }
 
+    /// Puts one object into the emulator's S3 (the bucket made on first use).
+    pub fn put_object(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        let resp = ureq::post(&format!("{}/_emu/s3_put", self.url()))
+            .query("bucket", bucket)
+            .query("key", key)
+            .send_bytes(bytes)
+            .expect("put an object into the emulator's S3");
+        assert_eq!(resp.status(), 200);
+    }
+
     /// `emrcost` against this emulator.
     pub fn emrcost(&self) -> assert_cmd::Command {
         let mut cmd = crate::util::emrcost();

@@ -125,6 +125,7 @@ fn read_eventlog(dir: &Path, bytes: &[u8]) {
     let imported = import_one(LogSource {
         path: path.clone(),
         files: vec![path],
+        serverless: None,
     });
     // An estimate, if any, is a finite, non-negative figure.
     if let Ok(e) = &imported.estimate {

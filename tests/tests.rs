@@ -11,6 +11,7 @@ mod cli_collect_glue;
 mod cli_crossover;
 mod cli_errors;
 mod cli_eventlog;
+mod cli_eventlog_s3;
 mod cli_price;
 mod cli_pricing_update;
 mod cli_report;

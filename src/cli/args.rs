@@ -281,7 +281,9 @@ pub enum ImportCommand {
 #[derive(ClapArgs, Debug)]
 pub struct ImportEventlogArgs {
     /// Event-log files, folders (searched, rolled eventlog_v2_* folders
-    /// included) or glob patterns; plain or .gz, .zstd, .lz4, .snappy.
+    /// included), glob patterns or s3://bucket/prefix (listed and read
+    /// from S3: an EMR Serverless log URI, an EMR cluster's log folder, a
+    /// history-server folder); plain or .gz, .zstd, .lz4, .snappy.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<String>,
     /// Dataset folder to add the job records to (eventlog-jobruns.csv) and
@@ -292,12 +294,22 @@ pub struct ImportEventlogArgs {
     /// them up to their last event.
     #[arg(long)]
     pub complete_only: bool,
-    /// Region to price the applications in.
+    /// Region to price the applications in (an EMR Serverless run found in
+    /// the dataset is priced in its own).
     #[arg(long, value_name = "REGION", default_value = "us-east-1")]
     pub region: String,
     /// EMR Serverless architecture to price them on.
     #[arg(long, value_name = "ARCH", default_value = "x86_64")]
     pub arch: String,
+    /// For s3:// paths: a named profile from the AWS config and
+    /// credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// For s3:// paths: an endpoint to call instead of AWS's (an S3-compatible
+    /// store; AWS_ENDPOINT_URL is also honoured). Buckets are then
+    /// addressed as paths.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
 }

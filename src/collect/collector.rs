@@ -91,20 +91,37 @@ pub enum CollectError {
 /// Loads the shared AWS configuration: the standard credential chain,
 /// `--profile`, and `AWS_ENDPOINT_URL` or `--endpoint-url`.
 pub async fn aws_config(opts: &CollectOptions) -> aws_config::SdkConfig {
+    aws_config_for(
+        opts.profile.as_deref(),
+        opts.endpoint_url.as_deref(),
+        opts.regions.first().map(String::as_str),
+        opts.attempt_timeout,
+    )
+    .await
+}
+
+/// The SDK configuration from the standard chain (environment, profile,
+/// SSO, instance role), with the flags that override it.
+pub async fn aws_config_for(
+    profile: Option<&str>,
+    endpoint_url: Option<&str>,
+    region: Option<&str>,
+    attempt_timeout: Duration,
+) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(
         aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(10))
-            .operation_attempt_timeout(opts.attempt_timeout)
+            .operation_attempt_timeout(attempt_timeout)
             .build(),
     );
-    if let Some(p) = &opts.profile {
+    if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
-    if let Some(url) = &opts.endpoint_url {
+    if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    if let Some(r) = opts.regions.first() {
-        loader = loader.region(aws_config::Region::new(r.clone()));
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r.to_string()));
     }
     loader.load().await
 }

@@ -114,6 +114,34 @@ pub struct GlueMark {
     pub mark: DateTime<Utc>,
 }
 
+/// An EMR Serverless run's event log, read beside its billed record
+/// (`import eventlog` on the run's `sparklogs/`): what the billed capacity
+/// did, which EMR Serverless's own monitoring does not show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventLogBeside {
+    pub region: String,
+    pub application_id: String,
+    pub job_run_id: String,
+    pub attempt: u32,
+    pub architecture: Architecture,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Where the log was read (a path or an `s3://` name).
+    pub log: String,
+    /// What EMR Serverless billed (GetJobRun's billedResourceUtilization).
+    pub billed: crate::model::ResourceUsage,
+    /// What the log's drivers and executors would be billed, by EMR
+    /// Serverless's rules.
+    pub log_billed: crate::model::ResourceUsage,
+    pub peak_executors: u32,
+    pub avg_executors: f64,
+    /// Executors' cores x their lifetimes, and the part tasks ran in
+    /// (`None`: the log has no task ends).
+    pub executor_core_seconds: f64,
+    pub task_core_seconds: Option<f64>,
+    /// The log had no ApplicationEnd.
+    pub incomplete: bool,
+}
+
 /// The state file's contents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetState {
@@ -138,6 +166,9 @@ pub struct DatasetState {
     /// no step used.
     #[serde(default)]
     pub clusters: Vec<super::emr_ec2::ClusterCost>,
+    /// EMR Serverless runs' event logs, read beside them.
+    #[serde(default)]
+    pub event_logs: Vec<EventLogBeside>,
 }
 
 impl Default for DatasetState {
@@ -151,6 +182,7 @@ impl Default for DatasetState {
             idle_capacity: Vec::new(),
             glue_marks: BTreeMap::new(),
             clusters: Vec::new(),
+            event_logs: Vec::new(),
         }
     }
 }
@@ -354,8 +386,12 @@ fn billed_missing(run: &JobRun) -> bool {
         && run.billed.is_none_or(|b| b.is_zero())
 }
 
-fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, run: JobRun) {
+fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, mut run: JobRun) {
     let key = key_of(&run);
+    // A run fetched again keeps the peak its event log measured.
+    if run.peak_executors.is_none() {
+        run.peak_executors = runs.get(&key).and_then(|r| r.peak_executors);
+    }
     if run.state.is_final() && billed_missing(&run) {
         *state.late_billed_fetches.entry(key_text(&key)).or_insert(0) += 1;
     } else {

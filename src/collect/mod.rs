@@ -9,6 +9,7 @@ pub mod emr_ec2;
 pub mod emr_serverless;
 pub mod glue;
 pub mod pacing;
+pub mod s3_logs;
 mod spark_params;
 
 pub use spark_params::{parse_memory_gb, SparkParams};

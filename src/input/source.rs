@@ -100,6 +100,8 @@ pub struct SourceExtras {
     /// EMR on EC2 clusters' costs, from a dataset collected with
     /// `collect emr`.
     pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
+    /// EMR Serverless runs' event logs read beside them (`import eventlog`).
+    pub event_logs: Vec<crate::collect::dataset::EventLogBeside>,
 }
 
 impl Source {
@@ -174,6 +176,7 @@ impl Source {
                 return Ok(SourceExtras {
                     idle_capacity: state.idle_capacity,
                     clusters: state.clusters,
+                    event_logs: state.event_logs,
                 });
             }
         }
@@ -237,9 +240,6 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
         });
     }
     let is_dataset = dataset::is_dataset(path);
-    if is_dataset {
-        out.push(Source::Dataset(path.to_path_buf()));
-    }
     let entries = std::fs::read_dir(path).map_err(|source| FileError::Io {
         path: path.to_path_buf(),
         source,
@@ -292,6 +292,13 @@ fn expand(path: &Path, out: &mut Vec<Source>) -> Result<(), FileError> {
     }
     for f in found {
         out.push(by_format(&f)?);
+    }
+    // A dataset's collected runs come last: where another file in the
+    // folder holds the same run (an event-log estimate of an EMR
+    // Serverless run imported before the run was collected), the later
+    // record wins, and that is the billed one.
+    if is_dataset {
+        out.push(Source::Dataset(path.to_path_buf()));
     }
     Ok(())
 }

@@ -123,6 +123,8 @@ pub struct Outcome {
     pub idle_capacity: Vec<IdleCapacity>,
     /// EMR on EC2 clusters' costs from collected datasets.
     pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
+    /// EMR Serverless runs' event logs read beside them, in the window.
+    pub event_logs: Vec<crate::collect::dataset::EventLogBeside>,
     /// The sources' names, in order.
     pub inputs: Vec<String>,
     /// Peak over average executors of each priced run with a measured
@@ -438,6 +440,15 @@ fn pass<S: Sink>(
             out.clusters
                 .retain(|o| !(o.region == c.region && o.cluster_id == c.cluster_id));
             out.clusters.push(c);
+        }
+        for e in extras.event_logs {
+            let t = e.created_at.map(|t| t.timestamp_millis());
+            let inside = t.is_none_or(|t| {
+                w.since_ms.is_none_or(|s| t >= s) && w.until_ms.is_none_or(|u| t < u)
+            });
+            if inside {
+                out.event_logs.push(e);
+            }
         }
         out.inputs.push(name);
     }

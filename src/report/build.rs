@@ -55,6 +55,7 @@ pub struct Finish<'a> {
     pub group_by: GroupBy,
     pub idle_capacity: &'a [crate::collect::dataset::IdleCapacity],
     pub clusters: &'a [crate::collect::emr_ec2::ClusterCost],
+    pub event_logs: &'a [crate::collect::dataset::EventLogBeside],
 }
 
 /// Aggregates the fleet (polars), adds crossovers, notes and idle capacity.
@@ -69,6 +70,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         group_by,
         idle_capacity,
         clusters,
+        event_logs,
     } = input;
     let agg = fleet.aggregate()?;
     let common = fleet.common_sizes();
@@ -199,8 +201,57 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         rejected: not_priced.rejected,
         idle_preinit,
         clusters: clusters.to_vec(),
+        event_logs: event_log_lines(pricer, event_logs),
         distributions: fleet.distributions(),
     })
+}
+
+/// Each run beside its log, priced at its region's EMR Serverless rates
+/// (a run in a region the book lacks is left out of the table).
+fn event_log_lines(
+    pricer: &Pricer<'_>,
+    logs: &[crate::collect::dataset::EventLogBeside],
+) -> Vec<super::model::EventLogLine> {
+    let mut out: Vec<_> = logs
+        .iter()
+        .filter_map(|e| {
+            let rate = pricer
+                .book()
+                .serverless_rate(&e.region, e.architecture)
+                .ok()?;
+            let price = |u: &crate::model::ResourceUsage| {
+                crate::cost::serverless::price_usage(
+                    u,
+                    rate,
+                    crate::cost::serverless::UsageBasis::Billed,
+                )
+                .usd
+            };
+            let busy = e
+                .task_core_seconds
+                .filter(|_| e.executor_core_seconds > 0.0)
+                .map(|t| (t / e.executor_core_seconds).clamp(0.0, 1.0));
+            Some(super::model::EventLogLine {
+                region: e.region.clone(),
+                application_id: e.application_id.clone(),
+                job_run_id: e.job_run_id.clone(),
+                attempt: e.attempt,
+                log: e.log.clone(),
+                billed_usd: price(&e.billed),
+                log_usd: price(&e.log_billed),
+                billed_vcpu_hours: e.billed.vcpu_hours,
+                log_vcpu_hours: e.log_billed.vcpu_hours,
+                peak_executors: e.peak_executors,
+                avg_executors: e.avg_executors,
+                executor_core_hours: e.executor_core_seconds / 3600.0,
+                busy_share: busy,
+                idle_core_hours: busy.map(|b| (1.0 - b) * e.executor_core_seconds / 3600.0),
+                incomplete: e.incomplete,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.billed_usd.total_cmp(&a.billed_usd));
+    out
 }
 
 fn empty_total() -> GroupSummary {

@@ -207,6 +207,7 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
         group_by: cfg.group_by,
         idle_capacity: &outcome.idle_capacity,
         clusters: &outcome.clusters,
+        event_logs: &outcome.event_logs,
     })?;
     if priced > listed {
         report.notes.push(format!(

@@ -300,10 +300,40 @@ pub struct Report {
     /// EMR on EC2 clusters (`collect emr`): each one's cost, what its steps
     /// used and what they did not.
     pub clusters: Vec<crate::collect::emr_ec2::ClusterCost>,
+    /// EMR Serverless runs whose event logs were read beside them: what
+    /// was billed against what the executors held and used.
+    pub event_logs: Vec<EventLogLine>,
     /// Every run's runtime and queue time, for the charts (not serialized:
     /// the JSON has the percentiles).
     #[serde(skip)]
     pub distributions: Distributions,
+}
+
+/// One EMR Serverless run beside its event log. Both usages are priced at
+/// the run's region's EMR Serverless rates, so the gap is usage alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventLogLine {
+    pub region: String,
+    pub application_id: String,
+    pub job_run_id: String,
+    pub attempt: u32,
+    pub log: String,
+    /// What EMR Serverless billed (GetJobRun), priced.
+    pub billed_usd: f64,
+    /// What the log's driver and executors come to under EMR Serverless's
+    /// billing rules, priced.
+    pub log_usd: f64,
+    pub billed_vcpu_hours: f64,
+    pub log_vcpu_hours: f64,
+    pub peak_executors: u32,
+    pub avg_executors: f64,
+    pub executor_core_hours: f64,
+    /// The share of executor capacity tasks ran in (`None`: the log has no
+    /// task ends).
+    pub busy_share: Option<f64>,
+    /// Executor core-hours no task used.
+    pub idle_core_hours: Option<f64>,
+    pub incomplete: bool,
 }
 
 /// Runtimes by group and queue times of every run in the report.

@@ -811,11 +811,41 @@ def configure(doc):
     return {"ok": True}
 
 
+def s3_put(request):
+    """POST /_emu/s3_put?bucket=B&key=K with the object's bytes as the body:
+    puts one object straight into moto's S3 (the bucket is made on first
+    use), so a test can lay out event logs the way EMR writes them without
+    an S3 client of its own."""
+    from moto.s3.models import s3_backends
+
+    bucket = request.args.get("bucket", "")
+    key = request.args.get("key", "")
+    if not bucket or not key:
+        return Response(json.dumps({"error": "bucket and key are required"}), status=400)
+    backend = s3_backends[ACCOUNT]["aws"]
+    with STATE.lock:
+        if bucket not in backend.buckets:
+            backend.create_bucket(bucket, request.args.get("region", "us-east-1"))
+        backend.put_object(bucket, key, request.get_data())
+    return Response(json.dumps({"ok": True}), headers={"Content-Type": "application/json"})
+
+
+def s3_operation(request):
+    """The S3 operation a path-style request is (the ones emrcost makes)."""
+    if request.method == "GET" and "list-type" in request.args:
+        return "ListObjectsV2"
+    if request.method == "GET" and request.path.strip("/").count("/") >= 1:
+        return "GetObject"
+    return f"{request.method} {request.path}"
+
+
 def admin(request):
     path = request.path
     if path == "/_emu/log":
         with STATE.lock:
             return Response(json.dumps(STATE.log), headers={"Content-Type": "application/json"})
+    if path == "/_emu/s3_put":
+        return s3_put(request)
     doc = json.loads(request.get_data() or b"{}")
     handlers = {"/_emu/seed": seed, "/_emu/update": update, "/_emu/metrics": put_metrics, "/_emu/config": configure, "/_emu/script": script, "/_emu/glue_seed": glue_seed, "/_emu/emr_seed": emr_seed}
     if path == "/_emu/log/clear":
@@ -856,6 +886,8 @@ class Front:
             operation = (form.get("Action") or [request.path])[0]
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
+        elif service == "s3":
+            operation = s3_operation(request)
         else:
             operation = request.headers.get("X-Amz-Target", request.path).split(".")[-1]
         entry = {
@@ -884,6 +916,10 @@ class Front:
             slow_ms = STATE.slow_ms
         with STATE.lock:
             denied = operation in STATE.deny
+        if denied and service == "s3":
+            # S3 answers in XML, with its own code.
+            body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+            return Response(body, status=403, headers={"Content-Type": "application/xml"})
         if denied:
             code = "AccessDeniedException"
             return json_error(400 if not cbor else 400, code, f"User is not authorized to perform: {operation}", cbor)

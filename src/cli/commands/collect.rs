@@ -612,7 +612,7 @@ async fn sdk_config(
 
 /// A spinner on stderr (hidden with --quiet or when stderr is not a
 /// terminal) drawn with `template`.
-fn spinner(g: &GlobalArgs, template: &str) -> ProgressBar {
+pub(super) fn spinner(g: &GlobalArgs, template: &str) -> ProgressBar {
     let visible = !g.quiet && std::io::stderr().is_terminal();
     let bar = ProgressBar::with_draw_target(
         None,
@@ -631,7 +631,7 @@ fn spinner(g: &GlobalArgs, template: &str) -> ProgressBar {
 
 /// Opens (or creates) the dataset `--out` names, saying which journal
 /// lines a killed collection left torn.
-fn open_dataset(g: &GlobalArgs, out: &std::path::Path) -> anyhow::Result<Dataset> {
+pub(super) fn open_dataset(g: &GlobalArgs, out: &std::path::Path) -> anyhow::Result<Dataset> {
     let ds = Dataset::open(out).with_context(|| format!("--out {}", out.display()))?;
     for (at, why) in &ds.skipped_journal_lines {
         note(g.quiet, &format!("{at}: {why}"));

@@ -9,10 +9,12 @@ use comfy_table::{CellAlignment, Table};
 use super::super::args::{GlobalArgs, ImportEventlogArgs};
 use super::super::output::{emit, note, printable};
 use super::super::settings;
+use emrcost::collect::dataset::EventLogBeside;
+use emrcost::collect::s3_logs::{S3Logs, S3Url};
 use emrcost::cost::{DeploymentOption, Pricer};
 use emrcost::files;
 use emrcost::input::csv::write_csv;
-use emrcost::input::eventlog::{discover, import_all};
+use emrcost::input::eventlog::{discover, import_all_with, Imported, PathProblem};
 use emrcost::model::JobRun;
 use emrcost::pipeline::Defaults as InputDefaults;
 use emrcost::report::export::{duration, usd};
@@ -32,19 +34,13 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
     };
 
     let started = std::time::Instant::now();
-    let (sources, path_problems) = discover(&a.paths);
-    for p in &path_problems {
-        eprintln!(
-            "{}",
-            printable(&format!("warning: {}: {}", p.path, p.message))
-        );
-    }
-    if sources.is_empty() {
-        bail!("no event logs found in {}", a.paths.join(", "));
-    }
-    let imported = import_all(sources);
+    let imported = read_logs(g, a)?;
     let bytes: u64 = imported.iter().map(|i| i.log.bytes).sum();
     let seconds = started.elapsed().as_secs_f64();
+
+    // EMR Serverless runs the dataset already holds: the log goes beside
+    // the billed record instead of becoming a second record of the run.
+    let beside = beside_collected(g, a, &imported)?;
 
     let mut runs: Vec<JobRun> = Vec::new();
     let mut owners = Vec::new();
@@ -55,6 +51,9 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
             if !g.quiet {
                 eprintln!("{}", printable(&format!("warning: {p}")));
             }
+        }
+        if beside.matched.contains(&i) {
+            continue;
         }
         if let Some(run) = imp.job_run(&defaults) {
             if a.complete_only && run.incomplete {
@@ -71,7 +70,7 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
             owners.push(i);
         }
     }
-    if runs.is_empty() {
+    if runs.is_empty() && beside.matched.is_empty() {
         bail!(
             "none of the {} event log(s) could be priced (see the warnings above)",
             imported.len()
@@ -244,16 +243,42 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         )
     };
     let new_keys: std::collections::HashSet<_> = runs.iter().map(key).collect();
-    all.retain(|r| !new_keys.contains(&key(r)));
+    all.retain(|r| {
+        !new_keys.contains(&key(r))
+            && !beside
+                .ids
+                .contains(&(r.application_id.clone(), r.job_run_id.clone()))
+    });
     all.extend(runs.iter().cloned());
-    let mut buf = Vec::new();
-    write_csv(&mut buf, &all)?;
-    files::write(&dataset, &buf)?;
+    if !all.is_empty() || dataset.exists() {
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &all)?;
+        files::write(&dataset, &buf)?;
+    }
     let apps_path = a.out.join("details").join("eventlog-apps.csv");
     files::write(&apps_path, &apps.into_inner()?)?;
 
     if !g.quiet {
-        emit(&format!("{t}\n"), None)?;
+        if !costs.is_empty() {
+            emit(&format!("{t}\n"), None)?;
+        }
+        if let Some(table) = &beside.table {
+            emit(
+                &format!("EMR Serverless runs beside their event logs (billed by EMR Serverless against what the log's executors held and used):\n{table}\n"),
+                None,
+            )?;
+        }
+    }
+    if beside.unmatched_serverless > 0 {
+        note(
+            g.quiet,
+            &format!(
+                "{} log(s) are EMR Serverless runs {} does not hold (yet): imported as estimates under the runs' own ids. After `emrcost collect --out {}`, the collected record replaces each estimate in reports; import the logs again to put them beside it.",
+                beside.unmatched_serverless,
+                a.out.display(),
+                a.out.display()
+            ),
+        );
     }
     note(
         g.quiet,
@@ -271,4 +296,218 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         ),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every log the paths name, local and in S3, with a progress bar
+/// over the applications; the paths' problems are printed as warnings.
+fn read_logs(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<Vec<Imported>> {
+    let mut local = Vec::new();
+    let mut urls = Vec::new();
+    for p in &a.paths {
+        match S3Url::parse(p) {
+            Some(Ok(u)) => urls.push(u),
+            Some(Err(e)) => bail!("{e}"),
+            None => local.push(p.clone()),
+        }
+    }
+    let warn = |problems: &[PathProblem]| {
+        for p in problems {
+            eprintln!(
+                "{}",
+                printable(&format!("warning: {}: {}", p.path, p.message))
+            );
+        }
+    };
+    let (sources, path_problems) = discover(&local);
+    warn(&path_problems);
+    let mut imported = Vec::new();
+    let count = |bar: &indicatif::ProgressBar| {
+        let bar = bar.clone();
+        move |_: &Imported| bar.inc(1)
+    };
+    if !sources.is_empty() {
+        let bar =
+            super::collect::spinner(g, "{spinner} reading event logs: {pos}/{len} applications");
+        bar.set_length(sources.len() as u64);
+        imported = import_all_with(sources, &emrcost::input::eventlog::open_local, &count(&bar));
+        bar.finish_and_clear();
+    }
+    if !urls.is_empty() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let config = runtime.block_on(emrcost::collect::collector::aws_config_for(
+            a.profile.as_deref(),
+            a.endpoint_url.as_deref(),
+            None,
+            std::time::Duration::from_secs(60),
+        ));
+        let s3 = S3Logs::new(config, runtime.handle().clone());
+        let bar = super::collect::spinner(g, "{spinner} listing {msg}");
+        bar.set_message(
+            urls.iter()
+                .map(|u| format!("s3://{}/{}", u.bucket, u.key))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let found = runtime.block_on(s3.discover(&urls));
+        bar.finish_and_clear();
+        warn(&found.problems);
+        if found.skipped.not_event_logs > 0 {
+            note(
+                g.quiet,
+                &format!(
+                    "{} object(s) outside sparklogs/ folders (driver, executor and step logs) left out",
+                    found.skipped.not_event_logs
+                ),
+            );
+        }
+        if !found.sources.is_empty() {
+            let bar = super::collect::spinner(
+                g,
+                "{spinner} reading event logs from S3: {pos}/{len} applications",
+            );
+            bar.set_length(found.sources.len() as u64);
+            let open =
+                |name: &std::path::Path| -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+                    emrcost::input::eventlog::decode(name, s3.open(name)?)
+                };
+            imported.extend(import_all_with(found.sources, &open, &count(&bar)));
+            bar.finish_and_clear();
+        }
+    }
+    if imported.is_empty() {
+        bail!("no event logs found in {}", a.paths.join(", "));
+    }
+    Ok(imported)
+}
+
+/// What `beside_collected` did.
+#[derive(Default)]
+struct Beside {
+    /// Indexes (into the imported logs) put beside their collected runs.
+    matched: std::collections::HashSet<usize>,
+    /// (application, job run) of those runs: earlier estimates of them go.
+    ids: std::collections::HashSet<(String, String)>,
+    /// EMR Serverless logs whose run the dataset does not hold.
+    unmatched_serverless: usize,
+    table: Option<Table>,
+}
+
+/// Puts each EMR Serverless log whose run `--out` holds (a collected
+/// dataset) beside that run: the dataset's state keeps both, and the run
+/// takes the log's measured peak if it had none.
+fn beside_collected(
+    g: &GlobalArgs,
+    a: &ImportEventlogArgs,
+    imported: &[Imported],
+) -> anyhow::Result<Beside> {
+    let mut out = Beside::default();
+    let serverless: Vec<usize> = (0..imported.len())
+        .filter(|&i| imported[i].source.serverless.is_some() && imported[i].estimate.is_ok())
+        .collect();
+    if serverless.is_empty() {
+        return Ok(out);
+    }
+    if !emrcost::collect::dataset::is_dataset(&a.out) {
+        out.unmatched_serverless = serverless.len();
+        return Ok(out);
+    }
+    let mut ds = super::collect::open_dataset(g, &a.out)?;
+    // The newest attempt of each (application, job run).
+    let mut runs: std::collections::HashMap<(String, String), JobRun> = Default::default();
+    for r in ds.runs() {
+        let id = (r.application_id.clone(), r.job_run_id.clone());
+        if runs.get(&id).is_none_or(|o| o.attempt < r.attempt) {
+            runs.insert(id, r.clone());
+        }
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header([
+        "Job run",
+        "Billed vCPU-h / GB-h",
+        "From the log",
+        "Executors peak / avg",
+        "Executor core-h",
+        "Busy",
+    ]);
+    let mut enriched = Vec::new();
+    for i in serverless {
+        let imp = &imported[i];
+        let (Some(id), Ok(e)) = (&imp.source.serverless, &imp.estimate) else {
+            continue;
+        };
+        let key = (id.application_id.clone(), id.job_run_id.clone());
+        let Some(run) = runs.get(&key) else {
+            out.unmatched_serverless += 1;
+            continue;
+        };
+        let Some(billed) = run.billed.filter(|b| !b.is_zero()) else {
+            // No billed usage yet: nothing to set the log beside.
+            out.unmatched_serverless += 1;
+            continue;
+        };
+        let b = EventLogBeside {
+            region: run.region.clone(),
+            application_id: run.application_id.clone(),
+            job_run_id: run.job_run_id.clone(),
+            attempt: run.attempt,
+            architecture: run.architecture,
+            created_at: run.created_at,
+            log: imp.source.path.display().to_string(),
+            billed,
+            log_billed: e.serverless_billed,
+            peak_executors: e.peak_executors,
+            avg_executors: e.avg_executors,
+            executor_core_seconds: e.executor_core_seconds,
+            task_core_seconds: e.task_core_seconds,
+            incomplete: !e.complete,
+        };
+        t.add_row(vec![
+            format!(
+                "{} ({})",
+                run.job_run_id,
+                run.job_name.as_deref().unwrap_or("-")
+            ),
+            format!("{:.3} / {:.3}", billed.vcpu_hours, billed.memory_gb_hours),
+            format!(
+                "{:.3} / {:.3}",
+                e.serverless_billed.vcpu_hours, e.serverless_billed.memory_gb_hours
+            ),
+            format!("{} / {:.2}", e.peak_executors, e.avg_executors),
+            format!("{:.3}", e.executor_core_seconds / 3600.0),
+            e.idle_share()
+                .map(|idle| format!("{:.0}%", (1.0 - idle) * 100.0))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+        ds.state.event_logs.retain(|o| {
+            !(o.region == b.region
+                && o.application_id == b.application_id
+                && o.job_run_id == b.job_run_id
+                && o.attempt == b.attempt)
+        });
+        ds.state.event_logs.push(b);
+        if run.peak_executors.is_none() {
+            let mut r = run.clone();
+            r.peak_executors = Some(e.peak_executors);
+            enriched.push(r);
+        }
+        out.matched.insert(i);
+        out.ids.insert(key);
+    }
+    if out.matched.is_empty() {
+        return Ok(out);
+    }
+    ds.record_all(enriched)
+        .with_context(|| format!("--out {}", a.out.display()))?;
+    ds.compact()
+        .with_context(|| format!("--out {}", a.out.display()))?;
+    for col in t.column_iter_mut().skip(1) {
+        col.set_cell_alignment(CellAlignment::Right);
+    }
+    out.table = Some(t);
+    Ok(out)
 }

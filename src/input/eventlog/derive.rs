@@ -43,6 +43,22 @@ pub struct AppEstimate {
     /// MB-seconds of executors and driver, vCPU and memory only.
     pub estimator_core_seconds: f64,
     pub estimator_mb_seconds: f64,
+    /// Executors' cores x their lifetimes: the executor capacity that was up.
+    pub executor_core_seconds: f64,
+    /// Tasks' run times x `spark.task.cpus`: the part of it that worked.
+    /// `None` when the log has no task ends (a log cut before its tasks,
+    /// or one written without them).
+    pub task_core_seconds: Option<f64>,
+}
+
+impl AppEstimate {
+    /// The share of executor capacity no task used (0 to 1): executors
+    /// kept alive with nothing to run, or with fewer tasks than cores.
+    pub fn idle_share(&self) -> Option<f64> {
+        let busy = self.task_core_seconds?;
+        (self.executor_core_seconds > 0.0)
+            .then(|| (1.0 - busy / self.executor_core_seconds).clamp(0.0, 1.0))
+    }
 }
 
 fn prop_gb(log: &AppLog, key: &str) -> Option<f64> {
@@ -118,6 +134,7 @@ pub fn estimate(log: &AppLog) -> Result<AppEstimate, String> {
     let mut mb_seconds = 0.0;
     let mut events: Vec<(i64, i32)> = Vec::new();
     let mut executor_seconds = 0.0;
+    let mut executor_core_seconds = 0.0;
 
     let mut add_worker =
         |cores: f64, heap_gb: f64, overhead_gb: f64, disk_gb: f64, seconds: f64| {
@@ -168,6 +185,7 @@ pub fn estimate(log: &AppLog) -> Result<AppEstimate, String> {
         };
         add_worker(cores, heap, overhead, s.executor_disk_gb, seconds)?;
         executor_seconds += seconds;
+        executor_core_seconds += cores * seconds;
         events.push((added, 1));
         events.push((removed, -1));
     }
@@ -195,6 +213,13 @@ pub fn estimate(log: &AppLog) -> Result<AppEstimate, String> {
         serverless_billed: billed,
         estimator_core_seconds: core_seconds,
         estimator_mb_seconds: mb_seconds,
+        executor_core_seconds,
+        task_core_seconds: (log.tasks > 0).then(|| {
+            let task_cpus = prop_f64(log, "spark.task.cpus")
+                .filter(|c| *c >= 1.0)
+                .unwrap_or(1.0);
+            log.task_ms as f64 / 1000.0 * task_cpus
+        }),
     })
 }
 

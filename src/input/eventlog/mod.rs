@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use codec::Codec;
+pub use codec::{decode, open as open_local, Codec};
 pub use derive::{estimate, AppEstimate, Sizes};
 pub use parse::{AppLog, Problem};
 
@@ -25,9 +25,114 @@ use crate::pipeline::Defaults as InputDefaults;
 /// One application's log: its files in reading order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogSource {
-    /// The file, or the rolled-log folder.
+    /// The file, or the rolled-log folder (a local path, or an
+    /// `s3://bucket/key` name).
     pub path: PathBuf,
     pub files: Vec<PathBuf>,
+    /// The EMR Serverless job run this log belongs to, when it sits in
+    /// EMR Serverless's layout.
+    pub serverless: Option<ServerlessRun>,
+}
+
+/// An EMR Serverless job run, named by where its log is:
+/// `<logUri>/applications/<appId>/jobs/<jobRunId>/sparklogs/...`
+/// (FACTS.md section 11), in S3 or copied to a local disk.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ServerlessRun {
+    pub application_id: String,
+    pub job_run_id: String,
+}
+
+/// The EMR Serverless job run a log's path names, if it follows the layout.
+pub fn serverless_run_of(path: &str) -> Option<ServerlessRun> {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.windows(5).rev().find_map(|w| match w {
+        ["applications", app, "jobs", run, "sparklogs"] if !app.is_empty() && !run.is_empty() => {
+            Some(ServerlessRun {
+                application_id: app.to_string(),
+                job_run_id: run.to_string(),
+            })
+        }
+        _ => None,
+    })
+}
+
+fn source(path: PathBuf, files: Vec<PathBuf>) -> LogSource {
+    let serverless = serverless_run_of(&path.to_string_lossy());
+    LogSource {
+        path,
+        files,
+        serverless,
+    }
+}
+
+/// The number in a rolled log's `events_<n>_<appId>` file name.
+fn rolled_number(name: &str) -> Option<u64> {
+    name.strip_prefix("events_")?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn skip_name(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with(".crc") || name.starts_with("appstatus_")
+}
+
+/// What [`group_names`] left out, and why.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Skipped {
+    /// Spark's bookkeeping (`appstatus_*`, `.crc`, hidden names) and
+    /// folder markers.
+    pub bookkeeping: usize,
+    /// Other logs beside the event logs (EMR's driver, executor and step
+    /// logs), left out because the prefix holds `sparklogs/` folders.
+    pub not_event_logs: usize,
+}
+
+/// Object names under a prefix (`s3://bucket/key`), grouped into one
+/// source per application the way [`discover`] groups a folder: a rolled
+/// log's `events_<n>_*` files in order of `n`, any other file on its own.
+/// Where some names sit under a `sparklogs/` folder (the EMR Serverless and
+/// EMR on EC2 layouts), only those are event logs; the rest is counted.
+pub fn group_names(mut names: Vec<String>) -> (Vec<LogSource>, Skipped) {
+    names.sort();
+    let mut skipped = Skipped::default();
+    let layout = names.iter().any(|n| n.contains("/sparklogs/"));
+    let mut out: Vec<LogSource> = Vec::new();
+    let mut rolled: std::collections::BTreeMap<String, Vec<(u64, String)>> = Default::default();
+    for name in names {
+        let (parent, file) = name.rsplit_once('/').unwrap_or(("", name.as_str()));
+        if file.is_empty() || skip_name(file) {
+            skipped.bookkeeping += 1;
+            continue;
+        }
+        if layout && !name.contains("/sparklogs/") {
+            skipped.not_event_logs += 1;
+            continue;
+        }
+        let folder = parent.rsplit('/').next().unwrap_or(parent);
+        if folder.starts_with("eventlog_v2_") {
+            match rolled_number(file) {
+                Some(n) => rolled
+                    .entry(parent.to_string())
+                    .or_default()
+                    .push((n, name.clone())),
+                None => skipped.bookkeeping += 1,
+            }
+        } else {
+            out.push(source(PathBuf::from(&name), vec![PathBuf::from(&name)]));
+        }
+    }
+    for (folder, mut files) in rolled {
+        files.sort();
+        out.push(source(
+            PathBuf::from(folder),
+            files.into_iter().map(|(_, n)| PathBuf::from(n)).collect(),
+        ));
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    (out, skipped)
 }
 
 /// What importing one application gave.
@@ -56,8 +161,7 @@ fn is_rolled_dir(p: &Path) -> bool {
 }
 
 fn skip_file(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.starts_with('.') || name.ends_with(".crc") || name.starts_with("appstatus_")
+    skip_name(p.file_name().and_then(|n| n.to_str()).unwrap_or(""))
 }
 
 /// The `events_<n>_...` files of a rolled log, by `n`.
@@ -67,16 +171,7 @@ fn rolled_files(dir: &Path) -> Vec<PathBuf> {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.is_file() && !skip_file(p))
-                .filter_map(|p| {
-                    let name = p.file_name()?.to_str()?.to_string();
-                    let n = name
-                        .strip_prefix("events_")?
-                        .split('_')
-                        .next()?
-                        .parse()
-                        .ok()?;
-                    Some((n, p))
-                })
+                .filter_map(|p| Some((rolled_number(p.file_name()?.to_str()?)?, p)))
                 .collect()
         })
         .unwrap_or_default();
@@ -149,10 +244,7 @@ impl Walk {
                     "a rolled event-log folder with no events_<n>_<appId> files",
                 );
             } else {
-                self.out.push(LogSource {
-                    path: path.to_path_buf(),
-                    files,
-                });
+                self.out.push(source(path.to_path_buf(), files));
             }
         } else if meta.is_dir() {
             let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
@@ -166,10 +258,8 @@ impl Walk {
                 }
             }
         } else if meta.is_file() {
-            self.out.push(LogSource {
-                path: path.to_path_buf(),
-                files: vec![path.to_path_buf()],
-            });
+            self.out
+                .push(source(path.to_path_buf(), vec![path.to_path_buf()]));
         } else {
             self.problem(
                 path,
@@ -211,13 +301,23 @@ pub fn discover(inputs: &[String]) -> (Vec<LogSource>, Vec<PathProblem>) {
     (walk.out, walk.problems)
 }
 
-/// Reads one application's files and derives its estimate.
+/// Opens one of a source's files as decompressed lines.
+pub type Opener<'a> =
+    dyn Fn(&Path) -> std::io::Result<Box<dyn std::io::BufRead + Send>> + Sync + 'a;
+
+/// Reads one application's local files and derives its estimate.
 pub fn import_one(source: LogSource) -> Imported {
+    import_one_with(source, &codec::open)
+}
+
+/// Reads one application's files through `open` (local files, S3
+/// objects) and derives its estimate.
+pub fn import_one_with(source: LogSource, open: &Opener<'_>) -> Imported {
     let mut log = AppLog::default();
     let mut errors = Vec::new();
     for file in &source.files {
         let before = log.bytes;
-        match codec::open(file).and_then(|mut r| log.read(&mut *r)) {
+        match open(file).and_then(|mut r| log.read(&mut *r)) {
             Ok(()) if log.bytes == before => {
                 errors.push(format!("{}: the file is empty", file.display()))
             }
@@ -238,9 +338,26 @@ pub fn import_one(source: LogSource) -> Imported {
     }
 }
 
-/// Imports every source, in parallel, keeping the input order.
+/// Imports every local source, in parallel, keeping the input order.
 pub fn import_all(sources: Vec<LogSource>) -> Vec<Imported> {
-    sources.into_par_iter().map(import_one).collect()
+    import_all_with(sources, &codec::open, &|_| {})
+}
+
+/// Imports every source through `open`, in parallel, keeping the input
+/// order; `done` is told of each application as it is read (a progress bar).
+pub fn import_all_with(
+    sources: Vec<LogSource>,
+    open: &Opener<'_>,
+    done: &(dyn Fn(&Imported) + Sync),
+) -> Vec<Imported> {
+    sources
+        .into_par_iter()
+        .map(|s| {
+            let imported = import_one_with(s, open);
+            done(&imported);
+            imported
+        })
+        .collect()
 }
 
 impl Imported {
@@ -248,11 +365,21 @@ impl Imported {
     pub fn job_run(&self, defaults: &InputDefaults) -> Option<JobRun> {
         let e = self.estimate.as_ref().ok()?;
         let name = self.log.app_name.clone();
-        let app_id = self
-            .log
-            .app_id
-            .clone()
-            .unwrap_or_else(|| self.source.path.display().to_string());
+        let app_id = match &self.source.serverless {
+            Some(r) => r.job_run_id.clone(),
+            None => self
+                .log
+                .app_id
+                .clone()
+                .unwrap_or_else(|| self.source.path.display().to_string()),
+        };
+        // An EMR Serverless run's log keeps the run's own ids, so that once
+        // the run is collected the billed record supersedes this estimate
+        // (a dataset's collected runs are read after its other files).
+        let application_id = match &self.source.serverless {
+            Some(r) => r.application_id.clone(),
+            None => format!("eventlog:{}", name.as_deref().unwrap_or("unnamed")),
+        };
         let time = |ms: i64| chrono::DateTime::from_timestamp_millis(ms);
         let state = if !e.complete {
             JobState::Running
@@ -272,7 +399,7 @@ impl Imported {
                 .region
                 .clone()
                 .unwrap_or_else(|| "us-east-1".to_string()),
-            application_id: format!("eventlog:{}", name.as_deref().unwrap_or("unnamed")),
+            application_id,
             application_name: name.clone(),
             architecture: defaults.architecture,
             job_run_id: app_id,

@@ -55,6 +55,10 @@ pub struct AppLog {
     pub problems: Vec<Problem>,
     pub removed_never_added: u32,
     pub ignored_events: u64,
+    /// Tasks that ended with both a launch and a finish time, and the sum
+    /// of their run times (ms): the time executors spent working.
+    pub tasks: u64,
+    pub task_ms: u64,
     pub lines: u64,
     pub bytes: u64,
 }
@@ -406,6 +410,17 @@ impl AppLog {
                 ] {
                     if let Some(ts) = number_after(line, key) {
                         self.seen(ts);
+                    }
+                }
+                if short == "SparkListenerTaskEnd" {
+                    if let (Some(launch), Some(finish)) = (
+                        number_after(line, b"\"Launch Time\":"),
+                        number_after(line, b"\"Finish Time\":"),
+                    ) {
+                        if finish >= launch && crate::model::time::in_range_ms(launch) {
+                            self.tasks += 1;
+                            self.task_ms += (finish - launch) as u64;
+                        }
                     }
                 }
                 if !terminated && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err() {

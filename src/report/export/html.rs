@@ -161,6 +161,21 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         }
         o.push_str("</table>\n");
     }
+    if !r.event_logs.is_empty() {
+        o.push_str(&format!(
+            "<h2>EMR Serverless runs beside their event logs</h2><p>{}</p><table>",
+            escape(super::EVENT_LOG_NOTE)
+        ));
+        o.push_str(&th(&super::EVENT_LOG_HEADER));
+        for cells in super::event_log_rows(r, escape) {
+            o.push_str("<tr>");
+            for c in cells {
+                o.push_str(&format!("<td>{c}</td>"));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table>\n");
+    }
     o.push_str("<h2>Crossovers</h2>\n");
     for g in &r.groups {
         o.push_str(&format!(

@@ -201,6 +201,14 @@ pub fn report(r: &Report) -> String {
             out.push_str(&row(&cells));
         }
     }
+    if !r.event_logs.is_empty() {
+        out.push_str("\n## EMR Serverless runs beside their event logs\n\n");
+        out.push_str(&format!("{}\n\n", escape(super::EVENT_LOG_NOTE)));
+        out.push_str(&header(&super::EVENT_LOG_HEADER, 1));
+        for cells in super::event_log_rows(r, escape) {
+            out.push_str(&row(&cells));
+        }
+    }
     out.push_str("\n## Crossovers\n\n");
     for g in &r.groups {
         let name = escape(g.name.as_deref().unwrap_or(&g.key));

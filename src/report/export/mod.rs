@@ -335,6 +335,28 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
             hours
         ));
     }
+    if !r.event_logs.is_empty() {
+        let core_h: f64 = r.event_logs.iter().map(|e| e.executor_core_hours).sum();
+        let with_tasks: Vec<_> = r
+            .event_logs
+            .iter()
+            .filter(|e| e.idle_core_hours.is_some())
+            .collect();
+        let idle: f64 = with_tasks.iter().filter_map(|e| e.idle_core_hours).sum();
+        let held: f64 = with_tasks.iter().map(|e| e.executor_core_hours).sum();
+        let busy = if held > 0.0 {
+            format!(
+                "; tasks ran in {:.0}% of it, so {idle:.2} executor core-hours were held with nothing to run",
+                (1.0 - idle / held) * 100.0
+            )
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "{} EMR Serverless run(s) have their event logs beside them (the EMR Serverless runs beside their event logs section): their executors held {core_h:.2} core-hours{busy}.",
+            r.event_logs.len()
+        ));
+    }
     if let (Some(g), Some(x)) = (r.total.ec2_graviton_usd, r.total.costs.ec2_on_demand_usd) {
         let like_for_like = r
             .assumptions
@@ -607,6 +629,56 @@ pub const CLUSTER_HEADER: [&str; 8] = [
 ];
 
 pub const CLUSTER_NOTE: &str = "Each EMR on EC2 cluster's cost over its instances' lifetimes (EC2 on-demand or Spot, EMR uplift, EMR's default EBS; per second, one-minute minimum), priced when collected. Its steps' shares are the instances over each step's time and are in the tables above; the rest (provisioning, time between steps, teardown) is what no step used, and what running the steps elsewhere without a standing cluster would not pay.";
+
+pub const EVENT_LOG_HEADER: [&str; 8] = [
+    "Job run",
+    "Billed",
+    "From the log",
+    "Gap",
+    "Executors peak / avg",
+    "Executor core-hours",
+    "Busy",
+    "Idle core-hours",
+];
+
+pub const EVENT_LOG_NOTE: &str = "EMR Serverless runs whose Spark event logs were read beside them. Billed is what EMR Serverless billed (GetJobRun); from the log is the log's driver and executors under EMR Serverless's billing rules (each worker's lifetime, rounded to a valid size, one-minute minimum, 20 GB of storage free); both at the run's region's rates, so the gap is usage alone (workers the log does not show, such as ones that never registered, and rounding). Busy is the share of the executors' core-hours that tasks ran in (task run times x spark.task.cpus); the rest was held with nothing to run, which dynamic allocation's idle timeout or smaller executors would give back.";
+
+/// Rows of the event-log table, strings escaped by `esc`.
+pub fn event_log_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<[String; 8]> {
+    r.event_logs
+        .iter()
+        .map(|e| {
+            let gap = e.billed_usd - e.log_usd;
+            [
+                format!(
+                    "{}{} ({})",
+                    esc(&e.job_run_id),
+                    if e.incomplete {
+                        " (log incomplete)"
+                    } else {
+                        ""
+                    },
+                    esc(&e.application_id)
+                ),
+                format!("{} ({:.3} vCPU-h)", usd(e.billed_usd), e.billed_vcpu_hours),
+                format!("{} ({:.3} vCPU-h)", usd(e.log_usd), e.log_vcpu_hours),
+                if e.billed_usd > 0.0 {
+                    format!("{} ({:+.0}%)", usd(gap), gap / e.billed_usd * 100.0)
+                } else {
+                    usd(gap)
+                },
+                format!("{} / {:.2}", e.peak_executors, e.avg_executors),
+                format!("{:.3}", e.executor_core_hours),
+                e.busy_share
+                    .map(|b| format!("{:.0}%", b * 100.0))
+                    .unwrap_or_else(|| "-".into()),
+                e.idle_core_hours
+                    .map(|h| format!("{h:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect()
+}
 
 /// Rows of the clusters table, strings escaped by `esc`.
 pub fn cluster_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<[String; 8]> {
