@@ -97,6 +97,7 @@ def main():
             both = copy_secs + isecs
             print(f"{'boto3 copy down + emrcost import from disk':<46} {logmb:6.0f} {both:6.2f} {logmb / both:6.0f} {irss:11.1f}")
             print(f"{'  of which the copy':<46} {'':6} {copy_secs:6.2f}")
+            print(f"{'  of which the import from disk':<46} {'':6} {isecs:6.2f} {logmb / isecs:6.0f}")
             same = open(os.path.join(out, "eventlog-jobruns.csv")).read() == open(
                 os.path.join(out2, "eventlog-jobruns.csv")
             ).read()
