@@ -156,6 +156,13 @@ impl Serverless {
                 architecture,
                 release_label: Some(app.release_label().to_string()),
                 initial_capacity: Vec::new(),
+                maximum_capacity: None,
+                auto_start: None,
+                auto_stop: None,
+                idle_timeout_minutes: None,
+                max_concurrent_runs: None,
+                queue_timeout_minutes: None,
+                observed_at: None,
             },
         ))
     }

@@ -494,6 +494,11 @@ pub struct ReportArgs {
     /// Group the main table by application, job-name, month, state or region.
     #[arg(long, value_name = "GROUP", default_value = "application")]
     pub group_by: String,
+    /// What an hour of a job's waiting to start costs you (people, missed
+    /// deadlines), in USD: adds the waits' cost to the startup section.
+    /// Off by default.
+    #[arg(long, value_name = "USD")]
+    pub wait_cost_per_hour: Option<f64>,
     #[command(flatten)]
     pub window: WindowArgs,
     #[command(flatten)]

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::cloudwatch::{self, CloudWatch};
-use super::dataset::{key_of, ApplicationInfo, Dataset, DatasetError, RunKey};
+use super::dataset::{key_of, ApplicationInfo, Dataset, DatasetError, RunKey, RunRequest};
 use super::emr_serverless::{ApiError, Emr, Listed};
 use super::pacing::{Backoff, CallStats, Quotas};
 use crate::model::{JobRun, JobState};
@@ -207,10 +207,7 @@ async fn applications(
     for id in ids {
         match emr.application(&id).await {
             Ok(info) => {
-                ds.state.applications.retain(|a| {
-                    !(a.region == info.region && a.application_id == info.application_id)
-                });
-                ds.state.applications.push(info.clone());
+                ds.state.observe_application(info.clone());
                 out.push(Arc::new(info));
             }
             Err(e) if e.not_found && !opts.application_ids.is_empty() => {
@@ -273,7 +270,7 @@ async fn runs(
         .collect();
     let mut scheduled: HashSet<RunKey> = HashSet::new();
     let mut queue: std::collections::VecDeque<Listed> = Default::default();
-    let mut inflight: JoinSet<(Listed, Result<JobRun, ApiError>)> = JoinSet::new();
+    let mut inflight: JoinSet<(Listed, Result<(JobRun, RunRequest), ApiError>)> = JoinSet::new();
     let mut listing_done = false;
     let mut list_error: Option<ApiError> = None;
     loop {
@@ -319,10 +316,10 @@ async fn runs(
             done = inflight.join_next(), if !inflight.is_empty() => {
                 if let Some(Ok((item, result))) = done {
                     match result {
-                        Ok(run) => {
+                        Ok((run, request)) => {
                             let mut run = run;
                             run.account_id = opts.account_id.clone();
-                            ds.record(run)?;
+                            ds.record_requests(vec![(run, Some(request))])?;
                             summary.fetched += 1;
                             progress.fetched();
                         }

@@ -69,6 +69,60 @@ pub struct ApplicationInfo {
     pub architecture: Architecture,
     pub release_label: Option<String>,
     pub initial_capacity: Vec<InitialCapacity>,
+    /// `maximumCapacity`: vCPU, memory and disk across all workers at once.
+    #[serde(default)]
+    pub maximum_capacity: Option<MaximumCapacity>,
+    /// `autoStartConfiguration.enabled` (AWS's default: on).
+    #[serde(default)]
+    pub auto_start: Option<bool>,
+    /// `autoStopConfiguration`: enabled, and after how many idle minutes
+    /// (AWS's default: on, 15).
+    #[serde(default)]
+    pub auto_stop: Option<bool>,
+    #[serde(default)]
+    pub idle_timeout_minutes: Option<u32>,
+    /// `schedulerConfiguration` (emr-7.0.0+): concurrent runs and queue timeout.
+    #[serde(default)]
+    pub max_concurrent_runs: Option<u32>,
+    #[serde(default)]
+    pub queue_timeout_minutes: Option<u32>,
+    /// When the collector read this configuration.
+    #[serde(default)]
+    pub observed_at: Option<DateTime<Utc>>,
+}
+
+impl ApplicationInfo {
+    /// The same configuration, whenever it was read.
+    pub fn same_config(&self, other: &ApplicationInfo) -> bool {
+        let mut a = self.clone();
+        a.observed_at = other.observed_at;
+        &a == other
+    }
+}
+
+/// `maximumCapacity`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MaximumCapacity {
+    pub vcpu: f64,
+    pub memory_gb: f64,
+    pub disk_gb: Option<f64>,
+}
+
+/// What a run asked for when it was submitted, for the startup analysis:
+/// its Spark sizes as given (`None`: not set, so EMR Serverless's
+/// defaults), its initial executors, and its attempt's times.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub attempt_created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub executor_cores: Option<f64>,
+    /// Heap (`spark.executor.memory`), GB.
+    pub executor_memory_gb: Option<f64>,
+    pub driver_cores: Option<f64>,
+    pub driver_memory_gb: Option<f64>,
+    /// `spark.dynamicAllocation.initialExecutors`, else
+    /// `spark.executor.instances`.
+    pub initial_executors: Option<u32>,
 }
 
 /// Per-job figures derived from CloudWatch worker metrics.
@@ -169,6 +223,64 @@ pub struct DatasetState {
     /// EMR Serverless runs' event logs, read beside them.
     #[serde(default)]
     pub event_logs: Vec<EventLogBeside>,
+    /// Earlier configurations of applications, each as first read, when a
+    /// later collection found it changed (`applications` holds the latest).
+    #[serde(default)]
+    pub application_history: Vec<ApplicationInfo>,
+    /// What each EMR Serverless run asked for (`region/app/run#attempt`).
+    #[serde(default)]
+    pub requests: BTreeMap<String, RunRequest>,
+}
+
+impl DatasetState {
+    /// An application's configuration in effect when a run was created:
+    /// the last one read before it, else the first one read after it.
+    pub fn application_at(
+        &self,
+        region: &str,
+        application_id: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Option<&ApplicationInfo> {
+        let mut all: Vec<&ApplicationInfo> = self
+            .application_history
+            .iter()
+            .chain(&self.applications)
+            .filter(|a| a.region == region && a.application_id == application_id)
+            .collect();
+        all.sort_by_key(|a| a.observed_at);
+        let at = at?;
+        all.iter()
+            .rev()
+            .find(|a| a.observed_at.is_some_and(|o| o <= at))
+            .or_else(|| all.first())
+            .copied()
+    }
+
+    /// Records a newly read configuration; the one it replaces goes to the
+    /// history if it differs.
+    pub fn observe_application(&mut self, info: ApplicationInfo) {
+        if let Some(i) = self
+            .applications
+            .iter()
+            .position(|a| a.region == info.region && a.application_id == info.application_id)
+        {
+            let old = self.applications.remove(i);
+            if !old.same_config(&info) {
+                self.application_history.push(old);
+            } else {
+                // Unchanged: keep when it was first seen in effect.
+                let mut info = info;
+                info.observed_at = old.observed_at.or(info.observed_at);
+                self.applications.push(info);
+                return;
+            }
+        }
+        self.applications.push(info);
+    }
+
+    pub fn request(&self, run: &JobRun) -> Option<&RunRequest> {
+        self.requests.get(&key_text(&key_of(run)))
+    }
 }
 
 impl Default for DatasetState {
@@ -183,6 +295,8 @@ impl Default for DatasetState {
             glue_marks: BTreeMap::new(),
             clusters: Vec::new(),
             event_logs: Vec::new(),
+            application_history: Vec::new(),
+            requests: BTreeMap::new(),
         }
     }
 }
@@ -190,6 +304,10 @@ impl Default for DatasetState {
 #[derive(Serialize, Deserialize)]
 struct JournalLine {
     run: JobRun,
+    /// What the run asked for (EMR Serverless runs), kept with it so a
+    /// killed collection loses neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request: Option<RunRequest>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +419,14 @@ impl Dataset {
     /// Records several runs with one write and one fsync (a page of a
     /// listing that carries whole runs, as Glue's does).
     pub fn record_all(&mut self, runs: Vec<JobRun>) -> Result<(), DatasetError> {
+        self.record_requests(runs.into_iter().map(|r| (r, None)).collect())
+    }
+
+    /// Records runs with what each asked for.
+    pub fn record_requests(
+        &mut self,
+        runs: Vec<(JobRun, Option<RunRequest>)>,
+    ) -> Result<(), DatasetError> {
         if runs.is_empty() {
             return Ok(());
         }
@@ -314,8 +440,12 @@ impl Dataset {
             self.journal = Some(f);
         }
         let mut lines = Vec::new();
-        for run in &runs {
-            serde_json::to_writer(&mut lines, &JournalLine { run: run.clone() }).map_err(|e| {
+        for (run, request) in &runs {
+            let line = JournalLine {
+                run: run.clone(),
+                request: request.clone(),
+            };
+            serde_json::to_writer(&mut lines, &line).map_err(|e| {
                 DatasetError::Corrupt {
                     path: path.clone(),
                     message: format!("cannot encode {}: {e}", run.label()),
@@ -327,8 +457,8 @@ impl Dataset {
             f.write_all(&lines).map_err(io(&path))?;
             f.sync_data().map_err(io(&path))?;
         }
-        for run in runs {
-            apply(&mut self.runs, &mut self.state, run);
+        for (run, request) in runs {
+            apply(&mut self.runs, &mut self.state, run, request);
         }
         Ok(())
     }
@@ -386,8 +516,16 @@ fn billed_missing(run: &JobRun) -> bool {
         && run.billed.is_none_or(|b| b.is_zero())
 }
 
-fn apply(runs: &mut HashMap<RunKey, JobRun>, state: &mut DatasetState, mut run: JobRun) {
+fn apply(
+    runs: &mut HashMap<RunKey, JobRun>,
+    state: &mut DatasetState,
+    mut run: JobRun,
+    request: Option<RunRequest>,
+) {
     let key = key_of(&run);
+    if let Some(r) = request {
+        state.requests.insert(key_text(&key), r);
+    }
     // A run fetched again keeps the peak its event log measured.
     if run.peak_executors.is_none() {
         run.peak_executors = runs.get(&key).and_then(|r| r.peak_executors);
@@ -454,7 +592,7 @@ pub fn read(dir: &Path) -> Result<DatasetContents, DatasetError> {
                     continue;
                 }
                 match serde_json::from_slice::<JournalLine>(&line) {
-                    Ok(l) => apply(&mut runs, &mut state, l.run),
+                    Ok(l) => apply(&mut runs, &mut state, l.run, l.request),
                     Err(e) => skipped.push((
                         format!("{name}:{}", i + 1),
                         Reject::Unreadable {

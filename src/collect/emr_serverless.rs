@@ -8,7 +8,7 @@ use aws_sdk_emrserverless as emr;
 use aws_smithy_types::DateTime as SmithyTime;
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::dataset::{ApplicationInfo, InitialCapacity};
+use super::dataset::{ApplicationInfo, InitialCapacity, RunRequest};
 use super::pacing::{paced, Backoff, Bucket, CallStats, Failure};
 use super::spark_params::{parse_memory_gb, SparkParams};
 use crate::model::{Architecture, JobRun, JobState, ResourceUsage, UsageSource};
@@ -133,6 +133,7 @@ impl Emr {
             })
             .collect();
         initial_capacity.sort_by(|a, b| a.worker_type.cmp(&b.worker_type));
+        let positive = |v: Option<i32>| v.filter(|v| *v > 0).map(|v| v as u32);
         Ok(ApplicationInfo {
             region: self.region.clone(),
             application_id: id.to_string(),
@@ -140,6 +141,28 @@ impl Emr {
             architecture,
             release_label: Some(app.release_label().to_string()),
             initial_capacity,
+            maximum_capacity: app.maximum_capacity().and_then(|m| {
+                Some(crate::collect::dataset::MaximumCapacity {
+                    vcpu: parse_vcpu(m.cpu())?,
+                    memory_gb: parse_gb(m.memory())?,
+                    disk_gb: m.disk().and_then(parse_gb),
+                })
+            }),
+            auto_start: app.auto_start_configuration().and_then(|c| c.enabled()),
+            auto_stop: app.auto_stop_configuration().and_then(|c| c.enabled()),
+            idle_timeout_minutes: positive(
+                app.auto_stop_configuration()
+                    .and_then(|c| c.idle_timeout_minutes()),
+            ),
+            max_concurrent_runs: positive(
+                app.scheduler_configuration()
+                    .and_then(|c| c.max_concurrent_runs()),
+            ),
+            queue_timeout_minutes: positive(
+                app.scheduler_configuration()
+                    .and_then(|c| c.queue_timeout_minutes()),
+            ),
+            observed_at: Some(Utc::now()),
         })
     }
 
@@ -205,7 +228,7 @@ impl Emr {
         &self,
         listed: &Listed,
         app: &ApplicationInfo,
-    ) -> Result<JobRun, ApiError> {
+    ) -> Result<(JobRun, RunRequest), ApiError> {
         let out = paced(&self.get, &self.backoff, &self.stats, classify, || {
             self.client
                 .get_job_run()
@@ -222,7 +245,8 @@ impl Emr {
             message: format!("the answer for {} carries no jobRun", listed.job_run_id),
             not_found: false,
         })?;
-        convert(run, app).map_err(|message| ApiError {
+        let request = request_of(run);
+        convert(run, app).map(|r| (r, request)).map_err(|message| ApiError {
             operation: "GetJobRun",
             region: self.region.clone(),
             message: format!("{}/{}: {message}", listed.application_id, listed.job_run_id),
@@ -393,6 +417,27 @@ fn app_worker(app: &ApplicationInfo, driver: bool) -> Option<&InitialCapacity> {
 }
 
 /// GetJobRun's job run as a [`JobRun`].
+/// What the run asked for: its Spark sizes as given and its attempt's
+/// times (a `sparkSubmitParameters` that cannot be read gives no sizes;
+/// `convert` reports it).
+pub(crate) fn request_of(run: &emr::types::JobRun) -> RunRequest {
+    let spark = run
+        .job_driver()
+        .and_then(|d| d.as_spark_submit().ok())
+        .and_then(|s| s.spark_submit_parameters())
+        .and_then(|p| SparkParams::parse(p).ok())
+        .unwrap_or_default();
+    RunRequest {
+        attempt_created_at: run.attempt_created_at().and_then(chrono_time),
+        updated_at: chrono_time(run.updated_at()),
+        executor_cores: spark.executor_cores,
+        executor_memory_gb: spark.executor_memory_gb,
+        driver_cores: spark.driver_cores,
+        driver_memory_gb: spark.driver_memory_gb,
+        initial_executors: spark.initial_executors.or(spark.executor_instances),
+    }
+}
+
 pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result<JobRun, String> {
     let state: JobState = run.state().as_str().parse()?;
     let spark = match run

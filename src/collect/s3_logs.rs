@@ -308,17 +308,49 @@ impl ObjectReader {
             let message = describe(&e);
             let message = if message.contains("PreconditionFailed") {
                 "the object changed while it was read (its ETag is not the one listed); import it again".to_string()
+            } else if message.to_ascii_lowercase().contains("kms") {
+                format!("GetObject: {message}; the object is encrypted with a KMS key: the IAM policy must allow kms:Decrypt on it")
             } else {
                 with_iam_action(format!("GetObject: {message}"), "s3:GetObject")
             };
             io::Error::other(message)
         })?;
+        // A store that ignores Range answers with the whole object: reading
+        // on would splice the log.
+        if self.pos > 0
+            && !out
+                .content_range()
+                .is_some_and(|r| r.starts_with(&format!("bytes {}-", self.pos)))
+        {
+            return Err(io::Error::other(format!(
+                "the store did not resume the object at byte {} (no matching Content-Range); not read further",
+                self.pos
+            )));
+        }
         Ok(out.body)
     }
 }
 
 impl Read for ObjectReader {
+    /// Fills `buf` from as many chunks as it takes (or to the end), so a
+    /// reader's first fill holds the magic bytes the codec is told by.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read_chunk(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if filled == 0 => return Err(e),
+                // Hand out what was read; the error comes back next call.
+                Err(_) => break,
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl ObjectReader {
+    fn read_chunk(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             if !self.chunk.is_empty() {
                 let n = buf.len().min(self.chunk.len());

@@ -10,6 +10,8 @@ pub struct SparkParams {
     pub driver_memory_gb: Option<f64>,
     pub executor_instances: Option<u32>,
     pub max_executors: Option<u32>,
+    /// `spark.dynamicAllocation.initialExecutors`.
+    pub initial_executors: Option<u32>,
 }
 
 impl SparkParams {
@@ -77,6 +79,9 @@ impl SparkParams {
             "spark.driver.memory" => self.driver_memory_gb = Some(memory(value)?),
             "spark.emr-serverless.executor.disk" => self.executor_disk_gb = Some(memory(value)?),
             "spark.executor.instances" => self.executor_instances = Some(count(value)?),
+            "spark.dynamicAllocation.initialExecutors" => {
+                self.initial_executors = Some(count(value)?)
+            }
             // Spark's "infinity" default for maxExecutors is no limit.
             "spark.dynamicAllocation.maxExecutors"
                 if value != "infinity" && value != "2147483647" =>

@@ -447,6 +447,12 @@ fn pass<S: Sink>(
                 w.since_ms.is_none_or(|s| t >= s) && w.until_ms.is_none_or(|u| t < u)
             });
             if inside {
+                out.event_logs.retain(|o| {
+                    !(o.region == e.region
+                        && o.application_id == e.application_id
+                        && o.job_run_id == e.job_run_id
+                        && o.attempt == e.attempt)
+                });
                 out.event_logs.push(e);
             }
         }

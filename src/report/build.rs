@@ -202,6 +202,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         idle_preinit,
         clusters: clusters.to_vec(),
         event_logs: event_log_lines(pricer, event_logs),
+        startup: None,
         distributions: fleet.distributions(),
     })
 }

@@ -451,6 +451,80 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
     })
 }
 
+/// The slowest starts as a waterfall: per run, time QUEUED, then startup
+/// (to RUNNING), then its runtime, on one time axis from its creation.
+pub fn startup_waterfall(report: &Report) -> Option<Chart> {
+    let s = report.startup.as_ref()?;
+    let runs: Vec<_> = s.slowest.iter().filter(|r| r.wait_s() > 0.0).take(12).collect();
+    if runs.is_empty() {
+        return None;
+    }
+    let x_max = runs
+        .iter()
+        .map(|r| r.wait_s() + r.runtime_s)
+        .fold(0.0, f64::max)
+        .max(1.0)
+        * 1.05;
+    let labels: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let id: String = r.job_run_id.chars().take(14).collect();
+            format!("{id} {}", r.cause.name().split(' ').next().unwrap_or(""))
+        })
+        .collect();
+    let title = format!("Slowest starts: queued, starting, running ({} runs)", runs.len());
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0f64..x_max, -0.5f64..runs.len() as f64 - 0.5)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(runs.len())
+            .y_label_formatter(&|v| category(&labels, *v))
+            .x_desc("seconds from the run's creation")
+            .x_label_formatter(&|v| duration(*v))
+            .draw()?;
+        let parts = [
+            ("queued", RGBColor(127, 127, 127)),
+            ("starting", RGBColor(230, 120, 20)),
+            ("running", RGBColor(31, 119, 180)),
+        ];
+        for (k, (name, colour)) in parts.into_iter().enumerate() {
+            let bars = runs.iter().enumerate().map(|(i, r)| {
+                let (from, to) = match k {
+                    0 => (0.0, r.queued_s),
+                    1 => (r.queued_s, r.wait_s()),
+                    _ => (r.wait_s(), r.wait_s() + r.runtime_s),
+                };
+                let y = i as f64;
+                Rectangle::new([(from, y - 0.35), (to, y + 0.35)], colour.filled())
+            });
+            chart
+                .draw_series(bars)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: "startup-waterfall".into(),
+        title,
+        svg,
+    })
+}
+
 /// DejaVu Sans (Debian fonts-dejavu-core; license in assets/fonts), so that
 /// PNG charts render the same everywhere, whatever fonts a machine has.
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -488,6 +562,7 @@ pub fn all(report: &Report) -> Vec<Chart> {
         charts.extend(runtime_histogram(report, app));
     }
     charts.extend(queue_times(report));
+    charts.extend(startup_waterfall(report));
     unique_ids(&mut charts);
     charts
 }

@@ -19,6 +19,7 @@ pub struct Config<'a> {
     pub group_by: GroupBy,
     /// How many runs the per-run tables keep (the most expensive).
     pub top: usize,
+    pub startup: super::startup::Settings,
 }
 
 /// A report and what it left out.
@@ -209,6 +210,7 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
         clusters: &outcome.clusters,
         event_logs: &outcome.event_logs,
     })?;
+    report.startup = super::startup::analyse(cfg.sources, cfg.window, pricer, cfg.startup);
     if priced > listed {
         report.notes.push(format!(
             "The per-run tables (jobs.csv, and the job lists in HTML, Markdown and JSON) hold the {listed} most expensive of {priced} priced runs, by EMR Serverless cost; every figure above covers all of them. `emrcost price FILE --format csv` lists every run."

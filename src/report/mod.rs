@@ -10,6 +10,7 @@ pub mod export;
 pub mod fleet;
 mod generate;
 mod model;
+pub mod startup;
 
 pub use crate::pipeline::{NotPriced, NotPricedSummary, ReasonCount};
 pub use build::{finish, snapshot_from_rows, Finish};

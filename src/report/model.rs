@@ -303,6 +303,8 @@ pub struct Report {
     /// EMR Serverless runs whose event logs were read beside them: what
     /// was billed against what the executors held and used.
     pub event_logs: Vec<EventLogLine>,
+    /// Why EMR Serverless runs waited (collected datasets only).
+    pub startup: Option<super::startup::StartupReport>,
     /// Every run's runtime and queue time, for the charts (not serialized:
     /// the JSON has the percentiles).
     #[serde(skip)]

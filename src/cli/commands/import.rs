@@ -273,9 +273,10 @@ pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCo
         note(
             g.quiet,
             &format!(
-                "{} log(s) are EMR Serverless runs {} does not hold (yet): imported as estimates under the runs' own ids. After `emrcost collect --out {}`, the collected record replaces each estimate in reports; import the logs again to put them beside it.",
+                "{} log(s) are EMR Serverless runs {} does not hold (yet): imported as estimates under the runs' own ids in {} (attempt 1). After `emrcost collect --out {}`, the collected record replaces each estimate in reports when the run is in that region and on its first attempt (pass the applications' region with --region); importing the logs again puts them beside their runs whatever the region.",
                 beside.unmatched_serverless,
                 a.out.display(),
+                a.region,
                 a.out.display()
             ),
         );

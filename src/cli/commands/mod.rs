@@ -103,6 +103,7 @@ fn generate_report(
     s: &Setup,
     group_by: emrcost::report::GroupBy,
     top: usize,
+    startup: emrcost::report::startup::Settings,
 ) -> anyhow::Result<(emrcost::report::Report, usize)> {
     let pricer = emrcost::cost::Pricer::new(&s.book, s.assumptions.clone());
     let started = std::time::Instant::now();
@@ -113,6 +114,7 @@ fn generate_report(
         pricer: &pricer,
         group_by,
         top,
+        startup,
     })?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),

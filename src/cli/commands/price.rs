@@ -36,6 +36,7 @@ pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
         &setup,
         emrcost::report::GroupBy::Application,
         usize::MAX,
+        Default::default(),
     )?;
     let text = match a.format {
         Format::Json => json::render(&report),
@@ -127,6 +128,7 @@ fn stream_rows(
         pricer: &pricer,
         group_by: emrcost::report::GroupBy::Application,
         top: 0,
+        startup: Default::default(),
     };
     let (file, outcome) = emrcost::report::price_rows(
         &cfg,

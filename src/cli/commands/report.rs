@@ -16,6 +16,11 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         .group_by
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--group-by: {e}"))?;
+    if let Some(v) = a.wait_cost_per_hour {
+        if !(v.is_finite() && (0.0..=1e6).contains(&v)) {
+            anyhow::bail!("--wait-cost-per-hour {v}: give a dollar amount from 0 to 1000000");
+        }
+    }
     let sources = super::sources(&a.files, a.sample)?;
     let setup = super::setup(g, &a.input, &a.model, &a.window)?;
     let (report, not_priced) = super::generate_report(
@@ -24,6 +29,9 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         &setup,
         group_by,
         emrcost::report::export::MAX_JOB_ROWS,
+        emrcost::report::startup::Settings {
+            wait_cost_per_hour: a.wait_cost_per_hour,
+        },
     )?;
     let out = a.out.clone().unwrap_or_else(|| {
         if a.sample {

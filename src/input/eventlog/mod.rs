@@ -46,14 +46,23 @@ pub struct ServerlessRun {
 /// The EMR Serverless job run a log's path names, if it follows the layout.
 pub fn serverless_run_of(path: &str) -> Option<ServerlessRun> {
     let parts: Vec<&str> = path.split('/').collect();
+    let run = |app: &str, run: &str| {
+        (!app.is_empty() && !run.is_empty()).then(|| ServerlessRun {
+            application_id: app.to_string(),
+            job_run_id: run.to_string(),
+        })
+    };
     parts.windows(5).rev().find_map(|w| match w {
-        ["applications", app, "jobs", run, "sparklogs"] if !app.is_empty() && !run.is_empty() => {
-            Some(ServerlessRun {
-                application_id: app.to_string(),
-                job_run_id: run.to_string(),
-            })
-        }
+        ["applications", app, "jobs", r, "sparklogs"] => run(app, r),
         _ => None,
+    })
+    // A retried run's attempts may keep their logs apart
+    // (`jobs/<run>/attempts/<n>/sparklogs/`; unverified, so both are read).
+    .or_else(|| {
+        parts.windows(7).rev().find_map(|w| match w {
+            ["applications", app, "jobs", r, "attempts", _, "sparklogs"] => run(app, r),
+            _ => None,
+        })
     })
 }
 
@@ -98,7 +107,26 @@ pub struct Skipped {
 pub fn group_names(mut names: Vec<String>) -> (Vec<LogSource>, Skipped) {
     names.sort();
     let mut skipped = Skipped::default();
-    let layout = names.iter().any(|n| n.contains("/sparklogs/"));
+    // The key, without `s3://bucket/` (a bucket may be named sparklogs).
+    let key_of = |n: &str| -> String {
+        match n.strip_prefix("s3://") {
+            Some(rest) => rest.split_once('/').map_or("", |(_, k)| k).to_string(),
+            None => n.to_string(),
+        }
+    };
+    // Folders that hold a `sparklogs/` (a job run's, a cluster's): their
+    // other files are that run's driver, executor and step logs.
+    let roots: std::collections::BTreeSet<String> = names
+        .iter()
+        .filter_map(|n| {
+            let k = format!("/{}", key_of(n));
+            k.find("/sparklogs/").map(|i| k[..i + 1].to_string())
+        })
+        .collect();
+    let beside_sparklogs = |n: &str| {
+        let k = format!("/{}", key_of(n));
+        !k.contains("/sparklogs/") && roots.iter().any(|r| k.starts_with(r.as_str()))
+    };
     let mut out: Vec<LogSource> = Vec::new();
     let mut rolled: std::collections::BTreeMap<String, Vec<(u64, String)>> = Default::default();
     for name in names {
@@ -107,7 +135,7 @@ pub fn group_names(mut names: Vec<String>) -> (Vec<LogSource>, Skipped) {
             skipped.bookkeeping += 1;
             continue;
         }
-        if layout && !name.contains("/sparklogs/") {
+        if beside_sparklogs(&name) {
             skipped.not_event_logs += 1;
             continue;
         }

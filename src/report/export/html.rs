@@ -161,6 +161,37 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         }
         o.push_str("</table>\n");
     }
+    if let Some(s) = &r.startup {
+        let (apps, runs, what_ifs) = super::startup_rows(s, escape);
+        o.push_str("<h2>Why runs waited to start</h2><p>Each run's startup is the time from creation to RUNNING less the time QUEUED; its likely cause is the first of these rules that holds:</p><ul>");
+        for rule in &s.rules {
+            o.push_str(&format!("<li>{}</li>", escape(rule)));
+        }
+        o.push_str("</ul><ul>");
+        for a in &s.assumptions {
+            o.push_str(&format!("<li>{}</li>", escape(a)));
+        }
+        o.push_str("</ul>");
+        let table = |o: &mut String, head: &[&str], rows: Vec<Vec<String>>| {
+            o.push_str("<table>");
+            o.push_str(&th(head));
+            for cells in rows {
+                o.push_str("<tr>");
+                for c in cells {
+                    o.push_str(&format!("<td>{c}</td>"));
+                }
+                o.push_str("</tr>");
+            }
+            o.push_str("</table>\n");
+        };
+        table(&mut o, &super::STARTUP_APP_HEADER, apps.into_iter().map(Vec::from).collect());
+        if !what_ifs.is_empty() {
+            o.push_str("<h3>What-ifs</h3>");
+            table(&mut o, &super::WHAT_IF_HEADER, what_ifs.into_iter().map(Vec::from).collect());
+        }
+        o.push_str("<h3>The slowest starts</h3>");
+        table(&mut o, &super::STARTUP_RUN_HEADER, runs.into_iter().map(Vec::from).collect());
+    }
     if !r.event_logs.is_empty() {
         o.push_str(&format!(
             "<h2>EMR Serverless runs beside their event logs</h2><p>{}</p><table>",

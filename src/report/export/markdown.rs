@@ -201,6 +201,35 @@ pub fn report(r: &Report) -> String {
             out.push_str(&row(&cells));
         }
     }
+    if let Some(s) = &r.startup {
+        let (apps, runs, what_ifs) = super::startup_rows(s, escape);
+        out.push_str("\n## Why runs waited to start\n\n");
+        out.push_str("Each run's startup is the time from creation to RUNNING less the time QUEUED; its likely cause is the first of these rules that holds:\n\n");
+        for rule in &s.rules {
+            out.push_str(&format!("- {}\n", escape(rule)));
+        }
+        out.push('\n');
+        for a in &s.assumptions {
+            out.push_str(&format!("- {}\n", escape(a)));
+        }
+        out.push('\n');
+        out.push_str(&header(&super::STARTUP_APP_HEADER, 2));
+        for cells in apps {
+            out.push_str(&row(&cells));
+        }
+        if !what_ifs.is_empty() {
+            out.push_str("\n### What-ifs\n\n");
+            out.push_str(&header(&super::WHAT_IF_HEADER, 2));
+            for cells in what_ifs {
+                out.push_str(&row(&cells));
+            }
+        }
+        out.push_str("\n### The slowest starts\n\n");
+        out.push_str(&header(&super::STARTUP_RUN_HEADER, 2));
+        for cells in runs {
+            out.push_str(&row(&cells));
+        }
+    }
     if !r.event_logs.is_empty() {
         out.push_str("\n## EMR Serverless runs beside their event logs\n\n");
         out.push_str(&format!("{}\n\n", escape(super::EVENT_LOG_NOTE)));

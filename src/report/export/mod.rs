@@ -346,7 +346,8 @@ pub fn headlines(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec
         let held: f64 = with_tasks.iter().map(|e| e.executor_core_hours).sum();
         let busy = if held > 0.0 {
             format!(
-                "; tasks ran in {:.0}% of it, so {idle:.2} executor core-hours were held with nothing to run",
+                "; of the {held:.2} core-hours of the {} run(s) whose logs have task ends, tasks ran in {:.0}%, so {idle:.2} executor core-hours were held with nothing to run",
+                with_tasks.len(),
                 (1.0 - idle / held) * 100.0
             )
         } else {
@@ -678,6 +679,94 @@ pub fn event_log_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -
             ]
         })
         .collect()
+}
+
+pub const STARTUP_APP_HEADER: [&str; 6] = [
+    "Application",
+    "Pool",
+    "Runs",
+    "Wait by cause: runs, p50 / p95",
+    "Pool idle while size-mismatched runs waited",
+    "Waiting at --wait-cost-per-hour",
+];
+
+pub const STARTUP_RUN_HEADER: [&str; 6] =
+    ["Job run", "Created", "Queued", "Startup", "Likely cause", "Figures"];
+
+pub const WHAT_IF_HEADER: [&str; 5] =
+    ["Application", "What if", "Pool cost change", "Startup saved", "How"];
+
+/// The startup section's tables: per application, the slowest runs, and
+/// the what-ifs; strings escaped by `esc`.
+pub fn startup_rows(
+    s: &crate::report::startup::StartupReport,
+    esc: impl Fn(&str) -> String,
+) -> (Vec<[String; 6]>, Vec<[String; 6]>, Vec<[String; 5]>) {
+    let app_name = |name: &Option<String>, id: &str| match name {
+        Some(n) => format!("{} ({})", esc(n), esc(id)),
+        None => esc(id),
+    };
+    let apps = s
+        .applications
+        .iter()
+        .map(|a| {
+            [
+                app_name(&a.name, &a.application_id),
+                esc(&a.pool),
+                a.runs.to_string(),
+                a.causes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}: {}, {} / {}",
+                            c.cause.name(),
+                            c.runs,
+                            duration(c.wait_p50_s),
+                            duration(c.wait_p95_s)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                format!(
+                    "{} over {:.2} h",
+                    usd(a.idle_pool_while_waiting_usd),
+                    a.idle_pool_while_waiting_hours
+                ),
+                a.wait_cost_usd.map(usd).unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let runs = s
+        .slowest
+        .iter()
+        .map(|r| {
+            [
+                format!(
+                    "{} ({})",
+                    esc(&r.job_run_id),
+                    esc(r.job_name.as_deref().unwrap_or(&r.application_id))
+                ),
+                r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                duration(r.queued_s),
+                duration(r.startup_s),
+                esc(r.cause.name()),
+                esc(&r.detail),
+            ]
+        })
+        .collect();
+    let mut what_ifs = Vec::new();
+    for a in &s.applications {
+        for w in &a.what_ifs {
+            what_ifs.push([
+                app_name(&a.name, &a.application_id),
+                esc(&w.name),
+                usd(w.pool_cost_change_usd),
+                format!("{:.0} s", w.startup_seconds_saved),
+                esc(&w.how),
+            ]);
+        }
+    }
+    (apps, runs, what_ifs)
 }
 
 /// Rows of the clusters table, strings escaped by `esc`.
