@@ -2,7 +2,7 @@
 
 use crate::util::{emrcost, fixture, repo, stdout_of};
 
-fn validator() -> jsonschema::Validator {
+pub(crate) fn validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("schema/report.schema.json")).unwrap(),
     )

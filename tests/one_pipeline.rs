@@ -330,6 +330,7 @@ fn generate(sources: &[Source], pricer: &Pricer<'_>) -> Report {
         pricer,
         group_by: GroupBy::Application,
         top: 2000,
+        startup: Default::default(),
     })
     .unwrap()
     .report
@@ -458,6 +459,7 @@ proptest! {
             pricer: &pricer,
             group_by: GroupBy::Application,
             top: 0,
+            startup: Default::default(),
         };
         let (rows, _) = emrcost::report::price_rows(
             &cfg,

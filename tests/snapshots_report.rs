@@ -41,6 +41,7 @@ fn report() -> Report {
         pricer: &pricer,
         group_by: GroupBy::Application,
         top: 2000,
+        startup: Default::default(),
     })
     .unwrap()
     .report

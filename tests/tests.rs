@@ -25,3 +25,4 @@ mod one_pipeline;
 mod parquet_dataset;
 mod snapshots_crossover;
 mod snapshots_report;
+mod startup;

@@ -225,6 +225,9 @@ async fn applications(
     Ok(out)
 }
 
+/// A fetched run and what it asked for.
+type Fetched = (JobRun, RunRequest);
+
 async fn runs(
     opts: &CollectOptions,
     emr: Arc<Emr>,
@@ -270,7 +273,7 @@ async fn runs(
         .collect();
     let mut scheduled: HashSet<RunKey> = HashSet::new();
     let mut queue: std::collections::VecDeque<Listed> = Default::default();
-    let mut inflight: JoinSet<(Listed, Result<(JobRun, RunRequest), ApiError>)> = JoinSet::new();
+    let mut inflight: JoinSet<(Listed, Result<Fetched, ApiError>)> = JoinSet::new();
     let mut listing_done = false;
     let mut list_error: Option<ApiError> = None;
     loop {

@@ -445,11 +445,9 @@ impl Dataset {
                 run: run.clone(),
                 request: request.clone(),
             };
-            serde_json::to_writer(&mut lines, &line).map_err(|e| {
-                DatasetError::Corrupt {
-                    path: path.clone(),
-                    message: format!("cannot encode {}: {e}", run.label()),
-                }
+            serde_json::to_writer(&mut lines, &line).map_err(|e| DatasetError::Corrupt {
+                path: path.clone(),
+                message: format!("cannot encode {}: {e}", run.label()),
             })?;
             lines.push(b'\n');
         }

@@ -246,12 +246,14 @@ impl Emr {
             not_found: false,
         })?;
         let request = request_of(run);
-        convert(run, app).map(|r| (r, request)).map_err(|message| ApiError {
-            operation: "GetJobRun",
-            region: self.region.clone(),
-            message: format!("{}/{}: {message}", listed.application_id, listed.job_run_id),
-            not_found: false,
-        })
+        convert(run, app)
+            .map(|r| (r, request))
+            .map_err(|message| ApiError {
+                operation: "GetJobRun",
+                region: self.region.clone(),
+                message: format!("{}/{}: {message}", listed.application_id, listed.job_run_id),
+                not_found: false,
+            })
     }
 }
 

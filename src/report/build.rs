@@ -660,6 +660,7 @@ mod tests {
             pricer: &pricer,
             group_by,
             top: 10,
+            startup: Default::default(),
         })
         .unwrap()
         .report

@@ -455,7 +455,12 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
 /// (to RUNNING), then its runtime, on one time axis from its creation.
 pub fn startup_waterfall(report: &Report) -> Option<Chart> {
     let s = report.startup.as_ref()?;
-    let runs: Vec<_> = s.slowest.iter().filter(|r| r.wait_s() > 0.0).take(12).collect();
+    let runs: Vec<_> = s
+        .slowest
+        .iter()
+        .filter(|r| r.wait_s() > 0.0)
+        .take(12)
+        .collect();
     if runs.is_empty() {
         return None;
     }
@@ -468,11 +473,20 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
     let labels: Vec<String> = runs
         .iter()
         .map(|r| {
-            let id: String = r.job_run_id.chars().take(14).collect();
-            format!("{id} {}", r.cause.name().split(' ').next().unwrap_or(""))
+            let name: String = r
+                .job_name
+                .as_deref()
+                .unwrap_or(&r.job_run_id)
+                .chars()
+                .take(16)
+                .collect();
+            format!("{name}: {}", r.cause.key())
         })
         .collect();
-    let title = format!("Slowest starts: queued, starting, running ({} runs)", runs.len());
+    let title = format!(
+        "Slowest starts: queued, starting, running ({} runs)",
+        runs.len()
+    );
     let svg = render(|root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
@@ -504,10 +518,9 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
                 let y = i as f64;
                 Rectangle::new([(from, y - 0.35), (to, y + 0.35)], colour.filled())
             });
-            chart
-                .draw_series(bars)?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+            });
         }
         chart
             .configure_series_labels()

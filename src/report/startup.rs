@@ -35,6 +35,9 @@ const DEFAULT_IDLE_TIMEOUT_MIN: u32 = 15;
 /// What a cold start takes when the data has none to measure: the low end
 /// of the 2-5 minutes users report. emrcost's assumption, printed.
 pub const ASSUMED_COLD_START_SECONDS: f64 = 120.0;
+/// What a warm start takes when the data has none to measure: AWS says
+/// "seconds". emrcost's assumption, printed.
+pub const ASSUMED_WARM_START_SECONDS: f64 = 10.0;
 /// The runs shown one by one (slowest first) and in the waterfall.
 pub const LISTED_RUNS: usize = 25;
 
@@ -62,6 +65,19 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// The rule's short name, as in the JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Cause::Queued => "queued",
+            Cause::Warm => "warm",
+            Cause::NoPool => "no_pool",
+            Cause::PoolReleased => "pool_released",
+            Cause::SizeMismatch => "size_mismatch",
+            Cause::DemandAbovePool => "demand_above_pool",
+            Cause::Unexplained => "unexplained",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Cause::Queued => "queued behind the concurrency limit",
@@ -203,7 +219,11 @@ pub fn analyse_runs(
         if r.created_at.is_none() || r.started_at.is_none() {
             continue;
         }
-        if item.1.application_at(&r.region, &r.application_id, r.created_at).is_none() {
+        if item
+            .1
+            .application_at(&r.region, &r.application_id, r.created_at)
+            .is_none()
+        {
             continue;
         }
         by_app
@@ -242,7 +262,7 @@ pub fn analyse_runs(
         assumptions: vec![
             format!("A wait under {WARM_START_SECONDS:.0} s is a warm start (AWS: pre-initialized workers start jobs in seconds); emrcost's threshold."),
             "Where a run sets no Spark sizes, EMR Serverless's defaults apply: 4 cores and 14 GB heap for driver and executors, 3 initial executors (FACTS.md section 2).".into(),
-            format!("What-ifs take a warm start as the median wait of the application's warm runs, and a cold start as the median of its runs that had no pool or a released one; with none to measure, {ASSUMED_COLD_START_SECONDS:.0} s (the low end of the 2-5 minutes users report), an assumption."),
+            format!("What-ifs take a warm start as the median startup of the application's warm runs (with none, {ASSUMED_WARM_START_SECONDS:.0} s: AWS says seconds), and a cold start as the median of its runs that had no pool or a released one (with none, {ASSUMED_COLD_START_SECONDS:.0} s, the low end of the 2-5 minutes users report); both fallbacks are emrcost's assumptions."),
             "The pool is billed while the application is started: from a run's creation until the auto-stop idle timeout after the last run ends (auto-start on). Its cost is each worker's vCPU, memory and storage above 20 GB at the application's region's EMR Serverless rates.".into(),
         ],
         applications,
@@ -319,7 +339,10 @@ fn classify(
         );
     }
     if startup_s < WARM_START_SECONDS {
-        return line(Cause::Warm, format!("RUNNING {startup_s:.0} s after creation"));
+        return line(
+            Cause::Warm,
+            format!("RUNNING {startup_s:.0} s after creation"),
+        );
     }
     if app.initial_capacity.is_empty() {
         return line(
@@ -329,7 +352,11 @@ fn classify(
     }
     let busy = others.iter().any(|o| running_at(o, created));
     if let (Some(timeout), false) = (idle_timeout(app), busy) {
-        let last_end = others.iter().filter_map(|o| o.ended_at).filter(|e| *e <= created).max();
+        let last_end = others
+            .iter()
+            .filter_map(|o| o.ended_at)
+            .filter(|e| *e <= created)
+            .max();
         if let Some(end) = last_end {
             let idle_min = (created - end).num_milliseconds() as f64 / 60_000.0;
             if idle_min > f64::from(timeout) {
@@ -342,15 +369,8 @@ fn classify(
             }
         }
     }
-    for (role, cores, heap) in [
-        ("Driver", req.driver_cores, req.driver_memory_gb),
-        ("Executor", req.executor_cores, req.executor_memory_gb),
-    ] {
-        let Some(pool) = pool_of(app, role) else { continue };
-        let cores = cores.unwrap_or(DEFAULT_CORES);
-        let heap = heap.unwrap_or(DEFAULT_HEAP_GB);
-        let need = with_overhead(heap);
-        if cores != pool.vcpu || need > pool.memory_gb + 1e-9 {
+    if let Some((role, cores, heap, need, pool)) = misfit(req, &app.initial_capacity) {
+        {
             return line(
                 Cause::SizeMismatch,
                 format!(
@@ -365,7 +385,11 @@ fn classify(
         }
     }
     let initial = |r: &RunRequest| r.initial_executors.unwrap_or(DEFAULT_INITIAL_EXECUTORS);
-    let concurrent: Vec<&JobRun> = others.iter().copied().filter(|o| running_at(o, created)).collect();
+    let concurrent: Vec<&JobRun> = others
+        .iter()
+        .copied()
+        .filter(|o| running_at(o, created))
+        .collect();
     let held: u32 = concurrent
         .iter()
         .map(|o| {
@@ -413,6 +437,29 @@ fn classify(
     )
 }
 
+/// The first of the job's driver and executor that the pool's worker of
+/// that type does not hold: (role, cores, heap, heap with overhead, worker).
+fn misfit<'a>(
+    req: &RunRequest,
+    pool: &'a [InitialCapacity],
+) -> Option<(&'static str, f64, f64, f64, &'a InitialCapacity)> {
+    [
+        ("Driver", req.driver_cores, req.driver_memory_gb),
+        ("Executor", req.executor_cores, req.executor_memory_gb),
+    ]
+    .into_iter()
+    .find_map(|(role, cores, heap)| {
+        let worker = pool
+            .iter()
+            .find(|c| c.worker_type.eq_ignore_ascii_case(role))?;
+        let cores = cores.unwrap_or(DEFAULT_CORES);
+        let heap = heap.unwrap_or(DEFAULT_HEAP_GB);
+        let need = with_overhead(heap);
+        (cores != worker.vcpu || need > worker.memory_gb + 1e-9)
+            .then_some((role, cores, heap, need, worker))
+    })
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -452,7 +499,10 @@ fn started_hours(runs: &[&JobRun], timeout: Option<u32>) -> f64 {
     let Some(timeout) = timeout else {
         // Never stops: from the first creation to the last end.
         let first = runs.iter().filter_map(|r| r.created_at).min();
-        let last = runs.iter().filter_map(|r| r.ended_at.or(r.started_at)).max();
+        let last = runs
+            .iter()
+            .filter_map(|r| r.ended_at.or(r.started_at))
+            .max();
         return secs(first, last).unwrap_or(0.0).max(0.0) / 3600.0;
     };
     let mut spans: Vec<(i64, i64)> = runs
@@ -523,7 +573,7 @@ fn summarise(
             .map(|(l, _, _)| l.startup_s)
             .collect()
     };
-    let warm = median(waits_of(&[Cause::Warm])).unwrap_or(0.0);
+    let warm = median(waits_of(&[Cause::Warm])).unwrap_or(ASSUMED_WARM_START_SECONDS);
     let cold = median(waits_of(&[Cause::NoPool, Cause::PoolReleased]))
         .unwrap_or(ASSUMED_COLD_START_SECONDS);
     let timeout = idle_timeout(app);
@@ -533,16 +583,12 @@ fn summarise(
         started_hours(&runs, timeout)
     };
     let now_cost = now_hours * pool_hourly;
-    let saved_by_warm = |cs: &[Cause]| -> f64 {
-        lines
-            .iter()
-            .filter(|(l, _, _)| cs.contains(&l.cause))
-            .map(|(l, _, _)| (l.startup_s - warm).max(0.0))
-            .sum()
-    };
     let mut what_ifs = Vec::new();
     if !app.initial_capacity.is_empty() {
-        let warm_runs = lines.iter().filter(|(l, _, _)| l.cause == Cause::Warm).count();
+        let warm_runs = lines
+            .iter()
+            .filter(|(l, _, _)| l.cause == Cause::Warm)
+            .count();
         what_ifs.push(WhatIf {
             name: "no pool".into(),
             pool_cost_change_usd: -now_cost,
@@ -585,13 +631,24 @@ fn summarise(
     if let Some(fit) = fitted_pool(app, lines, items) {
         let hours = started_hours(&runs, timeout.or(Some(DEFAULT_IDLE_TIMEOUT_MIN)));
         let cost = hours * pool_usd_per_hour(app, &fit, pricer);
-        let saved = saved_by_warm(&[Cause::SizeMismatch, Cause::DemandAbovePool, Cause::NoPool]);
+        // Runs that waited start warm, unless the fitted pool does not hold
+        // them either (a job sized unlike the rest).
+        let saved: f64 = lines
+            .iter()
+            .filter(|(l, _, r)| {
+                matches!(
+                    l.cause,
+                    Cause::SizeMismatch | Cause::DemandAbovePool | Cause::NoPool
+                ) && misfit(r, &fit).is_none()
+            })
+            .map(|(l, _, _)| (l.startup_s - warm).max(0.0))
+            .sum();
         what_ifs.push(WhatIf {
             name: "pool sized to fit the jobs".into(),
             pool_cost_change_usd: cost - now_cost,
             startup_seconds_saved: saved,
             how: format!(
-                "{}, started {hours:.2} h; runs that waited on a size mismatch, on demand above the pool or on having no pool start warm ({warm:.0} s)",
+                "{}, started {hours:.2} h; runs that waited on a size mismatch, on demand above the pool or on having no pool start warm ({warm:.0} s) where it holds them",
                 describe_pool(&fit)
             ),
         });
@@ -625,13 +682,21 @@ fn gap_before(runs: &[&JobRun], l: &RunStartup) -> Option<f64> {
     if others.clone().any(|o| running_at(o, l.created_at)) {
         return None;
     }
-    let end = others.filter_map(|o| o.ended_at).filter(|e| *e <= l.created_at).max()?;
+    let end = others
+        .filter_map(|o| o.ended_at)
+        .filter(|e| *e <= l.created_at)
+        .max()?;
     Some((l.created_at - end).num_milliseconds() as f64 / 60_000.0)
 }
 
 fn describe_pool(pool: &[InitialCapacity]) -> String {
     pool.iter()
-        .map(|c| format!("{} x {} ({} vCPU, {} GB)", c.workers, c.worker_type, c.vcpu, c.memory_gb))
+        .map(|c| {
+            format!(
+                "{} x {} ({} vCPU, {} GB)",
+                c.workers, c.worker_type, c.vcpu, c.memory_gb
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -655,7 +720,10 @@ fn fitted_pool(
     items: &[&(JobRun, DatasetState)],
 ) -> Option<Vec<InitialCapacity>> {
     let waited = lines.iter().any(|(l, _, _)| {
-        matches!(l.cause, Cause::SizeMismatch | Cause::DemandAbovePool | Cause::NoPool)
+        matches!(
+            l.cause,
+            Cause::SizeMismatch | Cause::DemandAbovePool | Cause::NoPool
+        )
     });
     if !waited {
         return None;
@@ -674,7 +742,10 @@ fn fitted_pool(
     };
     let size = |cores: Option<f64>, heap: Option<f64>| {
         let c = cores.unwrap_or(DEFAULT_CORES);
-        (c, worker_memory(c, with_overhead(heap.unwrap_or(DEFAULT_HEAP_GB))))
+        (
+            c,
+            worker_memory(c, with_overhead(heap.unwrap_or(DEFAULT_HEAP_GB))),
+        )
     };
     let (dc, dm) = common(&|r| size(r.driver_cores, r.driver_memory_gb));
     let (ec, em) = common(&|r| size(r.executor_cores, r.executor_memory_gb));

@@ -286,6 +286,8 @@ def apply_run_fields(run, spec):
         run.total_resource_utilization = usage(spec["totalResourceUtilization"])
     if "attempt" in spec:
         run.attempt = spec["attempt"]
+    if "attemptCreatedAt" in spec:
+        run.attempt_created_at = epoch(spec["attemptCreatedAt"])
     if not hasattr(run, "updated_at") or "updatedAt" not in spec:
         run.updated_at = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
 
@@ -303,11 +305,14 @@ def seed(doc):
             initial_capacity=a.get("initialCapacity"),
             maximum_capacity=a.get("maximumCapacity"),
             tags={},
-            auto_start_configuration=None,
-            auto_stop_configuration=None,
+            auto_start_configuration=a.get("autoStartConfiguration"),
+            auto_stop_configuration=a.get("autoStopConfiguration"),
             network_configuration=None,
         )
         app.architecture = a.get("architecture", "X86_64")
+        # Stock moto drops the scheduler configuration (FACTS.md section 15).
+        if "schedulerConfiguration" in a:
+            app.scheduler_configuration = a["schedulerConfiguration"]
         runs = []
         backend.job_runs.setdefault(app.id, [])
         for r in a.get("runs", []):

@@ -52,18 +52,21 @@ pub fn serverless_run_of(path: &str) -> Option<ServerlessRun> {
             job_run_id: run.to_string(),
         })
     };
-    parts.windows(5).rev().find_map(|w| match w {
-        ["applications", app, "jobs", r, "sparklogs"] => run(app, r),
-        _ => None,
-    })
-    // A retried run's attempts may keep their logs apart
-    // (`jobs/<run>/attempts/<n>/sparklogs/`; unverified, so both are read).
-    .or_else(|| {
-        parts.windows(7).rev().find_map(|w| match w {
-            ["applications", app, "jobs", r, "attempts", _, "sparklogs"] => run(app, r),
+    parts
+        .windows(5)
+        .rev()
+        .find_map(|w| match w {
+            ["applications", app, "jobs", r, "sparklogs"] => run(app, r),
             _ => None,
         })
-    })
+        // A retried run's attempts may keep their logs apart
+        // (`jobs/<run>/attempts/<n>/sparklogs/`; unverified, so both are read).
+        .or_else(|| {
+            parts.windows(7).rev().find_map(|w| match w {
+                ["applications", app, "jobs", r, "attempts", _, "sparklogs"] => run(app, r),
+                _ => None,
+            })
+        })
 }
 
 fn source(path: PathBuf, files: Vec<PathBuf>) -> LogSource {

@@ -184,13 +184,25 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             }
             o.push_str("</table>\n");
         };
-        table(&mut o, &super::STARTUP_APP_HEADER, apps.into_iter().map(Vec::from).collect());
+        table(
+            &mut o,
+            &super::STARTUP_APP_HEADER,
+            apps.into_iter().map(Vec::from).collect(),
+        );
         if !what_ifs.is_empty() {
             o.push_str("<h3>What-ifs</h3>");
-            table(&mut o, &super::WHAT_IF_HEADER, what_ifs.into_iter().map(Vec::from).collect());
+            table(
+                &mut o,
+                &super::WHAT_IF_HEADER,
+                what_ifs.into_iter().map(Vec::from).collect(),
+            );
         }
         o.push_str("<h3>The slowest starts</h3>");
-        table(&mut o, &super::STARTUP_RUN_HEADER, runs.into_iter().map(Vec::from).collect());
+        table(
+            &mut o,
+            &super::STARTUP_RUN_HEADER,
+            runs.into_iter().map(Vec::from).collect(),
+        );
     }
     if !r.event_logs.is_empty() {
         o.push_str(&format!(

@@ -160,7 +160,8 @@ pub fn usd(v: f64) -> String {
         return "$0.00".to_string();
     }
     if v.abs() < 1.0 {
-        return format!("${v:.4}");
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}${:.4}", v.abs());
     }
     let cents = format!("{:.2}", v.abs());
     let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
@@ -690,18 +691,32 @@ pub const STARTUP_APP_HEADER: [&str; 6] = [
     "Waiting at --wait-cost-per-hour",
 ];
 
-pub const STARTUP_RUN_HEADER: [&str; 6] =
-    ["Job run", "Created", "Queued", "Startup", "Likely cause", "Figures"];
+pub const STARTUP_RUN_HEADER: [&str; 6] = [
+    "Job run",
+    "Created",
+    "Queued",
+    "Startup",
+    "Likely cause",
+    "Figures",
+];
 
-pub const WHAT_IF_HEADER: [&str; 5] =
-    ["Application", "What if", "Pool cost change", "Startup saved", "How"];
+pub const WHAT_IF_HEADER: [&str; 5] = [
+    "Application",
+    "What if",
+    "Pool cost change",
+    "Startup saved",
+    "How",
+];
 
 /// The startup section's tables: per application, the slowest runs, and
 /// the what-ifs; strings escaped by `esc`.
+/// The startup section's three tables: applications, slowest runs, what-ifs.
+pub type StartupTables = (Vec<[String; 6]>, Vec<[String; 6]>, Vec<[String; 5]>);
+
 pub fn startup_rows(
     s: &crate::report::startup::StartupReport,
     esc: impl Fn(&str) -> String,
-) -> (Vec<[String; 6]>, Vec<[String; 6]>, Vec<[String; 5]>) {
+) -> StartupTables {
     let app_name = |name: &Option<String>, id: &str| match name {
         Some(n) => format!("{} ({})", esc(n), esc(id)),
         None => esc(id),
@@ -727,11 +742,15 @@ pub fn startup_rows(
                     })
                     .collect::<Vec<_>>()
                     .join("; "),
-                format!(
-                    "{} over {:.2} h",
-                    usd(a.idle_pool_while_waiting_usd),
-                    a.idle_pool_while_waiting_hours
-                ),
+                if a.idle_pool_while_waiting_hours > 0.0 {
+                    format!(
+                        "{} over {:.2} h",
+                        usd(a.idle_pool_while_waiting_usd),
+                        a.idle_pool_while_waiting_hours
+                    )
+                } else {
+                    "-".into()
+                },
                 a.wait_cost_usd.map(usd).unwrap_or_else(|| "-".into()),
             ]
         })
@@ -800,6 +819,7 @@ mod tests {
         assert_eq!(usd(1234567.891), "$1,234,567.89");
         assert_eq!(usd(0.00421), "$0.0042");
         assert_eq!(usd(-12.5), "-$12.50");
+        assert_eq!(usd(-0.6312), "-$0.6312");
         assert_eq!(duration(45.4), "45s");
         assert_eq!(duration(750.0), "12m 30s");
         assert_eq!(duration(7509.0), "2h 05m 09s");

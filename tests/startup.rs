@@ -1,0 +1,255 @@
+//! Why EMR Serverless runs waited: applications and runs seeded in the
+//! emulator (one run per cause), collected with the real SDK, and the
+//! report's startup section checked against figures worked out by hand.
+
+use serde_json::{json, Value};
+
+use crate::emulator::Emulator;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+/// A finished run created at `t0 + created`, RUNNING `startup` seconds
+/// later (after `queued` seconds QUEUED), ended at `t0 + ended`.
+fn run(
+    name: &str,
+    t0: f64,
+    created: f64,
+    queued: f64,
+    startup: f64,
+    ended: f64,
+    params: &str,
+) -> Value {
+    let mut r = json!({
+        "name": name, "state": "SUCCESS",
+        "createdAt": t0 + created,
+        "startedAt": t0 + created + queued + startup,
+        "endedAt": t0 + ended,
+        "queuedDurationMilliseconds": (queued * 1000.0) as u64,
+        "totalExecutionDurationSeconds": (ended - created - queued - startup) as u64,
+        "billedResourceUtilization": {"vCPUHour": 0.5, "memoryGBHour": 2.0, "storageGBHour": 0.0},
+        "totalResourceUtilization": {"vCPUHour": 0.4, "memoryGBHour": 1.6, "storageGBHour": 0.0},
+    });
+    if !params.is_empty() {
+        r["sparkSubmitParameters"] = json!(params);
+    }
+    r
+}
+
+fn worker(n: u32) -> Value {
+    json!({"workerCount": n, "workerConfiguration": {"cpu": "4 vCPU", "memory": "16 GB"}})
+}
+
+#[test]
+fn each_wait_gets_its_cause_and_the_what_ifs_their_hand_computed_cost() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let t0 = (chrono::Utc::now().timestamp() - 86_400) as f64;
+    emu.post(
+        "/_emu/seed",
+        &json!({"applications": [
+            {"name": "cold", "runs": [run("nopool", t0, 0.0, 0.0, 150.0, 450.0, "")]},
+            {"name": "pooled",
+             "initialCapacity": {"Driver": worker(1), "Executor": worker(4)},
+             "autoStopConfiguration": {"enabled": true, "idleTimeoutMinutes": 15},
+             "schedulerConfiguration": {"maxConcurrentRuns": 2, "queueTimeoutMinutes": 60},
+             "runs": [
+                // Default sizes (4 cores, 14 GB + 1.4 GB) fit 16 GB workers.
+                run("warm", t0, 0.0, 0.0, 10.0, 600.0, ""),
+                // 10 minutes after the last end: the pool is still up, but a
+                // 20 GB heap needs 22 GB.
+                run("big-executors", t0, 1200.0, 0.0, 90.0, 1800.0,
+                    "--conf spark.executor.cores=4 --conf spark.executor.memory=20g"),
+                // 10 initial executors against a pool of 4.
+                run("wide", t0, 2000.0, 0.0, 100.0, 2400.0,
+                    "--conf spark.dynamicAllocation.initialExecutors=10"),
+                // 60 minutes idle, past the 15-minute auto-stop.
+                run("after-lunch", t0, 6000.0, 0.0, 180.0, 6500.0, ""),
+                // 120 s QUEUED, then a 10 s start.
+                run("queued", t0, 6550.0, 120.0, 10.0, 7000.0, ""),
+                // Fits, nothing queued, the application busy: 60 s anyway.
+                run("mystery", t0, 7100.0, 0.0, 60.0, 7400.0, ""),
+             ]},
+        ]}),
+    );
+    emu.collect(&ds).arg("--since").arg("3d").assert().success();
+    let rep = dir.path().join("rep");
+    crate::util::emrcost()
+        .args([
+            "report",
+            "--quiet",
+            "--format",
+            "json,md,html",
+            "--wait-cost-per-hour",
+            "60",
+            "--out",
+        ])
+        .arg(&rep)
+        .arg(&ds)
+        .assert()
+        .success();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(rep.join("report.json")).unwrap()).unwrap();
+    let errors: Vec<String> = crate::json_schema::validator()
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let s = &report["startup"];
+    let slowest = s["slowest"].as_array().unwrap();
+    let cause_of = |name: &str| {
+        slowest
+            .iter()
+            .find(|r| r["job_name"] == name)
+            .unwrap_or_else(|| panic!("{name} not listed: {s}"))["cause"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (name, cause) in [
+        ("nopool", "no_pool"),
+        ("warm", "warm"),
+        ("big-executors", "size_mismatch"),
+        ("wide", "demand_above_pool"),
+        ("after-lunch", "pool_released"),
+        ("queued", "queued"),
+        ("mystery", "unexplained"),
+    ] {
+        assert_eq!(cause_of(name), cause, "{name}");
+    }
+    let detail = |name: &str| {
+        slowest.iter().find(|r| r["job_name"] == name).unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The figures each rule used.
+    assert!(
+        detail("big-executors").contains("4 vCPU and 20 GB + 2.00 GB overhead = 22.00 GB"),
+        "{}",
+        detail("big-executors")
+    );
+    assert!(detail("big-executors").contains("4 vCPU, 16 GB"));
+    assert!(
+        detail("wide").contains("asks 10 initial executors, the pool has 4"),
+        "{}",
+        detail("wide")
+    );
+    assert!(
+        detail("after-lunch").contains("idle 60 min (auto-stop after 15 min)"),
+        "{}",
+        detail("after-lunch")
+    );
+    assert!(
+        detail("queued").contains("at most 2 at once"),
+        "{}",
+        detail("queued")
+    );
+    // Slowest first: the queued run waited 130 s in all.
+    assert_eq!(slowest[0]["job_name"], "after-lunch");
+
+    let apps = s["applications"].as_array().unwrap();
+    let pooled = apps.iter().find(|a| a["name"] == "pooled").unwrap();
+    // The pool: 5 workers of 4 vCPU and 16 GB at us-east-1's x86_64 rates
+    // (FACTS.md section 1): 5 x (4 x 0.052624 + 16 x 0.0057785) = $1.51476/h.
+    let hourly = 5.0 * (4.0 * 0.052624 + 16.0 * 0.0057785);
+    // Idle while the size-mismatched run waited 90 s.
+    assert!(close(
+        pooled["idle_pool_while_waiting_usd"].as_f64().unwrap(),
+        hourly * 90.0 / 3600.0
+    ));
+    // Waits at $60/h: 10 + 90 + 100 + 180 + 130 + 60 = 570 s.
+    assert!(close(
+        pooled["wait_cost_usd"].as_f64().unwrap(),
+        60.0 * 570.0 / 3600.0
+    ));
+    let what = |name: &str| {
+        pooled["what_ifs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap_or_else(|| panic!("no what-if {name}: {pooled}"))
+            .clone()
+    };
+    // Started now: each run's creation to its end + 15 min, merged:
+    // [0, 3300] and [6000, 8300] = 5600 s.
+    let now = 5600.0 / 3600.0 * hourly;
+    let none = what("no pool");
+    assert!(
+        close(none["pool_cost_change_usd"].as_f64().unwrap(), -now),
+        "{none}"
+    );
+    // The one warm run starts cold: the released run's 180 s, not 10 s.
+    assert!(
+        close(none["startup_seconds_saved"].as_f64().unwrap(), -170.0),
+        "{none}"
+    );
+    // Auto-stop after 5 min: [0,900], [1200,2700], [6000,7700] = 4100 s;
+    // no run's gap changes its fate.
+    let five = what("auto-stop after 5 min");
+    assert!(
+        close(
+            five["pool_cost_change_usd"].as_f64().unwrap(),
+            (4100.0 - 5600.0) / 3600.0 * hourly
+        ),
+        "{five}"
+    );
+    assert!(
+        close(five["startup_seconds_saved"].as_f64().unwrap(), 0.0),
+        "{five}"
+    );
+    // After 60 min: one span [0, 11000]; the released run (60 min idle, not more than 60)
+    // finds the pool warm: 180 - 10 s saved.
+    let sixty = what("auto-stop after 60 min");
+    assert!(
+        close(
+            sixty["pool_cost_change_usd"].as_f64().unwrap(),
+            (11000.0 - 5600.0) / 3600.0 * hourly
+        ),
+        "{sixty}"
+    );
+    assert!(
+        close(sixty["startup_seconds_saved"].as_f64().unwrap(), 170.0),
+        "{sixty}"
+    );
+    // Sized to fit: 1 driver + 10 executors of 4 vCPU, 16 GB, for the same
+    // 5600 s; the wide run starts warm (100 - 10 s), the 20 GB one still
+    // does not fit.
+    let fit = what("pool sized to fit the jobs");
+    assert!(
+        close(
+            fit["pool_cost_change_usd"].as_f64().unwrap(),
+            11.0 / 5.0 * now - now
+        ),
+        "{fit}"
+    );
+    assert!(
+        close(fit["startup_seconds_saved"].as_f64().unwrap(), 90.0),
+        "{fit}"
+    );
+
+    // The application without a pool: no pool what-ifs but the fitted one
+    // (1 driver + 3 executors, [0, 450 + 900] s), saving 150 - 10 s (no
+    // warm run to measure: the assumed 10 s).
+    let cold = apps.iter().find(|a| a["name"] == "cold").unwrap();
+    let cold_ifs = cold["what_ifs"].as_array().unwrap();
+    assert_eq!(cold_ifs.len(), 1, "{cold}");
+    assert!(close(
+        cold_ifs[0]["pool_cost_change_usd"].as_f64().unwrap(),
+        4.0 / 5.0 * hourly * 1350.0 / 3600.0
+    ));
+    assert!(close(
+        cold_ifs[0]["startup_seconds_saved"].as_f64().unwrap(),
+        140.0
+    ));
+
+    // The rules and the waterfall are in the pages.
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("## Why runs waited to start"));
+    assert!(md.contains("size_mismatch: size does not fit the warm pool"));
+    let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
+    assert!(html.contains("Slowest starts: queued, starting, running"));
+}
