@@ -253,3 +253,204 @@ fn each_wait_gets_its_cause_and_the_what_ifs_their_hand_computed_cost() {
     let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
     assert!(html.contains("Slowest starts: queued, starting, running"));
 }
+
+/// One executor-minute's datapoints: allocated 4 vCPU / 16 GB, and what it used.
+fn executor_minute(app: &str, job: &str, t: f64, cpu_used: f64, memory_used: f64) -> Vec<Value> {
+    [
+        ("WorkerCpuAllocated", 4.0),
+        ("WorkerMemoryAllocated", 16.0),
+        ("WorkerCpuUsed", cpu_used),
+        ("WorkerMemoryUsed", memory_used),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        json!({"MetricName": name, "Value": value, "Timestamp": t,
+            "Dimensions": [{"Name": "ApplicationId", "Value": app}, {"Name": "JobId", "Value": job},
+                           {"Name": "WorkerType", "Value": "Spark_Executor"},
+                           {"Name": "CapacityAllocationType", "Value": "OnDemandCapacity"}]})
+    })
+    .collect()
+}
+
+#[test]
+fn executors_are_right_sized_from_what_they_used() {
+    let emu = Emulator::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let t0 = (chrono::Utc::now().timestamp() - 5 * 86_400) as f64;
+    let params = "--conf spark.executor.cores=4 --conf spark.executor.memory=14g";
+    // "etl": 5 runs a day apart; "tiny": 2 runs. Each runs 5 minutes.
+    let mut runs = Vec::new();
+    for i in 0..5 {
+        runs.push(run(
+            "etl",
+            t0,
+            86_400.0 * i as f64,
+            0.0,
+            20.0,
+            86_400.0 * i as f64 + 320.0,
+            params,
+        ));
+    }
+    for i in 0..2 {
+        runs.push(run(
+            "tiny",
+            t0,
+            3600.0 + 86_400.0 * i as f64,
+            0.0,
+            20.0,
+            3600.0 + 86_400.0 * i as f64 + 320.0,
+            params,
+        ));
+    }
+    let seeded = emu.post(
+        "/_emu/seed",
+        &json!({"applications": [{"name": "sized", "runs": runs}]}),
+    );
+    let app = seeded["applications"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ids: Vec<String> = seeded["applications"][0]["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    // Two executors a minute for five minutes, each using 1 vCPU and 5 GB
+    // of its 4 vCPU and 16 GB; in etl's third run one executor peaks at
+    // 1.5 vCPU and 6 GB for a minute.
+    let mut data = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let created = if k < 5 {
+            86_400.0 * k as f64
+        } else {
+            3600.0 + 86_400.0 * (k - 5) as f64
+        };
+        let started = t0 + created + 20.0;
+        for m in 0..5 {
+            for w in 0..2 {
+                let peak = k == 2 && m == 2 && w == 0;
+                let (cpu, mem) = if peak { (1.5, 6.0) } else { (1.0, 5.0) };
+                data.extend(executor_minute(
+                    &app,
+                    id,
+                    started + 60.0 * m as f64 + w as f64,
+                    cpu,
+                    mem,
+                ));
+            }
+        }
+    }
+    emu.post("/_emu/metrics", &json!({"metricData": data}));
+    emu.collect(&ds)
+        .args(["--since", "7d", "--metrics", "--get-rate", "100/50"])
+        .assert()
+        .success();
+    let rep = dir.path().join("rep");
+    crate::util::emrcost()
+        .args(["report", "--quiet", "--format", "json,md,html", "--out"])
+        .arg(&rep)
+        .arg(&ds)
+        .assert()
+        .success();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(rep.join("report.json")).unwrap()).unwrap();
+    let errors: Vec<String> = crate::json_schema::validator()
+        .iter_errors(&report)
+        .map(|e| format!("{}: {e}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let classes = report["rightsizing"]["classes"].as_array().unwrap();
+    let class = |name: &str| {
+        classes
+            .iter()
+            .find(|c| c["job_name"] == name)
+            .unwrap()
+            .clone()
+    };
+
+    let etl = class("etl");
+    assert_eq!(etl["runs_with_metrics"], 5);
+    // Allocated: 5 runs x 5 min x 2 executors x 4 vCPU / 60 = 10/3 vCPU-h,
+    // and 16 GB each: 40/3 GB-h. Used: 1 vCPU and 5 GB each, plus the peak
+    // minute's extra 0.5 vCPU and 1 GB.
+    assert!(
+        close(etl["executor_vcpu_hours"].as_f64().unwrap(), 10.0 / 3.0),
+        "{etl}"
+    );
+    assert!(
+        close(
+            etl["executor_memory_gb_hours"].as_f64().unwrap(),
+            40.0 / 3.0
+        ),
+        "{etl}"
+    );
+    assert!(
+        close(etl["used_vcpu_hours"].as_f64().unwrap(), 50.5 / 60.0),
+        "{etl}"
+    );
+    assert!(
+        close(etl["used_memory_gb_hours"].as_f64().unwrap(), 251.0 / 60.0),
+        "{etl}"
+    );
+    assert_eq!(
+        (
+            etl["worker_vcpu"].as_f64(),
+            etl["worker_memory_gb"].as_f64()
+        ),
+        (Some(4.0), Some(16.0))
+    );
+    // The peak plus 20%: 1.8 vCPU and 7.2 GB: a 2 vCPU, 8 GB worker (7 GB
+    // heap + 0.7 GB overhead), never the 1 vCPU one the average would give.
+    let rec = &etl["recommendation"];
+    assert_eq!(
+        (
+            rec["worker_vcpu"].as_f64(),
+            rec["worker_memory_gb"].as_f64()
+        ),
+        (Some(2.0), Some(8.0)),
+        "{etl}"
+    );
+    assert_eq!(rec["spark_executor_cores"], 2);
+    assert_eq!(rec["spark_executor_memory_gb"], 7);
+    assert_eq!(
+        rec["max_executors"], 3,
+        "2 executors at most, + 20%, rounded up"
+    );
+    // Half the vCPU and half the memory of the executors' allocation, at
+    // us-east-1's x86_64 rates, over the 4 days + 320 s the runs span.
+    let saving = 10.0 / 3.0 * 0.5 * 0.052624 + 40.0 / 3.0 * 0.5 * 0.0057785;
+    assert!(close(rec["saving_usd"].as_f64().unwrap(), saving), "{rec}");
+    let days = 4.0 + 320.0 / 86_400.0;
+    assert!(
+        close(
+            rec["monthly_saving_usd"].as_f64().unwrap(),
+            saving * 30.0 / days
+        ),
+        "{rec}"
+    );
+
+    // Two runs are too few to recommend anything.
+    let tiny = class("tiny");
+    assert!(tiny["recommendation"].is_null());
+    assert!(
+        tiny["no_recommendation"]
+            .as_str()
+            .unwrap()
+            .contains("2 run(s)"),
+        "{tiny}"
+    );
+
+    // With metrics, the startup section has each run's first executor.
+    let slowest = report["startup"]["slowest"].as_array().unwrap();
+    assert!(
+        slowest
+            .iter()
+            .all(|r| r["to_first_executor_s"].as_f64().is_some_and(|s| s < 120.0)),
+        "{slowest:?}"
+    );
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("## Right-sizing"));
+    assert!(md.contains("spark.executor.cores=2 spark.executor.memory=7g"));
+}

@@ -499,6 +499,10 @@ pub struct ReportArgs {
     /// Off by default.
     #[arg(long, value_name = "USD")]
     pub wait_cost_per_hour: Option<f64>,
+    /// Right-sizing (datasets collected with --metrics) never recommends an
+    /// executor smaller than the busiest one's peak use plus this percentage.
+    #[arg(long, value_name = "PCT", default_value_t = 20.0)]
+    pub headroom: f64,
     #[command(flatten)]
     pub window: WindowArgs,
     #[command(flatten)]

@@ -243,6 +243,12 @@ pub fn job_queries(streams: &[Stream], job_run_id: &str) -> Vec<(Stream, &'stati
                 q.push((s.clone(), "Sum"));
             }
             "WorkerMemoryAllocated" => q.push((s.clone(), "Sum")),
+            // What the executors used: in all (Sum) and the busiest one
+            // (Maximum), for right-sizing.
+            "WorkerCpuUsed" | "WorkerMemoryUsed" => {
+                q.push((s.clone(), "Sum"));
+                q.push((s.clone(), "Maximum"));
+            }
             _ => {}
         }
     }
@@ -259,15 +265,24 @@ pub fn job_metrics(
     let mut executors = Series::new();
     let mut vcpu = Series::new();
     let mut memory = Series::new();
+    let mut cpu_used = Series::new();
+    let mut memory_used = Series::new();
+    let mut cpu_used_max = Series::new();
+    let mut memory_used_max = Series::new();
     for ((s, stat), values) in queries.iter().zip(series) {
-        let target = match (s.name.as_str(), *stat) {
-            ("WorkerCpuAllocated", "SampleCount") => &mut executors,
-            ("WorkerCpuAllocated", "Sum") => &mut vcpu,
-            ("WorkerMemoryAllocated", "Sum") => &mut memory,
+        let (target, max) = match (s.name.as_str(), *stat) {
+            ("WorkerCpuAllocated", "SampleCount") => (&mut executors, false),
+            ("WorkerCpuAllocated", "Sum") => (&mut vcpu, false),
+            ("WorkerMemoryAllocated", "Sum") => (&mut memory, false),
+            ("WorkerCpuUsed", "Sum") => (&mut cpu_used, false),
+            ("WorkerMemoryUsed", "Sum") => (&mut memory_used, false),
+            ("WorkerCpuUsed", "Maximum") => (&mut cpu_used_max, true),
+            ("WorkerMemoryUsed", "Maximum") => (&mut memory_used_max, true),
             _ => continue,
         };
         for (t, v) in values {
-            *target.entry(*t).or_insert(0.0) += v;
+            let e = target.entry(*t).or_insert(0.0);
+            *e = if max { e.max(*v) } else { *e + v };
         }
     }
     if executors.is_empty() {
@@ -281,17 +296,30 @@ pub fn job_metrics(
             s.values().sum::<f64>() / s.len() as f64
         }
     };
+    let peak_value = peak(&executors);
+    let used = |s: &Series| (!s.is_empty()).then(|| s.values().sum::<f64>() / 60.0);
     Some(JobMetrics {
         region: run.region.clone(),
         application_id: run.application_id.clone(),
         job_run_id: run.job_run_id.clone(),
         minutes: executors.len() as u32,
-        peak_executors: peak(&executors).round() as u32,
+        peak_executors: peak_value.round() as u32,
         avg_executors: avg(&executors),
         peak_vcpu: peak(&vcpu),
         avg_vcpu: avg(&vcpu),
         peak_memory_gb: peak(&memory),
         avg_memory_gb: avg(&memory),
+        first_executor_minute: executors.keys().next().copied(),
+        peak_minute: executors
+            .iter()
+            .find(|(_, v)| **v >= peak_value)
+            .map(|(t, _)| *t),
+        vcpu_hours_allocated: Some(vcpu.values().sum::<f64>() / 60.0),
+        memory_gb_hours_allocated: Some(memory.values().sum::<f64>() / 60.0),
+        vcpu_hours_used: used(&cpu_used),
+        memory_gb_hours_used: used(&memory_used),
+        peak_worker_vcpu_used: (!cpu_used_max.is_empty()).then(|| peak(&cpu_used_max)),
+        peak_worker_memory_used_gb: (!memory_used_max.is_empty()).then(|| peak(&memory_used_max)),
     })
 }
 

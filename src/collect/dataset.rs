@@ -139,6 +139,28 @@ pub struct JobMetrics {
     pub avg_vcpu: f64,
     pub peak_memory_gb: f64,
     pub avg_memory_gb: f64,
+    /// The first minute with an executor, and the first at the peak
+    /// (epoch seconds, minute resolution).
+    #[serde(default)]
+    pub first_executor_minute: Option<i64>,
+    #[serde(default)]
+    pub peak_minute: Option<i64>,
+    /// Executors' allocated and used vCPU-hours and GB-hours
+    /// (WorkerCpu/MemoryAllocated and WorkerCpu/MemoryUsed, summed per
+    /// minute); used is `None` where the metrics were not published.
+    #[serde(default)]
+    pub vcpu_hours_allocated: Option<f64>,
+    #[serde(default)]
+    pub memory_gb_hours_allocated: Option<f64>,
+    #[serde(default)]
+    pub vcpu_hours_used: Option<f64>,
+    #[serde(default)]
+    pub memory_gb_hours_used: Option<f64>,
+    /// The most any one executor used in a minute (Maximum).
+    #[serde(default)]
+    pub peak_worker_vcpu_used: Option<f64>,
+    #[serde(default)]
+    pub peak_worker_memory_used_gb: Option<f64>,
 }
 
 /// Pre-initialized capacity that was allocated while none of the

@@ -203,6 +203,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         clusters: clusters.to_vec(),
         event_logs: event_log_lines(pricer, event_logs),
         startup: None,
+        rightsizing: None,
         distributions: fleet.distributions(),
     })
 }

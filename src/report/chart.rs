@@ -538,6 +538,79 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
     })
 }
 
+/// Per job class, the executors' vCPU-hours allocated against used, and
+/// the same for memory, as shares of the allocation.
+pub fn used_against_billed(report: &Report) -> Option<Chart> {
+    let s = report.rightsizing.as_ref()?;
+    let classes: Vec<_> = s
+        .classes
+        .iter()
+        .filter(|c| c.executor_vcpu_hours > 0.0)
+        .take(10)
+        .collect();
+    if classes.is_empty() {
+        return None;
+    }
+    let labels: Vec<String> = classes
+        .iter()
+        .map(|c| c.job_name.chars().take(18).collect())
+        .collect();
+    let title = "Executors: share of allocated capacity used, per job class".to_string();
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(150)
+            .build_cartesian_2d(0f64..100.0, -0.5f64..classes.len() as f64 - 0.5)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(classes.len())
+            .y_label_formatter(&|v| category(&labels, *v))
+            .x_desc("% of the executors' allocated vCPU-hours / GB-hours used (100% = all billed capacity used)")
+            .x_label_formatter(&|v| format!("{v:.0}%"))
+            .draw()?;
+        let series = [
+            ("vCPU", RGBColor(31, 119, 180), 0.0),
+            ("memory", RGBColor(230, 120, 20), 0.36),
+        ];
+        for (name, colour, offset) in series {
+            let bars = classes.iter().enumerate().map(|(i, c)| {
+                let share = if name == "vCPU" {
+                    c.used_vcpu_hours / c.executor_vcpu_hours
+                } else if c.executor_memory_gb_hours > 0.0 {
+                    c.used_memory_gb_hours / c.executor_memory_gb_hours
+                } else {
+                    0.0
+                };
+                let y = i as f64 - 0.35 + offset;
+                Rectangle::new(
+                    [(0.0, y), ((share * 100.0).min(100.0), y + 0.34)],
+                    colour.filled(),
+                )
+            });
+            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+            });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: "used-against-billed".into(),
+        title,
+        svg,
+    })
+}
+
 /// DejaVu Sans (Debian fonts-dejavu-core; license in assets/fonts), so that
 /// PNG charts render the same everywhere, whatever fonts a machine has.
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -576,6 +649,7 @@ pub fn all(report: &Report) -> Vec<Chart> {
     }
     charts.extend(queue_times(report));
     charts.extend(startup_waterfall(report));
+    charts.extend(used_against_billed(report));
     unique_ids(&mut charts);
     charts
 }

@@ -210,7 +210,11 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
         clusters: &outcome.clusters,
         event_logs: &outcome.event_logs,
     })?;
-    report.startup = super::startup::analyse(cfg.sources, cfg.window, pricer, cfg.startup);
+    let collected = super::startup::collected_runs(cfg.sources, cfg.window);
+    if !collected.is_empty() {
+        report.startup = super::startup::analyse(&collected, pricer, cfg.startup);
+        report.rightsizing = super::rightsize::analyse(&collected, pricer, cfg.startup.headroom);
+    }
     if priced > listed {
         report.notes.push(format!(
             "The per-run tables (jobs.csv, and the job lists in HTML, Markdown and JSON) hold the {listed} most expensive of {priced} priced runs, by EMR Serverless cost; every figure above covers all of them. `emrcost price FILE --format csv` lists every run."

@@ -10,6 +10,7 @@ pub mod export;
 pub mod fleet;
 mod generate;
 mod model;
+pub mod rightsize;
 pub mod startup;
 
 pub use crate::pipeline::{NotPriced, NotPricedSummary, ReasonCount};

@@ -305,6 +305,9 @@ pub struct Report {
     pub event_logs: Vec<EventLogLine>,
     /// Why EMR Serverless runs waited (collected datasets only).
     pub startup: Option<super::startup::StartupReport>,
+    /// Executors' used against allocated capacity per job class, with
+    /// recommendations (collected with `--metrics` only).
+    pub rightsizing: Option<super::rightsize::RightSizing>,
     /// Every run's runtime and queue time, for the charts (not serialized:
     /// the JSON has the percentiles).
     #[serde(skip)]

@@ -8,6 +8,7 @@
 //! each run asked for. FACTS.md sections 2, 5 and 11.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -103,6 +104,11 @@ pub struct RunStartup {
     /// Creation to RUNNING, less the time QUEUED.
     pub startup_s: f64,
     pub runtime_s: f64,
+    /// With `collect --metrics`: creation to the first minute with an
+    /// executor, and to the first minute at the run's peak (CloudWatch's
+    /// one-minute resolution).
+    pub to_first_executor_s: Option<f64>,
+    pub to_peak_s: Option<f64>,
     pub cause: Cause,
     /// The figures the rule used.
     pub detail: String,
@@ -165,55 +171,59 @@ pub struct StartupReport {
 }
 
 /// Settings from the command line.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Settings {
     /// What an hour of a run's waiting costs the user (people, SLAs).
     pub wait_cost_per_hour: Option<f64>,
+    /// Right-sizing's headroom over the observed peak (0.2 = 20%).
+    pub headroom: f64,
 }
 
-/// The startup analysis of the collected datasets among `sources`, or
-/// `None` when there is none (or it holds no EMR Serverless run that ran).
-pub fn analyse(
-    sources: &[Source],
-    window: Window,
-    pricer: &Pricer<'_>,
-    settings: Settings,
-) -> Option<StartupReport> {
-    let mut all: Vec<(JobRun, DatasetState)> = Vec::new();
-    let mut states = Vec::new();
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            wait_cost_per_hour: None,
+            headroom: 0.2,
+        }
+    }
+}
+
+/// A collected run and the state of the dataset it came from.
+pub type Collected = (JobRun, Arc<DatasetState>);
+
+/// The EMR Serverless runs of the collected datasets among `sources` in
+/// the window, each with its dataset's state (applications, requests,
+/// metrics): what the startup and right-sizing analyses read.
+pub fn collected_runs(sources: &[Source], window: Window) -> Vec<Collected> {
+    let mut out = Vec::new();
     for s in sources {
-        if let Source::Dataset(dir) = s {
-            if let Ok((runs, state, _)) = dataset::read(dir) {
-                states.push((runs, state));
+        let Source::Dataset(dir) = s else { continue };
+        let Ok((runs, state, _)) = dataset::read(dir) else {
+            continue;
+        };
+        let state = Arc::new(state);
+        for r in runs {
+            let t = r.created_at.map(|t| t.timestamp_millis());
+            let inside = t.is_some_and(|t| {
+                window.since_ms.is_none_or(|s| t >= s) && window.until_ms.is_none_or(|u| t < u)
+            });
+            if inside && r.glue.is_none() && r.ec2_cost_usd.is_none() {
+                out.push((r, state.clone()));
             }
         }
     }
-    for (runs, state) in states {
-        for r in runs {
-            all.push((r, state.clone()));
-        }
-    }
-    let runs: Vec<(JobRun, DatasetState)> = all
-        .into_iter()
-        .filter(|(r, _)| r.glue.is_none() && r.ec2_cost_usd.is_none())
-        .filter(|(r, _)| {
-            let t = r.created_at.map(|t| t.timestamp_millis());
-            t.is_some_and(|t| {
-                window.since_ms.is_none_or(|s| t >= s) && window.until_ms.is_none_or(|u| t < u)
-            })
-        })
-        .collect();
-    analyse_runs(&runs, pricer, settings)
+    out
 }
 
-/// [`analyse`] over runs, each with the state of the dataset it came from.
-pub fn analyse_runs(
-    runs: &[(JobRun, DatasetState)],
+/// Why the runs (each with its dataset's state, [`collected_runs`])
+/// waited, or `None` when none of them ran.
+pub fn analyse(
+    runs: &[Collected],
     pricer: &Pricer<'_>,
     settings: Settings,
 ) -> Option<StartupReport> {
     // Per application, its runs in creation order.
-    let mut by_app: BTreeMap<(String, String), Vec<&(JobRun, DatasetState)>> = BTreeMap::new();
+    let mut by_app: BTreeMap<(String, String), Vec<&Collected>> = BTreeMap::new();
     for item in runs {
         let r = &item.0;
         if r.created_at.is_none() || r.started_at.is_none() {
@@ -246,7 +256,19 @@ pub fn analyse_runs(
                     .application_at(&r.region, &r.application_id, r.created_at)
                     .expect("filtered above");
                 let req = st.request(r).cloned().unwrap_or_default();
-                (classify(r, app, &req, &items), app, req)
+                let mut line = classify(r, app, &req, &items);
+                if let Some(m) = st.job_metrics.iter().find(|m| {
+                    m.region == r.region
+                        && m.application_id == r.application_id
+                        && m.job_run_id == r.job_run_id
+                }) {
+                    let since = |minute: Option<i64>| {
+                        minute.map(|t| (t as f64 - line.created_at.timestamp() as f64).max(0.0))
+                    };
+                    line.to_first_executor_s = since(m.first_executor_minute);
+                    line.to_peak_s = since(m.peak_minute);
+                }
+                (line, app, req)
             })
             .collect();
         let latest = state
@@ -301,11 +323,16 @@ fn classify(
     run: &JobRun,
     app: &ApplicationInfo,
     req: &RunRequest,
-    siblings: &[&(JobRun, DatasetState)],
+    siblings: &[&Collected],
 ) -> RunStartup {
-    let created = run.created_at.expect("filtered");
+    // A retried attempt waits from its own creation (attemptCreatedAt).
+    let created = req
+        .attempt_created_at
+        .filter(|_| run.attempt > 1)
+        .or(run.created_at)
+        .expect("filtered");
     let queued_s = run.queued_ms.unwrap_or(0) as f64 / 1000.0;
-    let to_running = secs(run.created_at, run.started_at).unwrap_or(0.0).max(0.0);
+    let to_running = secs(Some(created), run.started_at).unwrap_or(0.0).max(0.0);
     let startup_s = (to_running - queued_s).max(0.0);
     let runtime_s = secs(run.started_at, run.ended_at)
         .or(run.duration_s)
@@ -325,6 +352,8 @@ fn classify(
         queued_s,
         startup_s,
         runtime_s,
+        to_first_executor_s: None,
+        to_peak_s: None,
         cause,
         detail,
     };
@@ -535,7 +564,7 @@ fn started_hours(runs: &[&JobRun], timeout: Option<u32>) -> f64 {
 fn summarise(
     app: &ApplicationInfo,
     lines: &[(RunStartup, &ApplicationInfo, RunRequest)],
-    items: &[&(JobRun, DatasetState)],
+    items: &[&Collected],
     pricer: &Pricer<'_>,
     settings: Settings,
 ) -> AppStartup {
@@ -717,7 +746,7 @@ fn worker_memory(vcpu: f64, gb: f64) -> f64 {
 fn fitted_pool(
     app: &ApplicationInfo,
     lines: &[(RunStartup, &ApplicationInfo, RunRequest)],
-    items: &[&(JobRun, DatasetState)],
+    items: &[&Collected],
 ) -> Option<Vec<InitialCapacity>> {
     let waited = lines.iter().any(|(l, _, _)| {
         matches!(

@@ -204,6 +204,21 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             runs.into_iter().map(Vec::from).collect(),
         );
     }
+    if let Some(s) = &r.rightsizing {
+        o.push_str(&format!(
+            "<h2>Right-sizing: what executors used against what was billed</h2><p>{}</p><table>",
+            escape(&s.method)
+        ));
+        o.push_str(&th(&super::RIGHTSIZE_HEADER));
+        for cells in super::rightsize_rows(s, escape) {
+            o.push_str("<tr>");
+            for c in cells {
+                o.push_str(&format!("<td>{c}</td>"));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table>\n");
+    }
     if !r.event_logs.is_empty() {
         o.push_str(&format!(
             "<h2>EMR Serverless runs beside their event logs</h2><p>{}</p><table>",

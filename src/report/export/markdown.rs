@@ -230,6 +230,14 @@ pub fn report(r: &Report) -> String {
             out.push_str(&row(&cells));
         }
     }
+    if let Some(s) = &r.rightsizing {
+        out.push_str("\n## Right-sizing: what executors used against what was billed\n\n");
+        out.push_str(&format!("{}\n\n", escape(&s.method)));
+        out.push_str(&header(&super::RIGHTSIZE_HEADER, 1));
+        for cells in super::rightsize_rows(s, escape) {
+            out.push_str(&row(&cells));
+        }
+    }
     if !r.event_logs.is_empty() {
         out.push_str("\n## EMR Serverless runs beside their event logs\n\n");
         out.push_str(&format!("{}\n\n", escape(super::EVENT_LOG_NOTE)));

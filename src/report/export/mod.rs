@@ -691,11 +691,12 @@ pub const STARTUP_APP_HEADER: [&str; 6] = [
     "Waiting at --wait-cost-per-hour",
 ];
 
-pub const STARTUP_RUN_HEADER: [&str; 6] = [
+pub const STARTUP_RUN_HEADER: [&str; 7] = [
     "Job run",
     "Created",
     "Queued",
     "Startup",
+    "First executor / peak (metrics)",
     "Likely cause",
     "Figures",
 ];
@@ -711,7 +712,7 @@ pub const WHAT_IF_HEADER: [&str; 5] = [
 /// The startup section's tables: per application, the slowest runs, and
 /// the what-ifs; strings escaped by `esc`.
 /// The startup section's three tables: applications, slowest runs, what-ifs.
-pub type StartupTables = (Vec<[String; 6]>, Vec<[String; 6]>, Vec<[String; 5]>);
+pub type StartupTables = (Vec<[String; 6]>, Vec<[String; 7]>, Vec<[String; 5]>);
 
 pub fn startup_rows(
     s: &crate::report::startup::StartupReport,
@@ -768,6 +769,10 @@ pub fn startup_rows(
                 r.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                 duration(r.queued_s),
                 duration(r.startup_s),
+                match (r.to_first_executor_s, r.to_peak_s) {
+                    (Some(a), Some(b)) => format!("{} / {}", duration(a), duration(b)),
+                    _ => "-".into(),
+                },
                 esc(r.cause.name()),
                 esc(&r.detail),
             ]
@@ -786,6 +791,70 @@ pub fn startup_rows(
         }
     }
     (apps, runs, what_ifs)
+}
+
+pub const RIGHTSIZE_HEADER: [&str; 8] = [
+    "Job class",
+    "Runs (with metrics)",
+    "Executor vCPU-h used / allocated",
+    "Executor GB-h used / allocated",
+    "Worker today",
+    "Busiest executor's peak",
+    "Recommendation",
+    "Saving a month",
+];
+
+/// Rows of the right-sizing table, strings escaped by `esc`.
+pub fn rightsize_rows(
+    s: &crate::report::rightsize::RightSizing,
+    esc: impl Fn(&str) -> String,
+) -> Vec<[String; 8]> {
+    let share = |used: f64, of: f64| {
+        if of > 0.0 {
+            format!("{used:.2} / {of:.2} ({:.0}%)", used / of * 100.0)
+        } else {
+            "-".into()
+        }
+    };
+    s.classes
+        .iter()
+        .map(|c| {
+            [
+                format!("{} ({})", esc(&c.job_name), esc(&c.application_id)),
+                format!("{} ({})", c.runs, c.runs_with_metrics),
+                share(c.used_vcpu_hours, c.executor_vcpu_hours),
+                share(c.used_memory_gb_hours, c.executor_memory_gb_hours),
+                format!("{} vCPU, {} GB", c.worker_vcpu, c.worker_memory_gb),
+                format!(
+                    "{:.2} vCPU, {:.2} GB; {} executors",
+                    c.peak_worker_vcpu_used, c.peak_worker_memory_used_gb, c.peak_executors
+                ),
+                match (&c.recommendation, &c.no_recommendation) {
+                    (Some(r), _) => format!(
+                        "{} vCPU, {} GB workers: spark.executor.cores={} spark.executor.memory={}g spark.dynamicAllocation.maxExecutors={}",
+                        r.worker_vcpu,
+                        r.worker_memory_gb,
+                        r.spark_executor_cores,
+                        r.spark_executor_memory_gb,
+                        r.max_executors
+                    ),
+                    (None, Some(why)) => esc(why),
+                    (None, None) => "-".into(),
+                },
+                c.recommendation
+                    .as_ref()
+                    .map(|r| {
+                        format!(
+                            "{} ({} over {:.1} days)",
+                            usd(r.monthly_saving_usd),
+                            usd(r.saving_usd),
+                            r.period_days
+                        )
+                    })
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect()
 }
 
 /// Rows of the clusters table, strings escaped by `esc`.
