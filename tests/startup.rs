@@ -59,9 +59,9 @@ fn each_wait_gets_its_cause_and_the_what_ifs_their_hand_computed_cost() {
                 // Default sizes (4 cores, 14 GB + 1.4 GB) fit 16 GB workers.
                 run("warm", t0, 0.0, 0.0, 10.0, 600.0, ""),
                 // 10 minutes after the last end: the pool is still up, but a
-                // 20 GB heap needs 22 GB.
+                // 15 GB heap fits 16 GB workers, but not with its 1.5 GB overhead.
                 run("big-executors", t0, 1200.0, 0.0, 90.0, 1800.0,
-                    "--conf spark.executor.cores=4 --conf spark.executor.memory=20g"),
+                    "--conf spark.executor.cores=4 --conf spark.executor.memory=15g"),
                 // 10 initial executors against a pool of 4.
                 run("wide", t0, 2000.0, 0.0, 100.0, 2400.0,
                     "--conf spark.dynamicAllocation.initialExecutors=10"),
@@ -127,7 +127,7 @@ fn each_wait_gets_its_cause_and_the_what_ifs_their_hand_computed_cost() {
     };
     // The figures each rule used.
     assert!(
-        detail("big-executors").contains("4 vCPU and 20 GB + 2.00 GB overhead = 22.00 GB"),
+        detail("big-executors").contains("4 vCPU and 15 GB + 1.50 GB overhead = 16.50 GB"),
         "{}",
         detail("big-executors")
     );
@@ -216,7 +216,7 @@ fn each_wait_gets_its_cause_and_the_what_ifs_their_hand_computed_cost() {
         "{sixty}"
     );
     // Sized to fit: 1 driver + 10 executors of 4 vCPU, 16 GB, for the same
-    // 5600 s; the wide run starts warm (100 - 10 s), the 20 GB one still
+    // 5600 s; the wide run starts warm (100 - 10 s), the 15 GB-heap one still
     // does not fit.
     let fit = what("pool sized to fit the jobs");
     assert!(

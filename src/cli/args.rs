@@ -497,11 +497,16 @@ pub struct ReportArgs {
     /// What an hour of a job's waiting to start costs you (people, missed
     /// deadlines), in USD: adds the waits' cost to the startup section.
     /// Off by default.
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub wait_cost_per_hour: Option<f64>,
     /// Right-sizing (datasets collected with --metrics) never recommends an
     /// executor smaller than the busiest one's peak use plus this percentage.
-    #[arg(long, value_name = "PCT", default_value_t = 20.0)]
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 20.0,
+        allow_negative_numbers = true
+    )]
     pub headroom: f64,
     #[command(flatten)]
     pub window: WindowArgs,

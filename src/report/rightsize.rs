@@ -58,6 +58,10 @@ pub struct ClassSizing {
     pub peak_worker_vcpu_used: f64,
     pub peak_worker_memory_used_gb: f64,
     pub peak_executors: u32,
+    /// Where event logs were read beside the class's runs: the share of
+    /// their executors' core-hours tasks ran in, and over how many runs.
+    pub event_log_busy_share: Option<f64>,
+    pub event_log_runs: usize,
     pub recommendation: Option<Recommendation>,
     /// Why there is none, when there is none.
     pub no_recommendation: Option<String>,
@@ -85,6 +89,10 @@ pub struct RightSizing {
     pub method: String,
     pub classes: Vec<ClassSizing>,
 }
+
+/// A run of a class: its metrics, and its event log's executor and task
+/// core-seconds where one was read beside it.
+type Member<'a> = (&'a JobRun, Option<&'a JobMetrics>, Option<(f64, f64)>);
 
 /// The smallest worker (vCPU, GB) that holds `vcpu` and `memory_gb`.
 fn smallest_worker(vcpu: f64, memory_gb: f64) -> Option<(f64, f64)> {
@@ -117,8 +125,7 @@ pub fn analyse(
     pricer: &Pricer<'_>,
     headroom: f64,
 ) -> Option<RightSizing> {
-    type Class<'a> = Vec<(&'a JobRun, Option<&'a JobMetrics>)>;
-    let mut classes: BTreeMap<(String, String, String), Class<'_>> = BTreeMap::new();
+    let mut classes: BTreeMap<(String, String, String), Vec<Member<'_>>> = BTreeMap::new();
     let mut any = false;
     for (r, st) in runs {
         if r.glue.is_some() || r.ec2_cost_usd.is_some() || !r.state.is_final() {
@@ -130,6 +137,17 @@ pub fn analyse(
                 && m.job_run_id == r.job_run_id
         });
         any |= m.is_some_and(|m| m.vcpu_hours_used.is_some());
+        // (executor core-seconds, task core-seconds) from its event log.
+        let log = st
+            .event_logs
+            .iter()
+            .find(|e| {
+                e.region == r.region
+                    && e.application_id == r.application_id
+                    && e.job_run_id == r.job_run_id
+                    && e.attempt == r.attempt
+            })
+            .and_then(|e| Some((e.executor_core_seconds, e.task_core_seconds?)));
         classes
             .entry((
                 r.region.clone(),
@@ -137,7 +155,7 @@ pub fn analyse(
                 r.job_name.clone().unwrap_or_else(|| "(unnamed)".into()),
             ))
             .or_default()
-            .push((r, m));
+            .push((r, m, log));
     }
     if !any {
         return None;
@@ -179,13 +197,13 @@ fn class(
     region: String,
     application_id: String,
     job_name: String,
-    members: &[(&JobRun, Option<&JobMetrics>)],
+    members: &[Member<'_>],
     pricer: &Pricer<'_>,
     headroom: f64,
 ) -> ClassSizing {
     let with: Vec<(&JobRun, &JobMetrics)> = members
         .iter()
-        .filter_map(|(r, m)| m.filter(|m| m.vcpu_hours_used.is_some()).map(|m| (*r, m)))
+        .filter_map(|(r, m, _)| m.filter(|m| m.vcpu_hours_used.is_some()).map(|m| (*r, m)))
         .collect();
     let sum =
         |f: &dyn Fn(&JobMetrics) -> Option<f64>| with.iter().filter_map(|(_, m)| f(m)).sum::<f64>();
@@ -194,7 +212,7 @@ fn class(
     };
     // The most common executor worker among the runs.
     let mut counts: BTreeMap<(u64, u64), usize> = BTreeMap::new();
-    for (r, _) in members {
+    for (r, _, _) in members {
         let cores = r.executor_vcpu.unwrap_or(DEFAULT_CORES);
         let worker = smallest_worker(
             cores,
@@ -213,7 +231,7 @@ fn class(
         });
     let billed = members
         .iter()
-        .filter_map(|(r, _)| r.billed)
+        .filter_map(|(r, _, _)| r.billed)
         .fold((0.0, 0.0), |(v, m), b| {
             (v + b.vcpu_hours, m + b.memory_gb_hours)
         });
@@ -224,6 +242,8 @@ fn class(
         .map(|(_, m)| m.peak_executors)
         .max()
         .unwrap_or(0);
+    let logs: Vec<(f64, f64)> = members.iter().filter_map(|(_, _, l)| *l).collect();
+    let held: f64 = logs.iter().map(|l| l.0).sum();
     let mut c = ClassSizing {
         region,
         application_id,
@@ -241,6 +261,9 @@ fn class(
         peak_worker_vcpu_used: peak_vcpu,
         peak_worker_memory_used_gb: peak_mem,
         peak_executors,
+        event_log_busy_share: (held > 0.0)
+            .then(|| (logs.iter().map(|l| l.1).sum::<f64>() / held).clamp(0.0, 1.0)),
+        event_log_runs: logs.len(),
         recommendation: None,
         no_recommendation: None,
     };

@@ -723,6 +723,24 @@ def silent_wrong():
             why=f"{flag} {value} would size EMR on EC2 or Glue for an absurd peak or bill: refused "
                 "naming the flag, and no report written",
             stderr_has=[flag])
+    # --- the startup and right-sizing settings (issue 16).
+    for name, flag, value in [
+        ("sw-wait-cost-nan", "--wait-cost-per-hour", "NaN"),
+        ("sw-wait-cost-negative", "--wait-cost-per-hour", "-5"),
+        ("sw-headroom-huge", "--headroom", "1e9"),
+        ("sw-headroom-negative", "--headroom", "-20"),
+    ]:
+        add(name, "silent-wrong",
+            ["report", flag, value, "run.json", "--out", "rep"], FLAG_ERROR,
+            {"run.json": wrapped(job_run())},
+            why=f"{flag} {value} would price waiting or size executors absurdly: refused naming "
+                "the flag, and no report written",
+            stderr_has=[flag])
+    # --- event logs from S3 (issue 15): a malformed URL is refused before any call.
+    add("fl-eventlog-s3-bad-bucket", "unclear-error",
+        ["import", "eventlog", "s3://Bad_Bucket/logs/", "--out", "ds"], FLAG_ERROR,
+        why="an s3:// URL whose bucket is not a bucket name: refused naming it, nothing written",
+        stderr_has=["Bad_Bucket", "not an S3 bucket name"])
     add("fl-peak-executors-below-average", "unclear-error",
         ["crossover", "--executors", "8", "--peak-executors", "4", "--executor-vcpu", "4",
          "--executor-memory-gb", "14"], FLAG_ERROR,

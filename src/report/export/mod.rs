@@ -826,8 +826,17 @@ pub fn rightsize_rows(
                 share(c.used_memory_gb_hours, c.executor_memory_gb_hours),
                 format!("{} vCPU, {} GB", c.worker_vcpu, c.worker_memory_gb),
                 format!(
-                    "{:.2} vCPU, {:.2} GB; {} executors",
-                    c.peak_worker_vcpu_used, c.peak_worker_memory_used_gb, c.peak_executors
+                    "{:.2} vCPU, {:.2} GB; {} executors{}",
+                    c.peak_worker_vcpu_used,
+                    c.peak_worker_memory_used_gb,
+                    c.peak_executors,
+                    c.event_log_busy_share
+                        .map(|b| format!(
+                            "; tasks ran in {:.0}% of the executors' core-hours ({} event log(s))",
+                            b * 100.0,
+                            c.event_log_runs
+                        ))
+                        .unwrap_or_default()
                 ),
                 match (&c.recommendation, &c.no_recommendation) {
                     (Some(r), _) => format!(
