@@ -172,3 +172,61 @@ fn region_without_ec2_prices_still_compares_the_rest() {
         "{ec2}"
     );
 }
+
+/// A 30% Savings Plan on EC2 moves the crossover: 10 executors of 4 vCPU /
+/// 14 GB on m5.8xlarge (7 a node by YARN memory: 2 core nodes, 512 GiB of
+/// default EBS each) with an m5.2xlarge primary, in us-east-1.
+/// List: core $1.536 + $0.27 + 512 x $0.08/730 a node, primary $0.384 +
+/// $0.096 + 128 x $0.08/730: $4.2182/h, above EMR Serverless's 11 x
+/// $0.302952 = $3.3325/h, so no crossover. With 30% off the EC2 part only
+/// (not the uplift, not EBS): $3.1814/h, and EC2 wins past the runtime
+/// where 270 s of provisioning and teardown are paid back.
+#[test]
+fn an_ec2_discount_moves_the_crossover() {
+    let args = [
+        "--executors",
+        "10",
+        "--executor-vcpu",
+        "4",
+        "--executor-memory-gb",
+        "14",
+        "--instance-type",
+        "m5.8xlarge",
+    ];
+    let pair = |v: &serde_json::Value| {
+        v["analysis"]["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["a"] == "emr_serverless" && p["b"] == "ec2_on_demand")
+            .unwrap()
+            .clone()
+    };
+    let list = json(&args);
+    assert_eq!(pair(&list)["crossovers"].as_array().unwrap().len(), 0);
+
+    let mut with = args.to_vec();
+    with.extend(["--ec2-discount", "0.3"]);
+    let v = json(&with);
+    let serverless_hour = 11.0 * 0.302952;
+    let ebs = |gib: f64| gib * 0.08 / 730.0;
+    let cluster = 2.0 * (1.536 * 0.7 + 0.27 + ebs(512.0)) + (0.384 * 0.7 + 0.096 + ebs(128.0));
+    let expected = cluster * 270.0 / (serverless_hour - cluster);
+    let xs = pair(&v)["crossovers"].as_array().unwrap().clone();
+    assert_eq!(xs.len(), 1, "{xs:?}");
+    let got = xs[0]["runtime_s"].as_f64().unwrap();
+    assert!((got - expected).abs() < 0.5, "{got} vs {expected}");
+    assert_eq!(xs[0]["cheaper_above"], "ec2_on_demand");
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(
+        text.contains("30.0% off the EC2 part of on-demand instances"),
+        "the assumption is printed"
+    );
+
+    // An enterprise discount scales every option alike: the crossover
+    // stays where it was.
+    with.extend(["--edp-discount", "0.1"]);
+    let edp = json(&with);
+    let got_edp = pair(&edp)["crossovers"][0]["runtime_s"].as_f64().unwrap();
+    assert!((got_edp - got).abs() < 1e-6, "{got_edp} vs {got}");
+}

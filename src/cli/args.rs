@@ -423,6 +423,25 @@ pub struct ModelArgs {
     /// Also price EMR on EC2 with core nodes on Spot at this fraction off the EC2 price (e.g. 0.6).
     #[arg(long, value_name = "FRACTION")]
     pub spot_discount: Option<f64>,
+    /// Savings Plans / Reserved Instances: this fraction off the EC2 part of
+    /// on-demand instances (e.g. 0.3). Not the EMR uplift, EBS, Spot, EMR
+    /// Serverless or Glue, which they do not cover.
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub ec2_discount: f64,
+    /// An enterprise discount (EDP, private pricing): this fraction off
+    /// every charge of every option (e.g. 0.05).
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub edp_discount: f64,
     /// Runtime multiplier on EMR Serverless.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub speed_serverless: f64,

@@ -70,6 +70,16 @@ pub fn when(flag: &str, raw: &str, now: DateTime<Utc>) -> anyhow::Result<DateTim
 }
 
 /// The assumptions from the flags, checked against the price book.
+/// The book the options are priced with: the list prices, less the
+/// enterprise discount when one is given.
+pub fn discounted(book: PriceBook, a: &Assumptions) -> PriceBook {
+    if a.edp_discount > 0.0 {
+        book.with_edp_discount(a.edp_discount)
+    } else {
+        book
+    }
+}
+
 pub fn assumptions(book: &PriceBook, m: &ModelArgs) -> anyhow::Result<Assumptions> {
     let defaults = Assumptions::default();
     let ec2_instance: InstanceChoice = m
@@ -113,6 +123,8 @@ pub fn assumptions(book: &PriceBook, m: &ModelArgs) -> anyhow::Result<Assumption
         ec2_instance,
         ec2_primary_instance,
         ec2_spot_discount: m.spot_discount,
+        ec2_discount: m.ec2_discount,
+        edp_discount: m.edp_discount,
         speed_factor_serverless: m.speed_serverless,
         speed_factor_ec2: m.speed_ec2,
         speed_factor_glue: m.speed_glue,

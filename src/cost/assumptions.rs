@@ -219,6 +219,12 @@ pub struct Assumptions {
     /// Fraction off the EC2 part of core-node prices on Spot (e.g. 0.6). The
     /// EMR uplift and the primary node stay on-demand.
     pub ec2_spot_discount: Option<f64>,
+    /// Fraction off the EC2 part of on-demand instances (Savings Plans,
+    /// Reserved Instances). Not Spot, not the EMR uplift, not EBS.
+    pub ec2_discount: f64,
+    /// Fraction off every charge (an enterprise discount): applied to the
+    /// price book itself (`PriceBook::with_edp_discount`).
+    pub edp_discount: f64,
     pub ec2_ebs_volume_type: String,
     /// Hours in the month used to turn EBS GB-month prices into hourly ones.
     pub hours_per_month: f64,
@@ -259,6 +265,8 @@ impl Default for Assumptions {
             peak_factor: DEFAULT_PEAK_FACTOR,
             peak_factor_basis: PeakFactorBasis::Default,
             ec2_spot_discount: None,
+            ec2_discount: 0.0,
+            edp_discount: 0.0,
             ec2_ebs_volume_type: "gp3".to_string(),
             hours_per_month: 730.0,
             speed_factor_serverless: 1.0,
@@ -341,6 +349,16 @@ impl Assumptions {
                 "--glue-sizing auto-scaling needs Glue 3.0 or later (AWS Glue auto scaling), not --glue-version {}",
                 self.glue_version
             ));
+        }
+        for (flag, d) in [
+            ("--ec2-discount", self.ec2_discount),
+            ("--edp-discount", self.edp_discount),
+        ] {
+            if !(d.is_finite() && (0.0..0.95).contains(&d)) {
+                return Err(format!(
+                    "{flag} is a fraction off the price from 0 to 0.95 (e.g. 0.3 for 30%), not {d}"
+                ));
+            }
         }
         if let Some(d) = self.ec2_spot_discount {
             if !(0.0..1.0).contains(&d) {
@@ -459,6 +477,24 @@ impl Assumptions {
                     .map(|d| format!("{:.0}% off the EC2 part of core nodes", d * 100.0))
                     .unwrap_or_else(|| "off".to_string()),
                 basis: "on Spot the EC2 price changes and the EMR uplift stays fixed (AWS EMR guide); the primary node stays on-demand",
+            },
+            AssumptionLine {
+                name: "ec2_discount",
+                value: if self.ec2_discount > 0.0 {
+                    format!("{:.1}% off the EC2 part of on-demand instances", self.ec2_discount * 100.0)
+                } else {
+                    "none".to_string()
+                },
+                basis: "Savings Plans and Reserved Instances (--ec2-discount) cover EC2 instance usage only: not Spot (already discounted), not the EMR uplift, EBS, EMR Serverless or Glue, which Compute Savings Plans do not cover (they cover EC2, Fargate and Lambda: AWS Savings Plans user guide, sp-applying, via 3p summaries); EMR on EC2 costs collected from clusters (collect emr) are as collected",
+            },
+            AssumptionLine {
+                name: "edp_discount",
+                value: if self.edp_discount > 0.0 {
+                    format!("{:.1}% off every price", self.edp_discount * 100.0)
+                } else {
+                    "none".to_string()
+                },
+                basis: "an enterprise or private-pricing discount (--edp-discount) on every charge: every rate above is that much below the list price. It scales every option alike, so it moves no crossover",
             },
             AssumptionLine {
                 name: "ec2_ebs_volume_type",

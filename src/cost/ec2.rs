@@ -160,6 +160,8 @@ pub struct Ec2Catalog {
     primary: InstanceChoice,
     ebs_gib_hour_usd: f64,
     spot_discount: Option<f64>,
+    /// The on-demand EC2 share after Savings Plans / RIs (1 - discount).
+    on_demand_share: f64,
     sizing: Ec2Sizing,
     arch: Ec2Arch,
     /// Seconds every node bills outside the run: provisioning + teardown.
@@ -224,6 +226,7 @@ impl Ec2Catalog {
             primary: a.ec2_primary_instance.clone(),
             ebs_gib_hour_usd,
             spot_discount: a.ec2_spot_discount,
+            on_demand_share: 1.0 - a.ec2_discount,
             sizing: a.ec2_sizing,
             arch: a.ec2_arch,
             overhead_s: a.ec2_provisioning_seconds + a.ec2_teardown_seconds,
@@ -288,9 +291,14 @@ impl Ec2Catalog {
             let nodes = peak.div_ceil(per_node);
             let ebs = self.core_ebs(node, per_node.min(peak), &shape.executor);
             let billed = self.billed_nodes(shape, per_node, nodes);
-            let primary_hour = self.node_hour(primary, primary.ebs_default_gib, 1.0);
-            let (hourly, fixed) =
-                self.totals(billed, nodes, self.node_hour(node, ebs, 1.0), primary_hour);
+            let primary_hour =
+                self.node_hour(primary, primary.ebs_default_gib, self.on_demand_share);
+            let (hourly, fixed) = self.totals(
+                billed,
+                nodes,
+                self.node_hour(node, ebs, self.on_demand_share),
+                primary_hour,
+            );
             let hour_long_run = hourly + fixed;
             if best.is_none_or(|(b, ..)| hour_long_run < b) {
                 best = Some((hour_long_run, node, primary, per_node, nodes, ebs));
@@ -302,8 +310,8 @@ impl Ec2Catalog {
                 None => self.no_fit(&shape.executor, arch),
             });
         };
-        let primary_hour = self.node_hour(primary, primary.ebs_default_gib, 1.0);
-        let core_hour = self.node_hour(node, ebs, 1.0);
+        let primary_hour = self.node_hour(primary, primary.ebs_default_gib, self.on_demand_share);
+        let core_hour = self.node_hour(node, ebs, self.on_demand_share);
         let billed = self.billed_nodes(shape, per_node, nodes);
         let (cluster_hour, fixed) = self.totals(billed, nodes, core_hour, primary_hour);
         let spot = self.spot_discount.map(|d| {

@@ -654,7 +654,10 @@ impl FleetPricer<'_, '_> {
             current: DeploymentOption::EmrServerless,
         };
         if let Some(actual) = job.ec2_cost_usd {
-            // The step's own cost on its cluster, whatever its markets.
+            // The step's own cost on its cluster, whatever its markets,
+            // priced at list when collected: only the enterprise discount
+            // (which the book carries for everything else) applies.
+            let actual = actual * (1.0 - self.pricer.assumptions.edp_discount);
             let spot = cost.ec2.as_ref().ok().and_then(|e| e.1);
             cost.ec2 = Ok((actual, spot));
             if let Some(avg) = &mut cost.at_average {

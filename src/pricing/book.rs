@@ -200,6 +200,41 @@ pub struct PriceBook {
     pub glue: BTreeMap<(String, GlueClass), GlueRate>,
 }
 
+impl PriceBook {
+    /// The book with an enterprise discount (EDP, private pricing) taken
+    /// off every price: EC2, the EMR uplift, EBS, EMR Serverless and Glue.
+    /// The snapshot's notes say so, so a report never shows a discounted
+    /// price as the list price.
+    pub fn with_edp_discount(&self, discount: f64) -> PriceBook {
+        if discount == 0.0 {
+            return self.clone();
+        }
+        let f = 1.0 - discount;
+        let mut b = self.clone();
+        for r in b.serverless.values_mut() {
+            r.vcpu_hour_usd *= f;
+            r.memory_gb_hour_usd *= f;
+            r.storage_gb_hour_usd *= f;
+        }
+        for r in b.ec2.values_mut() {
+            r.ec2_hour_usd *= f;
+            r.emr_hour_usd *= f;
+        }
+        for r in b.ebs.values_mut() {
+            r.gb_month_usd *= f;
+        }
+        for r in b.glue.values_mut() {
+            r.dpu_hour_usd *= f;
+        }
+        b.snapshot.notes = format!(
+            "{} [every price {:.1}% below list: --edp-discount]",
+            b.snapshot.notes,
+            discount * 100.0
+        );
+        b
+    }
+}
+
 /// The files of a price book, in load order, with their columns.
 pub(crate) const FILES: &[(&str, &[&str])] = &[
     ("snapshot.csv", &["snapshot_id", "captured_on", "notes"]),

@@ -729,6 +729,9 @@ def silent_wrong():
         ("sw-wait-cost-negative", "--wait-cost-per-hour", "-5"),
         ("sw-headroom-huge", "--headroom", "1e9"),
         ("sw-headroom-negative", "--headroom", "-20"),
+        ("sw-ec2-discount-whole", "--ec2-discount", "1.5"),
+        ("sw-edp-discount-nan", "--edp-discount", "NaN"),
+        ("sw-edp-discount-negative", "--edp-discount", "-0.2"),
     ]:
         add(name, "silent-wrong",
             ["report", flag, value, "run.json", "--out", "rep"], FLAG_ERROR,

@@ -32,6 +32,7 @@ fn memory(flag: &str, v: f64) -> anyhow::Result<f64> {
 pub fn run(g: &GlobalArgs, a: &CrossoverArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
     let assumptions = settings::assumptions(&book, &a.model)?;
+    let book = settings::discounted(book, &assumptions);
     let region = settings::region(&book, &a.region)?;
     let arch = settings::architecture("--arch", &a.arch)?;
     within("--executors", a.executors, 0.0, limits::MAX_EXECUTORS)?;

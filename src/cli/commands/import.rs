@@ -22,6 +22,7 @@ use emrcost::report::export::{duration, usd};
 pub fn eventlog(g: &GlobalArgs, a: &ImportEventlogArgs) -> anyhow::Result<ExitCode> {
     let book = settings::price_book(g)?;
     let assumptions = settings::assumptions(&book, &a.model)?;
+    let book = settings::discounted(book, &assumptions);
     let region = settings::region(&book, &a.region)?;
     let architecture = settings::architecture("--arch", &a.arch)?;
     let rate = book

@@ -68,6 +68,7 @@ fn setup(
 ) -> anyhow::Result<Setup> {
     let book = super::settings::price_book(g)?;
     let assumptions = super::settings::assumptions(&book, model)?;
+    let book = super::settings::discounted(book, &assumptions);
     let defaults = super::settings::input_defaults(&book, input)?;
     let now = chrono::Utc::now();
     let at = |flag: &str, raw: &Option<String>| {
