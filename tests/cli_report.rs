@@ -533,3 +533,58 @@ fn page_reports_cap_the_job_list_and_say_so() {
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["total"]["runs"], 2500);
 }
+
+/// `--group-by account`: each account's runs are summed on their own, runs
+/// without one form "(no account)", and the groups add up to the total.
+#[test]
+fn group_by_account_splits_the_fleet_by_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let synth = crate::util::stdout_of(
+        crate::util::emrcost().args(["synth", "--runs", "30", "--seed", "7"]),
+    );
+    let mut reader = csv::Reader::from_reader(synth.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = headers.iter().position(|h| h == "account_id").unwrap();
+    let mut writer = csv::Writer::from_path(dir.path().join("runs.csv")).unwrap();
+    writer.write_record(&headers).unwrap();
+    for (i, rec) in reader.records().enumerate() {
+        let mut row: Vec<String> = rec.unwrap().iter().map(str::to_string).collect();
+        row[at] = match i % 3 {
+            0 => "111111111111".into(),
+            1 => "222222222222".into(),
+            _ => String::new(),
+        };
+        writer.write_record(&row).unwrap();
+    }
+    writer.flush().unwrap();
+    crate::util::emrcost()
+        .args([
+            "report",
+            "--quiet",
+            "--group-by",
+            "account",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(dir.path().join("rep"))
+        .arg(dir.path().join("runs.csv"))
+        .assert()
+        .success();
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    let groups = r["groups"].as_array().unwrap();
+    let mut keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    keys.sort();
+    assert_eq!(keys, ["(no account)", "111111111111", "222222222222"]);
+    for g in groups {
+        assert_eq!(g["runs"], 10, "{}", g["key"]);
+    }
+    let sum: f64 = groups
+        .iter()
+        .map(|g| g["costs"]["emr_serverless_usd"].as_f64().unwrap())
+        .sum();
+    let total = r["total"]["costs"]["emr_serverless_usd"].as_f64().unwrap();
+    assert!((sum - total).abs() < 1e-6, "{sum} vs {total}");
+}

@@ -510,7 +510,8 @@ pub struct ReportArgs {
         default_value = "html,md,csv,json,svg"
     )]
     pub format: Vec<String>,
-    /// Group the main table by application, job-name, month, state or region.
+    /// Group the main table by application, job-name, month, state, region or
+    /// account (the AWS account collected runs carry).
     #[arg(long, value_name = "GROUP", default_value = "application")]
     pub group_by: String,
     /// What an hour of a job's waiting to start costs you (people, missed

@@ -215,6 +215,10 @@ impl RunColumns {
         self.job_name.get(i)
     }
 
+    pub fn account_id(&self, i: usize) -> Option<&str> {
+        self.account_id.get(i)
+    }
+
     /// The attempt, 1 when the row does not say; `None` when it is not a
     /// whole number (the row is refused by [`RunColumns::facts`]).
     pub fn attempt(&self, i: usize) -> Option<u32> {

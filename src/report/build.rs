@@ -26,6 +26,7 @@ pub(crate) fn group_key_of<'a>(
     application_id: &'a str,
     job_name: Option<&'a str>,
     region: &'a str,
+    account_id: Option<&'a str>,
     facts: &RunFacts,
 ) -> std::borrow::Cow<'a, str> {
     use std::borrow::Cow;
@@ -40,6 +41,7 @@ pub(crate) fn group_key_of<'a>(
         ),
         GroupBy::State => Cow::Borrowed(facts.state.as_str()),
         GroupBy::Region => Cow::Borrowed(region),
+        GroupBy::Account => Cow::Borrowed(account_id.unwrap_or("(no account)")),
     }
 }
 
@@ -330,6 +332,7 @@ pub(crate) struct RunIdentity<'a> {
     pub job_run_id: &'a str,
     pub attempt: u32,
     pub job_name: Option<&'a str>,
+    pub account_id: Option<&'a str>,
 }
 
 impl<'a> RunIdentity<'a> {
@@ -341,6 +344,7 @@ impl<'a> RunIdentity<'a> {
             job_run_id: cols.job_run_id(i).unwrap_or_default(),
             attempt: cols.attempt(i).unwrap_or(1),
             job_name: cols.job_name(i),
+            account_id: cols.account_id(i),
         }
     }
 }

@@ -101,6 +101,7 @@ impl Sink for FleetSink {
             cols.application_id(at).unwrap_or_default(),
             cols.job_name(at),
             region,
+            cols.account_id(at),
             facts,
         );
         c.fleet
@@ -130,6 +131,7 @@ impl Sink for FleetSink {
                     id.application_id,
                     id.job_name,
                     id.region,
+                    id.account_id,
                     &facts,
                 )
                 .into_owned();

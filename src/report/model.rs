@@ -18,6 +18,8 @@ pub enum GroupBy {
     Month,
     State,
     Region,
+    /// The AWS account (collected runs carry it; others are "(no account)").
+    Account,
 }
 
 impl GroupBy {
@@ -28,6 +30,7 @@ impl GroupBy {
             GroupBy::Month => "month",
             GroupBy::State => "state",
             GroupBy::Region => "region",
+            GroupBy::Account => "account",
         }
     }
 
@@ -47,9 +50,10 @@ impl std::str::FromStr for GroupBy {
             "month" => GroupBy::Month,
             "state" => GroupBy::State,
             "region" => GroupBy::Region,
+            "account" => GroupBy::Account,
             other => {
                 return Err(format!(
-                    "unknown grouping '{other}': use application, job-name, month, state or region"
+                    "unknown grouping '{other}': use application, job-name, month, state, region or account"
                 ))
             }
         })

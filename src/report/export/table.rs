@@ -70,6 +70,7 @@ pub fn summary(report: &Report) -> String {
         crate::report::GroupBy::Month => "Month",
         crate::report::GroupBy::State => "State",
         crate::report::GroupBy::Region => "Region",
+        crate::report::GroupBy::Account => "Account",
     };
     Terminal.render(&markup::groups(
         first,
