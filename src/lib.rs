@@ -23,6 +23,7 @@ pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod pricing;
+pub mod reconcile;
 pub mod report;
 pub mod sample;
 pub mod synth;

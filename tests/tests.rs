@@ -23,6 +23,7 @@ mod hostile;
 mod json_schema;
 mod one_pipeline;
 mod parquet_dataset;
+mod reconcile;
 mod snapshots_crossover;
 mod snapshots_report;
 mod startup;

@@ -34,7 +34,8 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Price job runs on every option and write Markdown, CSV and JSON reports.
+    /// Price job runs on every option and write the report: HTML with charts,
+    /// Markdown, CSV, JSON, and the charts as SVG or PNG.
     Report(ReportArgs),
     /// Price job runs and print one row per run.
     Price(PriceArgs),
@@ -60,6 +61,23 @@ pub enum Command {
     /// measure startup, runtime and billed cost side by side. Prints the
     /// plan and its worst-case cost unless --yes is given.
     Bench(BenchArgs),
+    /// Set EMR Serverless line items of a Cost and Usage Report 2.0 export
+    /// beside what emrcost computed from the collected runs, and explain
+    /// the gap.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct ReconcileArgs {
+    /// CUR 2.0 / Data Exports files (CSV, gzip or not).
+    #[arg(value_name = "CUR_FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The dataset `emrcost collect` filled for the same period.
+    #[arg(long, value_name = "DIR", default_value = "dataset")]
+    pub dataset: PathBuf,
+    /// Also write the per-application table here as CSV (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -520,11 +538,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub wait_cost_per_hour: Option<f64>,
     /// Right-sizing (datasets collected with --metrics) never recommends an
-    /// executor smaller than the busiest one's peak use plus this percentage.
+    /// executor smaller than the busiest one's peak use plus this fraction
+    /// (0.2: 20% above the peak).
     #[arg(
         long,
-        value_name = "PCT",
-        default_value_t = 20.0,
+        value_name = "FRACTION",
+        default_value_t = 0.2,
         allow_negative_numbers = true
     )]
     pub headroom: f64,

@@ -115,7 +115,14 @@ pub async fn aws_config_for(
             .build(),
     );
     if let Some(p) = profile {
-        loader = loader.profile_name(p);
+        // A named profile wins over credentials in the environment (as
+        // with the AWS CLI's --profile): the default chain would read
+        // AWS_ACCESS_KEY_ID first and silently use another account.
+        loader = loader.profile_name(p).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);

@@ -336,6 +336,13 @@ where
         "ThrottlingException" => " (still throttled after every retry; lower --get-rate)",
         _ => "",
     };
+    let chain = source_chain(e);
+    if !matches!(e, SdkError::ServiceError(_)) && chain.to_ascii_lowercase().contains("credential")
+    {
+        return format!(
+            "no usable AWS credentials ({chain}); set --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or sign in with `aws sso login`"
+        );
+    }
     match e {
         SdkError::ServiceError(s) => {
             let code = s.err().code().unwrap_or("error");
@@ -350,7 +357,9 @@ where
             "could not reach the endpoint ({}); check --region, AWS_ENDPOINT_URL and the network",
             source_chain(e)
         ),
-        SdkError::TimeoutError(_) => "timed out after every retry".to_string(),
+        SdkError::TimeoutError(_) => {
+            "timed out after every retry (a slow endpoint: raise --attempt-timeout where the command has it)".to_string()
+        }
         other => source_chain(other),
     }
 }

@@ -34,7 +34,12 @@ pub struct S3Url {
 impl S3Url {
     /// Parses `s3://bucket[/key]`; `None` for anything not starting `s3://`.
     pub fn parse(text: &str) -> Option<Result<S3Url, String>> {
-        let rest = text.strip_prefix("s3://")?;
+        // Hadoop's s3a:// and s3n:// name the same objects.
+        let scheme_end = text.find("://")?;
+        if !["s3", "s3a", "s3n"].contains(&text[..scheme_end].to_ascii_lowercase().as_str()) {
+            return None;
+        }
+        let rest = &text[scheme_end + 3..];
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         // Bucket names: 3-63 of lowercase letters, digits, '.', '-'.
         let valid = (3..=63).contains(&bucket.len())
@@ -412,6 +417,10 @@ mod tests {
         let u = S3Url::parse("s3://my-logs").unwrap().unwrap();
         assert_eq!(u.key, "");
         assert!(S3Url::parse("/tmp/logs").is_none());
+        assert!(S3Url::parse("https://x/y").is_none());
+        let u = S3Url::parse("s3a://my-logs/a").unwrap().unwrap();
+        assert_eq!((u.bucket.as_str(), u.key.as_str()), ("my-logs", "a"));
+        assert!(S3Url::parse("S3://my-logs/a").unwrap().is_ok());
         let e = S3Url::parse("s3://My_Bucket/x").unwrap().unwrap_err();
         assert!(e.contains("\"My_Bucket\" is not an S3 bucket name"), "{e}");
     }

@@ -455,7 +455,8 @@ pub fn queue_times(report: &Report) -> Option<Chart> {
 /// (to RUNNING), then its runtime, on one time axis from its creation.
 pub fn startup_waterfall(report: &Report) -> Option<Chart> {
     let s = report.startup.as_ref()?;
-    let runs: Vec<_> = s
+    // Slowest at the top: plotters counts rows upwards.
+    let mut runs: Vec<_> = s
         .slowest
         .iter()
         .filter(|r| r.wait_s() > 0.0)
@@ -464,23 +465,21 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
     if runs.is_empty() {
         return None;
     }
-    let x_max = runs
-        .iter()
-        .map(|r| r.wait_s() + r.runtime_s)
-        .fold(0.0, f64::max)
-        .max(1.0)
-        * 1.05;
+    runs.reverse();
+    // The axis is for the waits: a long run's bar is cut at the edge.
+    let x_max = runs.iter().map(|r| r.wait_s()).fold(0.0, f64::max).max(1.0) * 1.6;
     let labels: Vec<String> = runs
         .iter()
         .map(|r| {
             let name: String = r
                 .job_name
                 .as_deref()
-                .unwrap_or(&r.job_run_id)
+                .unwrap_or("")
                 .chars()
-                .take(16)
+                .take(14)
                 .collect();
-            format!("{name}: {}", r.cause.key())
+            let id: String = r.job_run_id.chars().take(8).collect();
+            format!("{name} {id} {}", r.created_at.format("%m-%d %H:%M"))
         })
         .collect();
     let title = format!(
@@ -493,14 +492,14 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
             .caption(&title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(42)
-            .y_label_area_size(170)
+            .y_label_area_size(230)
             .build_cartesian_2d(0f64..x_max, -0.5f64..runs.len() as f64 - 0.5)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(runs.len())
             .y_label_formatter(&|v| category(&labels, *v))
-            .x_desc("seconds from the run's creation")
+            .x_desc("time from the run's creation (running bars cut at the edge)")
             .x_label_formatter(&|v| duration(*v))
             .draw()?;
         let parts = [
@@ -509,14 +508,16 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
             ("running", RGBColor(31, 119, 180)),
         ];
         for (k, (name, colour)) in parts.into_iter().enumerate() {
-            let bars = runs.iter().enumerate().map(|(i, r)| {
+            let bars = runs.iter().enumerate().filter_map(|(i, r)| {
                 let (from, to) = match k {
                     0 => (0.0, r.queued_s),
                     1 => (r.queued_s, r.wait_s()),
-                    _ => (r.wait_s(), r.wait_s() + r.runtime_s),
+                    _ => (r.wait_s(), (r.wait_s() + r.runtime_s).min(x_max)),
                 };
+                // A zero-width bar is no bar (and an invalid SVG rect).
                 let y = i as f64;
-                Rectangle::new([(from, y - 0.35), (to, y + 0.35)], colour.filled())
+                (to > from)
+                    .then(|| Rectangle::new([(from, y - 0.35), (to, y + 0.35)], colour.filled()))
             });
             chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
@@ -555,7 +556,8 @@ pub fn used_against_billed(report: &Report) -> Option<Chart> {
         .iter()
         .map(|c| c.job_name.chars().take(18).collect())
         .collect();
-    let title = "Executors: share of allocated capacity used, per job class".to_string();
+    let title =
+        "Executors: share of their allocated (billed) capacity used, per job class".to_string();
     let svg = render(|root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
@@ -577,7 +579,7 @@ pub fn used_against_billed(report: &Report) -> Option<Chart> {
             ("memory", RGBColor(230, 120, 20), 0.36),
         ];
         for (name, colour, offset) in series {
-            let bars = classes.iter().enumerate().map(|(i, c)| {
+            let bars = classes.iter().enumerate().filter_map(|(i, c)| {
                 let share = if name == "vCPU" {
                     c.used_vcpu_hours / c.executor_vcpu_hours
                 } else if c.executor_memory_gb_hours > 0.0 {
@@ -586,10 +588,8 @@ pub fn used_against_billed(report: &Report) -> Option<Chart> {
                     0.0
                 };
                 let y = i as f64 - 0.35 + offset;
-                Rectangle::new(
-                    [(0.0, y), ((share * 100.0).min(100.0), y + 0.34)],
-                    colour.filled(),
-                )
+                let x = (share * 100.0).min(100.0);
+                (x > 0.0).then(|| Rectangle::new([(0.0, y), (x, y + 0.34)], colour.filled()))
             });
             chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())

@@ -80,6 +80,8 @@ pub struct Recommendation {
     pub saving_usd: f64,
     pub monthly_saving_usd: f64,
     pub period_days: f64,
+    /// What else must change with it (the application's pool).
+    pub caveat: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,9 +92,16 @@ pub struct RightSizing {
     pub classes: Vec<ClassSizing>,
 }
 
-/// A run of a class: its metrics, and its event log's executor and task
-/// core-seconds where one was read beside it.
-type Member<'a> = (&'a JobRun, Option<&'a JobMetrics>, Option<(f64, f64)>);
+/// A run of a class: its metrics, its event log's executor and task
+/// core-seconds where one was read beside it, the executor it asked for
+/// (cores, heap GB) and its application's pre-initialized executor worker.
+struct Member<'a> {
+    run: &'a JobRun,
+    metrics: Option<&'a JobMetrics>,
+    log: Option<(f64, f64)>,
+    executor: (f64, f64),
+    pool: Option<(f64, f64)>,
+}
 
 /// The smallest worker (vCPU, GB) that holds `vcpu` and `memory_gb`.
 fn smallest_worker(vcpu: f64, memory_gb: f64) -> Option<(f64, f64)> {
@@ -148,6 +157,27 @@ pub fn analyse(
                     && e.attempt == r.attempt
             })
             .and_then(|e| Some((e.executor_core_seconds, e.task_core_seconds?)));
+        // What the run asked for (its request, else its record; EMR
+        // Serverless's defaults where neither says), as the startup
+        // analysis reads it: the record's sizes may be the pool's worker.
+        let executor = match st.request(r) {
+            Some(q) => (
+                q.executor_cores.unwrap_or(DEFAULT_CORES),
+                q.executor_memory_gb.unwrap_or(DEFAULT_HEAP_GB),
+            ),
+            None => (
+                r.executor_vcpu.unwrap_or(DEFAULT_CORES),
+                r.executor_memory_gb.unwrap_or(DEFAULT_HEAP_GB),
+            ),
+        };
+        let pool = st
+            .application_at(&r.region, &r.application_id, r.created_at)
+            .and_then(|a| {
+                a.initial_capacity
+                    .iter()
+                    .find(|c| c.worker_type.eq_ignore_ascii_case("Executor"))
+            })
+            .map(|c| (c.vcpu, c.memory_gb));
         classes
             .entry((
                 r.region.clone(),
@@ -155,7 +185,13 @@ pub fn analyse(
                 r.job_name.clone().unwrap_or_else(|| "(unnamed)".into()),
             ))
             .or_default()
-            .push((r, m, log));
+            .push(Member {
+                run: r,
+                metrics: m,
+                log,
+                executor,
+                pool,
+            });
     }
     if !any {
         return None;
@@ -203,7 +239,11 @@ fn class(
 ) -> ClassSizing {
     let with: Vec<(&JobRun, &JobMetrics)> = members
         .iter()
-        .filter_map(|(r, m, _)| m.filter(|m| m.vcpu_hours_used.is_some()).map(|m| (*r, m)))
+        .filter_map(|x| {
+            x.metrics
+                .filter(|m| m.vcpu_hours_used.is_some())
+                .map(|m| (x.run, m))
+        })
         .collect();
     let sum =
         |f: &dyn Fn(&JobMetrics) -> Option<f64>| with.iter().filter_map(|(_, m)| f(m)).sum::<f64>();
@@ -212,13 +252,10 @@ fn class(
     };
     // The most common executor worker among the runs.
     let mut counts: BTreeMap<(u64, u64), usize> = BTreeMap::new();
-    for (r, _, _) in members {
-        let cores = r.executor_vcpu.unwrap_or(DEFAULT_CORES);
-        let worker = smallest_worker(
-            cores,
-            with_overhead(r.executor_memory_gb.unwrap_or(DEFAULT_HEAP_GB)),
-        )
-        .unwrap_or((cores, with_overhead(DEFAULT_HEAP_GB)));
+    for x in members {
+        let (cores, heap) = x.executor;
+        let worker = smallest_worker(cores, with_overhead(heap))
+            .unwrap_or((cores, with_overhead(DEFAULT_HEAP_GB)));
         *counts
             .entry((worker.0.to_bits(), worker.1.to_bits()))
             .or_default() += 1;
@@ -231,7 +268,7 @@ fn class(
         });
     let billed = members
         .iter()
-        .filter_map(|(r, _, _)| r.billed)
+        .filter_map(|x| x.run.billed)
         .fold((0.0, 0.0), |(v, m), b| {
             (v + b.vcpu_hours, m + b.memory_gb_hours)
         });
@@ -242,7 +279,7 @@ fn class(
         .map(|(_, m)| m.peak_executors)
         .max()
         .unwrap_or(0);
-    let logs: Vec<(f64, f64)> = members.iter().filter_map(|(_, _, l)| *l).collect();
+    let logs: Vec<(f64, f64)> = members.iter().filter_map(|x| x.log).collect();
     let held: f64 = logs.iter().map(|l| l.0).sum();
     let mut c = ClassSizing {
         region,
@@ -297,7 +334,7 @@ fn class(
     let (rc, rm) = (rc.min(wc), rm.min(wm));
     let Ok(rate) = pricer
         .book()
-        .serverless_rate(&c.region, members[0].0.architecture)
+        .serverless_rate(&c.region, members[0].run.architecture)
     else {
         c.no_recommendation = Some(format!(
             "the price book has no EMR Serverless rates for {}",
@@ -325,6 +362,17 @@ fn class(
         saving_usd: saving,
         monthly_saving_usd: saving * 30.0 / days,
         period_days: days,
+        // A job sized off the pool no longer uses it (the startup
+        // section's size rule): the pool must change too.
+        caveat: members
+            .iter()
+            .find_map(|x| x.pool)
+            .filter(|(pc, pm)| *pc != rc || *pm < with_overhead(f64::from(heap_for(rm))))
+            .map(|(pc, pm)| {
+                format!(
+                    "the application's pre-initialized executor workers are {pc} vCPU, {pm} GB: at this size the job no longer uses them, so resize the pool with it (or the saving comes with cold starts)"
+                )
+            }),
     });
     c
 }

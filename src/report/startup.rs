@@ -47,8 +47,8 @@ pub const RULES: [(&str, &str); 7] = [
     ("queued", "queued behind the concurrency limit: time in QUEUED (queuedDurationMilliseconds) of at least 1 s and longer than the startup after it; QUEUED happens only while maxConcurrentRuns runs are running"),
     ("warm", "no wait: RUNNING within 30 s of creation, less any queueing"),
     ("no_pool", "no pre-initialized capacity: the application has no initialCapacity, so every worker is started for the job"),
+    ("size_mismatch", "size does not fit the warm pool: the job's driver or executor (cores, and heap plus Spark's overhead of 10%, at least 384 MB) is not the pool's worker of that type (same vCPU, memory at least that), so the job cannot use the pool whatever its state (the documented shape of the rule, from AWS's samples; EMR Serverless's defaults, 4 cores and 14 GB, where the job sets none)"),
     ("pool_released", "pool released by auto-stop: no run of the application was running, and the last one ended longer before this run was created than the auto-stop idle timeout (15 minutes unless set), so the pre-initialized workers had been released and were started again"),
-    ("size_mismatch", "size does not fit the warm pool: the job's driver or executor (cores, and heap plus Spark's overhead of 10%, at least 384 MB) is not the pool's worker of that type (same vCPU, memory at least that), so the job cannot use the pool (FACTS.md section 11; EMR Serverless's defaults, 4 cores and 14 GB, where the job sets none)"),
     ("demand_above_pool", "demand above the pool: the job's initial executors (spark.dynamicAllocation.initialExecutors or spark.executor.instances, else 3) plus those of the application's runs running at the time are more than the pool's executor workers (or its drivers are all taken), so on-demand workers were started"),
     ("unexplained", "unexplained: a wait of more than 30 s that none of the rules above accounts for"),
 ];
@@ -283,7 +283,7 @@ pub fn analyse(
         rules: RULES.iter().map(|(k, v)| format!("{k}: {v}")).collect(),
         assumptions: vec![
             format!("A wait under {WARM_START_SECONDS:.0} s is a warm start (AWS: pre-initialized workers start jobs in seconds); emrcost's threshold."),
-            "Where a run sets no Spark sizes, EMR Serverless's defaults apply: 4 cores and 14 GB heap for driver and executors, 3 initial executors (FACTS.md section 2).".into(),
+            "Where a run sets no Spark sizes, EMR Serverless's defaults apply: 4 cores and 14 GB heap for driver and executors, 3 initial executors (AWS: Spark defaults on EMR Serverless).".into(),
             format!("What-ifs take a warm start as the median startup of the application's warm runs (with none, {ASSUMED_WARM_START_SECONDS:.0} s: AWS says seconds), and a cold start as the median of its runs that had no pool or a released one (with none, {ASSUMED_COLD_START_SECONDS:.0} s, the low end of the 2-5 minutes users report); both fallbacks are emrcost's assumptions."),
             "The pool is billed while the application is started: from a run's creation until the auto-stop idle timeout after the last run ends (auto-start on). Its cost is each worker's vCPU, memory and storage above 20 GB at the application's region's EMR Serverless rates.".into(),
         ],
@@ -379,25 +379,6 @@ fn classify(
             format!("{startup_s:.0} s to start; the application has no pre-initialized capacity"),
         );
     }
-    let busy = others.iter().any(|o| running_at(o, created));
-    if let (Some(timeout), false) = (idle_timeout(app), busy) {
-        let last_end = others
-            .iter()
-            .filter_map(|o| o.ended_at)
-            .filter(|e| *e <= created)
-            .max();
-        if let Some(end) = last_end {
-            let idle_min = (created - end).num_milliseconds() as f64 / 60_000.0;
-            if idle_min > f64::from(timeout) {
-                return line(
-                    Cause::PoolReleased,
-                    format!(
-                        "{startup_s:.0} s to start; the application had been idle {idle_min:.0} min (auto-stop after {timeout} min), so its pool had been released"
-                    ),
-                );
-            }
-        }
-    }
     if let Some((role, cores, heap, need, pool)) = misfit(req, &app.initial_capacity) {
         {
             return line(
@@ -411,6 +392,26 @@ fn classify(
                     pool.memory_gb
                 ),
             );
+        }
+    }
+    let busy = others.iter().any(|o| running_at(o, created));
+    if let (Some(timeout), false) = (idle_timeout(app), busy) {
+        let last_end = others
+            .iter()
+            .filter_map(|o| o.ended_at)
+            .filter(|e| *e <= created)
+            .max();
+        if let Some(end) = last_end {
+            let idle_s = (created - end).num_milliseconds() as f64 / 1000.0;
+            if idle_s > f64::from(timeout) * 60.0 {
+                return line(
+                    Cause::PoolReleased,
+                    format!(
+                        "{startup_s:.0} s to start; the application had been idle {} (auto-stop after {timeout} min), so its pool had been released",
+                        crate::report::export::duration(idle_s)
+                    ),
+                );
+            }
         }
     }
     let initial = |r: &RunRequest| r.initial_executors.unwrap_or(DEFAULT_INITIAL_EXECUTORS);
@@ -461,7 +462,12 @@ fn classify(
     line(
         Cause::Unexplained,
         format!(
-            "{startup_s:.0} s to start with the pool fitting the job, nothing queued and the application in use"
+            "{startup_s:.0} s to start with the pool fitting the job and nothing queued{}",
+            if others.is_empty() {
+                "; no earlier run of the application is in the data, so whether auto-stop had released the pool is unknown"
+            } else {
+                " while the application was in use"
+            }
         ),
     )
 }
@@ -487,6 +493,15 @@ fn misfit<'a>(
         (cores != worker.vcpu || need > worker.memory_gb + 1e-9)
             .then_some((role, cores, heap, need, worker))
     })
+}
+
+/// `x`, with -0 as 0 (so nothing prints "-0").
+fn tidy(x: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else {
+        x
+    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -592,7 +607,13 @@ fn summarise(
         .filter(|(l, a, _)| l.cause == Cause::SizeMismatch && !a.initial_capacity.is_empty())
         .map(|(l, _, _)| l.startup_s / 3600.0)
         .sum();
-    let total_wait_h: f64 = lines.iter().map(|(l, _, _)| l.wait_s()).sum::<f64>() / 3600.0;
+    // Warm starts are no wait: only the others are priced.
+    let total_wait_h: f64 = lines
+        .iter()
+        .filter(|(l, _, _)| l.cause != Cause::Warm)
+        .map(|(l, _, _)| l.wait_s())
+        .sum::<f64>()
+        / 3600.0;
 
     let runs: Vec<&JobRun> = items.iter().map(|(r, _)| r).collect();
     let waits_of = |c: &[Cause]| -> Vec<f64> {
@@ -620,8 +641,8 @@ fn summarise(
             .count();
         what_ifs.push(WhatIf {
             name: "no pool".into(),
-            pool_cost_change_usd: -now_cost,
-            startup_seconds_saved: -(warm_runs as f64) * (cold - warm).max(0.0),
+            pool_cost_change_usd: tidy(-now_cost),
+            startup_seconds_saved: tidy(-(warm_runs as f64) * (cold - warm).max(0.0)),
             how: format!(
                 "the pool's {now_hours:.2} started hours at {} an hour are not paid; each of the {warm_runs} warm run(s) starts cold instead ({cold:.0} s against {warm:.0} s)",
                 crate::report::export::usd(pool_hourly)
@@ -647,8 +668,8 @@ fn summarise(
             }
             what_ifs.push(WhatIf {
                 name: format!("auto-stop after {minutes} min"),
-                pool_cost_change_usd: (hours - now_hours) * pool_hourly,
-                startup_seconds_saved: saved,
+                pool_cost_change_usd: tidy((hours - now_hours) * pool_hourly),
+                startup_seconds_saved: tidy(saved),
                 how: format!(
                     "the pool would be started {hours:.2} h instead of {now_hours:.2} h; runs created within {minutes} min of the last run's end find it warm"
                 ),
@@ -674,8 +695,8 @@ fn summarise(
             .sum();
         what_ifs.push(WhatIf {
             name: "pool sized to fit the jobs".into(),
-            pool_cost_change_usd: cost - now_cost,
-            startup_seconds_saved: saved,
+            pool_cost_change_usd: tidy(cost - now_cost),
+            startup_seconds_saved: tidy(saved),
             how: format!(
                 "{}, started {hours:.2} h; runs that waited on a size mismatch, on demand above the pool or on having no pool start warm ({warm:.0} s) where it holds them",
                 describe_pool(&fit)

@@ -6,6 +6,7 @@ mod crossover;
 mod import;
 mod price;
 mod pricing;
+mod reconcile;
 mod report;
 mod synth;
 
@@ -34,6 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             command: ImportCommand::Eventlog(a),
         } => import::eventlog(&args.global, a),
         Command::Bench(a) => bench::run(&args.global, a),
+        Command::Reconcile(a) => reconcile::run(&args.global, a),
     }
 }
 

@@ -21,8 +21,11 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--wait-cost-per-hour {v}: give a dollar amount from 0 to 1000000");
         }
     }
-    if !(a.headroom.is_finite() && (0.0..=200.0).contains(&a.headroom)) {
-        anyhow::bail!("--headroom {}: give a percentage from 0 to 200", a.headroom);
+    if !(a.headroom.is_finite() && (0.0..=2.0).contains(&a.headroom)) {
+        anyhow::bail!(
+            "--headroom {}: a fraction above the peak from 0 to 2 (0.2 for 20%)",
+            a.headroom
+        );
     }
     let sources = super::sources(&a.files, a.sample)?;
     let setup = super::setup(g, &a.input, &a.model, &a.window)?;
@@ -34,7 +37,7 @@ pub fn run(g: &GlobalArgs, a: &ReportArgs) -> anyhow::Result<ExitCode> {
         emrcost::report::export::MAX_JOB_ROWS,
         emrcost::report::startup::Settings {
             wait_cost_per_hour: a.wait_cost_per_hour,
-            headroom: a.headroom / 100.0,
+            headroom: a.headroom,
         },
     )?;
     let out = a.out.clone().unwrap_or_else(|| {

@@ -825,6 +825,9 @@ pub fn rightsize_rows(
                 share(c.used_vcpu_hours, c.executor_vcpu_hours),
                 share(c.used_memory_gb_hours, c.executor_memory_gb_hours),
                 format!("{} vCPU, {} GB", c.worker_vcpu, c.worker_memory_gb),
+                if c.runs_with_metrics == 0 {
+                    "-".to_string()
+                } else {
                 format!(
                     "{:.2} vCPU, {:.2} GB; {} executors{}",
                     c.peak_worker_vcpu_used,
@@ -837,15 +840,20 @@ pub fn rightsize_rows(
                             c.event_log_runs
                         ))
                         .unwrap_or_default()
-                ),
+                )
+                },
                 match (&c.recommendation, &c.no_recommendation) {
                     (Some(r), _) => format!(
-                        "{} vCPU, {} GB workers: spark.executor.cores={} spark.executor.memory={}g spark.dynamicAllocation.maxExecutors={}",
+                        "{} vCPU, {} GB workers: spark.executor.cores={} spark.executor.memory={}g spark.dynamicAllocation.maxExecutors={}{}",
                         r.worker_vcpu,
                         r.worker_memory_gb,
                         r.spark_executor_cores,
                         r.spark_executor_memory_gb,
-                        r.max_executors
+                        r.max_executors,
+                        r.caveat
+                            .as_deref()
+                            .map(|c| format!("; {}", esc(c)))
+                            .unwrap_or_default()
                     ),
                     (None, Some(why)) => esc(why),
                     (None, None) => "-".into(),

@@ -1,0 +1,452 @@
+//! Reconciling against the bill: the EMR Serverless line items of a Cost
+//! and Usage Report 2.0 (Data Exports; CSV, gzip or not) set beside what
+//! emrcost computed from the collected runs, per application and month,
+//! and per job run where job-level cost allocation put the run's ARN in
+//! `line_item_resource_id`. FACTS.md section 14.
+//!
+//! The gap is explained in parts: application-level lines (pre-initialized
+//! capacity, idle between runs, and runs billed without job-level
+//! allocation), runs on the bill the dataset lacks, discounts and credits,
+//! rounding; what is left is listed, largest first.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cost::serverless::{price_usage, UsageBasis};
+use crate::model::JobRun;
+use crate::pricing::PriceBook;
+
+/// The CUR 2.0 columns read; the first five are required.
+const REQUIRED: [&str; 5] = [
+    "bill_billing_period_start_date",
+    "line_item_usage_type",
+    "line_item_unblended_cost",
+    "line_item_line_item_type",
+    "line_item_resource_id",
+];
+const CURRENCY: &str = "line_item_currency_code";
+const USAGE_START: &str = "line_item_usage_start_date";
+/// A gap under this (USD) per application and month is rounding.
+pub const ROUNDING_USD: f64 = 0.01;
+
+/// One EMR Serverless line item.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    month: String,
+    application_id: Option<String>,
+    job_run_id: Option<String>,
+    kind: String,
+    cost: f64,
+}
+
+/// What could not be used, counted by reason, with the first few places.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Skipped {
+    pub other_currency: usize,
+    pub unreadable: usize,
+    pub outside_dataset_months: usize,
+    pub other_services: usize,
+    /// The first problems, with file and row.
+    pub examples: Vec<String>,
+}
+
+/// One application and month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppMonth {
+    pub application_id: String,
+    pub month: String,
+    /// Usage line items on the bill (before discounts and credits).
+    pub billed_usd: f64,
+    /// What emrcost computed from the collected runs' billed usage.
+    pub computed_usd: f64,
+    /// Of the bill: lines for the application with no job run
+    /// (pre-initialized capacity, and runs without job-level allocation).
+    pub application_level_usd: f64,
+    /// Of the bill: job runs the dataset does not hold.
+    pub not_collected_usd: f64,
+    pub not_collected_runs: usize,
+    /// Discounts, credits and refunds (negative).
+    pub discounts_usd: f64,
+    /// What is left: bill usage - application-level - not collected - computed.
+    pub unexplained_usd: f64,
+}
+
+/// One job run where the bill has it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunGap {
+    pub application_id: String,
+    pub job_run_id: String,
+    pub billed_usd: f64,
+    pub computed_usd: f64,
+    pub gap_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub files: Vec<String>,
+    pub line_items: usize,
+    pub months: Vec<String>,
+    pub apps: Vec<AppMonth>,
+    /// Runs on the bill and in the dataset whose figures differ by a cent or
+    /// more, largest first.
+    pub run_gaps: Vec<RunGap>,
+    pub skipped: Skipped,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("{file}: cannot read it: {source}")]
+    Io {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: not a CUR 2.0 export: missing column(s) {missing}; export with them (Data Exports, CUR 2.0 table)")]
+    Columns { file: PathBuf, missing: String },
+    #[error("{file}: row {row}: {message}")]
+    Row {
+        file: PathBuf,
+        row: u64,
+        message: String,
+    },
+}
+
+fn io(file: &Path) -> impl FnOnce(std::io::Error) -> ReconcileError + '_ {
+    move |source| ReconcileError::Io {
+        file: file.to_path_buf(),
+        source,
+    }
+}
+
+/// `arn:aws:emr-serverless:<region>:<acct>:/applications/<app>[/jobruns/<id>]`
+/// -> (application, job run). FACTS.md section 14 ([unverified] form).
+fn ids_of(resource: &str) -> (Option<String>, Option<String>) {
+    let parts: Vec<&str> = resource.split('/').collect();
+    let after = |name: &str| {
+        parts
+            .iter()
+            .position(|p| *p == name)
+            .and_then(|i| parts.get(i + 1))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string())
+    };
+    (after("applications"), after("jobruns"))
+}
+
+/// The month (`YYYY-MM`) a CUR timestamp falls in.
+fn month_of(text: &str) -> Option<String> {
+    let t = text.trim();
+    let ok = t.len() >= 7
+        && t.as_bytes()[4] == b'-'
+        && t[..4].bytes().all(|b| b.is_ascii_digit())
+        && t[5..7].bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| t[..7].to_string())
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read>, ReconcileError> {
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if !meta.is_file() {
+        return Err(ReconcileError::Io {
+            file: path.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "{}, not a regular file",
+                crate::files::kind(&meta)
+            )),
+        });
+    }
+    let mut f = BufReader::new(std::fs::File::open(path).map_err(io(path))?);
+    let gz = f.fill_buf().map_err(io(path))?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(f))
+    } else {
+        Box::new(f)
+    })
+}
+
+/// Reads the EMR Serverless line items of one CUR CSV (gzip or plain).
+fn read_file(
+    path: &Path,
+    lines: &mut Vec<Line>,
+    skipped: &mut Skipped,
+) -> Result<usize, ReconcileError> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(open(path)?);
+    let headers = r
+        .headers()
+        .map_err(|e| ReconcileError::Row {
+            file: path.to_path_buf(),
+            row: 1,
+            message: format!("the header cannot be read: {e}"),
+        })?
+        .clone();
+    let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| at(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReconcileError::Columns {
+            file: path.to_path_buf(),
+            missing: missing.join(", "),
+        });
+    }
+    let [period, usage_type, cost, kind, resource] = REQUIRED.map(|c| at(c).unwrap_or(0));
+    let currency = at(CURRENCY);
+    let start = at(USAGE_START);
+    let mut count = 0;
+    let example = |skipped: &mut Skipped, text: String| {
+        if skipped.examples.len() < 10 {
+            skipped.examples.push(text);
+        }
+    };
+    for (i, rec) in r.records().enumerate() {
+        let row = i as u64 + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.unreadable += 1;
+                example(skipped, format!("{}: row {row}: {e}", path.display()));
+                continue;
+            }
+        };
+        count += 1;
+        let get = |i: usize| rec.get(i).unwrap_or("").trim();
+        let ut = get(usage_type);
+        if !ut.contains("EMR-SERVERLESS-") {
+            skipped.other_services += 1;
+            continue;
+        }
+        if let Some(c) = currency.map(get).filter(|c| !c.is_empty() && *c != "USD") {
+            skipped.other_currency += 1;
+            example(
+                skipped,
+                format!(
+                    "{}: row {row}: currency {c}, not USD; left out",
+                    path.display()
+                ),
+            );
+            continue;
+        }
+        let month = month_of(get(period)).or_else(|| start.and_then(|s| month_of(get(s))));
+        let value: Option<f64> = get(cost).parse().ok().filter(|v: &f64| v.is_finite());
+        let (Some(month), Some(value)) = (month, value) else {
+            skipped.unreadable += 1;
+            let (column, text) = if value.is_none() {
+                ("line_item_unblended_cost", get(cost))
+            } else {
+                ("bill_billing_period_start_date", get(period))
+            };
+            example(
+                skipped,
+                format!(
+                    "{}: row {row}: {column} {text:?} cannot be read; left out",
+                    path.display()
+                ),
+            );
+            continue;
+        };
+        let (application_id, job_run_id) = ids_of(get(resource));
+        lines.push(Line {
+            month,
+            application_id,
+            job_run_id,
+            kind: get(kind).to_string(),
+            cost: value,
+        });
+    }
+    Ok(count)
+}
+
+/// Reconciles the CUR files against the collected runs, each priced from
+/// its billed usage at `book`'s EMR Serverless rates.
+pub fn reconcile(
+    files: &[PathBuf],
+    runs: &[JobRun],
+    book: &PriceBook,
+) -> Result<Reconciliation, ReconcileError> {
+    let mut lines = Vec::new();
+    let mut skipped = Skipped::default();
+    let mut items = 0;
+    for f in files {
+        items += read_file(f, &mut lines, &mut skipped)?;
+    }
+    // What emrcost computed, per run and per application and month (the
+    // month a run started in; the bill puts usage in its hour's month).
+    let mut computed: HashMap<(String, String), (String, f64)> = HashMap::new();
+    let mut notes = Vec::new();
+    let mut unpriced = 0;
+    for r in runs {
+        if r.glue.is_some() || r.ec2_cost_usd.is_some() {
+            continue;
+        }
+        let (Some(billed), Some(month)) = (
+            r.billed,
+            r.started_at
+                .or(r.created_at)
+                .map(|t| t.format("%Y-%m").to_string()),
+        ) else {
+            continue;
+        };
+        let Ok(rate) = book.serverless_rate(&r.region, r.architecture) else {
+            unpriced += 1;
+            continue;
+        };
+        let usd = price_usage(&billed, rate, UsageBasis::Billed).usd;
+        let e = computed
+            .entry((r.application_id.clone(), r.job_run_id.clone()))
+            .or_insert((month, 0.0));
+        e.1 += usd;
+    }
+    if unpriced > 0 {
+        notes.push(format!(
+            "{unpriced} collected run(s) are in regions the price book lacks: not computed"
+        ));
+    }
+    let dataset_months: std::collections::BTreeSet<String> =
+        computed.values().map(|(m, _)| m.clone()).collect();
+
+    let mut apps: BTreeMap<(String, String), AppMonth> = BTreeMap::new();
+    let mut bill_runs: HashMap<(String, String), f64> = HashMap::new();
+    let mut run_month: HashMap<(String, String), String> = HashMap::new();
+    for l in &lines {
+        if !dataset_months.is_empty() && !dataset_months.contains(&l.month) {
+            skipped.outside_dataset_months += 1;
+            continue;
+        }
+        let app = l
+            .application_id
+            .clone()
+            .unwrap_or_else(|| "(no application)".into());
+        let e = apps
+            .entry((app.clone(), l.month.clone()))
+            .or_insert_with(|| AppMonth {
+                application_id: app.clone(),
+                month: l.month.clone(),
+                billed_usd: 0.0,
+                computed_usd: 0.0,
+                application_level_usd: 0.0,
+                not_collected_usd: 0.0,
+                not_collected_runs: 0,
+                discounts_usd: 0.0,
+                unexplained_usd: 0.0,
+            });
+        let usage = matches!(
+            l.kind.as_str(),
+            "Usage" | "DiscountedUsage" | "SavingsPlanCoveredUsage" | ""
+        );
+        if !usage {
+            e.discounts_usd += l.cost;
+            continue;
+        }
+        e.billed_usd += l.cost;
+        match &l.job_run_id {
+            None => e.application_level_usd += l.cost,
+            Some(run) => {
+                let key = (app.clone(), run.clone());
+                *bill_runs.entry(key.clone()).or_insert(0.0) += l.cost;
+                run_month.insert(key, l.month.clone());
+            }
+        }
+    }
+    let mut run_gaps = Vec::new();
+    for (key, billed) in &bill_runs {
+        let month = &run_month[key];
+        let e = apps
+            .get_mut(&(key.0.clone(), month.clone()))
+            .expect("made above");
+        match computed.get(key) {
+            None => {
+                e.not_collected_usd += billed;
+                e.not_collected_runs += 1;
+            }
+            Some((_, usd)) => {
+                let gap = billed - usd;
+                if gap.abs() >= ROUNDING_USD {
+                    run_gaps.push(RunGap {
+                        application_id: key.0.clone(),
+                        job_run_id: key.1.clone(),
+                        billed_usd: *billed,
+                        computed_usd: *usd,
+                        gap_usd: gap,
+                    });
+                }
+            }
+        }
+    }
+    for ((app, run), (month, usd)) in &computed {
+        let _ = run;
+        if let Some(e) = apps.get_mut(&(app.clone(), month.clone())) {
+            e.computed_usd += usd;
+        } else if !lines.is_empty() {
+            // Collected but absent from the bill for that month.
+            let e = apps
+                .entry((app.clone(), month.clone()))
+                .or_insert_with(|| AppMonth {
+                    application_id: app.clone(),
+                    month: month.clone(),
+                    billed_usd: 0.0,
+                    computed_usd: 0.0,
+                    application_level_usd: 0.0,
+                    not_collected_usd: 0.0,
+                    not_collected_runs: 0,
+                    discounts_usd: 0.0,
+                    unexplained_usd: 0.0,
+                });
+            e.computed_usd += usd;
+        }
+    }
+    let mut apps: Vec<AppMonth> = apps.into_values().collect();
+    for a in &mut apps {
+        let left = a.billed_usd - a.application_level_usd - a.not_collected_usd - a.computed_usd;
+        a.unexplained_usd = if left.abs() < ROUNDING_USD { 0.0 } else { left };
+    }
+    run_gaps.sort_by(|a, b| b.gap_usd.abs().total_cmp(&a.gap_usd.abs()));
+    if skipped.other_currency > 0 {
+        notes.push(format!(
+            "{} line item(s) in a currency other than USD were left out: emrcost's prices are USD",
+            skipped.other_currency
+        ));
+    }
+    Ok(Reconciliation {
+        files: files.iter().map(|f| f.display().to_string()).collect(),
+        line_items: items,
+        months: dataset_months.into_iter().collect(),
+        apps,
+        run_gaps,
+        skipped,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_give_the_application_and_the_run() {
+        assert_eq!(
+            ids_of("arn:aws:emr-serverless:us-east-1:123456789012:/applications/00f1/jobruns/00r9"),
+            (Some("00f1".into()), Some("00r9".into()))
+        );
+        assert_eq!(
+            ids_of("arn:aws:emr-serverless:us-east-1:123456789012:/applications/00f1"),
+            (Some("00f1".into()), None)
+        );
+        assert_eq!(ids_of(""), (None, None));
+    }
+
+    #[test]
+    fn months_come_from_iso_timestamps() {
+        assert_eq!(month_of("2026-10-01T00:00:00Z").as_deref(), Some("2026-10"));
+        assert_eq!(
+            month_of("2026-10-01 00:00:00.000").as_deref(),
+            Some("2026-10")
+        );
+        assert_eq!(month_of("October"), None);
+    }
+}

@@ -1,0 +1,283 @@
+//! `emrcost reconcile`: a CUR 2.0 export the test writes in the documented
+//! column layout (FACTS.md section 14), against a dataset of collected runs;
+//! every figure reconciles to the cent.
+
+use std::io::Write;
+
+use emrcost::collect::dataset::Dataset;
+use emrcost::model::{Architecture, ResourceUsage};
+
+const ARN: &str = "arn:aws:emr-serverless:us-east-1:123456789012:/applications";
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+fn dataset(dir: &std::path::Path) {
+    let mut runs = emrcost::synth::generate(&emrcost::synth::SynthConfig {
+        runs: 3,
+        seed: 3,
+        ..Default::default()
+    });
+    let at = chrono::DateTime::parse_from_rfc3339("2026-10-12T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    for (r, (app, id, v, m, s)) in runs.iter_mut().zip([
+        ("appA", "r1", 1.0, 4.0, 0.0),
+        ("appA", "r2", 2.0, 8.0, 10.0),
+        ("appB", "r3", 0.5, 2.0, 0.0),
+    ]) {
+        r.region = "us-east-1".into();
+        r.architecture = Architecture::X86_64;
+        r.application_id = app.into();
+        r.job_run_id = id.into();
+        r.attempt = 1;
+        r.created_at = Some(at);
+        r.started_at = Some(at);
+        r.ended_at = Some(at + chrono::Duration::minutes(30));
+        r.billed = Some(ResourceUsage {
+            vcpu_hours: v,
+            memory_gb_hours: m,
+            storage_gb_hours: s,
+        });
+        r.glue = None;
+        r.ec2_cost_usd = None;
+    }
+    let mut ds = Dataset::open(dir).unwrap();
+    ds.record_all(runs).unwrap();
+    ds.compact().unwrap();
+}
+
+const HEADER: &str = "bill_billing_period_start_date,line_item_usage_start_date,product_servicecode,line_item_usage_type,line_item_resource_id,line_item_line_item_type,line_item_unblended_cost,line_item_currency_code";
+
+fn line(
+    app: &str,
+    run: Option<&str>,
+    usage: &str,
+    kind: &str,
+    cost: &str,
+    currency: &str,
+    month: &str,
+) -> String {
+    let resource = match run {
+        Some(r) => format!("{ARN}/{app}/jobruns/{r}"),
+        None => format!("{ARN}/{app}"),
+    };
+    format!("{month}-01T00:00:00Z,{month}-12T08:00:00Z,ElasticMapReduce,USE1-EMR-SERVERLESS-{usage},{resource},{kind},{cost},{currency}")
+}
+
+#[test]
+fn the_bill_reconciles_to_the_cent() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    dataset(&ds);
+    // us-east-1 x86_64 rates (FACTS.md section 1): $0.052624 a vCPU-hour,
+    // $0.0057785 a GB-hour, $0.000111 a storage GB-hour.
+    // r1: 1 vCPU-h + 4 GB-h = 0.052624 + 0.023114; r2: 2 + 8 + 10 storage
+    // = 0.105248 + 0.046228 + 0.00111; r3 on the bill at 0.05 more than its
+    // usage comes to. appA also has pre-initialized capacity (0.40), a run
+    // the dataset lacks (0.25) and a credit (-0.10).
+    let october = [
+        line(
+            "appA",
+            Some("r1"),
+            "vCPUHours",
+            "Usage",
+            "0.052624",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r1"),
+            "MemoryGBHours",
+            "Usage",
+            "0.023114",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r2"),
+            "vCPUHours",
+            "Usage",
+            "0.105248",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r2"),
+            "MemoryGBHours",
+            "Usage",
+            "0.046228",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r2"),
+            "StorageGBHours",
+            "Usage",
+            "0.00111",
+            "USD",
+            "2026-10",
+        ),
+        line("appA", None, "vCPUHours", "Usage", "0.30", "USD", "2026-10"),
+        line(
+            "appA",
+            None,
+            "MemoryGBHours",
+            "Usage",
+            "0.10",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r9"),
+            "vCPUHours",
+            "Usage",
+            "0.20",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            Some("r9"),
+            "MemoryGBHours",
+            "Usage",
+            "0.05",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appA",
+            None,
+            "vCPUHours",
+            "Credit",
+            "-0.10",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appB",
+            Some("r3"),
+            "vCPUHours",
+            "Usage",
+            "0.076312",
+            "USD",
+            "2026-10",
+        ),
+        line(
+            "appB",
+            Some("r3"),
+            "MemoryGBHours",
+            "Usage",
+            "0.011557",
+            "USD",
+            "2026-10",
+        ),
+    ];
+    // The rest must be counted and left out, never crash the run.
+    let odd = [
+        line("appA", Some("r1"), "vCPUHours", "Usage", "0.05", "EUR", "2026-10"),
+        line("appA", Some("r1"), "vCPUHours", "Usage", "0.05", "USD", "2026-08"),
+        line("appA", Some("r1"), "vCPUHours", "Usage", "abc", "USD", "2026-10"),
+        "2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-0abc,Usage,0.192,USD".to_string(),
+    ];
+    // One file plain, one gzipped.
+    let plain = dir.path().join("cur-1.csv");
+    std::fs::write(&plain, format!("{HEADER}\n{}\n", october[..6].join("\n"))).unwrap();
+    let gz = dir.path().join("cur-2.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    write!(
+        enc,
+        "{HEADER}\n{}\n{}\n",
+        october[6..].join("\n"),
+        odd.join("\n")
+    )
+    .unwrap();
+    enc.finish().unwrap();
+
+    let out = dir.path().join("reconcile.csv");
+    let run = crate::util::emrcost()
+        .args(["reconcile", "--dataset"])
+        .arg(&ds)
+        .arg("--out")
+        .arg(&out)
+        .arg(&plain)
+        .arg(&gz)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("16 line item(s) read from 2 file(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of other services, 1 in another currency, 1 outside the dataset's months, 1 unreadable"), "{stderr}");
+    assert!(
+        stderr.contains("cur-2.csv.gz: row 10: line_item_unblended_cost \"abc\" cannot be read"),
+        "the unreadable row is named: {stderr}"
+    );
+
+    let mut rows = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let get = |app: &str, col: usize| -> f64 {
+        rows.iter().find(|r| &r[0] == app).unwrap()[col]
+            .parse()
+            .unwrap()
+    };
+    // appA: usage 0.075738 + 0.152586 + 0.40 + 0.25; emrcost 0.228324;
+    // nothing unexplained; the credit apart.
+    assert!(close(get("appA", 2), 0.878324));
+    assert!(close(get("appA", 3), 0.075738 + 0.152586));
+    assert!(close(get("appA", 4), 0.40));
+    assert!(close(get("appA", 5), 0.25));
+    assert_eq!(&rows.iter().find(|r| &r[0] == "appA").unwrap()[6], "1");
+    assert!(close(get("appA", 7), 0.0));
+    assert!(close(get("appA", 8), -0.10));
+    // appB: 0.05 unexplained, listed run by run.
+    assert!(close(get("appB", 2), 0.087869));
+    assert!(close(get("appB", 3), 0.037869));
+    assert!((get("appB", 7) - 0.05).abs() < 1e-9);
+    assert!(stdout.contains("r3 (appB)"), "{stdout}");
+}
+
+#[test]
+fn a_cur_file_without_its_columns_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    dataset(&ds);
+    let bad = dir.path().join("export.csv");
+    std::fs::write(
+        &bad,
+        "lineItem/UsageType,lineItem/UnblendedCost\nUSE1-EMR-SERVERLESS-vCPUHours,1.0\n",
+    )
+    .unwrap();
+    let out = crate::util::emrcost()
+        .args(["reconcile", "--dataset"])
+        .arg(&ds)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("export.csv"), "{err}");
+    assert!(
+        err.contains("missing column(s) bill_billing_period_start_date, line_item_usage_type"),
+        "{err}"
+    );
+    // And a folder that is not a dataset.
+    let out = crate::util::emrcost()
+        .args(["reconcile", "--dataset"])
+        .arg(dir.path())
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a dataset"));
+}
