@@ -74,6 +74,22 @@ pub struct AppMonth {
     pub unexplained_usd: f64,
 }
 
+impl AppMonth {
+    fn new(application_id: &str, month: &str) -> AppMonth {
+        AppMonth {
+            application_id: application_id.to_string(),
+            month: month.to_string(),
+            billed_usd: 0.0,
+            computed_usd: 0.0,
+            application_level_usd: 0.0,
+            not_collected_usd: 0.0,
+            not_collected_runs: 0,
+            discounts_usd: 0.0,
+            unexplained_usd: 0.0,
+        }
+    }
+}
+
 /// One job run where the bill has it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunGap {
@@ -324,17 +340,7 @@ pub fn reconcile(
             .unwrap_or_else(|| "(no application)".into());
         let e = apps
             .entry((app.clone(), l.month.clone()))
-            .or_insert_with(|| AppMonth {
-                application_id: app.clone(),
-                month: l.month.clone(),
-                billed_usd: 0.0,
-                computed_usd: 0.0,
-                application_level_usd: 0.0,
-                not_collected_usd: 0.0,
-                not_collected_runs: 0,
-                discounts_usd: 0.0,
-                unexplained_usd: 0.0,
-            });
+            .or_insert_with(|| AppMonth::new(&app, &l.month));
         let usage = matches!(
             l.kind.as_str(),
             "Usage" | "DiscountedUsage" | "SavingsPlanCoveredUsage" | ""
@@ -386,17 +392,7 @@ pub fn reconcile(
             // Collected but absent from the bill for that month.
             let e = apps
                 .entry((app.clone(), month.clone()))
-                .or_insert_with(|| AppMonth {
-                    application_id: app.clone(),
-                    month: month.clone(),
-                    billed_usd: 0.0,
-                    computed_usd: 0.0,
-                    application_level_usd: 0.0,
-                    not_collected_usd: 0.0,
-                    not_collected_runs: 0,
-                    discounts_usd: 0.0,
-                    unexplained_usd: 0.0,
-                });
+                .or_insert_with(|| AppMonth::new(app, month));
             e.computed_usd += usd;
         }
     }

@@ -87,6 +87,29 @@ impl Markup for Html {
     }
 }
 
+/// A section's heading and its explanation.
+fn section(o: &mut String, title: &str, note: &str) {
+    o.push_str(&format!(
+        "<h2>{}</h2><p>{}</p>",
+        escape(title),
+        escape(note)
+    ));
+}
+
+/// A table of already-escaped cells.
+fn table<const N: usize>(o: &mut String, head: &[&str], rows: Vec<[String; N]>) {
+    o.push_str("<table>");
+    o.push_str(&th(head));
+    for cells in rows {
+        o.push_str("<tr>");
+        for c in cells {
+            o.push_str(&format!("<td>{c}</td>"));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table>\n");
+}
+
 /// The full report page, with the given charts inlined.
 pub fn report(r: &Report, charts: &[Chart]) -> String {
     let mut o = String::with_capacity(256 * 1024);
@@ -132,107 +155,58 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
     o.push_str(&Html.render(&markup::groups("Group", &r.months, None, false)));
     o.push_str("</table>\n");
     if !r.idle_preinit.is_empty() {
-        o.push_str(&format!(
-            "<h2>Idle pre-initialized capacity</h2><p>{}</p><table>",
-            escape(super::IDLE_NOTE)
-        ));
-        o.push_str(&th(&super::IDLE_HEADER));
-        for cells in super::idle_rows(r, escape) {
-            o.push_str("<tr>");
-            for c in cells {
-                o.push_str(&format!("<td>{c}</td>"));
-            }
-            o.push_str("</tr>");
-        }
-        o.push_str("</table>\n");
+        section(&mut o, "Idle pre-initialized capacity", super::IDLE_NOTE);
+        table(&mut o, &super::IDLE_HEADER, super::idle_rows(r, escape));
     }
     if !r.clusters.is_empty() {
-        o.push_str(&format!(
-            "<h2>EMR on EC2 clusters</h2><p>{}</p><table>",
-            escape(super::CLUSTER_NOTE)
-        ));
-        o.push_str(&th(&super::CLUSTER_HEADER));
-        for cells in super::cluster_rows(r, escape) {
-            o.push_str("<tr>");
-            for c in cells {
-                o.push_str(&format!("<td>{c}</td>"));
-            }
-            o.push_str("</tr>");
-        }
-        o.push_str("</table>\n");
+        section(&mut o, "EMR on EC2 clusters", super::CLUSTER_NOTE);
+        table(
+            &mut o,
+            &super::CLUSTER_HEADER,
+            super::cluster_rows(r, escape),
+        );
     }
     if let Some(s) = &r.startup {
         let (apps, runs, what_ifs) = super::startup_rows(s, escape);
-        o.push_str("<h2>Why runs waited to start</h2><p>Each run's startup is the time from creation to RUNNING less the time QUEUED; its likely cause is the first of these rules that holds:</p><ul>");
-        for rule in &s.rules {
-            o.push_str(&format!("<li>{}</li>", escape(rule)));
-        }
-        o.push_str("</ul><ul>");
-        for a in &s.assumptions {
-            o.push_str(&format!("<li>{}</li>", escape(a)));
-        }
-        o.push_str("</ul>");
-        let table = |o: &mut String, head: &[&str], rows: Vec<Vec<String>>| {
-            o.push_str("<table>");
-            o.push_str(&th(head));
-            for cells in rows {
-                o.push_str("<tr>");
-                for c in cells {
-                    o.push_str(&format!("<td>{c}</td>"));
-                }
-                o.push_str("</tr>");
+        section(&mut o, "Why runs waited to start", "Each run's startup is the time from creation to RUNNING less the time QUEUED; its likely cause is the first of these rules that holds:");
+        for list in [&s.rules, &s.assumptions] {
+            o.push_str("<ul>");
+            for item in list {
+                o.push_str(&format!("<li>{}</li>", escape(item)));
             }
-            o.push_str("</table>\n");
-        };
-        table(
-            &mut o,
-            &super::STARTUP_APP_HEADER,
-            apps.into_iter().map(Vec::from).collect(),
-        );
+            o.push_str("</ul>");
+        }
+        table(&mut o, &super::STARTUP_APP_HEADER, apps);
         if !what_ifs.is_empty() {
             o.push_str("<h3>What-ifs</h3>");
-            table(
-                &mut o,
-                &super::WHAT_IF_HEADER,
-                what_ifs.into_iter().map(Vec::from).collect(),
-            );
+            table(&mut o, &super::WHAT_IF_HEADER, what_ifs);
         }
         o.push_str("<h3>The slowest starts</h3>");
-        table(
-            &mut o,
-            &super::STARTUP_RUN_HEADER,
-            runs.into_iter().map(Vec::from).collect(),
-        );
+        table(&mut o, &super::STARTUP_RUN_HEADER, runs);
     }
     if let Some(s) = &r.rightsizing {
-        o.push_str(&format!(
-            "<h2>Right-sizing: what executors used against what was billed</h2><p>{}</p><table>",
-            escape(&s.method)
-        ));
-        o.push_str(&th(&super::RIGHTSIZE_HEADER));
-        for cells in super::rightsize_rows(s, escape) {
-            o.push_str("<tr>");
-            for c in cells {
-                o.push_str(&format!("<td>{c}</td>"));
-            }
-            o.push_str("</tr>");
-        }
-        o.push_str("</table>\n");
+        section(
+            &mut o,
+            "Right-sizing: what executors used against what they were allocated",
+            &s.method,
+        );
+        table(
+            &mut o,
+            &super::RIGHTSIZE_HEADER,
+            super::rightsize_rows(s, escape),
+        );
     }
     if !r.event_logs.is_empty() {
-        o.push_str(&format!(
-            "<h2>EMR Serverless runs beside their event logs</h2><p>{}</p><table>",
-            escape(super::EVENT_LOG_NOTE)
-        ));
-        o.push_str(&th(&super::EVENT_LOG_HEADER));
-        for cells in super::event_log_rows(r, escape) {
-            o.push_str("<tr>");
-            for c in cells {
-                o.push_str(&format!("<td>{c}</td>"));
-            }
-            o.push_str("</tr>");
-        }
-        o.push_str("</table>\n");
+        section(
+            &mut o,
+            "EMR Serverless runs beside their event logs",
+            super::EVENT_LOG_NOTE,
+        );
+        table(
+            &mut o,
+            &super::EVENT_LOG_HEADER,
+            super::event_log_rows(r, escape),
+        );
     }
     o.push_str("<h2>Crossovers</h2>\n");
     for g in &r.groups {

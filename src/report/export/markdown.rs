@@ -231,7 +231,7 @@ pub fn report(r: &Report) -> String {
         }
     }
     if let Some(s) = &r.rightsizing {
-        out.push_str("\n## Right-sizing: what executors used against what was billed\n\n");
+        out.push_str("\n## Right-sizing: what executors used against what they were allocated\n\n");
         out.push_str(&format!("{}\n\n", escape(&s.method)));
         out.push_str(&header(&super::RIGHTSIZE_HEADER, 1));
         for cells in super::rightsize_rows(s, escape) {
