@@ -377,6 +377,7 @@ impl Iterator for Synth {
             ec2_cost_usd: None,
             ec2_cluster_id: None,
             account_id: None,
+            tags: None,
         })
     }
 

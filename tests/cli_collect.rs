@@ -485,3 +485,103 @@ fn cloudwatch_gives_the_peak_shape_and_the_idle_pre_initialized_cost() {
     let md = std::fs::read_to_string(reports.path().join("report.md")).unwrap();
     assert!(md.contains("## Idle pre-initialized capacity"), "{md}");
 }
+
+/// Tags: a run keeps its application's tags beneath its own; `report
+/// --group-by tag:team` sums by the tag, runs without it as (untagged);
+/// `account,tag:team` nests the two.
+#[test]
+fn runs_carry_their_tags_and_the_report_groups_by_them() {
+    let emu = Emulator::start();
+    let t0 = now() - 3600.0;
+    let tagged = |i: usize, tags: Value| {
+        let mut r = run_spec(i, t0 + 60.0 * i as f64);
+        r["tags"] = tags;
+        r
+    };
+    emu.post(
+        "/_emu/seed",
+        &json!({"applications": [
+            {"name": "etl", "tags": {"team": "data", "env": "prod"}, "runs": [
+                tagged(0, json!({"team": "ml"})),
+                tagged(1, json!({"cost-center": "42"})),
+                tagged(2, json!({})),
+            ]},
+            {"name": "adhoc", "runs": [tagged(3, json!({}))]},
+        ]}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    emu.collect(dir.path())
+        .args(["--since", "1d"])
+        .assert()
+        .success();
+    let runs = collected(dir.path());
+    let tags_of = |i: usize| {
+        let name = format!("etl-{}", i % 5);
+        let r = runs
+            .iter()
+            .find(|r| r.job_name.as_deref() == Some(name.as_str()))
+            .unwrap();
+        emrcost::model::parse_tags(r.tags.as_deref().unwrap_or("{}")).unwrap()
+    };
+    assert_eq!(tags_of(0)["team"], "ml", "the run's own tag wins");
+    assert_eq!(
+        (
+            tags_of(1)["team"].as_str(),
+            tags_of(1)["cost-center"].as_str()
+        ),
+        ("data", "42")
+    );
+    assert_eq!(tags_of(2)["env"], "prod");
+
+    let report = |group: &str| -> Value {
+        let out = dir
+            .path()
+            .join(format!("rep-{}", group.replace([':', ','], "-")));
+        crate::util::emrcost()
+            .args([
+                "report",
+                "--quiet",
+                "--format",
+                "json",
+                "--group-by",
+                group,
+                "--out",
+            ])
+            .arg(&out)
+            .arg(dir.path())
+            .assert()
+            .success();
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+    };
+    let r = report("tag:team");
+    assert_eq!(r["group_by"], "tag:team");
+    let mut keys: Vec<(String, u64)> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            ("(untagged)".to_string(), 1),
+            ("data".into(), 2),
+            ("ml".into(), 1)
+        ]
+    );
+    let r = report("account,tag:team");
+    let keys: Vec<&str> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"123456789012 / data"), "{keys:?}");
+    assert!(keys.contains(&"123456789012 / (untagged)"), "{keys:?}");
+}

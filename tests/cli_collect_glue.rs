@@ -315,12 +315,18 @@ fn several_profiles_collect_into_one_dataset_with_their_account() {
         stderr.contains("--profile b: account 123456789012"),
         "{stderr}"
     );
-    let csv = std::fs::read_to_string(out.join("jobruns.csv")).unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let mut reader = csv::Reader::from_path(out.join("jobruns.csv")).unwrap();
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "account_id")
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 160);
     assert!(
-        rows.iter().all(|r| r.ends_with(",123456789012")),
-        "{}",
+        rows.iter().all(|r| &r[at] == "123456789012"),
+        "{:?}",
         rows[0]
     );
 }

@@ -145,6 +145,7 @@ fn run(id: &str, peak: Option<u32>) -> emrcost::model::JobRun {
         ec2_cost_usd: None,
         ec2_cluster_id: None,
         account_id: None,
+        tags: None,
     }
 }
 

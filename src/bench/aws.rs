@@ -163,6 +163,7 @@ impl Serverless {
                 max_concurrent_runs: None,
                 queue_timeout_minutes: None,
                 observed_at: None,
+                tags: Default::default(),
             },
         ))
     }

@@ -1360,6 +1360,7 @@ fn glue_record(
         ec2_cost_usd: None,
         ec2_cluster_id: None,
         account_id: None,
+        tags: None,
     }
 }
 
@@ -1419,6 +1420,7 @@ fn cluster_record(
         ec2_cost_usd: m.cost_usd,
         ec2_cluster_id: Some(m.application_id.clone()),
         account_id: None,
+        tags: None,
     }
 }
 

@@ -89,6 +89,9 @@ pub struct ApplicationInfo {
     /// When the collector read this configuration.
     #[serde(default)]
     pub observed_at: Option<DateTime<Utc>>,
+    /// The application's tags (its runs carry them beneath their own).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl ApplicationInfo {
@@ -693,6 +696,7 @@ mod tests {
             ec2_cost_usd: None,
             ec2_cluster_id: None,
             account_id: None,
+            tags: None,
         }
     }
 

@@ -470,6 +470,7 @@ pub async fn collect_emr(
                     .into_iter()
                     .map(|r| JobRun {
                         account_id: opts.account_id.clone(),
+                        tags: None,
                         ..r
                     })
                     .collect();
@@ -676,6 +677,7 @@ async fn cluster(
             ec2_cost_usd: None,
             ec2_cluster_id: Some(id.to_string()),
             account_id: None,
+            tags: None,
         });
     }
     // Each step's share: the cluster's cost in each slice of time, split

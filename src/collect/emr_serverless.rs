@@ -163,6 +163,10 @@ impl Emr {
                     .and_then(|c| c.queue_timeout_minutes()),
             ),
             observed_at: Some(Utc::now()),
+            tags: app
+                .tags()
+                .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
         })
     }
 
@@ -512,6 +516,14 @@ pub(crate) fn convert(run: &emr::types::JobRun, app: &ApplicationInfo) -> Result
         ec2_cost_usd: None,
         ec2_cluster_id: None,
         account_id: None,
+        // The application's tags beneath the run's own.
+        tags: {
+            let mut tags = app.tags.clone();
+            if let Some(t) = run.tags() {
+                tags.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            crate::model::tags_text(&tags)
+        },
     };
     for (name, u) in [
         ("billedResourceUtilization", out.billed),

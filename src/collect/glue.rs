@@ -195,6 +195,7 @@ fn convert(
         ec2_cost_usd: None,
         ec2_cluster_id: None,
         account_id: None,
+        tags: None,
     })
 }
 
@@ -388,6 +389,7 @@ async fn pass(
                 }
                 fresh.push(JobRun {
                     account_id: opts.account_id.clone(),
+                    tags: None,
                     ..run
                 });
             }

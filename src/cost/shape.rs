@@ -160,6 +160,7 @@ mod tests {
             ec2_cost_usd: None,
             ec2_cluster_id: None,
             account_id: None,
+            tags: None,
         }
     }
 

@@ -480,6 +480,7 @@ pub fn write_csv<W: Write>(out: W, runs: &[JobRun]) -> csv::Result<()> {
             opt(&r.ec2_cost_usd),
             opt(&r.ec2_cluster_id),
             opt(&r.account_id),
+            opt(&r.tags),
         ])?;
     }
     w.flush()?;

@@ -148,6 +148,7 @@ pub fn frame(runs: &[JobRun]) -> PolarsResult<DataFrame> {
             runs.iter().map(|r| r.ec2_cluster_id.as_deref()),
         ),
         strs("account_id", runs.iter().map(|r| r.account_id.as_deref())),
+        strs("tags", runs.iter().map(|r| r.tags.as_deref())),
     ];
     DataFrame::new(cols)
 }

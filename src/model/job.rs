@@ -321,6 +321,9 @@ pub struct JobRun {
     /// of the collector's credentials), when known.
     #[serde(default)]
     pub account_id: Option<String>,
+    /// The run's tags, the application's beneath them (collected runs), as
+    /// a JSON object of strings: `{"team":"data"}`.
+    pub tags: Option<String>,
 }
 
 impl JobRun {
@@ -409,4 +412,19 @@ impl JobRun {
 pub fn month_of_ms(ms: i64) -> Option<String> {
     let (y, m) = super::time::year_month(ms)?;
     Some(format!("{y:04}-{m:02}"))
+}
+
+/// A run's `tags` cell: a JSON object of strings, or `None` if it is not one.
+pub fn parse_tags(text: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    serde_json::from_str(text).ok()
+}
+
+/// One tag of a run's `tags` cell.
+pub fn tag_value(text: &str, key: &str) -> Option<String> {
+    parse_tags(text)?.remove(key)
+}
+
+/// Tags as the `tags` cell holds them (`None` when there are none).
+pub fn tags_text(tags: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default())
 }

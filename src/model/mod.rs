@@ -9,7 +9,8 @@ mod shape;
 pub mod time;
 
 pub use job::{
-    month_of_ms, Architecture, GlueUse, JobRun, JobState, ResourceUsage, RunFacts, UsageSource,
+    month_of_ms, parse_tags, tag_value, tags_text, Architecture, GlueUse, JobRun, JobState,
+    ResourceUsage, RunFacts, UsageSource,
 };
 pub use reason::{Reject, Rejected};
 pub use shape::{JobShape, ShapeBasis, WorkerSize};

@@ -198,6 +198,12 @@ pub const RUN_TABLE: &[Column] = &[
         "AWS account the run was collected from",
         false,
     ),
+    col(
+        "tags",
+        Kind::Text,
+        "the run's tags (its application's beneath them) as a JSON object of strings",
+        false,
+    ),
 ];
 
 /// Columns a file must have. `region` is required of a row, not of a file:

@@ -83,6 +83,7 @@ pub struct RunColumns {
     ec2_cost_usd: Nums,
     ec2_cluster_id: Texts,
     account_id: Texts,
+    tags: Texts,
     /// Cells that could not be typed, by row (sorted; rare).
     bad_cells: Vec<(usize, Reject)>,
 }
@@ -182,6 +183,7 @@ impl RunColumns {
             ec2_cost_usd,
             ec2_cluster_id: texts(df, "ec2_cluster_id")?,
             account_id: texts(df, "account_id")?,
+            tags: texts(df, "tags")?,
             bad_cells: bad,
         })
     }
@@ -219,6 +221,10 @@ impl RunColumns {
         self.account_id.get(i)
     }
 
+    pub fn tags(&self, i: usize) -> Option<&str> {
+        self.tags.get(i)
+    }
+
     /// The attempt, 1 when the row does not say; `None` when it is not a
     /// whole number (the row is refused by [`RunColumns::facts`]).
     pub fn attempt(&self, i: usize) -> Option<u32> {
@@ -237,6 +243,15 @@ impl RunColumns {
         }
         if self.region(i).is_none() {
             return Err(Reject::Missing { column: "region" });
+        }
+        if let Some(t) = self.tags(i) {
+            if crate::model::parse_tags(t).is_none() {
+                return Err(Reject::UnknownValue {
+                    column: "tags",
+                    value: t.chars().take(60).collect(),
+                    expected: "a JSON object of strings, like {\"team\":\"data\"}",
+                });
+            }
         }
         if self.application_id.get(i).is_none() {
             return Err(Reject::Missing {
@@ -465,6 +480,7 @@ impl RunColumns {
             ec2_cost_usd: f.ec2_cost_usd,
             ec2_cluster_id: text(&self.ec2_cluster_id),
             account_id: text(&self.account_id),
+            tags: text(&self.tags),
         })
     }
 }

@@ -19,20 +19,27 @@ pub fn snapshot_from_rows(rows: &RowsUsed, pricer: &Pricer<'_>) -> PriceSnapshot
     PricesUsed::from_rows(rows).finish(pricer.book(), pricer.assumptions())
 }
 
-/// The group a run belongs to, from its parts (a scan reads them from
-/// columns, with no record).
+/// What a run's group is made from (a scan reads it from columns, with
+/// no record).
+#[derive(Clone, Copy)]
+pub(crate) struct GroupParts<'a> {
+    pub application_id: &'a str,
+    pub job_name: Option<&'a str>,
+    pub region: &'a str,
+    pub account_id: Option<&'a str>,
+    pub tags: Option<&'a str>,
+}
+
+/// The group a run belongs to.
 pub(crate) fn group_key_of<'a>(
     group_by: GroupBy,
-    application_id: &'a str,
-    job_name: Option<&'a str>,
-    region: &'a str,
-    account_id: Option<&'a str>,
+    p: GroupParts<'a>,
     facts: &RunFacts,
 ) -> std::borrow::Cow<'a, str> {
     use std::borrow::Cow;
     match group_by {
-        GroupBy::Application => Cow::Borrowed(application_id),
-        GroupBy::JobName => Cow::Borrowed(job_name.unwrap_or("(unnamed)")),
+        GroupBy::Application => Cow::Borrowed(p.application_id),
+        GroupBy::JobName => Cow::Borrowed(p.job_name.unwrap_or("(unnamed)")),
         GroupBy::Month => Cow::Owned(
             facts
                 .start_ms
@@ -40,8 +47,20 @@ pub(crate) fn group_key_of<'a>(
                 .unwrap_or_else(|| "unknown".to_string()),
         ),
         GroupBy::State => Cow::Borrowed(facts.state.as_str()),
-        GroupBy::Region => Cow::Borrowed(region),
-        GroupBy::Account => Cow::Borrowed(account_id.unwrap_or("(no account)")),
+        GroupBy::Region => Cow::Borrowed(p.region),
+        GroupBy::Account => Cow::Borrowed(p.account_id.unwrap_or("(no account)")),
+        GroupBy::Tag { key, .. } => Cow::Owned(
+            p.tags
+                .and_then(|t| crate::model::tag_value(t, key))
+                .unwrap_or_else(|| "(untagged)".to_string()),
+        ),
+        GroupBy::Nested { parts, .. } => Cow::Owned(
+            parts
+                .iter()
+                .map(|g| group_key_of(*g, p, facts).into_owned())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        ),
     }
 }
 
@@ -333,9 +352,20 @@ pub(crate) struct RunIdentity<'a> {
     pub attempt: u32,
     pub job_name: Option<&'a str>,
     pub account_id: Option<&'a str>,
+    pub tags: Option<&'a str>,
 }
 
 impl<'a> RunIdentity<'a> {
+    pub(crate) fn parts(&self) -> GroupParts<'a> {
+        GroupParts {
+            application_id: self.application_id,
+            job_name: self.job_name,
+            region: self.region,
+            account_id: self.account_id,
+            tags: self.tags,
+        }
+    }
+
     pub(crate) fn of_row(cols: &'a crate::pipeline::RunColumns, i: usize) -> RunIdentity<'a> {
         RunIdentity {
             region: cols.region(i).unwrap_or_default(),
@@ -345,6 +375,7 @@ impl<'a> RunIdentity<'a> {
             attempt: cols.attempt(i).unwrap_or(1),
             job_name: cols.job_name(i),
             account_id: cols.account_id(i),
+            tags: cols.tags(i),
         }
     }
 }

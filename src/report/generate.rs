@@ -3,7 +3,9 @@
 //! ([`crate::pipeline`]); priced runs go into fleet columns (aggregated by
 //! polars), and the most expensive are kept whole for the per-run tables.
 
-use super::build::{finish, group_key_of, job_line, snapshot_from_rows, Finish, RunIdentity};
+use super::build::{
+    finish, group_key_of, job_line, snapshot_from_rows, Finish, GroupParts, RunIdentity,
+};
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine, Report};
 use crate::cost::{CompactCost, Pricer};
@@ -98,10 +100,13 @@ impl Sink for FleetSink {
         } = run;
         let key = group_key_of(
             self.group_by,
-            cols.application_id(at).unwrap_or_default(),
-            cols.job_name(at),
-            region,
-            cols.account_id(at),
+            GroupParts {
+                application_id: cols.application_id(at).unwrap_or_default(),
+                job_name: cols.job_name(at),
+                region,
+                account_id: cols.account_id(at),
+                tags: cols.tags(at),
+            },
             facts,
         );
         c.fleet
@@ -126,15 +131,7 @@ impl Sink for FleetSink {
             let at = at as usize;
             if let Ok(facts) = cols.facts(at) {
                 let id = RunIdentity::of_row(cols, at);
-                let group = group_key_of(
-                    self.group_by,
-                    id.application_id,
-                    id.job_name,
-                    id.region,
-                    id.account_id,
-                    &facts,
-                )
-                .into_owned();
+                let group = group_key_of(self.group_by, id.parts(), &facts).into_owned();
                 c.kept.push((usd, row, job_line(&id, &facts, &cost, group)));
             }
         }

@@ -10,8 +10,11 @@ use crate::model::Rejected;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What the report's main table groups runs by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+///
+/// `Tag` and `Nested` carry text from the command line; it is leaked once
+/// at parse time (a few bytes for the process's life) so that the value
+/// stays `Copy` like the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
     Application,
     JobName,
@@ -20,6 +23,22 @@ pub enum GroupBy {
     Region,
     /// The AWS account (collected runs carry it; others are "(no account)").
     Account,
+    /// One tag's value (`tag:team`); runs without it are "(untagged)".
+    Tag {
+        key: &'static str,
+        name: &'static str,
+    },
+    /// Several groupings, outermost first (`account,tag:team`).
+    Nested {
+        parts: &'static [GroupBy],
+        name: &'static str,
+    },
+}
+
+impl Serialize for GroupBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 impl GroupBy {
@@ -31,6 +50,7 @@ impl GroupBy {
             GroupBy::State => "state",
             GroupBy::Region => "region",
             GroupBy::Account => "account",
+            GroupBy::Tag { name, .. } | GroupBy::Nested { name, .. } => name,
         }
     }
 
@@ -39,23 +59,53 @@ impl GroupBy {
     pub fn is_workload(self) -> bool {
         matches!(self, GroupBy::Application | GroupBy::JobName)
     }
-}
 
-impl std::str::FromStr for GroupBy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
+    fn one(s: &str) -> Result<GroupBy, String> {
+        Ok(match s.trim() {
             "application" => GroupBy::Application,
             "job-name" => GroupBy::JobName,
             "month" => GroupBy::Month,
             "state" => GroupBy::State,
             "region" => GroupBy::Region,
             "account" => GroupBy::Account,
+            t if t.starts_with("tag:") => {
+                let key = t["tag:".len()..].trim();
+                if key.is_empty() {
+                    return Err("tag: needs a tag key, like tag:team".into());
+                }
+                GroupBy::Tag {
+                    key: Box::leak(key.to_string().into_boxed_str()),
+                    name: Box::leak(format!("tag:{key}").into_boxed_str()),
+                }
+            }
             other => {
                 return Err(format!(
-                    "unknown grouping '{other}': use application, job-name, month, state, region or account"
+                    "unknown grouping '{other}': use application, job-name, month, state, region, account or tag:KEY, or several joined by commas (account,tag:team)"
                 ))
             }
+        })
+    }
+}
+
+impl std::str::FromStr for GroupBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split(',').collect();
+        if parts.len() == 1 {
+            return GroupBy::one(s);
+        }
+        let parsed = parts
+            .iter()
+            .map(|p| GroupBy::one(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let name = parsed
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(GroupBy::Nested {
+            parts: Box::leak(parsed.into_boxed_slice()),
+            name: Box::leak(name.into_boxed_str()),
         })
     }
 }

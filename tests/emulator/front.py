@@ -304,7 +304,7 @@ def seed(doc):
             client_token=a["name"],
             initial_capacity=a.get("initialCapacity"),
             maximum_capacity=a.get("maximumCapacity"),
-            tags={},
+            tags=a.get("tags", {}),
             auto_start_configuration=a.get("autoStartConfiguration"),
             auto_stop_configuration=a.get("autoStopConfiguration"),
             network_configuration=None,

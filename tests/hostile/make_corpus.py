@@ -768,6 +768,18 @@ def silent_wrong():
             {"runs.csv": csv_bytes([run_row(), row])},
             why=f"a Glue run with a bad {column}: refused naming the row and column, never priced",
             stderr_has=[loc("runs.csv", 3), column], stdout_lacks=[",r-bad,"])
+    # --- a tags cell that is not a JSON object of strings (issue 17).
+    for name, tags in (("not-json", "team=data"), ("not-strings", '{"team": 5}'), ("array", '["data"]')):
+        row = dict(run_row(job_run_id="r-bad"))
+        row["tags"] = tags
+        add(f"ue-tags-{name}-csv", "unclear-error", PRICE_CSV_STRICT + ["runs.csv"], 3,
+            {"runs.csv": csv_bytes([run_row(), row])},
+            why="a tags cell that is not a JSON object of strings: refused naming the row and column",
+            stderr_has=[loc("runs.csv", 3), "tags"], stdout_lacks=[",r-bad,"])
+    add("fl-group-by-empty-tag", "unclear-error",
+        ["report", "--group-by", "tag:", "run.json", "--out", "rep"], FLAG_ERROR,
+        {"run.json": wrapped(job_run())},
+        why="tag: with no key: refused naming the flag", stderr_has=["--group-by"])
     add("fl-collect-emr-bad-spot-discount", "unclear-error",
         ["collect", "emr", "--region", "us-east-1", "--spot-discount", "1.5", "--out", "ds"], FLAG_ERROR,
         why="a Spot discount of 150% would make Spot pay the user: refused naming the flag, no call made",

@@ -463,6 +463,7 @@ impl Imported {
             ec2_cost_usd: None,
             ec2_cluster_id: None,
             account_id: None,
+            tags: None,
         })
     }
 

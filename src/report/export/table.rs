@@ -71,6 +71,9 @@ pub fn summary(report: &Report) -> String {
         crate::report::GroupBy::State => "State",
         crate::report::GroupBy::Region => "Region",
         crate::report::GroupBy::Account => "Account",
+        crate::report::GroupBy::Tag { name, .. } | crate::report::GroupBy::Nested { name, .. } => {
+            name
+        }
     };
     Terminal.render(&markup::groups(
         first,
