@@ -587,4 +587,25 @@ fn group_by_account_splits_the_fleet_by_account() {
         .sum();
     let total = r["total"]["costs"]["emr_serverless_usd"].as_f64().unwrap();
     assert!((sum - total).abs() < 1e-6, "{sum} vs {total}");
+    // The chargeback: each account's months add up to its total, the
+    // totals to what the fleet cost where it ran, the shares to 1.
+    let c = &r["chargeback"];
+    let months = c["months"].as_array().unwrap().len();
+    let mut all = 0.0;
+    let mut shares = 0.0;
+    for row in c["rows"].as_array().unwrap() {
+        let by_month: Vec<f64> = row["by_month_usd"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(by_month.len(), months);
+        let t = row["total_usd"].as_f64().unwrap();
+        assert!((by_month.iter().sum::<f64>() - t).abs() < 1e-6, "{row}");
+        all += t;
+        shares += row["share"].as_f64().unwrap();
+    }
+    assert!((all - r["total"]["current_usd"].as_f64().unwrap()).abs() < 1e-6);
+    assert!((shares - 1.0).abs() < 1e-9);
 }

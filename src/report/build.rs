@@ -198,7 +198,9 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
             }
         }
     }
+    let chargeback = chargeback_of(group_by, fleet, &summaries);
     Ok(Report {
+        chargeback,
         schema_version: SCHEMA_VERSION,
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),
         inputs,
@@ -227,6 +229,58 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         rightsizing: None,
         distributions: fleet.distributions(),
     })
+}
+
+/// The chargeback view when the groups are accounts or tag values.
+fn chargeback_of(
+    group_by: GroupBy,
+    fleet: &FleetBuilder,
+    summaries: &[GroupSummary],
+) -> Option<super::model::Chargeback> {
+    let by_owner = match group_by {
+        GroupBy::Account | GroupBy::Tag { .. } => true,
+        GroupBy::Nested { parts, .. } => parts
+            .iter()
+            .all(|p| matches!(p, GroupBy::Account | GroupBy::Tag { .. })),
+        _ => false,
+    };
+    if !by_owner {
+        return None;
+    }
+    let cells = fleet.group_months();
+    let months: Vec<String> = cells
+        .iter()
+        .map(|c| c.1.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let total: f64 = summaries.iter().map(|g| g.current_usd).sum();
+    let mut rows: Vec<super::model::ChargebackRow> = summaries
+        .iter()
+        .map(|g| super::model::ChargebackRow {
+            key: g.key.clone(),
+            by_month_usd: months
+                .iter()
+                .map(|m| {
+                    cells
+                        .iter()
+                        .filter(|c| c.0 == g.key && &c.1 == m)
+                        .map(|c| c.2)
+                        .sum()
+                })
+                .collect(),
+            total_usd: g.current_usd,
+            share: if total > 0.0 {
+                g.current_usd / total
+            } else {
+                0.0
+            },
+            cheapest: g.cheapest,
+            saving_usd: g.saving_usd.max(0.0),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.total_usd.total_cmp(&a.total_usd).then(a.key.cmp(&b.key)));
+    Some(super::model::Chargeback { months, rows })
 }
 
 /// Each run beside its log, priced at its region's EMR Serverless rates

@@ -611,6 +611,104 @@ pub fn used_against_billed(report: &Report) -> Option<Chart> {
     })
 }
 
+/// Chargeback: cost per month, stacked by group (the seven largest, the
+/// rest together).
+pub fn chargeback(report: &Report) -> Option<Chart> {
+    let c = report.chargeback.as_ref()?;
+    if c.months.is_empty() || c.rows.is_empty() {
+        return None;
+    }
+    const SHOWN: usize = 7;
+    let mut series: Vec<(String, Vec<f64>)> = c
+        .rows
+        .iter()
+        .take(SHOWN)
+        .map(|r| (r.key.chars().take(24).collect(), r.by_month_usd.clone()))
+        .collect();
+    if c.rows.len() > SHOWN {
+        let mut rest = vec![0.0; c.months.len()];
+        for r in &c.rows[SHOWN..] {
+            for (a, v) in rest.iter_mut().zip(&r.by_month_usd) {
+                *a += v;
+            }
+        }
+        series.push((format!("{} others", c.rows.len() - SHOWN), rest));
+    }
+    let tops: Vec<f64> = (0..c.months.len())
+        .map(|m| series.iter().map(|s| s.1[m]).sum())
+        .collect();
+    let y_max = tops.iter().copied().fold(0.0, f64::max);
+    let y_max = drawable(y_max)? * 1.1;
+    let title = format!("Cost per month by {}", report.group_by.as_str());
+    let palette = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+    ];
+    let months = c.months.clone();
+    let svg = render(|root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(42)
+            .y_label_area_size(70)
+            // Room on the right for the legend.
+            .build_cartesian_2d(-0.5f64..months.len() as f64 + 1.0, 0f64..y_max)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(months.len() + 2)
+            .x_label_formatter(&|v| category(&months, *v))
+            .y_desc("USD, where the runs ran")
+            .y_label_formatter(&|v| format!("${v:.0}"))
+            .draw()?;
+        let mut base = vec![0.0; months.len()];
+        for (k, (name, values)) in series.iter().enumerate() {
+            let colour = palette[k % palette.len()];
+            let bars: Vec<_> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(m, v)| {
+                    let x = m as f64;
+                    Rectangle::new(
+                        [(x - 0.35, base[m]), (x + 0.35, base[m] + v)],
+                        colour.filled(),
+                    )
+                })
+                .collect();
+            for (b, v) in base.iter_mut().zip(values) {
+                *b += v;
+            }
+            chart
+                .draw_series(bars)?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    })?;
+    Some(Chart {
+        id: "chargeback".into(),
+        title,
+        svg,
+    })
+}
+
 /// DejaVu Sans (Debian fonts-dejavu-core; license in assets/fonts), so that
 /// PNG charts render the same everywhere, whatever fonts a machine has.
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -648,6 +746,7 @@ pub fn all(report: &Report) -> Vec<Chart> {
         charts.extend(runtime_histogram(report, app));
     }
     charts.extend(queue_times(report));
+    charts.extend(chargeback(report));
     charts.extend(startup_waterfall(report));
     charts.extend(used_against_billed(report));
     unique_ids(&mut charts);

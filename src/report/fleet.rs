@@ -100,6 +100,8 @@ pub struct FleetBuilder {
     group_sums: Vec<[f64; SUMS]>,
     month_sums: Vec<[f64; SUMS]>,
     total_sums: [f64; SUMS],
+    /// What runs cost where they ran, per (group, month): the chargeback.
+    group_month: BTreeMap<(u32, u32), f64>,
     /// First reason EMR on EC2 / Glue had no figure, per group and month.
     gaps: BTreeMap<(u8, u32, usize), String>,
     pub(crate) average_shapes: usize,
@@ -281,6 +283,7 @@ impl FleetBuilder {
             }
             DeploymentOption::EmrServerless => {}
         }
+        *self.group_month.entry((g, m)).or_insert(0.0) += add[CURRENT];
         for sums in [
             &mut self.group_sums[g as usize],
             &mut self.month_sums[m as usize],
@@ -395,6 +398,12 @@ impl FleetBuilder {
         }
         for (s, a) in self.total_sums.iter_mut().zip(other.total_sums) {
             *s += a;
+        }
+        for ((g, m), usd) in &other.group_month {
+            *self
+                .group_month
+                .entry((gmap[*g as usize], mmap[*m as usize]))
+                .or_insert(0.0) += usd;
         }
         self.group
             .extend(other.group.iter().map(|g| gmap[*g as usize]));
@@ -594,6 +603,24 @@ impl FleetBuilder {
             months: read(&months, Some("m"), &|c| self.month_sums[c as usize])?,
             total: read(&total, None, &|_| self.total_sums)?.pop(),
         })
+    }
+
+    /// What each group's runs cost where they ran, per month: (group key,
+    /// month, USD), by key then month.
+    pub fn group_months(&self) -> Vec<(String, String, f64)> {
+        let mut out: Vec<(String, String, f64)> = self
+            .group_month
+            .iter()
+            .map(|((g, m), usd)| {
+                (
+                    self.groups[*g as usize].key.clone(),
+                    self.months[*m as usize].clone(),
+                    *usd,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out
     }
 
     /// Runtimes per group key and every queue time, for the charts.

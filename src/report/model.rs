@@ -357,6 +357,9 @@ pub struct Report {
     /// EMR Serverless runs whose event logs were read beside them: what
     /// was billed against what the executors held and used.
     pub event_logs: Vec<EventLogLine>,
+    /// Chargeback, when grouped by account or tag: each group's cost where
+    /// its runs ran, per month, and the saving its cheapest option gives.
+    pub chargeback: Option<Chargeback>,
     /// Why EMR Serverless runs waited (collected datasets only).
     pub startup: Option<super::startup::StartupReport>,
     /// Executors' used against allocated capacity per job class, with
@@ -366,6 +369,25 @@ pub struct Report {
     /// the JSON has the percentiles).
     #[serde(skip)]
     pub distributions: Distributions,
+}
+
+/// Cost per group (an account, a tag's value) and month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chargeback {
+    pub months: Vec<String>,
+    pub rows: Vec<ChargebackRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChargebackRow {
+    pub key: String,
+    /// What its runs cost where they ran, per month (aligned with `months`).
+    pub by_month_usd: Vec<f64>,
+    pub total_usd: f64,
+    pub share: f64,
+    pub cheapest: DeploymentOption,
+    /// What moving every run to the cheapest option would save.
+    pub saving_usd: f64,
 }
 
 /// One EMR Serverless run beside its event log. Both usages are priced at

@@ -166,6 +166,21 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             super::cluster_rows(r, escape),
         );
     }
+    if let Some(c) = &r.chargeback {
+        let (head, rows) = super::chargeback_table(c, escape);
+        section(&mut o, "Chargeback", super::CHARGEBACK_NOTE);
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        o.push_str("<table>");
+        o.push_str(&th(&head));
+        for cells in rows {
+            o.push_str("<tr>");
+            for c in cells {
+                o.push_str(&format!("<td>{c}</td>"));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</table>\n");
+    }
     if let Some(s) = &r.startup {
         let (apps, runs, what_ifs) = super::startup_rows(s, escape);
         section(&mut o, "Why runs waited to start", "Each run's startup is the time from creation to RUNNING less the time QUEUED; its likely cause is the first of these rules that holds:");

@@ -201,6 +201,16 @@ pub fn report(r: &Report) -> String {
             out.push_str(&row(&cells));
         }
     }
+    if let Some(c) = &r.chargeback {
+        let (head, rows) = super::chargeback_table(c, escape);
+        out.push_str("\n## Chargeback\n\n");
+        out.push_str(&format!("{}\n\n", escape(super::CHARGEBACK_NOTE)));
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        out.push_str(&header(&head, 1));
+        for cells in rows {
+            out.push_str(&row(&cells));
+        }
+    }
     if let Some(s) = &r.startup {
         let (apps, runs, what_ifs) = super::startup_rows(s, escape);
         out.push_str("\n## Why runs waited to start\n\n");

@@ -874,6 +874,32 @@ pub fn rightsize_rows(
         .collect()
 }
 
+pub const CHARGEBACK_NOTE: &str = "What each group's runs cost where they ran (EMR Serverless billed usage, Glue and EMR on EC2 as billed), per month, and what moving every run of the group to its cheapest option would save.";
+
+/// The chargeback table: its header and rows, strings escaped by `esc`.
+pub fn chargeback_table(
+    c: &crate::report::model::Chargeback,
+    esc: impl Fn(&str) -> String,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head = vec!["Group".to_string()];
+    head.extend(c.months.iter().map(|m| esc(m)));
+    head.extend(["Total", "Share", "Cheapest option", "Saving there"].map(String::from));
+    let rows = c
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![esc(&r.key)];
+            cells.extend(r.by_month_usd.iter().map(|v| usd(*v)));
+            cells.push(usd(r.total_usd));
+            cells.push(format!("{:.1}%", r.share * 100.0));
+            cells.push(esc(r.cheapest.label()));
+            cells.push(usd(r.saving_usd));
+            cells
+        })
+        .collect();
+    (head, rows)
+}
+
 /// Rows of the clusters table, strings escaped by `esc`.
 pub fn cluster_rows(r: &crate::report::Report, esc: impl Fn(&str) -> String) -> Vec<[String; 8]> {
     r.clusters
