@@ -43,6 +43,7 @@ fn emr_clusters_are_priced_from_their_instances_and_steps() {
     ];
     let transient = json!({
         "Id": "j-TRANSIENT", "Name": "nightly", "ReleaseLabel": "emr-7.5.0",
+        "Tags": [{"Key": "team", "Value": "data"}],
         "Status": {"State": "TERMINATED", "Timeline": {"CreationDateTime": t, "ReadyDateTime": t + 300, "EndDateTime": t + 4000}},
         "Ec2InstanceAttributes": {"Ec2AvailabilityZone": "us-east-1a"},
         "instances": [
@@ -141,6 +142,10 @@ fn emr_clusters_are_priced_from_their_instances_and_steps() {
     let s1 = rows.iter().find(|r| r["job_run_id"] == "s-1").unwrap();
     assert!(close(&s1["ec2_usd"], 3.0 * 1200.0 / 3600.0 * M5), "{s1}");
     assert_eq!(s1["serverless_basis"], "ec2_estimate", "{s1}");
+    // Its cluster's tags are the step's.
+    let (runs, _, _) = emrcost::collect::dataset::read(&out).unwrap();
+    let r1 = runs.iter().find(|r| r.job_run_id == "s-1").unwrap();
+    assert_eq!(r1.tags.as_deref(), Some(r#"{"team":"data"}"#));
     // Two core m5.xlarge (12 GB YARN each) hold one 2-vCPU, 6 GB executor
     // (6.6 GB with overhead) each.
     assert_eq!(s1["executors"].as_f64(), Some(2.0), "{s1}");

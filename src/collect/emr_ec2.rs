@@ -470,7 +470,6 @@ pub async fn collect_emr(
                     .into_iter()
                     .map(|r| JobRun {
                         account_id: opts.account_id.clone(),
-                        tags: None,
                         ..r
                     })
                     .collect();
@@ -518,6 +517,18 @@ async fn cluster(
     let timeline = status.and_then(|s| s.timeline());
     let created = time(timeline.and_then(|t| t.creation_date_time()));
     let ended = time(timeline.and_then(|t| t.end_date_time()));
+    // The cluster's tags: each of its steps carries them.
+    let tags: std::collections::BTreeMap<String, String> = c
+        .tags()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    let tags = crate::model::tags_text(&tags);
     let az = c
         .ec2_instance_attributes()
         .and_then(|a| a.ec2_availability_zone())
@@ -677,7 +688,7 @@ async fn cluster(
             ec2_cost_usd: None,
             ec2_cluster_id: Some(id.to_string()),
             account_id: None,
-            tags: None,
+            tags: tags.clone(),
         });
     }
     // Each step's share: the cluster's cost in each slice of time, split
