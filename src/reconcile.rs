@@ -35,11 +35,41 @@ pub const ROUNDING_USD: f64 = 0.01;
 /// One EMR Serverless line item.
 #[derive(Debug, Clone, PartialEq)]
 struct Line {
+    service: Service,
     month: String,
     application_id: Option<String>,
     job_run_id: Option<String>,
     kind: String,
     cost: f64,
+}
+
+/// The services whose lines are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Service {
+    #[serde(rename = "EMR Serverless")]
+    EmrServerless,
+    /// Glue's lines are per job (`job/<name>`), not per run.
+    Glue,
+}
+
+impl Service {
+    /// The service a usage type is (FACTS.md section 14's types).
+    fn of(usage_type: &str) -> Option<Service> {
+        if usage_type.contains("EMR-SERVERLESS-") {
+            Some(Service::EmrServerless)
+        } else if usage_type.contains("ETL-") && usage_type.contains("DPU-Hour") {
+            Some(Service::Glue)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::EmrServerless => "EMR Serverless",
+            Service::Glue => "Glue",
+        }
+    }
 }
 
 /// What could not be used, counted by reason, with the first few places.
@@ -56,6 +86,8 @@ pub struct Skipped {
 /// One application and month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppMonth {
+    pub service: Service,
+    /// The EMR Serverless application, or the Glue job.
     pub application_id: String,
     pub month: String,
     /// Usage line items on the bill (before discounts and credits).
@@ -75,8 +107,9 @@ pub struct AppMonth {
 }
 
 impl AppMonth {
-    fn new(application_id: &str, month: &str) -> AppMonth {
+    fn new(service: Service, application_id: &str, month: &str) -> AppMonth {
         AppMonth {
+            service,
             application_id: application_id.to_string(),
             month: month.to_string(),
             billed_usd: 0.0,
@@ -233,10 +266,10 @@ fn read_file(
         count += 1;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         let ut = get(usage_type);
-        if !ut.contains("EMR-SERVERLESS-") {
+        let Some(service) = Service::of(ut) else {
             skipped.other_services += 1;
             continue;
-        }
+        };
         if let Some(c) = currency.map(get).filter(|c| !c.is_empty() && *c != "USD") {
             skipped.other_currency += 1;
             example(
@@ -266,8 +299,19 @@ fn read_file(
             );
             continue;
         };
-        let (application_id, job_run_id) = ids_of(get(resource));
+        let (application_id, job_run_id) = match service {
+            Service::EmrServerless => ids_of(get(resource)),
+            // arn:aws:glue:<region>:<acct>:job/<name>: the job is the unit.
+            Service::Glue => (
+                get(resource)
+                    .split_once(":job/")
+                    .map(|(_, name)| name.to_string())
+                    .filter(|n| !n.is_empty()),
+                None,
+            ),
+        };
         lines.push(Line {
+            service,
             month,
             application_id,
             job_run_id,
@@ -293,28 +337,50 @@ pub fn reconcile(
     }
     // What emrcost computed, per run and per application and month (the
     // month a run started in; the bill puts usage in its hour's month).
-    let mut computed: HashMap<(String, String), (String, f64)> = HashMap::new();
+    // Keyed (service, application or Glue job, run).
+    let mut computed: HashMap<(Service, String, String), (String, f64)> = HashMap::new();
     let mut notes = Vec::new();
     let mut unpriced = 0;
     for r in runs {
-        if r.glue.is_some() || r.ec2_cost_usd.is_some() {
+        if r.ec2_cost_usd.is_some() {
             continue;
         }
-        let (Some(billed), Some(month)) = (
-            r.billed,
-            r.started_at
-                .or(r.created_at)
-                .map(|t| t.format("%Y-%m").to_string()),
-        ) else {
+        let Some(month) = r
+            .started_at
+            .or(r.created_at)
+            .map(|t| t.format("%Y-%m").to_string())
+        else {
             continue;
         };
-        let Ok(rate) = book.serverless_rate(&r.region, r.architecture) else {
-            unpriced += 1;
-            continue;
+        let (service, usd) = match (&r.glue, r.billed) {
+            // A Glue run: its billed DPU-seconds at the class's rate.
+            (Some(g), _) => {
+                let class = if g.flex {
+                    crate::pricing::GlueClass::Flex
+                } else {
+                    crate::pricing::GlueClass::Standard
+                };
+                let Ok(rate) = book.glue_rate(&r.region, class) else {
+                    unpriced += 1;
+                    continue;
+                };
+                let dpu_s = g.billed_dpu_seconds(r.duration_s.unwrap_or(0.0));
+                (Service::Glue, dpu_s / 3600.0 * rate.dpu_hour_usd)
+            }
+            (None, Some(billed)) => {
+                let Ok(rate) = book.serverless_rate(&r.region, r.architecture) else {
+                    unpriced += 1;
+                    continue;
+                };
+                (
+                    Service::EmrServerless,
+                    price_usage(&billed, rate, UsageBasis::Billed).usd,
+                )
+            }
+            (None, None) => continue,
         };
-        let usd = price_usage(&billed, rate, UsageBasis::Billed).usd;
         let e = computed
-            .entry((r.application_id.clone(), r.job_run_id.clone()))
+            .entry((service, r.application_id.clone(), r.job_run_id.clone()))
             .or_insert((month, 0.0));
         e.1 += usd;
     }
@@ -326,7 +392,7 @@ pub fn reconcile(
     let dataset_months: std::collections::BTreeSet<String> =
         computed.values().map(|(m, _)| m.clone()).collect();
 
-    let mut apps: BTreeMap<(String, String), AppMonth> = BTreeMap::new();
+    let mut apps: BTreeMap<(Service, String, String), AppMonth> = BTreeMap::new();
     let mut bill_runs: HashMap<(String, String), f64> = HashMap::new();
     let mut run_month: HashMap<(String, String), String> = HashMap::new();
     for l in &lines {
@@ -339,8 +405,8 @@ pub fn reconcile(
             .clone()
             .unwrap_or_else(|| "(no application)".into());
         let e = apps
-            .entry((app.clone(), l.month.clone()))
-            .or_insert_with(|| AppMonth::new(&app, &l.month));
+            .entry((l.service, app.clone(), l.month.clone()))
+            .or_insert_with(|| AppMonth::new(l.service, &app, &l.month));
         let usage = matches!(
             l.kind.as_str(),
             "Usage" | "DiscountedUsage" | "SavingsPlanCoveredUsage" | ""
@@ -351,6 +417,8 @@ pub fn reconcile(
         }
         e.billed_usd += l.cost;
         match &l.job_run_id {
+            // Glue bills per job: the job's lines are its runs'.
+            None if l.service == Service::Glue => {}
             None => e.application_level_usd += l.cost,
             Some(run) => {
                 let key = (app.clone(), run.clone());
@@ -363,9 +431,9 @@ pub fn reconcile(
     for (key, billed) in &bill_runs {
         let month = &run_month[key];
         let e = apps
-            .get_mut(&(key.0.clone(), month.clone()))
+            .get_mut(&(Service::EmrServerless, key.0.clone(), month.clone()))
             .expect("made above");
-        match computed.get(key) {
+        match computed.get(&(Service::EmrServerless, key.0.clone(), key.1.clone())) {
             None => {
                 e.not_collected_usd += billed;
                 e.not_collected_runs += 1;
@@ -384,16 +452,15 @@ pub fn reconcile(
             }
         }
     }
-    for ((app, run), (month, usd)) in &computed {
-        let _ = run;
-        if let Some(e) = apps.get_mut(&(app.clone(), month.clone())) {
+    for ((service, app, _run), (month, usd)) in &computed {
+        let key = (*service, app.clone(), month.clone());
+        if let Some(e) = apps.get_mut(&key) {
             e.computed_usd += usd;
         } else if !lines.is_empty() {
             // Collected but absent from the bill for that month.
-            let e = apps
-                .entry((app.clone(), month.clone()))
-                .or_insert_with(|| AppMonth::new(app, month));
-            e.computed_usd += usd;
+            apps.entry(key)
+                .or_insert_with(|| AppMonth::new(*service, app, month))
+                .computed_usd += usd;
         }
     }
     let mut apps: Vec<AppMonth> = apps.into_values().collect();

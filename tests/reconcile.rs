@@ -15,7 +15,7 @@ fn close(a: f64, b: f64) -> bool {
 
 fn dataset(dir: &std::path::Path) {
     let mut runs = emrcost::synth::generate(&emrcost::synth::SynthConfig {
-        runs: 3,
+        runs: 4,
         seed: 3,
         ..Default::default()
     });
@@ -26,6 +26,7 @@ fn dataset(dir: &std::path::Path) {
         ("appA", "r1", 1.0, 4.0, 0.0),
         ("appA", "r2", 2.0, 8.0, 10.0),
         ("appB", "r3", 0.5, 2.0, 0.0),
+        ("etl-glue", "jr_1", 0.0, 0.0, 0.0),
     ]) {
         r.region = "us-east-1".into();
         r.architecture = Architecture::X86_64;
@@ -43,6 +44,18 @@ fn dataset(dir: &std::path::Path) {
         r.glue = None;
         r.ec2_cost_usd = None;
     }
+    // A Glue 4.0 run of 10 DPU for 600 s: 6000 DPU-seconds, standard class.
+    let g = &mut runs[3];
+    g.glue = Some(emrcost::model::GlueUse {
+        dpu: 10.0,
+        workers: 10,
+        version: (4, 0),
+        flex: false,
+        dpu_seconds: None,
+    });
+    g.billed = None;
+    g.total = None;
+    g.duration_s = Some(600.0);
     let mut ds = Dataset::open(dir).unwrap();
     ds.record_all(runs).unwrap();
     ds.compact().unwrap();
@@ -178,6 +191,8 @@ fn the_bill_reconciles_to_the_cent() {
             "USD",
             "2026-10",
         ),
+        // Glue bills the job: 6000 DPU-s = 1.6667 DPU-h x $0.44 (us-east-1).
+        "2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,AWSGlue,USE1-ETL-DPU-Hour,arn:aws:glue:us-east-1:123456789012:job/etl-glue,Usage,0.733333,USD".to_string(),
     ];
     // The rest must be counted and left out, never crash the run.
     let odd = [
@@ -216,12 +231,12 @@ fn the_bill_reconciles_to_the_cent() {
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     assert!(
-        stderr.contains("16 line item(s) read from 2 file(s)"),
+        stderr.contains("17 line item(s) read from 2 file(s)"),
         "{stderr}"
     );
     assert!(stderr.contains("1 of other services, 1 in another currency, 1 outside the dataset's months, 1 unreadable"), "{stderr}");
     assert!(
-        stderr.contains("cur-2.csv.gz: row 10: line_item_unblended_cost \"abc\" cannot be read"),
+        stderr.contains("cur-2.csv.gz: row 11: line_item_unblended_cost \"abc\" cannot be read"),
         "the unreadable row is named: {stderr}"
     );
 
@@ -246,6 +261,14 @@ fn the_bill_reconciles_to_the_cent() {
     assert!(close(get("appB", 3), 0.037869));
     assert!((get("appB", 7) - 0.05).abs() < 1e-9);
     assert!(stdout.contains("r3 (appB)"), "{stdout}");
+    // The Glue job: the bill's job line against its run, nothing left.
+    assert!(close(get("etl-glue", 2), 0.733333));
+    assert!((get("etl-glue", 3) - 6000.0 / 3600.0 * 0.44).abs() < 1e-6);
+    assert!(close(get("etl-glue", 7), 0.0));
+    assert_eq!(
+        &rows.iter().find(|r| &r[0] == "etl-glue").unwrap()[9],
+        "Glue"
+    );
 }
 
 #[test]

@@ -29,7 +29,8 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header([
-        "Application",
+        "Service",
+        "Application (Glue: job)",
         "Month",
         "Bill (usage)",
         "emrcost",
@@ -40,6 +41,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     ]);
     for m in &r.apps {
         t.add_row(vec![
+            m.service.name().to_string(),
             m.application_id.clone(),
             m.month.clone(),
             usd(m.billed_usd),
@@ -54,7 +56,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             usd(m.discounts_usd),
         ]);
     }
-    for col in t.column_iter_mut().skip(2) {
+    for col in t.column_iter_mut().skip(3) {
         col.set_cell_alignment(CellAlignment::Right);
     }
     if !g.quiet {
@@ -83,7 +85,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     note(
         g.quiet,
         &format!(
-            "{} line item(s) read from {} file(s); EMR Serverless usage compared for {}. Left out: {} of other services, {} in another currency, {} outside the dataset's months, {} unreadable. emrcost's figure is each collected run's billed usage at the price book's rates; application-level lines are pre-initialized capacity and runs billed without job-level cost allocation.",
+            "{} line item(s) read from {} file(s); EMR Serverless and Glue usage compared for {}. Left out: {} of other services, {} in another currency, {} outside the dataset's months, {} unreadable. emrcost's figure is each collected run's billed usage at the price book's rates; application-level lines are pre-initialized capacity and runs billed without job-level cost allocation.",
             r.line_items,
             r.files.len(),
             if r.months.is_empty() { "no month".to_string() } else { r.months.join(", ") },
@@ -111,6 +113,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             "not_collected_runs",
             "unexplained_usd",
             "discounts_credits_usd",
+            "service",
         ])?;
         let cell = |s: &str| emrcost::report::export::csv::text_cell(s).into_owned();
         for m in &r.apps {
@@ -124,6 +127,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
                 m.not_collected_runs.to_string(),
                 format!("{:.6}", m.unexplained_usd),
                 format!("{:.6}", m.discounts_usd),
+                m.service.name().to_string(),
             ])?;
         }
         emrcost::files::write(out, &w.into_inner()?)?;
