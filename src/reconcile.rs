@@ -1,5 +1,6 @@
-//! Reconciling against the bill: the EMR Serverless line items of a Cost
-//! and Usage Report 2.0 (Data Exports; CSV, gzip or not) set beside what
+//! Reconciling against the bill: the EMR Serverless and Glue line items of
+//! a Cost and Usage Report 2.0 (Data Exports; CSV, gzip or not, or Parquet)
+//! set beside what
 //! emrcost computed from the collected runs, per application and month,
 //! and per job run where job-level cost allocation put the run's ARN in
 //! `line_item_resource_id`. FACTS.md section 14.
@@ -215,23 +216,84 @@ fn open(path: &Path) -> Result<Box<dyn Read>, ReconcileError> {
     })
 }
 
-/// Reads the EMR Serverless line items of one CUR CSV (gzip or plain).
+/// The rows of a Parquet export as text records (the columns read only),
+/// with their header: timestamps and numbers as polars writes them.
+fn parquet_records(
+    path: &Path,
+) -> Result<
+    (
+        csv::StringRecord,
+        Vec<Result<csv::StringRecord, csv::Error>>,
+    ),
+    ReconcileError,
+> {
+    use polars::prelude::*;
+    let bad = |e: PolarsError| ReconcileError::Row {
+        file: path.to_path_buf(),
+        row: 1,
+        message: format!("not a readable Parquet file: {e}"),
+    };
+    let file = std::fs::File::open(path).map_err(io(path))?;
+    let df = ParquetReader::new(file).finish().map_err(bad)?;
+    let names: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .chain([CURRENCY, USAGE_START])
+        .filter(|c| df.column(c).is_ok())
+        .collect();
+    let mut columns = Vec::new();
+    for n in &names {
+        let c = df
+            .column(n)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(bad)?;
+        columns.push(c.str().map_err(bad)?.clone());
+    }
+    let rows = (0..df.height())
+        .map(|i| {
+            Ok(csv::StringRecord::from(
+                columns
+                    .iter()
+                    .map(|c| c.get(i).unwrap_or("").to_string())
+                    .collect::<Vec<_>>(),
+            ))
+        })
+        .collect();
+    Ok((csv::StringRecord::from(names), rows))
+}
+
+/// Reads the EMR Serverless and Glue line items of one CUR export: CSV
+/// (gzip or plain) or Parquet.
 fn read_file(
     path: &Path,
     lines: &mut Vec<Line>,
     skipped: &mut Skipped,
 ) -> Result<usize, ReconcileError> {
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(open(path)?);
-    let headers = r
-        .headers()
-        .map_err(|e| ReconcileError::Row {
-            file: path.to_path_buf(),
-            row: 1,
-            message: format!("the header cannot be read: {e}"),
-        })?
-        .clone();
+    let mut magic = [0u8; 4];
+    let is_parquet = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"PAR1";
+    let (headers, records): (
+        csv::StringRecord,
+        Box<dyn Iterator<Item = Result<csv::StringRecord, csv::Error>>>,
+    ) = if is_parquet {
+        let (h, rows) = parquet_records(path)?;
+        (h, Box::new(rows.into_iter()))
+    } else {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(open(path)?);
+        let h = r
+            .headers()
+            .map_err(|e| ReconcileError::Row {
+                file: path.to_path_buf(),
+                row: 1,
+                message: format!("the header cannot be read: {e}"),
+            })?
+            .clone();
+        (h, Box::new(r.into_records()))
+    };
     let at = |name: &str| headers.iter().position(|h| h.trim() == name);
     let missing: Vec<&str> = REQUIRED
         .iter()
@@ -253,7 +315,7 @@ fn read_file(
             skipped.examples.push(text);
         }
     };
-    for (i, rec) in r.records().enumerate() {
+    for (i, rec) in records.enumerate() {
         let row = i as u64 + 2;
         let rec = match rec {
             Ok(r) => r,

@@ -269,6 +269,25 @@ fn the_bill_reconciles_to_the_cent() {
         &rows.iter().find(|r| &r[0] == "etl-glue").unwrap()[9],
         "Glue"
     );
+
+    // The same line items as a Parquet export (the billing period a
+    // timestamp, the cost a number, as Data Exports writes them) give the
+    // same reconciliation.
+    let parquet = dir.path().join("cur.parquet");
+    write_parquet(&parquet, &october);
+    let out_pq = dir.path().join("reconcile-pq.csv");
+    crate::util::emrcost()
+        .args(["reconcile", "--quiet", "--dataset"])
+        .arg(&ds)
+        .arg("--out")
+        .arg(&out_pq)
+        .arg(&parquet)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(&out_pq).unwrap()
+    );
 }
 
 #[test]
@@ -303,4 +322,36 @@ fn a_cur_file_without_its_columns_is_refused_by_name() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a dataset"));
+}
+
+/// CSV lines in HEADER's layout as a Parquet file with CUR 2.0's types.
+fn write_parquet(path: &std::path::Path, lines: &[String]) {
+    use polars::prelude::*;
+    let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split(',').collect()).collect();
+    let col = |i: usize| cells.iter().map(|c| c[i]).collect::<Vec<&str>>();
+    let period: Vec<i64> = col(0)
+        .iter()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .timestamp_millis()
+        })
+        .collect();
+    let cost: Vec<f64> = col(6).iter().map(|v| v.parse().unwrap()).collect();
+    let mut df = DataFrame::new(vec![
+        Column::new("bill_billing_period_start_date".into(), period)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .unwrap(),
+        Column::new("line_item_usage_start_date".into(), col(1)),
+        Column::new("product_servicecode".into(), col(2)),
+        Column::new("line_item_usage_type".into(), col(3)),
+        Column::new("line_item_resource_id".into(), col(4)),
+        Column::new("line_item_line_item_type".into(), col(5)),
+        Column::new("line_item_unblended_cost".into(), cost),
+        Column::new("line_item_currency_code".into(), col(7)),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
 }

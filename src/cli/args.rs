@@ -69,7 +69,7 @@ pub enum Command {
 
 #[derive(ClapArgs, Debug)]
 pub struct ReconcileArgs {
-    /// CUR 2.0 / Data Exports files (CSV, gzip or not).
+    /// CUR 2.0 / Data Exports files (Parquet, or CSV gzipped or not).
     #[arg(value_name = "CUR_FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// The dataset `emrcost collect` filled for the same period.
