@@ -519,16 +519,9 @@ pub fn startup_waterfall(report: &Report) -> Option<Chart> {
                 (to > from)
                     .then(|| Rectangle::new([(from, y - 0.35), (to, y + 0.35)], colour.filled()))
             });
-            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-            });
+            chart.draw_series(bars)?.label(name).legend(swatch(colour));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present()?;
         Ok(())
     })?;
@@ -591,16 +584,9 @@ pub fn used_against_billed(report: &Report) -> Option<Chart> {
                 let x = (share * 100.0).min(100.0);
                 (x > 0.0).then(|| Rectangle::new([(0.0, y), (x, y + 0.34)], colour.filled()))
             });
-            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-            });
+            chart.draw_series(bars)?.label(name).legend(swatch(colour));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         root.present()?;
         Ok(())
     })?;
@@ -689,16 +675,9 @@ pub fn chargeback(report: &Report) -> Option<Chart> {
             chart
                 .draw_series(bars)?
                 .label(name.as_str())
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                });
+                .legend(swatch(colour));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present()?;
         Ok(())
     })?;
@@ -707,6 +686,29 @@ pub fn chargeback(report: &Report) -> Option<Chart> {
         title,
         svg,
     })
+}
+
+/// A filled square for a bar series' legend entry.
+fn swatch(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+}
+
+/// The legend box of the bar charts.
+fn legend<'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Drawn
+where
+    X: Ranged,
+    Y: Ranged,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .position(position)
+        .draw()?;
+    Ok(())
 }
 
 /// DejaVu Sans (Debian fonts-dejavu-core; license in assets/fonts), so that
