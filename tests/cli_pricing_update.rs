@@ -112,6 +112,15 @@ fn refreshed_snapshot_has_exactly_the_fixture_prices() {
     );
     assert!(row(&serverless, "us-west-2,arm64,").contains(",facts-arm64,unverified,"));
 
+    // EMR on EKS: the EC2 meters of us-east-1 (not Fargate's); eu-west-1's
+    // offer has none, so its row is kept with its own source.
+    let eks = read("eks_prices.csv");
+    assert_eq!(
+        row(&eks, "us-east-1,"),
+        "us-east-1,ec2,0.01013,0.001112,aws-price-list-ElasticMapReduce,aws,2026-10-01"
+    );
+    assert!(row(&eks, "eu-west-1,").contains(",eks-as-usw2,unverified,"));
+
     let ebs = read("ebs.csv");
     assert_eq!(
         row(&ebs, "eu-west-1,gp3,"),

@@ -479,6 +479,7 @@ proptest! {
                 DeploymentOption::Ec2Spot => j.ec2_spot_usd,
                 DeploymentOption::GlueStandard => j.glue_usd,
                 DeploymentOption::GlueFlex => j.glue_flex_usd,
+                DeploymentOption::EmrOnEks => j.eks_usd,
             }).sum();
             let total = first.total.costs.get(option);
             prop_assert_eq!(sum.is_some(), total.is_some());

@@ -438,6 +438,9 @@ pub struct ModelArgs {
     /// Seconds from step end to instance termination, billed on every node [default: 60].
     #[arg(long, value_name = "SECONDS")]
     pub teardown_seconds: Option<f64>,
+    /// EMR on EKS: seconds a new node bills before the job's pods start on it [default: 90, emrcost's choice; 0 for spare nodes].
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub eks_node_provisioning_seconds: Option<f64>,
     /// Also price EMR on EC2 with core nodes on Spot at this fraction off the EC2 price (e.g. 0.6).
     #[arg(long, value_name = "FRACTION")]
     pub spot_discount: Option<f64>,

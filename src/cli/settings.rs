@@ -114,6 +114,9 @@ pub fn assumptions(book: &PriceBook, m: &ModelArgs) -> anyhow::Result<Assumption
         ec2_scale_in_lag_seconds: m
             .scale_in_lag_seconds
             .unwrap_or(defaults.ec2_scale_in_lag_seconds),
+        eks_node_provisioning_seconds: m
+            .eks_node_provisioning_seconds
+            .unwrap_or(defaults.eks_node_provisioning_seconds),
         ec2_sizing: choice("--ec2-sizing", &m.ec2_sizing)?,
         ec2_arch: choice("--ec2-arch", &m.ec2_arch)?,
         glue_sizing: choice("--glue-sizing", &m.glue_sizing)?,

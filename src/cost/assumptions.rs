@@ -183,6 +183,8 @@ impl FromStr for GlueVersion {
     }
 }
 
+/// Seconds a new EKS node bills before pods run on it (see `lines`).
+pub const DEFAULT_EKS_NODE_PROVISIONING_SECONDS: f64 = 90.0;
 /// Peak over average executors when nothing measured says otherwise.
 pub const DEFAULT_PEAK_FACTOR: f64 = 1.5;
 /// Seconds from step end to instance termination (see `lines`).
@@ -208,6 +210,9 @@ pub struct Assumptions {
     /// billing before it is released.
     pub ec2_scale_in_lag_seconds: f64,
     pub ec2_arch: Ec2Arch,
+    /// EMR on EKS: seconds a new node bills before the job's pods start on
+    /// it (launch, join the cluster, pull the image).
+    pub eks_node_provisioning_seconds: f64,
     pub glue_sizing: GlueSizing,
     pub glue_mapping: GlueMapping,
     /// Heap Glue gives the executor (and the driver) on a worker, per DPU.
@@ -259,6 +264,7 @@ impl Default for Assumptions {
             ec2_sizing: Ec2Sizing::Peak,
             ec2_scale_in_lag_seconds: DEFAULT_SCALE_IN_LAG_SECONDS,
             ec2_arch: Ec2Arch::Same,
+            eks_node_provisioning_seconds: DEFAULT_EKS_NODE_PROVISIONING_SECONDS,
             glue_sizing: GlueSizing::Peak,
             glue_mapping: GlueMapping::Capacity,
             glue_heap_gb_per_dpu: 10.0,
@@ -328,6 +334,10 @@ impl Assumptions {
         for (flag, v) in [
             ("--teardown-seconds", self.ec2_teardown_seconds),
             ("--scale-in-lag-seconds", self.ec2_scale_in_lag_seconds),
+            (
+                "--eks-node-provisioning-seconds",
+                self.eks_node_provisioning_seconds,
+            ),
         ] {
             if !(v.is_finite()
                 && (0.0..=crate::model::limits::MAX_PROVISIONING_SECONDS).contains(&v))
@@ -426,6 +436,11 @@ impl Assumptions {
                 },
             },
             AssumptionLine {
+                name: "eks_node_provisioning_seconds",
+                value: fmt_num(self.eks_node_provisioning_seconds),
+                basis: "EMR on EKS: seconds a new EC2 node bills before the job's pods start (launch, join the cluster, pull the image); emrcost's choice, not measured: set it from your cluster, 0 for spare nodes already running. Nodes are the EMR on EC2 types (ec2_instance, ec2_arch, ec2_sizing, ec2_discount) packed the same way without a primary node, on-demand, billed EC2 and the executors' disks (no per-instance EMR uplift), each for its provisioning, the run and ec2_scale_in_lag_seconds; the uplift is per requested vCPU and GB of the driver and the average executor pods, per second, 1-minute minimum (FACTS.md section 13); the EKS control plane fee is shared by the cluster's jobs and not counted; runtimes scale by speed_factor_ec2",
+            },
+            AssumptionLine {
                 name: "ec2_instance",
                 value: self.ec2_instance.to_string(),
                 basis: "auto = the cheapest core-node type of the run's architecture in the price book that fits the executors (by YARN vcores and memory)",
@@ -485,7 +500,7 @@ impl Assumptions {
                 } else {
                     "none".to_string()
                 },
-                basis: "Savings Plans and Reserved Instances (--ec2-discount) cover EC2 instance usage only: not Spot (already discounted), not the EMR uplift, EBS, EMR Serverless or Glue, which Compute Savings Plans do not cover (they cover EC2, Fargate and Lambda: AWS Savings Plans user guide, sp-applying, via 3p summaries); EMR on EC2 costs collected from clusters (collect emr) are as collected",
+                basis: "Savings Plans and Reserved Instances (--ec2-discount) cover EC2 instance usage only (EMR on EC2's instances and EMR on EKS's nodes): not Spot (already discounted), not the EMR uplift, EBS, EMR Serverless or Glue, which Compute Savings Plans do not cover (they cover EC2, Fargate and Lambda: AWS Savings Plans user guide, sp-applying, via 3p summaries); EMR on EC2 costs collected from clusters (collect emr) are as collected",
             },
             AssumptionLine {
                 name: "edp_discount",

@@ -48,7 +48,7 @@ impl NodeRate {
         self.fits(&YarnRequest::of(executor))
     }
 
-    fn fits(&self, req: &YarnRequest) -> u32 {
+    pub(super) fn fits(&self, req: &YarnRequest) -> u32 {
         (self.yarn_vcores / req.vcores).min(self.yarn_memory_mb / req.memory_mb)
     }
 
@@ -75,13 +75,13 @@ pub fn family_of(instance_type: &str) -> &str {
 }
 
 /// One executor as a YARN container request: whole vcores and MB.
-struct YarnRequest {
-    vcores: u32,
-    memory_mb: u32,
+pub(super) struct YarnRequest {
+    pub(super) vcores: u32,
+    pub(super) memory_mb: u32,
 }
 
 impl YarnRequest {
-    fn of(executor: &WorkerSize) -> YarnRequest {
+    pub(super) fn of(executor: &WorkerSize) -> YarnRequest {
         YarnRequest {
             vcores: (executor.vcpu - 1e-9).ceil().max(1.0) as u32,
             memory_mb: (executor.memory_gb * 1024.0 - 1e-6).ceil().max(1.0) as u32,
@@ -233,6 +233,24 @@ impl Ec2Catalog {
             provisioning_s: a.ec2_provisioning_seconds,
             scale_in_lag_s: a.ec2_scale_in_lag_seconds,
         })
+    }
+
+    pub(super) fn candidates(&self) -> &[NodeRate] {
+        &self.candidates
+    }
+
+    pub(super) fn arch_rule(&self) -> Ec2Arch {
+        self.arch
+    }
+
+    pub(super) fn sizing(&self) -> Ec2Sizing {
+        self.sizing
+    }
+
+    /// A node's hour without the EMR uplift (EMR on EKS bills none per
+    /// instance): EC2 after `--ec2-discount`, and its EBS.
+    pub(super) fn node_hour_ec2_only(&self, node: &NodeRate, ebs_gib: f64) -> f64 {
+        node.ec2_hour_usd * self.on_demand_share + ebs_gib * self.ebs_gib_hour_usd
     }
 
     fn node_hour(&self, node: &NodeRate, ebs_gib: f64, ec2_share: f64) -> f64 {
@@ -409,7 +427,7 @@ impl Ec2Catalog {
         })
     }
 
-    fn no_fit(&self, executor: &WorkerSize, arch: Architecture) -> CostError {
+    pub(super) fn no_fit(&self, executor: &WorkerSize, arch: Architecture) -> CostError {
         if let [only] = self.candidates.as_slice() {
             if self.arch == Ec2Arch::Same && only.architecture != arch {
                 return CostError::WrongArchitecture {

@@ -9,6 +9,7 @@ mod assumptions;
 pub mod crossover;
 mod curve;
 pub mod ec2;
+pub mod eks;
 mod error;
 pub mod glue;
 mod option;
@@ -19,11 +20,12 @@ pub mod shape;
 pub use assumptions::fmt_num;
 pub use assumptions::{
     AssumptionLine, Assumptions, Ec2Arch, Ec2Sizing, GlueMapping, GlueSizing, GlueVersion,
-    InstanceChoice, PeakFactorBasis, DEFAULT_PEAK_FACTOR,
+    InstanceChoice, PeakFactorBasis, DEFAULT_EKS_NODE_PROVISIONING_SECONDS, DEFAULT_PEAK_FACTOR,
 };
 pub use curve::BillingCurve;
 pub use error::CostError;
 pub use option::DeploymentOption;
 pub use pricer::{
     CompactCost, FleetPricer, OptionCurves, PlanCache, Pricer, RowsUsed, UnpricedReason,
+    SIZED_OPTIONS,
 };

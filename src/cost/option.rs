@@ -13,15 +13,17 @@ pub enum DeploymentOption {
     Ec2Spot,
     GlueStandard,
     GlueFlex,
+    EmrOnEks,
 }
 
 impl DeploymentOption {
-    pub const ALL: [DeploymentOption; 5] = [
+    pub const ALL: [DeploymentOption; 6] = [
         DeploymentOption::EmrServerless,
         DeploymentOption::Ec2OnDemand,
         DeploymentOption::Ec2Spot,
         DeploymentOption::GlueStandard,
         DeploymentOption::GlueFlex,
+        DeploymentOption::EmrOnEks,
     ];
 
     /// Human label used in tables and Markdown.
@@ -32,6 +34,7 @@ impl DeploymentOption {
             DeploymentOption::Ec2Spot => "EMR on EC2 (Spot)",
             DeploymentOption::GlueStandard => "Glue",
             DeploymentOption::GlueFlex => "Glue Flex",
+            DeploymentOption::EmrOnEks => "EMR on EKS",
         }
     }
 
@@ -43,6 +46,7 @@ impl DeploymentOption {
             DeploymentOption::Ec2Spot => "ec2_spot",
             DeploymentOption::GlueStandard => "glue_standard",
             DeploymentOption::GlueFlex => "glue_flex",
+            DeploymentOption::EmrOnEks => "emr_on_eks",
         }
     }
 }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::ec2::{Ec2Catalog, Ec2Plan};
+use super::eks::EksPlan;
 use super::glue::{GlueCatalog, GluePlan};
 use super::serverless::{self, ServerlessCost, ServerlessWorker, UsageBasis};
 use super::{shape, Assumptions, BillingCurve, CostError, DeploymentOption};
 use crate::model::{Architecture, JobRun, JobShape, ResourceUsage, RunFacts};
-use crate::pricing::{GlueClass, PriceBook, ServerlessRate};
+use crate::pricing::{EksRate, GlueClass, PriceBook, ServerlessRate};
 
 /// A run that could not be priced, and why. The rest are still priced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,6 +34,7 @@ pub struct OptionCurves {
     /// For an x86_64 shape: the EMR on EC2 plan on Graviton, a what-if.
     pub ec2_graviton: Option<Ec2Plan>,
     pub glue: Option<GluePlan>,
+    pub eks: Option<EksPlan>,
     pub unavailable: Vec<(DeploymentOption, String)>,
 }
 
@@ -41,6 +43,7 @@ struct RegionCatalog {
     serverless: [Result<ServerlessRate, CostError>; 2],
     ec2: Result<Ec2Catalog, CostError>,
     glue: Result<GlueCatalog, CostError>,
+    eks: Result<EksRate, CostError>,
 }
 
 /// Prices job runs against one price book under one set of assumptions.
@@ -73,6 +76,7 @@ impl<'b> Pricer<'b> {
             serverless: [rate(Architecture::X86_64), rate(Architecture::Arm64)],
             ec2: Ec2Catalog::build(self.book, region, &self.assumptions),
             glue: GlueCatalog::build(self.book, region, &self.assumptions),
+            eks: self.book.eks_rate(region).cloned().map_err(CostError::from),
         }
     }
 
@@ -98,6 +102,11 @@ impl<'b> Pricer<'b> {
             } else {
                 None
             };
+        let eks = match (&catalog, self.book.eks_rate(region)) {
+            (Ok(c), Ok(rate)) => c.plan_eks(shape, architecture, rate, a),
+            (Err(e), _) => Err(e.clone()),
+            (_, Err(e)) => Err(e.into()),
+        };
         let ec2 = catalog.and_then(|c| c.plan(shape, architecture));
         let ec2 = match ec2 {
             Ok(plan) => {
@@ -127,6 +136,16 @@ impl<'b> Pricer<'b> {
                 None
             }
         };
+        let eks = match eks {
+            Ok(plan) => {
+                curves.push((DeploymentOption::EmrOnEks, plan.curve(a)));
+                Some(plan)
+            }
+            Err(e) => {
+                unavailable.push((DeploymentOption::EmrOnEks, e.to_string()));
+                None
+            }
+        };
         Ok(OptionCurves {
             curves,
             serverless_driver: serverless::round_worker(&shape.driver)?,
@@ -134,6 +153,7 @@ impl<'b> Pricer<'b> {
             ec2,
             ec2_graviton,
             glue,
+            eks,
             unavailable,
         })
     }
@@ -244,9 +264,13 @@ pub struct CompactCost {
     pub ec2: Result<(f64, Option<f64>), Arc<str>>,
     /// Standard and Flex; the error says why Glue has no figure.
     pub glue: Result<(f64, Option<f64>), Arc<str>>,
-    /// Where the peak is estimated: EMR on EC2, Spot, Glue and Flex sized
-    /// to the average instead (the other end of the range).
-    pub at_average: Option<[Option<f64>; 4]>,
+    /// Node type and count of the EMR on EKS plan.
+    pub eks_plan: Option<(Arc<str>, u32)>,
+    /// EMR on EKS; the error says why it has no figure.
+    pub eks: Result<f64, Arc<str>>,
+    /// Where the peak is estimated: EMR on EC2, Spot, Glue, Flex and EMR on
+    /// EKS sized to the average instead (the other end of the range).
+    pub at_average: Option<[Option<f64>; 5]>,
     /// EMR on EC2 on Graviton (on-demand), a what-if for x86_64 runs; the
     /// EMR on EC2 figure itself for arm64 runs.
     pub ec2_graviton_usd: Option<f64>,
@@ -258,11 +282,12 @@ pub struct CompactCost {
 
 /// The options with a figure of their own beside EMR Serverless, in the
 /// order of [`CompactCost::at_average`].
-pub const SIZED_OPTIONS: [DeploymentOption; 4] = [
+pub const SIZED_OPTIONS: [DeploymentOption; 5] = [
     DeploymentOption::Ec2OnDemand,
     DeploymentOption::Ec2Spot,
     DeploymentOption::GlueStandard,
     DeploymentOption::GlueFlex,
+    DeploymentOption::EmrOnEks,
 ];
 
 impl CompactCost {
@@ -310,6 +335,7 @@ impl CompactCost {
             DeploymentOption::Ec2Spot => self.ec2.as_ref().ok().and_then(|e| e.1),
             DeploymentOption::GlueStandard => self.glue.as_ref().ok().map(|g| g.0),
             DeploymentOption::GlueFlex => self.glue.as_ref().ok().and_then(|g| g.1),
+            DeploymentOption::EmrOnEks => self.eks.as_ref().ok().copied(),
         }
     }
 
@@ -348,6 +374,7 @@ impl CompactCost {
         match option {
             DeploymentOption::Ec2OnDemand => self.ec2.as_ref().err().map(|e| &**e),
             DeploymentOption::GlueStandard => self.glue.as_ref().err().map(|e| &**e),
+            DeploymentOption::EmrOnEks => self.eks.as_ref().err().map(|e| &**e),
             _ => None,
         }
     }
@@ -364,6 +391,9 @@ type PlanKey = (usize, u8, [u64; 5], u32, u64);
 struct CachedPlan {
     ec2: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
     glue: Result<(BillingCurve, Option<BillingCurve>), Arc<str>>,
+    /// The EMR on EKS plan: its curve depends on each run's average
+    /// executor pods too, so it is applied per run.
+    eks: Result<EksPlan, Arc<str>>,
     ec2_types: Option<(Arc<str>, Arc<str>)>,
     ec2_plan: Option<(Arc<str>, u32)>,
     glue_plan: Option<(Arc<str>, u32)>,
@@ -391,7 +421,16 @@ impl CachedPlan {
             .as_ref()
             .map_err(ToString::to_string)
             .and_then(|c| c.plan(shape).map_err(|e| e.to_string()));
+        let eks = match (&cat.ec2, &cat.eks) {
+            // The Graviton what-if is for EMR on EC2 only.
+            _ if graviton => Err(Arc::from("not planned for the Graviton what-if")),
+            (Ok(c), Ok(rate)) => c
+                .plan_eks(shape, arch, rate, a)
+                .map_err(|e| Arc::from(e.to_string().as_str())),
+            (Err(e), _) | (_, Err(e)) => Err(Arc::from(e.to_string().as_str())),
+        };
         CachedPlan {
+            eks,
             ec2_types: ec2.as_ref().ok().map(|p| {
                 (
                     Arc::clone(&p.instance_type),
@@ -420,8 +459,9 @@ impl CachedPlan {
         }
     }
 
-    /// (EMR on EC2, Spot, Glue, Flex) at a runtime.
-    fn costs(&self, runtime_s: f64) -> [Option<f64>; 4] {
+    /// (EMR on EC2, Spot, Glue, Flex, EMR on EKS) at a runtime, for a run
+    /// with `executors` executors on average.
+    fn costs(&self, runtime_s: f64, executors: f64, a: &Assumptions) -> [Option<f64>; 5] {
         let (ec2, spot) = match &self.ec2 {
             Ok((c, s)) => (
                 Some(c.cost_usd(runtime_s)),
@@ -436,7 +476,12 @@ impl CachedPlan {
             ),
             Err(_) => (None, None),
         };
-        [ec2, spot, glue, flex]
+        let eks = self
+            .eks
+            .as_ref()
+            .ok()
+            .map(|p| p.curve_with(executors, a).cost_usd(runtime_s));
+        [ec2, spot, glue, flex, eks]
     }
 }
 
@@ -477,6 +522,8 @@ pub struct RowsUsed {
     pub ec2: std::collections::BTreeSet<(String, String)>,
     pub regions: std::collections::BTreeSet<String>,
     pub glue_types: std::collections::BTreeSet<String>,
+    /// Regions whose EMR on EKS rate was used.
+    pub eks: std::collections::BTreeSet<String>,
 }
 
 impl RowsUsed {
@@ -485,6 +532,7 @@ impl RowsUsed {
         self.ec2.extend(other.ec2);
         self.regions.extend(other.regions);
         self.glue_types.extend(other.glue_types);
+        self.eks.extend(other.eks);
     }
 }
 
@@ -593,6 +641,11 @@ impl FleetPricer<'_, '_> {
                     if let Some((g, _)) = &entry.glue_plan {
                         used.glue_types.insert(g.to_string());
                     }
+                    if let Ok(p) = &entry.eks {
+                        used.ec2
+                            .insert((region.to_string(), p.instance_type.to_string()));
+                        used.eks.insert(region.to_string());
+                    }
                     entry
                 };
                 let main = build(&shape, job.architecture, false);
@@ -626,10 +679,11 @@ impl FleetPricer<'_, '_> {
             used.regions.insert(region.to_string());
         }
         let plan = &plans.main;
-        let costs = plan.costs(runtime_s);
-        let at_average = plans.low.as_ref().map(|p| p.costs(runtime_s));
+        let n = shape.executors;
+        let costs = plan.costs(runtime_s, n, a);
+        let at_average = plans.low.as_ref().map(|p| p.costs(runtime_s, n, a));
         let ec2_graviton_usd = match &plans.graviton {
-            Some(p) => p.costs(runtime_s)[0],
+            Some(p) => p.costs(runtime_s, n, a)[0],
             None => costs[0],
         };
         let mut cost = CompactCost {
@@ -646,6 +700,15 @@ impl FleetPricer<'_, '_> {
             },
             glue: match &plan.glue {
                 Ok(_) => Ok((costs[2].unwrap_or(0.0), costs[3])),
+                Err(e) => Err(Arc::clone(e)),
+            },
+            eks_plan: plan
+                .eks
+                .as_ref()
+                .ok()
+                .map(|p| (Arc::clone(&p.instance_type), p.nodes)),
+            eks: match &plan.eks {
+                Ok(_) => Ok(costs[4].unwrap_or(0.0)),
                 Err(e) => Err(Arc::clone(e)),
             },
             at_average,

@@ -187,6 +187,16 @@ pub struct GlueRate {
     pub provenance: Provenance,
 }
 
+/// EMR on EKS uplift for one region, on pods' requested vCPU and memory
+/// (EC2 compute; the nodes themselves are EC2 prices).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EksRate {
+    pub region: String,
+    pub vcpu_hour_usd: f64,
+    pub memory_gb_hour_usd: f64,
+    pub provenance: Provenance,
+}
+
 /// Every price emrcost knows, keyed for lookup.
 #[derive(Debug, Clone, Serialize)]
 pub struct PriceBook {
@@ -198,6 +208,9 @@ pub struct PriceBook {
     pub ebs: BTreeMap<(String, String), EbsRate>,
     pub glue_workers: Vec<GlueWorker>,
     pub glue: BTreeMap<(String, GlueClass), GlueRate>,
+    /// EMR on EKS uplift per region; empty for a book folder written
+    /// before `eks_prices.csv` existed (the option then has no figure).
+    pub eks: BTreeMap<String, EksRate>,
 }
 
 impl PriceBook {
@@ -225,6 +238,10 @@ impl PriceBook {
         }
         for r in b.glue.values_mut() {
             r.dpu_hour_usd *= f;
+        }
+        for r in b.eks.values_mut() {
+            r.vcpu_hour_usd *= f;
+            r.memory_gb_hour_usd *= f;
         }
         b.snapshot.notes = format!(
             "{} [every price {:.1}% below list: --edp-discount]",
@@ -320,7 +337,23 @@ pub(crate) const FILES: &[(&str, &[&str])] = &[
             "effective_date",
         ],
     ),
+    (
+        EKS_FILE,
+        &[
+            "region",
+            "compute",
+            "vcpu_hour_usd",
+            "memory_gb_hour_usd",
+            "source",
+            "confidence",
+            "effective_date",
+        ],
+    ),
 ];
+
+/// The one optional file: a book folder written before it existed still
+/// loads, without EMR on EKS rates.
+pub(crate) const EKS_FILE: &str = "eks_prices.csv";
 
 const EMBEDDED: &[(&str, &str)] = &[
     ("snapshot.csv", include_str!("../../pricing/snapshot.csv")),
@@ -346,6 +379,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "glue_prices.csv",
         include_str!("../../pricing/glue_prices.csv"),
     ),
+    (EKS_FILE, include_str!("../../pricing/eks_prices.csv")),
 ];
 
 impl PriceBook {
@@ -416,7 +450,12 @@ impl PriceBook {
     ) -> Result<PriceBook, PriceBookError> {
         let mut tables = HashMap::new();
         for (name, columns) in FILES {
-            let (display, text) = read(name)?;
+            let (display, text) = match read(name) {
+                Err(PriceBookError::MissingFile { path, .. }) if *name == EKS_FILE => {
+                    (path.display().to_string(), columns.join(","))
+                }
+                read => read?,
+            };
             tables.insert(*name, Table::parse(&display, &text, columns)?);
         }
         let snapshot = load_snapshot(&tables["snapshot.csv"], location)?;
@@ -428,6 +467,7 @@ impl PriceBook {
         let ebs = load_ebs(&tables["ebs.csv"], &ctx)?;
         let glue_workers = load_glue_workers(&tables["glue_workers.csv"], &ctx)?;
         let glue = load_glue(&tables["glue_prices.csv"], &ctx)?;
+        let eks = load_eks(&tables[EKS_FILE], &ctx)?;
         Ok(PriceBook {
             snapshot,
             sources,
@@ -437,6 +477,7 @@ impl PriceBook {
             ebs,
             glue_workers,
             glue,
+            eks,
         })
     }
 
@@ -516,6 +557,14 @@ impl PriceBook {
                 region: region.to_string(),
                 volume_type: volume_type.to_string(),
             })
+    }
+
+    /// The EMR on EKS uplift in a region.
+    pub fn eks_rate(&self, region: &str) -> Result<&EksRate, LookupError> {
+        self.eks.get(region).ok_or_else(|| LookupError::NoEksRate {
+            region: region.to_string(),
+            known: join(self.eks.keys().map(String::as_str)),
+        })
     }
 
     pub fn glue_rate(&self, region: &str, class: GlueClass) -> Result<&GlueRate, LookupError> {
@@ -842,6 +891,34 @@ fn load_glue(
     Ok(map)
 }
 
+fn load_eks(table: &Table, ctx: &Ctx<'_>) -> Result<BTreeMap<String, EksRate>, PriceBookError> {
+    let (mut map, mut lines) = (BTreeMap::new(), BTreeMap::new());
+    for row in table.rows() {
+        let compute = row.text("compute")?;
+        if compute != "ec2" {
+            return Err(row.err(format!(
+                "compute is '{compute}'; expected ec2 (EMR on EKS on Fargate is not modelled)"
+            )));
+        }
+        let rate = EksRate {
+            region: row.text("region")?,
+            vcpu_hour_usd: row.price("vcpu_hour_usd")?,
+            memory_gb_hour_usd: row.price("memory_gb_hour_usd")?,
+            provenance: ctx.provenance(&row)?,
+        };
+        insert_unique(
+            &mut map,
+            &mut lines,
+            rate.region.clone(),
+            rate,
+            &row,
+            &table.file,
+            |r| format!("region {r}"),
+        )?;
+    }
+    Ok(map)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -850,6 +927,35 @@ mod tests {
         for (name, text) in EMBEDDED {
             std::fs::write(dir.join(name), text).unwrap();
         }
+    }
+
+    /// A book folder written before `eks_prices.csv` existed still loads:
+    /// it has no EMR on EKS rates, and a lookup says where they come from.
+    /// A Fargate row is refused, naming the file and line.
+    #[test]
+    fn the_eks_file_is_optional_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        write_book(dir.path());
+        std::fs::remove_file(dir.path().join(EKS_FILE)).unwrap();
+        let book = PriceBook::from_dir(dir.path()).unwrap();
+        assert!(book.eks.is_empty());
+        let err = book.eks_rate("us-east-1").unwrap_err().to_string();
+        assert!(
+            err.contains("eks_prices.csv") && err.contains("pricing update"),
+            "{err}"
+        );
+
+        std::fs::write(
+            dir.path().join(EKS_FILE),
+            "region,compute,vcpu_hour_usd,memory_gb_hour_usd,source,confidence,effective_date\n\
+             us-east-1,fargate,0.01012,0.00111125,emr-advisor-eks,3p,2026-12-07\n",
+        )
+        .unwrap();
+        let err = PriceBook::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("eks_prices.csv:2") && err.contains("Fargate"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -105,6 +105,23 @@ fn flatten(book: &PriceBook) -> Flat {
             &r.provenance,
         );
     }
+    for r in book.eks.values() {
+        let key = r.region.clone();
+        put(
+            "EMR on EKS",
+            key.clone(),
+            "vcpu_hour_usd",
+            r.vcpu_hour_usd,
+            &r.provenance,
+        );
+        put(
+            "EMR on EKS",
+            key,
+            "memory_gb_hour_usd",
+            r.memory_gb_hour_usd,
+            &r.provenance,
+        );
+    }
     out
 }
 

@@ -86,4 +86,7 @@ pub enum LookupError {
 
     #[error("no Glue {class} price for region '{region}' in pricing/glue_prices.csv")]
     Glue { region: String, class: String },
+
+    #[error("no EMR on EKS rate for region '{region}' in pricing/eks_prices.csv (regions with rates: {known}); `emrcost pricing update --region {region}` reads it from the AWS Price List")]
+    NoEksRate { region: String, known: String },
 }

@@ -14,7 +14,7 @@ pub mod update;
 pub mod write;
 
 pub use book::{
-    Confidence, EbsRate, Ec2Rate, GlueClass, GlueRate, GlueWorker, InstanceType, PriceBook,
-    Provenance, ServerlessRate, Snapshot, Source,
+    Confidence, EbsRate, Ec2Rate, EksRate, GlueClass, GlueRate, GlueWorker, InstanceType,
+    PriceBook, Provenance, ServerlessRate, Snapshot, Source,
 };
 pub use error::{LookupError, PriceBookError};

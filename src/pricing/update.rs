@@ -113,7 +113,7 @@ pub fn update(old: &PriceBook, opts: &UpdateOptions) -> Result<Updated, OfferErr
             for (sku, k, price) in parsed.rows {
                 let unit_ok = match &k {
                     Kept::Ebs { .. } => price.unit.eq_ignore_ascii_case("GB-Mo"),
-                    Kept::Serverless { .. } | Kept::Glue { .. } => true,
+                    Kept::Serverless { .. } | Kept::Glue { .. } | Kept::Eks { .. } => true,
                     Kept::Ec2 { .. } | Kept::EmrUplift { .. } => {
                         price.unit.eq_ignore_ascii_case("Hrs")
                             || price.unit.eq_ignore_ascii_case("Hours")
@@ -214,8 +214,12 @@ fn merge(
     let emr = &services["ElasticMapReduce"];
     let mut meters: BTreeMap<(String, Meter), &OfferPrice> = BTreeMap::new();
     let mut uplift: BTreeMap<(String, String), &OfferPrice> = BTreeMap::new();
+    let mut eks: BTreeMap<(String, bool), &OfferPrice> = BTreeMap::new();
     for (k, price, _) in emr.rows.values() {
         match k {
+            Kept::Eks { region, vcpu } => {
+                eks.insert((region.clone(), *vcpu), price);
+            }
             Kept::Serverless { region, meter } => {
                 meters.insert((region.clone(), *meter), price);
             }
@@ -262,6 +266,29 @@ fn merge(
                 },
             );
         }
+    }
+
+    // EMR on EKS: a region's row needs both meters.
+    for region in &opts.regions {
+        let (Some(cpu), Some(mem)) = (
+            eks.get(&(region.clone(), true)),
+            eks.get(&(region.clone(), false)),
+        ) else {
+            dropped.push(format!(
+                "EMR on EKS {region}: the offer lacks the EMR Containers (EC2) vCPU or GB-hour price; the old row (if any) is kept as it was"
+            ));
+            continue;
+        };
+        let effective = cpu.effective_date.clone().max(mem.effective_date.clone());
+        book.eks.insert(
+            region.clone(),
+            crate::pricing::EksRate {
+                region: region.clone(),
+                vcpu_hour_usd: usd(cpu),
+                memory_gb_hour_usd: usd(mem),
+                provenance: prov("ElasticMapReduce", &effective),
+            },
+        );
     }
 
     // EC2: instance types EMR offers (has an uplift), with their EC2 price.

@@ -159,6 +159,22 @@ pub fn render(book: &PriceBook) -> Vec<(&'static str, String)> {
             })
             .collect(),
     ));
+    out.push((
+        super::book::EKS_FILE,
+        book.eks
+            .values()
+            .map(|r| {
+                let mut row = vec![
+                    r.region.clone(),
+                    "ec2".to_string(),
+                    num(r.vcpu_hour_usd),
+                    num(r.memory_gb_hour_usd),
+                ];
+                row.extend(prov(&r.provenance));
+                row
+            })
+            .collect(),
+    ));
     out.into_iter()
         .map(|(name, rows)| (name, csv_text(columns(name), rows)))
         .collect()
@@ -206,6 +222,7 @@ mod tests {
         assert_eq!(again.ec2, book.ec2);
         assert_eq!(again.instance_types, book.instance_types);
         assert_eq!(again.glue, book.glue);
+        assert_eq!(again.eks, book.eks);
         assert_eq!(again.glue_workers, book.glue_workers);
         assert_eq!(again.ebs, book.ebs);
         assert_eq!(again.sources, book.sources);

@@ -473,6 +473,9 @@ pub(crate) fn job_line(
         glue_workers: c.glue_plan.as_ref().map(|(_, n)| *n),
         glue_usd: c.usd(DeploymentOption::GlueStandard),
         glue_flex_usd: c.usd(DeploymentOption::GlueFlex),
+        eks_instance_type: c.eks_plan.as_ref().map(|(t, _)| t.to_string()),
+        eks_nodes: c.eks_plan.as_ref().map(|(_, n)| *n),
+        eks_usd: c.usd(DeploymentOption::EmrOnEks),
         ec2_usd_at_average: c.usd_at_average(DeploymentOption::Ec2OnDemand),
         glue_usd_at_average: c.usd_at_average(DeploymentOption::GlueStandard),
         ec2_graviton_usd: c.ec2_graviton_usd,
@@ -480,6 +483,7 @@ pub(crate) fn job_line(
         not_priced_on: [
             DeploymentOption::Ec2OnDemand,
             DeploymentOption::GlueStandard,
+            DeploymentOption::EmrOnEks,
         ]
         .into_iter()
         .filter_map(|o| c.gap(o).map(|e| format!("{o}: {e}")))
@@ -560,6 +564,7 @@ pub(crate) struct PricesUsed<'a> {
     ec2: BTreeSet<(&'a str, &'a str)>,
     regions: BTreeSet<&'a str>,
     glue_types: BTreeSet<&'a str>,
+    eks: BTreeSet<&'a str>,
 }
 
 impl<'a> PricesUsed<'a> {
@@ -569,7 +574,11 @@ impl<'a> PricesUsed<'a> {
         arch: Architecture,
         ec2: &'a [&'a str],
         glue_type: &'a str,
+        eks: bool,
     ) {
+        if eks {
+            self.eks.insert(region);
+        }
         self.serverless.insert((region, arch));
         self.ec2.extend(ec2.iter().map(|t| (region, *t)));
         self.regions.insert(region);
@@ -590,6 +599,7 @@ impl<'a> PricesUsed<'a> {
                 .collect(),
             regions: rows.regions.iter().map(String::as_str).collect(),
             glue_types: rows.glue_types.iter().map(String::as_str).collect(),
+            eks: rows.eks.iter().map(String::as_str).collect(),
         }
     }
 
@@ -643,6 +653,17 @@ impl<'a> PricesUsed<'a> {
                     ));
                     provs.push(&r.provenance);
                 }
+            }
+        }
+        for region in &self.eks {
+            if let Ok(r) = book.eks_rate(region) {
+                lines.push(format!(
+                    "EMR on EKS {region}: ${}/requested vCPU-h, ${}/requested GB-h (nodes as EMR on EC2 types, EC2 and EBS only) {}",
+                    r.vcpu_hour_usd,
+                    r.memory_gb_hour_usd,
+                    tag(&r.provenance)
+                ));
+                provs.push(&r.provenance);
             }
         }
         for w in book

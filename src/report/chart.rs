@@ -27,6 +27,7 @@ fn colour(o: DeploymentOption) -> RGBColor {
         DeploymentOption::Ec2Spot => RGBColor(255, 127, 14),
         DeploymentOption::GlueStandard => RGBColor(44, 160, 44),
         DeploymentOption::GlueFlex => RGBColor(148, 103, 189),
+        DeploymentOption::EmrOnEks => RGBColor(23, 190, 207),
     }
 }
 

@@ -133,6 +133,24 @@ pub fn crossover_report(
             ));
         }
     }
+    if let Some(eks) = &oc.eks {
+        plans.push((
+            DeploymentOption::EmrOnEks,
+            format!(
+                "{} node(s) of {} (up to {} executor pod(s) a node, the driver pod placed with them), {} billed on average, ${:.4}/h EC2 + EBS; uplift ${:.4}/h (driver pod ${:.4}/h + {} executor pods x ${:.4}/h); {} node provisioning",
+                eks.nodes,
+                eks.instance_type,
+                eks.executors_per_node,
+                super::export::num(eks.billed_nodes),
+                eks.billed_nodes * eks.node_hour_usd,
+                eks.hour_usd - eks.billed_nodes * eks.node_hour_usd,
+                eks.driver_pod_hour_usd,
+                super::export::num(shape.executors),
+                eks.executor_pod_hour_usd,
+                super::export::duration(a.eks_node_provisioning_seconds)
+            ),
+        ));
+    }
     for (option, reason) in &oc.unavailable {
         plans.push((*option, format!("not priced: {reason}")));
     }
@@ -142,10 +160,17 @@ pub fn crossover_report(
         .iter()
         .chain(oc.ec2_graviton.iter())
         .flat_map(|e| [&*e.instance_type, &*e.primary_instance_type])
+        .chain(oc.eks.iter().map(|e| &*e.instance_type))
         .collect();
     let glue_type = oc.glue.as_ref().map_or("", |g| &*g.worker_type);
     let mut used = PricesUsed::default();
-    used.add(region, architecture, &ec2_types, glue_type);
+    used.add(
+        region,
+        architecture,
+        &ec2_types,
+        glue_type,
+        oc.eks.is_some(),
+    );
     Ok(CrossoverReport {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("emrcost {}", env!("CARGO_PKG_VERSION")),

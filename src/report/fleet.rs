@@ -22,11 +22,15 @@ use crate::cost::{CompactCost, DeploymentOption};
 use crate::model::{month_of_ms, Architecture, JobRun, JobState, RunFacts, ShapeBasis, WorkerSize};
 
 /// The options that can be missing for a run.
-pub(crate) const OPTIONAL: [DeploymentOption; 4] = [
-    DeploymentOption::Ec2OnDemand,
-    DeploymentOption::Ec2Spot,
-    DeploymentOption::GlueStandard,
-    DeploymentOption::GlueFlex,
+pub(crate) const OPTIONAL: [DeploymentOption; N_OPTIONAL] = crate::cost::SIZED_OPTIONS;
+const N_OPTIONAL: usize = crate::cost::SIZED_OPTIONS.len();
+/// The per-run column of "no figure" flags of each [`OPTIONAL`] option.
+const MISSING_COLUMNS: [&str; N_OPTIONAL] = [
+    "ec2_missing",
+    "spot_missing",
+    "glue_missing",
+    "flex_missing",
+    "eks_missing",
 ];
 
 /// What a group is, from its first run.
@@ -41,13 +45,13 @@ pub struct GroupInfo {
 /// Sums kept per group, month and in all: runtime, EMR Serverless, the
 /// [`OPTIONAL`] options, the same sized to the average executors, and EMR
 /// on EC2 on Graviton.
-const SUMS: usize = 14;
-const AT_AVERAGE: usize = 6;
-const GRAVITON: usize = 10;
+const SUMS: usize = 6 + 2 * N_OPTIONAL;
+const AT_AVERAGE: usize = 2 + N_OPTIONAL;
+const GRAVITON: usize = AT_AVERAGE + N_OPTIONAL;
 /// What the runs cost where they ran, and of that what Glue billed.
-const CURRENT: usize = 11;
-const GLUE_BILLED: usize = 12;
-const EC2_BILLED: usize = 13;
+const CURRENT: usize = GRAVITON + 1;
+const GLUE_BILLED: usize = GRAVITON + 2;
+const EC2_BILLED: usize = GRAVITON + 3;
 
 /// Executor and driver size of a run's shape.
 type Sizes = (WorkerSize, WorkerSize);
@@ -84,7 +88,7 @@ pub struct FleetBuilder {
     serverless: Vec<f64>,
     /// Per [`OPTIONAL`] option: the run has no figure on it. (The figures
     /// themselves are only ever summed, and the sums are kept below.)
-    missing: [Vec<bool>; 4],
+    missing: [Vec<bool>; N_OPTIONAL],
     graviton_missing: Vec<bool>,
     from_total: Vec<bool>,
     executors: Vec<f64>,
@@ -281,7 +285,7 @@ impl FleetBuilder {
             DeploymentOption::Ec2OnDemand | DeploymentOption::Ec2Spot => {
                 add[EC2_BILLED] = c.current_usd()
             }
-            DeploymentOption::EmrServerless => {}
+            DeploymentOption::EmrServerless | DeploymentOption::EmrOnEks => {}
         }
         *self.group_month.entry((g, m)).or_insert(0.0) += add[CURRENT];
         for sums in [
@@ -452,7 +456,7 @@ impl FleetBuilder {
     }
 
     fn frame(&self) -> PolarsResult<DataFrame> {
-        DataFrame::new(vec![
+        let mut columns = vec![
             Column::new("g".into(), self.group.as_slice()),
             Column::new("m".into(), self.month.as_slice()),
             Column::new(
@@ -461,16 +465,18 @@ impl FleetBuilder {
             ),
             Column::new("runtime".into(), self.runtime.as_slice()),
             Column::new("queue".into(), self.queue.as_slice()),
-            Column::new("ec2_missing".into(), self.missing[0].as_slice()),
-            Column::new("spot_missing".into(), self.missing[1].as_slice()),
-            Column::new("glue_missing".into(), self.missing[2].as_slice()),
-            Column::new("flex_missing".into(), self.missing[3].as_slice()),
+        ];
+        for (name, flags) in MISSING_COLUMNS.iter().zip(&self.missing) {
+            columns.push(Column::new((*name).into(), flags.as_slice()));
+        }
+        columns.extend([
             Column::new("from_total".into(), self.from_total.as_slice()),
             Column::new("executors".into(), self.executors.as_slice()),
             Column::new("graviton_missing".into(), self.graviton_missing.as_slice()),
             Column::new("peak".into(), self.peak.as_slice()),
             Column::new("peak_estimated".into(), self.peak_estimated.as_slice()),
-        ])
+        ]);
+        DataFrame::new(columns)
     }
 
     /// Aggregates into group, month and total summaries (groups sorted by
@@ -492,14 +498,11 @@ impl FleetBuilder {
                 col("runtime").max().alias("runtime_max"),
                 q("queue", 0.5).alias("queue_p50"),
                 q("queue", 0.95).alias("queue_p95"),
-                col("ec2_missing").sum(),
-                col("spot_missing").sum(),
-                col("glue_missing").sum(),
-                col("flex_missing").sum(),
                 col("from_total").sum().alias("from_total"),
                 col("graviton_missing").sum(),
                 col("peak_estimated").sum(),
             ];
+            a.extend(MISSING_COLUMNS.iter().map(|c| col(*c).sum()));
             if medians {
                 a.push(col("runtime").median().alias("runtime_median"));
                 a.push(col("executors").median().alias("executors_median"));
@@ -549,12 +552,10 @@ impl FleetBuilder {
                 (f("runs")?, f("succeeded")?, f("failed")?, f("cancelled")?);
             let (p50, p95, max) = (f("runtime_p50")?, f("runtime_p95")?, f("runtime_max")?);
             let (q50, q95) = (f("queue_p50")?, f("queue_p95")?);
-            let missing = [
-                f("ec2_missing")?,
-                f("spot_missing")?,
-                f("glue_missing")?,
-                f("flex_missing")?,
-            ];
+            let mut missing: [Vec<Option<f64>>; N_OPTIONAL] = Default::default();
+            for (m, name) in missing.iter_mut().zip(MISSING_COLUMNS) {
+                *m = f(name)?;
+            }
             let (from_total, runtime_median, executors_median) = (
                 f("from_total")?,
                 f("runtime_median")?,
@@ -807,10 +808,10 @@ pub struct Row {
     pub glue_billed: f64,
     pub ec2_billed: f64,
     /// (sum, runs without a figure) per [`OPTIONAL`] option.
-    pub optional: [(f64, usize); 4],
+    pub optional: [(f64, usize); N_OPTIONAL],
     /// The same sums with EMR on EC2 and Glue sized to the average
     /// executors where the peak is estimated.
-    pub optional_at_average: [f64; 4],
+    pub optional_at_average: [f64; N_OPTIONAL],
     /// EMR on EC2 on Graviton: (sum, runs without a figure).
     pub graviton: (f64, usize),
     pub from_total: usize,

@@ -142,6 +142,7 @@ pub struct OptionTotals {
     pub ec2_spot_usd: Option<f64>,
     pub glue_standard_usd: Option<f64>,
     pub glue_flex_usd: Option<f64>,
+    pub emr_on_eks_usd: Option<f64>,
 }
 
 impl OptionTotals {
@@ -152,6 +153,7 @@ impl OptionTotals {
             DeploymentOption::Ec2Spot => self.ec2_spot_usd,
             DeploymentOption::GlueStandard => self.glue_standard_usd,
             DeploymentOption::GlueFlex => self.glue_flex_usd,
+            DeploymentOption::EmrOnEks => self.emr_on_eks_usd,
         }
     }
 
@@ -163,6 +165,7 @@ impl OptionTotals {
             DeploymentOption::Ec2Spot => self.ec2_spot_usd = usd,
             DeploymentOption::GlueStandard => self.glue_standard_usd = usd,
             DeploymentOption::GlueFlex => self.glue_flex_usd = usd,
+            DeploymentOption::EmrOnEks => self.emr_on_eks_usd = usd,
         }
     }
 
@@ -314,6 +317,9 @@ pub struct JobLine {
     pub glue_workers: Option<u32>,
     pub glue_usd: Option<f64>,
     pub glue_flex_usd: Option<f64>,
+    pub eks_instance_type: Option<String>,
+    pub eks_nodes: Option<u32>,
+    pub eks_usd: Option<f64>,
     /// Where the peak is estimated: EMR on EC2 and Glue sized to the
     /// average executors (the other end of the range).
     pub ec2_usd_at_average: Option<f64>,

@@ -716,6 +716,8 @@ def silent_wrong():
         ("sw-peak-factor-huge", "--peak-factor", "1e30"),
         ("sw-scale-in-lag-huge", "--scale-in-lag-seconds", "1e30"),
         ("sw-teardown-inf", "--teardown-seconds", "inf"),
+        ("sw-eks-provisioning-negative", "--eks-node-provisioning-seconds", "-30"),
+        ("sw-eks-provisioning-nan", "--eks-node-provisioning-seconds", "NaN"),
     ]:
         add(name, "silent-wrong",
             ["report", flag, value, "run.json", "--out", "rep"], FLAG_ERROR,

@@ -47,6 +47,7 @@ pub struct Attributes {
     pub meterunit: Option<String>,
     #[serde(rename = "volumeApiName")]
     pub volume_api_name: Option<String>,
+    pub computeprovider: Option<String>,
 }
 
 /// The on-demand price of one SKU.

@@ -38,6 +38,11 @@ pub enum Kept {
         region: String,
         class: GlueClass,
     },
+    /// EMR on EKS uplift on EC2 compute: per vCPU-hour or per GB-hour.
+    Eks {
+        region: String,
+        vcpu: bool,
+    },
 }
 
 impl Kept {
@@ -47,7 +52,8 @@ impl Kept {
             | Kept::EmrUplift { region, .. }
             | Kept::Ec2 { region, .. }
             | Kept::Ebs { region, .. }
-            | Kept::Glue { region, .. } => region,
+            | Kept::Glue { region, .. }
+            | Kept::Eks { region, .. } => region,
         }
     }
 
@@ -69,6 +75,10 @@ impl Kept {
                 volume_type,
             } => format!("EBS {region} {volume_type}"),
             Kept::Glue { region, class } => format!("Glue {region} {class}"),
+            Kept::Eks { region, vcpu } => format!(
+                "EMR on EKS {region} {}",
+                if *vcpu { "vCPU" } else { "memory" }
+            ),
         }
     }
 }
@@ -107,6 +117,24 @@ pub fn select(service: &str, regions: &[String], p: &Product) -> Option<Kept> {
                     _ => return None,
                 };
                 return Some(Kept::Serverless { region, meter });
+            }
+            // EMR on EKS (FACTS.md section 13): family "EMR Containers",
+            // meter CPUHours or GBHours, EC2 compute only (Fargate pods are
+            // not modelled).
+            if family == "EMR Containers" {
+                let ec2 = a
+                    .computeprovider
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("EC2"));
+                if !ec2 {
+                    return None;
+                }
+                let vcpu = match a.meterunit.as_deref()? {
+                    "CPUHours" => true,
+                    "GBHours" => false,
+                    _ => return None,
+                };
+                return Some(Kept::Eks { region, vcpu });
             }
             if family == "Elastic Map Reduce Instance" && is(&a.software_type, "EMR") {
                 return Some(Kept::EmrUplift {

@@ -56,7 +56,7 @@ fn finish(w: ::csv::Writer<Vec<u8>>) -> String {
 }
 
 /// The columns of the per-run table (`jobs.csv`, `price --format csv`).
-pub const JOB_COLUMNS: [&str; 35] = [
+pub const JOB_COLUMNS: [&str; 38] = [
     "region",
     "application_id",
     "application_name",
@@ -87,6 +87,9 @@ pub const JOB_COLUMNS: [&str; 35] = [
     "glue_workers",
     "glue_usd",
     "glue_flex_usd",
+    "eks_instance_type",
+    "eks_nodes",
+    "eks_usd",
     "ec2_usd_at_average",
     "glue_usd_at_average",
     "ec2_graviton_usd",
@@ -172,6 +175,13 @@ pub fn write_job<W: std::io::Write>(
     })?;
     num(w, buf, &opt_six(j.glue_usd))?;
     num(w, buf, &opt_six(j.glue_flex_usd))?;
+    text(w, j.eks_instance_type.as_deref().unwrap_or_default())?;
+    num(w, buf, &|b| {
+        if let Some(n) = j.eks_nodes {
+            let _ = write!(b, "{n}");
+        }
+    })?;
+    num(w, buf, &opt_six(j.eks_usd))?;
     num(w, buf, &opt_six(j.ec2_usd_at_average))?;
     num(w, buf, &opt_six(j.glue_usd_at_average))?;
     num(w, buf, &opt_six(j.ec2_graviton_usd))?;
@@ -213,6 +223,7 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         opt6(g.costs.ec2_spot_usd),
         opt6(g.costs.glue_standard_usd),
         opt6(g.costs.glue_flex_usd),
+        opt6(g.costs.emr_on_eks_usd),
         g.cheapest.key().to_string(),
         f6(g.saving_usd),
         g.peak_estimated_runs.to_string(),
@@ -220,6 +231,7 @@ fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
         opt6(g.costs_at_average.and_then(|c| c.ec2_spot_usd)),
         opt6(g.costs_at_average.and_then(|c| c.glue_standard_usd)),
         opt6(g.costs_at_average.and_then(|c| c.glue_flex_usd)),
+        opt6(g.costs_at_average.and_then(|c| c.emr_on_eks_usd)),
         opt6(g.saving_at_average_usd),
         opt6(g.ec2_graviton_usd),
     ]
@@ -249,6 +261,7 @@ pub fn summary(report: &Report) -> String {
         "ec2_spot_usd",
         "glue_standard_usd",
         "glue_flex_usd",
+        "emr_on_eks_usd",
         "cheapest",
         "saving_usd",
         "peak_estimated_runs",
@@ -256,6 +269,7 @@ pub fn summary(report: &Report) -> String {
         "ec2_spot_at_average_usd",
         "glue_standard_at_average_usd",
         "glue_flex_at_average_usd",
+        "emr_on_eks_at_average_usd",
         "saving_at_average_usd",
         "ec2_graviton_usd",
     ]);

@@ -329,11 +329,12 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
         "EC2 Spot",
         "Glue",
         "Glue Flex",
+        "EMR on EKS",
         "Cheapest",
     ]));
     for j in r.jobs.iter().take(MAX_JOB_ROWS) {
         o.push_str(&format!(
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td></tr>",
             escape(j.application_name.as_deref().unwrap_or(&j.application_id)),
             escape(&j.job_run_id),
             escape(j.job_name.as_deref().unwrap_or("")),
@@ -346,6 +347,7 @@ pub fn report(r: &Report, charts: &[Chart]) -> String {
             opt_usd(j.ec2_spot_usd),
             escape(&glue_cell(j)),
             opt_usd(j.glue_flex_usd),
+            opt_usd(j.eks_usd),
             escape(j.cheapest.label()),
         ));
     }

@@ -134,6 +134,7 @@ fn jobs_upto(report: &Report, limit: usize) -> String {
             "EC2 Spot",
             "Glue",
             "Glue Flex",
+            "EMR on EKS",
             "Cheapest",
         ],
         4,
@@ -155,6 +156,7 @@ fn jobs_upto(report: &Report, limit: usize) -> String {
             opt_usd(j.ec2_spot_usd),
             super::glue_cell(j),
             opt_usd(j.glue_flex_usd),
+            opt_usd(j.eks_usd),
             j.cheapest.label().to_string(),
         ]));
     }

@@ -169,6 +169,7 @@ pub fn groups(
         col("EC2 Spot", true, Show::Everywhere),
         col("Glue", true, Show::Everywhere),
         col("Glue Flex", true, Show::Everywhere),
+        col("EMR on EKS", true, Show::Everywhere),
         col("Cheapest", false, Show::Everywhere),
         col("Saving if moved", true, Show::Everywhere),
         col(
@@ -209,6 +210,7 @@ pub fn groups(
             Cell::Plain(ranged(g, DeploymentOption::Ec2Spot)),
             Cell::Plain(ranged(g, DeploymentOption::GlueStandard)),
             Cell::Plain(ranged(g, DeploymentOption::GlueFlex)),
+            Cell::Plain(ranged(g, DeploymentOption::EmrOnEks)),
             Cell::Plain(match g.costs_at_average.map(|low| low.cheapest().0) {
                 Some(low) if low != g.cheapest => {
                     format!("{} ({} at the average)", g.cheapest.label(), low.label())

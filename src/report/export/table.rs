@@ -116,6 +116,7 @@ pub fn jobs(report: &Report) -> String {
         "EC2 Spot",
         "Glue",
         "Glue Flex",
+        "EMR on EKS",
         "Cheapest",
     ]);
     for j in &report.jobs {
@@ -134,6 +135,7 @@ pub fn jobs(report: &Report) -> String {
             opt_usd(j.ec2_spot_usd),
             super::glue_cell(j),
             opt_usd(j.glue_flex_usd),
+            opt_usd(j.eks_usd),
             j.cheapest.label().to_string(),
         ]);
     }
