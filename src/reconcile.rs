@@ -1,14 +1,20 @@
-//! Reconciling against the bill: the EMR Serverless and Glue line items of
-//! a Cost and Usage Report 2.0 (Data Exports; CSV, gzip or not, or Parquet)
-//! set beside what
-//! emrcost computed from the collected runs, per application and month,
-//! and per job run where job-level cost allocation put the run's ARN in
-//! `line_item_resource_id`. FACTS.md section 14.
+//! Reconciling against the bill: the EMR Serverless, Glue and EMR on EC2
+//! line items of a Cost and Usage Report 2.0 (Data Exports; CSV, gzip or
+//! not, or Parquet) set beside what emrcost computed from the collected
+//! runs and clusters, per application (Glue: job; EMR on EC2: cluster) and
+//! month, and per job run where job-level cost allocation put the run's ARN
+//! in `line_item_resource_id`. FACTS.md sections 13 and 14.
 //!
 //! The gap is explained in parts: application-level lines (pre-initialized
 //! capacity, idle between runs, and runs billed without job-level
-//! allocation), runs on the bill the dataset lacks, discounts and credits,
-//! rounding; what is left is listed, largest first.
+//! allocation), runs or clusters on the bill the dataset lacks, discounts
+//! and credits, rounding; what is left is listed, largest first.
+//!
+//! An EMR on EC2 cluster's lines are the EMR uplift (`ElasticMapReduce`,
+//! `BoxUsage:<type>`, the cluster in the resource id) and whatever carries
+//! the cluster's id in its resource tags (EMR tags the cluster's EC2
+//! instances with it: the instance hours, Spot hours and volumes). The
+//! tag reaches the export only when activated as a cost allocation tag.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
@@ -16,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::collect::emr_ec2::ClusterCost;
 use crate::cost::serverless::{price_usage, UsageBasis};
 use crate::model::JobRun;
 use crate::pricing::PriceBook;
@@ -30,6 +37,12 @@ const REQUIRED: [&str; 5] = [
 ];
 const CURRENCY: &str = "line_item_currency_code";
 const USAGE_START: &str = "line_item_usage_start_date";
+/// The service of a line: CUR 2.0 has `product_servicecode` (in the product
+/// map, flattened by some exports) and `line_item_product_code`.
+const PRODUCT: [&str; 2] = ["product_servicecode", "line_item_product_code"];
+/// The activated cost allocation tags: a JSON object in CSV, a map in
+/// Parquet.
+const TAGS: &str = "resource_tags";
 /// A gap under this (USD) per application and month is rounding.
 pub const ROUNDING_USD: f64 = 0.01;
 
@@ -51,6 +64,9 @@ pub enum Service {
     EmrServerless,
     /// Glue's lines are per job (`job/<name>`), not per run.
     Glue,
+    /// EMR on EC2's lines are per cluster (`j-...`).
+    #[serde(rename = "EMR on EC2")]
+    EmrOnEc2,
 }
 
 impl Service {
@@ -69,8 +85,51 @@ impl Service {
         match self {
             Service::EmrServerless => "EMR Serverless",
             Service::Glue => "Glue",
+            Service::EmrOnEc2 => "EMR on EC2",
         }
     }
+}
+
+/// The EMR cluster a line belongs to: the cluster id in its resource tags
+/// (EMR's `aws:elasticmapreduce:job-flow-id`, whatever form the export
+/// gives the key: FACTS.md section 14 does not say, so any key ending in
+/// job-flow-id or job_flow_id), else, for an ElasticMapReduce instance-hour
+/// line, the cluster in its resource id (`...:cluster/j-...`, or a `j-`
+/// token; [unverified] form).
+fn cluster_of(usage_type: &str, product: &str, resource: &str, tags: &str) -> Option<String> {
+    if let Some(id) = cluster_tag(tags) {
+        return Some(id);
+    }
+    let emr = product.eq_ignore_ascii_case("ElasticMapReduce")
+        || (product.is_empty() && resource.contains("elasticmapreduce"));
+    if !(emr && usage_type.contains("BoxUsage")) {
+        return None;
+    }
+    let id = resource
+        .split_once("cluster/")
+        .map(|(_, id)| id)
+        .or_else(|| {
+            resource
+                .split([':', '/'])
+                .find(|t| t.starts_with("j-"))
+        })
+        .filter(|id| !id.is_empty())
+        .unwrap_or("(no cluster)");
+    Some(id.to_string())
+}
+
+/// The value of a job-flow-id tag in a JSON object of tags.
+fn cluster_tag(tags: &str) -> Option<String> {
+    let tags = tags.trim();
+    if !tags.starts_with('{') {
+        return None;
+    }
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(tags).ok()?;
+    map.iter().find_map(|(k, v)| {
+        let k = k.to_ascii_lowercase().replace(['-', ':'], "_");
+        let id = v.as_str()?.trim();
+        (k.ends_with("job_flow_id") && !id.is_empty()).then(|| id.to_string())
+    })
 }
 
 /// What could not be used, counted by reason, with the first few places.
@@ -80,6 +139,8 @@ pub struct Skipped {
     pub unreadable: usize,
     pub outside_dataset_months: usize,
     pub other_services: usize,
+    /// Of the other services: EC2 lines without a cluster id tag.
+    pub untagged_ec2: usize,
     /// The first problems, with file and row.
     pub examples: Vec<String>,
 }
@@ -88,7 +149,7 @@ pub struct Skipped {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppMonth {
     pub service: Service,
-    /// The EMR Serverless application, or the Glue job.
+    /// The EMR Serverless application, the Glue job or the EMR cluster.
     pub application_id: String,
     pub month: String,
     /// Usage line items on the bill (before discounts and credits).
@@ -98,7 +159,8 @@ pub struct AppMonth {
     /// Of the bill: lines for the application with no job run
     /// (pre-initialized capacity, and runs without job-level allocation).
     pub application_level_usd: f64,
-    /// Of the bill: job runs the dataset does not hold.
+    /// Of the bill: job runs (EMR on EC2: the cluster) the dataset does not
+    /// hold.
     pub not_collected_usd: f64,
     pub not_collected_runs: usize,
     /// Discounts, credits and refunds (negative).
@@ -234,27 +296,47 @@ fn parquet_records(
         message: format!("not a readable Parquet file: {e}"),
     };
     let file = std::fs::File::open(path).map_err(io(path))?;
-    let df = ParquetReader::new(file).finish().map_err(bad)?;
+    let mut reader = ParquetReader::new(file);
+    // Only the columns read: an export has a hundred or more, and maps
+    // (`product`, `discount`, `cost_category`) this does not need.
+    let schema = reader.schema().map_err(bad)?;
     let names: Vec<&str> = REQUIRED
         .iter()
         .copied()
-        .chain([CURRENCY, USAGE_START])
-        .filter(|c| df.column(c).is_ok())
+        .chain([CURRENCY, USAGE_START, TAGS])
+        .chain(PRODUCT)
+        .filter(|c| schema.contains(c))
         .collect();
+    let df = reader
+        .with_columns(Some(names.iter().map(|n| n.to_string()).collect()))
+        .finish()
+        .map_err(bad)?;
     let mut columns = Vec::new();
     for n in &names {
-        let c = df
-            .column(n)
-            .and_then(|c| c.cast(&DataType::String))
-            .map_err(bad)?;
-        columns.push(c.str().map_err(bad)?.clone());
+        let c = df.column(n).map_err(bad)?;
+        let text: Vec<Option<String>> = match c.dtype() {
+            // A map column (list of key/value structs): as a JSON object,
+            // the form CSV exports give it.
+            DataType::List(inner) if matches!(**inner, DataType::Struct(_)) => {
+                map_as_json(c.list().map_err(bad)?).map_err(bad)?
+            }
+            _ => {
+                let c = c.cast(&DataType::String).map_err(bad)?;
+                c.str()
+                    .map_err(bad)?
+                    .into_iter()
+                    .map(|v| v.map(str::to_string))
+                    .collect()
+            }
+        };
+        columns.push(text);
     }
     let rows = (0..df.height())
         .map(|i| {
             Ok(csv::StringRecord::from(
                 columns
                     .iter()
-                    .map(|c| c.get(i).unwrap_or("").to_string())
+                    .map(|c| c[i].clone().unwrap_or_default())
                     .collect::<Vec<_>>(),
             ))
         })
@@ -262,7 +344,38 @@ fn parquet_records(
     Ok((csv::StringRecord::from(names), rows))
 }
 
-/// Reads the EMR Serverless and Glue line items of one CUR export: CSV
+/// A Parquet map column (`list<struct<key, value>>`) row by row as JSON
+/// objects.
+fn map_as_json(
+    list: &polars::prelude::ListChunked,
+) -> polars::prelude::PolarsResult<Vec<Option<String>>> {
+    use polars::prelude::*;
+    let mut out = Vec::with_capacity(list.len());
+    for row in list.into_iter() {
+        let Some(entries) = row else {
+            out.push(None);
+            continue;
+        };
+        let entries = entries.struct_()?;
+        let fields = entries.fields_as_series();
+        let (Some(keys), Some(values)) = (fields.first(), fields.get(1)) else {
+            out.push(None);
+            continue;
+        };
+        let keys = keys.cast(&DataType::String)?;
+        let values = values.cast(&DataType::String)?;
+        let mut map = serde_json::Map::new();
+        for (k, v) in keys.str()?.into_iter().zip(values.str()?) {
+            if let (Some(k), Some(v)) = (k, v) {
+                map.insert(k.to_string(), serde_json::Value::from(v));
+            }
+        }
+        out.push(Some(serde_json::Value::Object(map).to_string()));
+    }
+    Ok(out)
+}
+
+/// Reads the EMR Serverless, Glue and EMR on EC2 line items of one CUR export: CSV
 /// (gzip or plain) or Parquet.
 fn read_file(
     path: &Path,
@@ -309,6 +422,8 @@ fn read_file(
     let [period, usage_type, cost, kind, resource] = REQUIRED.map(|c| at(c).unwrap_or(0));
     let currency = at(CURRENCY);
     let start = at(USAGE_START);
+    let product = PRODUCT.iter().find_map(|c| at(c));
+    let tags = at(TAGS);
     let mut count = 0;
     let example = |skipped: &mut Skipped, text: String| {
         if skipped.examples.len() < 10 {
@@ -328,9 +443,26 @@ fn read_file(
         count += 1;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         let ut = get(usage_type);
-        let Some(service) = Service::of(ut) else {
-            skipped.other_services += 1;
-            continue;
+        let cluster = || {
+            cluster_of(
+                ut,
+                product.map(get).unwrap_or(""),
+                get(resource),
+                tags.map(get).unwrap_or(""),
+            )
+        };
+        let (service, cluster) = match Service::of(ut) {
+            Some(s) => (s, None),
+            None => match cluster() {
+                Some(c) => (Service::EmrOnEc2, Some(c)),
+                None => {
+                    skipped.other_services += 1;
+                    if product.map(get) == Some("AmazonEC2") {
+                        skipped.untagged_ec2 += 1;
+                    }
+                    continue;
+                }
+            },
         };
         if let Some(c) = currency.map(get).filter(|c| !c.is_empty() && *c != "USD") {
             skipped.other_currency += 1;
@@ -371,6 +503,7 @@ fn read_file(
                     .filter(|n| !n.is_empty()),
                 None,
             ),
+            Service::EmrOnEc2 => (cluster, None),
         };
         lines.push(Line {
             service,
@@ -385,10 +518,12 @@ fn read_file(
 }
 
 /// Reconciles the CUR files against the collected runs, each priced from
-/// its billed usage at `book`'s EMR Serverless rates.
+/// its billed usage at `book`'s rates, and the collected EMR on EC2
+/// clusters, each at the cost `collect emr` computed for its whole life.
 pub fn reconcile(
     files: &[PathBuf],
     runs: &[JobRun],
+    clusters: &[ClusterCost],
     book: &PriceBook,
 ) -> Result<Reconciliation, ReconcileError> {
     let mut lines = Vec::new();
@@ -451,6 +586,29 @@ pub fn reconcile(
             "{unpriced} collected run(s) are in regions the price book lacks: not computed"
         ));
     }
+    // A cluster is compared whole, in the month it was created: its lines
+    // in a later month (a cluster up across a month's end) count there too.
+    let mut cluster_month: HashMap<&str, String> = HashMap::new();
+    let mut partial = Vec::new();
+    for c in clusters {
+        let Some(month) = c.created.map(|t| t.format("%Y-%m").to_string()) else {
+            continue;
+        };
+        if !c.unpriced.is_empty() {
+            partial.push(c.cluster_id.as_str());
+        }
+        cluster_month.insert(&c.cluster_id, month.clone());
+        computed
+            .entry((Service::EmrOnEc2, c.cluster_id.clone(), String::new()))
+            .or_insert((month, 0.0))
+            .1 += c.total_usd;
+    }
+    if !partial.is_empty() {
+        notes.push(format!(
+            "cluster(s) {} have instance types the price book lacked when collected: emrcost's figure leaves them out",
+            partial.join(", ")
+        ));
+    }
     let dataset_months: std::collections::BTreeSet<String> =
         computed.values().map(|(m, _)| m.clone()).collect();
 
@@ -458,7 +616,11 @@ pub fn reconcile(
     let mut bill_runs: HashMap<(String, String), f64> = HashMap::new();
     let mut run_month: HashMap<(String, String), String> = HashMap::new();
     for l in &lines {
-        if !dataset_months.is_empty() && !dataset_months.contains(&l.month) {
+        let month = match (l.service, &l.application_id) {
+            (Service::EmrOnEc2, Some(c)) => cluster_month.get(c.as_str()).unwrap_or(&l.month),
+            _ => &l.month,
+        };
+        if !dataset_months.is_empty() && !dataset_months.contains(month) {
             skipped.outside_dataset_months += 1;
             continue;
         }
@@ -467,8 +629,8 @@ pub fn reconcile(
             .clone()
             .unwrap_or_else(|| "(no application)".into());
         let e = apps
-            .entry((l.service, app.clone(), l.month.clone()))
-            .or_insert_with(|| AppMonth::new(l.service, &app, &l.month));
+            .entry((l.service, app.clone(), month.clone()))
+            .or_insert_with(|| AppMonth::new(l.service, &app, month));
         let usage = matches!(
             l.kind.as_str(),
             "Usage" | "DiscountedUsage" | "SavingsPlanCoveredUsage" | ""
@@ -479,8 +641,9 @@ pub fn reconcile(
         }
         e.billed_usd += l.cost;
         match &l.job_run_id {
-            // Glue bills per job: the job's lines are its runs'.
-            None if l.service == Service::Glue => {}
+            // Glue bills per job, EMR on EC2 per cluster: the whole is
+            // compared below.
+            None if l.service != Service::EmrServerless => {}
             None => e.application_level_usd += l.cost,
             Some(run) => {
                 let key = (app.clone(), run.clone());
@@ -514,11 +677,17 @@ pub fn reconcile(
             }
         }
     }
+    // A service with no line on the bill was not exported (or not used in
+    // the bill's months): its collected runs are not compared.
+    let billed: std::collections::BTreeSet<Service> = lines.iter().map(|l| l.service).collect();
+    let mut absent: BTreeMap<Service, usize> = BTreeMap::new();
     for ((service, app, _run), (month, usd)) in &computed {
         let key = (*service, app.clone(), month.clone());
         if let Some(e) = apps.get_mut(&key) {
             e.computed_usd += usd;
-        } else if !lines.is_empty() {
+        } else if !billed.contains(service) {
+            *absent.entry(*service).or_insert(0) += 1;
+        } else {
             // Collected but absent from the bill for that month.
             apps.entry(key)
                 .or_insert_with(|| AppMonth::new(*service, app, month))
@@ -527,10 +696,30 @@ pub fn reconcile(
     }
     let mut apps: Vec<AppMonth> = apps.into_values().collect();
     for a in &mut apps {
+        // A cluster on the bill that `collect emr` did not see.
+        if a.service == Service::EmrOnEc2
+            && !cluster_month.contains_key(a.application_id.as_str())
+            && a.billed_usd != 0.0
+        {
+            a.not_collected_usd = a.billed_usd;
+            a.not_collected_runs = 1;
+        }
         let left = a.billed_usd - a.application_level_usd - a.not_collected_usd - a.computed_usd;
         a.unexplained_usd = if left.abs() < ROUNDING_USD { 0.0 } else { left };
     }
     run_gaps.sort_by(|a, b| b.gap_usd.abs().total_cmp(&a.gap_usd.abs()));
+    for (service, n) in &absent {
+        notes.push(format!(
+            "the bill has no {} line items: {n} collected run(s) or cluster(s) of it were not compared",
+            service.name()
+        ));
+    }
+    if skipped.untagged_ec2 > 0 && apps.iter().any(|a| a.service == Service::EmrOnEc2) {
+        notes.push(format!(
+            "{} EC2 line item(s) carry no EMR cluster id tag: if some are EMR on EC2 instances, activate the aws:elasticmapreduce:job-flow-id cost allocation tag and export resource_tags",
+            skipped.untagged_ec2
+        ));
+    }
     if skipped.other_currency > 0 {
         notes.push(format!(
             "{} line item(s) in a currency other than USD were left out: emrcost's prices are USD",
@@ -563,6 +752,46 @@ mod tests {
             (Some("00f1".into()), None)
         );
         assert_eq!(ids_of(""), (None, None));
+    }
+
+    #[test]
+    fn a_line_belongs_to_the_cluster_in_its_tags_or_resource_id() {
+        let tags = r#"{"user_team":"data","aws_elasticmapreduce_job_flow_id":"j-2AXXXX"}"#;
+        assert_eq!(
+            cluster_of("USE1-BoxUsage:m5.xlarge", "AmazonEC2", "i-0abc", tags).as_deref(),
+            Some("j-2AXXXX")
+        );
+        assert_eq!(
+            cluster_of(
+                "USE1-EBS:VolumeUsage.gp2",
+                "AmazonEC2",
+                "vol-1",
+                r#"{"aws:elasticmapreduce:job-flow-id":"j-9"}"#
+            )
+            .as_deref(),
+            Some("j-9")
+        );
+        // EMR's uplift: the cluster from the resource id.
+        assert_eq!(
+            cluster_of(
+                "USE1-BoxUsage:m5.xlarge",
+                "ElasticMapReduce",
+                "arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/j-2AXXXX",
+                ""
+            )
+            .as_deref(),
+            Some("j-2AXXXX")
+        );
+        // An untagged instance is not EMR's; neither is an EMR line that is
+        // not instance hours.
+        assert_eq!(
+            cluster_of("USE1-BoxUsage:m5.xlarge", "AmazonEC2", "i-0abc", "{}"),
+            None
+        );
+        assert_eq!(
+            cluster_of("USE1-EMR-EKS-EC2-vCPUHours", "ElasticMapReduce", "x", ""),
+            None
+        );
     }
 
     #[test]

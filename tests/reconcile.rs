@@ -355,3 +355,193 @@ fn write_parquet(path: &std::path::Path, lines: &[String]) {
         .finish(&mut df)
         .unwrap();
 }
+
+fn cluster(id: &str, created: &str, total_usd: f64) -> emrcost::collect::emr_ec2::ClusterCost {
+    let at = chrono::DateTime::parse_from_rfc3339(created)
+        .unwrap()
+        .to_utc();
+    emrcost::collect::emr_ec2::ClusterCost {
+        region: "us-east-1".into(),
+        cluster_id: id.into(),
+        name: None,
+        state: "TERMINATED".into(),
+        created: Some(at),
+        ended: Some(at + chrono::Duration::hours(2)),
+        instances: 3,
+        instance_hours: 6.0,
+        steps: 1,
+        total_usd,
+        steps_usd: total_usd,
+        idle_usd: 0.0,
+        idle_hours: 0.0,
+        spot: "none".into(),
+        unpriced: Vec::new(),
+        price_snapshot: "test".into(),
+    }
+}
+
+const EMR_HEADER: &str = "bill_billing_period_start_date,line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_resource_id,line_item_line_item_type,line_item_unblended_cost,line_item_currency_code,resource_tags";
+
+/// The EMR on EC2 part of a bill: the uplift per cluster, the instances and
+/// volumes tagged with the cluster id (FACTS.md section 13), against the
+/// clusters `collect emr` priced.
+#[test]
+fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds_dir = dir.path().join("ds");
+    dataset(&ds_dir);
+    let mut ds = Dataset::open(&ds_dir).unwrap();
+    // j-AAA: 3 x m5.xlarge for 2 h: EC2 3 x 2 x $0.192 = 1.152, EMR
+    // 3 x 2 x $0.048 = 0.288, volumes 0.05: 1.49 as collected. j-CCC:
+    // collected at 0.50, billed 0.45.
+    ds.state
+        .clusters
+        .push(cluster("j-AAA", "2026-10-31T23:00:00Z", 1.49));
+    ds.state
+        .clusters
+        .push(cluster("j-CCC", "2026-10-12T08:00:00Z", 0.50));
+    ds.compact().unwrap();
+
+    let tag = |id: &str| {
+        format!(r#""{{""user_team"":""data"",""aws_elasticmapreduce_job_flow_id"":""{id}""}}""#)
+    };
+    let emr_arn = "arn:aws:elasticmapreduce:us-east-1:123456789012:cluster";
+    let lines = [
+        // The instance hours, on the EC2 bill with the cluster's tag.
+        format!("2026-10-01T00:00:00Z,2026-10-31T23:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-01,Usage,0.576,USD,{}", tag("j-AAA")),
+        // Its second hour is in November: still the cluster's, in October.
+        format!("2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-01,Usage,0.576,USD,{}", tag("j-AAA")),
+        format!("2026-10-01T00:00:00Z,2026-10-31T23:00:00Z,AmazonEC2,USE1-EBS:VolumeUsage.gp2,vol-01,Usage,0.05,USD,{}", tag("j-AAA")),
+        // EMR's uplift: the cluster in the resource id, no tags needed.
+        format!("2026-10-01T00:00:00Z,2026-10-31T23:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-AAA,Usage,0.144,USD,"),
+        format!("2026-11-01T00:00:00Z,2026-11-01T00:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-AAA,Usage,0.144,USD,"),
+        // A Savings Plan covered the instances: its negation is a discount.
+        format!("2026-10-01T00:00:00Z,2026-10-31T23:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-01,SavingsPlanNegation,-0.30,USD,{}", tag("j-AAA")),
+        format!("2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-02,Usage,0.40,USD,{}", tag("j-CCC")),
+        format!("2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-CCC,Usage,0.05,USD,"),
+        // A cluster the dataset does not hold.
+        format!("2026-10-01T00:00:00Z,2026-10-20T08:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-BBB,Usage,0.10,USD,"),
+        // An instance that is not EMR's.
+        "2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-09,Usage,0.192,USD,{}".to_string(),
+    ];
+    let csv_path = dir.path().join("cur-emr.csv");
+    std::fs::write(&csv_path, format!("{EMR_HEADER}\n{}\n", lines.join("\n"))).unwrap();
+    let out = dir.path().join("emr.csv");
+    let run = crate::util::emrcost()
+        .args(["reconcile", "--dataset"])
+        .arg(&ds_dir)
+        .arg("--out")
+        .arg(&out)
+        .arg(&csv_path)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(stdout.contains("EMR on EC2"), "{stdout}");
+    assert!(stdout.contains("(the cluster)"), "{stdout}");
+    assert!(
+        stderr.contains("1 EC2 line item(s) carry no EMR cluster id tag"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of other services"), "{stderr}");
+    // The runs of services this bill has no lines for are not compared.
+    assert!(
+        stderr.contains("the bill has no EMR Serverless line items: 3 collected run(s)"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("appA"), "{stdout}");
+
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&out)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let row = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap().clone();
+    let num = |r: &csv::StringRecord, i: usize| -> f64 { r[i].parse().unwrap() };
+    // j-AAA: 0.576 x 2 + 0.05 + 0.144 x 2 = 1.49 billed, all in October,
+    // 1.49 computed, nothing left; the Savings Plan apart.
+    let a = row("j-AAA");
+    assert_eq!(&a[1], "2026-10");
+    assert_eq!(&a[9], "EMR on EC2");
+    assert!(close(num(&a, 2), 1.49), "{a:?}");
+    assert!(close(num(&a, 3), 1.49), "{a:?}");
+    assert!(close(num(&a, 7), 0.0), "{a:?}");
+    assert!(close(num(&a, 8), -0.30), "{a:?}");
+    // j-CCC: 0.45 billed against 0.50 computed: 0.05 under, unexplained.
+    let c = row("j-CCC");
+    assert!(close(num(&c, 2), 0.45), "{c:?}");
+    assert!(close(num(&c, 3), 0.50), "{c:?}");
+    assert!((num(&c, 7) + 0.05).abs() < 1e-9, "{c:?}");
+    // j-BBB: on the bill only, so not collected, nothing unexplained.
+    let b = row("j-BBB");
+    assert!(close(num(&b, 5), 0.10), "{b:?}");
+    assert_eq!(&b[6], "1");
+    assert!(close(num(&b, 7), 0.0), "{b:?}");
+
+    // The same lines as Parquet, the tags a map column (a list of key and
+    // value structs, as Parquet stores a map), reconcile the same.
+    let parquet = dir.path().join("cur-emr.parquet");
+    write_parquet_with_tags(&parquet, &lines);
+    let out_pq = dir.path().join("emr-pq.csv");
+    crate::util::emrcost()
+        .args(["reconcile", "--quiet", "--dataset"])
+        .arg(&ds_dir)
+        .arg("--out")
+        .arg(&out_pq)
+        .arg(&parquet)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(&out_pq).unwrap()
+    );
+}
+
+/// EMR_HEADER's lines as Parquet: the tags a list of {key, value} structs.
+fn write_parquet_with_tags(path: &std::path::Path, lines: &[String]) {
+    use polars::prelude::*;
+    let mut cells: Vec<Vec<String>> = Vec::new();
+    for l in lines {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(l.as_bytes());
+        let rec = r.records().next().unwrap().unwrap();
+        cells.push(rec.iter().map(str::to_string).collect());
+    }
+    let col = |i: usize| cells.iter().map(|c| c[i].clone()).collect::<Vec<String>>();
+    let cost: Vec<f64> = col(6).iter().map(|v| v.parse().unwrap()).collect();
+    let tags: Vec<Series> = col(8)
+        .iter()
+        .map(|t| {
+            let map: serde_json::Map<String, serde_json::Value> = if t.is_empty() {
+                serde_json::Map::new()
+            } else {
+                serde_json::from_str(t).unwrap()
+            };
+            let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+            let values: Vec<&str> = map.values().map(|v| v.as_str().unwrap()).collect();
+            let fields = [
+                Series::new("key".into(), keys),
+                Series::new("value".into(), values),
+            ];
+            StructChunked::from_series("entries".into(), map.len(), fields.iter())
+                .unwrap()
+                .into_series()
+        })
+        .collect();
+    let mut df = DataFrame::new(vec![
+        Column::new("bill_billing_period_start_date".into(), col(0)),
+        Column::new("line_item_usage_start_date".into(), col(1)),
+        Column::new("line_item_product_code".into(), col(2)),
+        Column::new("line_item_usage_type".into(), col(3)),
+        Column::new("line_item_resource_id".into(), col(4)),
+        Column::new("line_item_line_item_type".into(), col(5)),
+        Column::new("line_item_unblended_cost".into(), cost),
+        Column::new("line_item_currency_code".into(), col(7)),
+        Column::new("resource_tags".into(), tags),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}

@@ -19,23 +19,23 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             a.dataset.display()
         );
     }
-    let (runs, _, skipped) = emrcost::collect::dataset::read(&a.dataset)
+    let (runs, state, skipped) = emrcost::collect::dataset::read(&a.dataset)
         .with_context(|| format!("--dataset {}", a.dataset.display()))?;
     for (at, why) in &skipped {
         note(g.quiet, &format!("{at}: {why}"));
     }
-    let r = emrcost::reconcile::reconcile(&a.files, &runs, &book)?;
+    let r = emrcost::reconcile::reconcile(&a.files, &runs, &state.clusters, &book)?;
 
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header([
         "Service",
-        "Application (Glue: job)",
+        "Application (Glue: job; EMR: cluster)",
         "Month",
         "Bill (usage)",
         "emrcost",
         "Application-level lines",
-        "Runs not collected",
+        "Not collected",
         "Unexplained",
         "Discounts, credits, tax",
     ]);
@@ -47,11 +47,13 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
             usd(m.billed_usd),
             usd(m.computed_usd),
             usd(m.application_level_usd),
-            format!(
-                "{} ({} run(s))",
-                usd(m.not_collected_usd),
-                m.not_collected_runs
-            ),
+            match (m.service, m.not_collected_runs) {
+                (_, 0) => usd(m.not_collected_usd),
+                (emrcost::reconcile::Service::EmrOnEc2, _) => {
+                    format!("{} (the cluster)", usd(m.not_collected_usd))
+                }
+                (_, n) => format!("{} ({n} run(s))", usd(m.not_collected_usd)),
+            },
             usd(m.unexplained_usd),
             usd(m.discounts_usd),
         ]);
@@ -85,7 +87,7 @@ pub fn run(g: &GlobalArgs, a: &ReconcileArgs) -> anyhow::Result<ExitCode> {
     note(
         g.quiet,
         &format!(
-            "{} line item(s) read from {} file(s); EMR Serverless and Glue usage compared for {}. Left out: {} of other services, {} in another currency, {} outside the dataset's months, {} unreadable. emrcost's figure is each collected run's billed usage at the price book's rates; application-level lines are pre-initialized capacity and runs billed without job-level cost allocation.",
+            "{} line item(s) read from {} file(s); EMR Serverless, Glue and EMR on EC2 usage compared for {}. Left out: {} of other services, {} in another currency, {} outside the dataset's months, {} unreadable. emrcost's figure is each collected run's billed usage at the price book's rates, and each collected EMR cluster's whole cost as `collect emr` priced it (in the month it was created); application-level lines are pre-initialized capacity and runs billed without job-level cost allocation.",
             r.line_items,
             r.files.len(),
             if r.months.is_empty() { "no month".to_string() } else { r.months.join(", ") },
