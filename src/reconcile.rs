@@ -108,11 +108,7 @@ fn cluster_of(usage_type: &str, product: &str, resource: &str, tags: &str) -> Op
     let id = resource
         .split_once("cluster/")
         .map(|(_, id)| id)
-        .or_else(|| {
-            resource
-                .split([':', '/'])
-                .find(|t| t.starts_with("j-"))
-        })
+        .or_else(|| resource.split([':', '/']).find(|t| t.starts_with("j-")))
         .filter(|id| !id.is_empty())
         .unwrap_or("(no cluster)");
     Some(id.to_string())

@@ -68,7 +68,10 @@ fn history(now: i64) -> (Value, HashMap<&'static str, f64>) {
             10.0 * 600.0 / 3600.0 * 0.44,
         )
     });
-    jobs.push(job("g1x", json!({"runs": g1x, "GlueVersion": "4.0"})));
+    jobs.push(job(
+        "g1x",
+        json!({"runs": g1x, "GlueVersion": "4.0", "Tags": {"team": "etl", "env": "prod"}}),
+    ));
     jobs.push(job("g2x_auto", json!({"runs": auto})));
     jobs.push(job("flex", json!({"runs": flex})));
     jobs.push(job(
@@ -105,9 +108,21 @@ fn glue_runs_are_collected_once_and_priced_as_glue_billed_them() {
         "{stderr}"
     );
     assert!(stderr.contains("160 recorded"), "{stderr}");
+    assert!(
+        stderr.contains("4 Glue job(s) (4 with their tags read)"),
+        "{stderr}"
+    );
+    // The job's tags are its runs' tags, under the caller's account.
+    let (runs, _, _) = emrcost::collect::dataset::read(&out).unwrap();
+    for r in &runs {
+        let want = (r.application_id == "g1x").then_some(r#"{"env":"prod","team":"etl"}"#);
+        assert_eq!(r.tags.as_deref(), want, "{}", r.job_run_id);
+        assert_eq!(r.account_id.as_deref(), Some("123456789012"));
+    }
     // Four pages of 10 for each job, and GetJobs.
     let log = emu.log();
     assert_eq!(operations(&log, "GetJobRuns").len(), 16);
+    assert_eq!(operations(&log, "GetTags").len(), 4);
 
     // `price` reads the dataset through the one pipeline.
     let priced = emu

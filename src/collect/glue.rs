@@ -12,6 +12,7 @@
 //! to keep a longer history. Glue's per-call quotas are not published; the
 //! pace is `--rate`.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,6 +71,10 @@ pub struct GlueSummary {
     pub elapsed: Duration,
     pub interrupted: bool,
     pub failures: Vec<String>,
+    /// Jobs whose tags were read (GetTags), and why they were not where
+    /// they could not be (the runs are recorded untagged then).
+    pub tagged_jobs: usize,
+    pub tag_notes: Vec<String>,
 }
 
 use crate::collect::emr_serverless::utc as time;
@@ -277,6 +282,29 @@ impl Client {
         }
     }
 
+    /// A job's tags (GetTags on the job's ARN).
+    async fn tags(&self, account: &str, job: &str) -> Result<BTreeMap<String, String>, String> {
+        let arn = format!(
+            "arn:{}:glue:{}:{account}:job/{job}",
+            partition(&self.region),
+            self.region
+        );
+        let out = paced(&self.bucket, &self.backoff, &self.stats, classify, || {
+            self.client.get_tags().resource_arn(&arn).send()
+        })
+        .await
+        .map_err(|e| {
+            with_iam_action(
+                format!("GetTags {job} in {}: {}", self.region, describe(&e)),
+                "glue:GetTags",
+            )
+        })?;
+        Ok(out
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
+
     async fn runs_page(
         &self,
         job: &str,
@@ -304,6 +332,17 @@ impl Client {
     }
 }
 
+/// The ARN partition of a region.
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// What paging one job did.
 #[derive(Default)]
 struct JobPass {
@@ -319,7 +358,7 @@ struct JobPass {
 async fn pass(
     client: &Client,
     opts: &GlueOptions,
-    job: &JobInfo,
+    (job, tags): &(JobInfo, Option<String>),
     ds: &Mutex<&mut Dataset>,
     workers_book: &[GlueWorker],
     progress: &dyn Progress,
@@ -389,7 +428,7 @@ async fn pass(
                 }
                 fresh.push(JobRun {
                     account_id: opts.account_id.clone(),
-                    tags: None,
+                    tags: tags.clone(),
                     ..run
                 });
             }
@@ -481,6 +520,41 @@ pub async fn collect_glue(
                 jobs.push(job);
             }
             summary.jobs += jobs.len();
+            // Each job's tags, for `report --group-by tag:KEY`; the ARN
+            // needs the account. A job whose tags cannot be read still has
+            // its runs collected.
+            progress.phase(&format!("{region}: Glue job tags"));
+            let jobs: Vec<(JobInfo, Option<String>)> = match &opts.account_id {
+                None => {
+                    summary.tag_notes.push(format!(
+                        "{region}: the account is unknown, so the jobs' tags (GetTags on the job's ARN) were not read"
+                    ));
+                    jobs.into_iter().map(|j| (j, None)).collect()
+                }
+                Some(account) => {
+                    let read: Vec<(JobInfo, Result<BTreeMap<String, String>, String>)> =
+                        futures_util::stream::iter(jobs)
+                            .map(|j| async {
+                                let t = client.tags(account, &j.name).await;
+                                (j, t)
+                            })
+                            .buffered(opts.concurrency.max(1))
+                            .collect()
+                            .await;
+                    read.into_iter()
+                        .map(|(j, t)| match t {
+                            Ok(t) => {
+                                summary.tagged_jobs += 1;
+                                (j, crate::model::tags_text(&t))
+                            }
+                            Err(e) => {
+                                summary.tag_notes.push(format!("{e}; its runs are recorded untagged"));
+                                (j, None)
+                            }
+                        })
+                        .collect()
+                }
+            };
             progress.phase(&format!("{region}: Glue job runs"));
             let passes: Vec<Result<JobPass, String>> = futures_util::stream::iter(&jobs)
                 .map(|job| pass(&client, opts, job, &shared, workers_book, progress, &stop))

@@ -406,9 +406,10 @@ def glue_answer(run_id):
 
 def glue_seed(doc):
     """{"jobs": [{"Name", "Command": {"Name": "glueetl"}, "GlueVersion",
-    "WorkerType", "NumberOfWorkers", "MaxCapacity", "runs": [JobRun, ...]}],
-    "page_size": N}: the jobs GetJobs lists and the runs GetJobRuns pages
-    (newest StartedOn first), as Glue returns them."""
+    "WorkerType", "NumberOfWorkers", "MaxCapacity", "Tags": {..}, "runs":
+    [JobRun, ...]}], "page_size": N}: the jobs GetJobs lists, the runs
+    GetJobRuns pages (newest StartedOn first), as Glue returns them, and the
+    tags GetTags gives for the job's ARN."""
     with STATE.lock:
         for job in doc.get("jobs", []):
             job = dict(job)
@@ -444,12 +445,18 @@ def glue(front, environ, request, operation):
         seeded = dict(STATE.glue_jobs)
         page_size = STATE.glue_page
     if seeded and operation == "GetJobs":
-        jobs = [j for j, _ in seeded.values()]
+        jobs = [{k: v for k, v in j.items() if k != "Tags"} for j, _ in seeded.values()]
         page, token = glue_page(jobs, body, 1000)
         out = {"Jobs": page}
         if token:
             out["NextToken"] = token
         return Response(json.dumps(out), headers=headers)
+    if operation == "GetTags" and seeded:
+        # A seeded job's "Tags", by its ARN (arn:...:glue:REGION:ACCT:job/NAME).
+        name = str(body.get("ResourceArn", "")).split(":job/", 1)[-1]
+        if name in seeded:
+            return Response(json.dumps({"Tags": seeded[name][0].get("Tags", {})}),
+                            headers=headers)
     if operation == "GetJobRuns" and body.get("JobName") in seeded:
         _, runs = seeded[body["JobName"]]
         page, token = glue_page(runs, body, page_size)

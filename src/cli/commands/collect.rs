@@ -397,11 +397,21 @@ fn run_glue(g: &GlobalArgs, a: &CollectGlueArgs) -> anyhow::Result<ExitCode> {
         for s in &summary.skipped_jobs {
             note(g.quiet, &format!("skipped {s}: not a Spark (glueetl) job"));
         }
+        for t in summary.tag_notes.iter().take(5) {
+            note(g.quiet, &format!("warning: {t}"));
+        }
+        if summary.tag_notes.len() > 5 {
+            note(
+                g.quiet,
+                &format!("warning: and {} more job(s) without their tags", summary.tag_notes.len() - 5),
+            );
+        }
         note(
             g.quiet,
             &format!(
-                "{} Glue job(s); {} run(s) listed in {} page(s), {} recorded, {} already final; {} new in {}/{}",
+                "{} Glue job(s) ({} with their tags read); {} run(s) listed in {} page(s), {} recorded, {} already final; {} new in {}/{}",
                 summary.jobs,
+                summary.tagged_jobs,
                 summary.listed,
                 summary.pages,
                 summary.recorded,
