@@ -283,7 +283,7 @@ impl Client {
     }
 
     /// A job's tags (GetTags on the job's ARN).
-    async fn tags(&self, account: &str, job: &str) -> Result<BTreeMap<String, String>, String> {
+    async fn tags(&self, account: &str, job: &str) -> Result<Tags, String> {
         let arn = format!(
             "arn:{}:glue:{}:{account}:job/{job}",
             partition(&self.region),
@@ -331,6 +331,8 @@ impl Client {
         ))
     }
 }
+
+type Tags = BTreeMap<String, String>;
 
 /// The ARN partition of a region.
 fn partition(region: &str) -> &'static str {
@@ -532,7 +534,7 @@ pub async fn collect_glue(
                     jobs.into_iter().map(|j| (j, None)).collect()
                 }
                 Some(account) => {
-                    let read: Vec<(JobInfo, Result<BTreeMap<String, String>, String>)> =
+                    let read: Vec<(JobInfo, Result<Tags, String>)> =
                         futures_util::stream::iter(jobs)
                             .map(|j| async {
                                 let t = client.tags(account, &j.name).await;
