@@ -222,10 +222,11 @@ pub fn row_count(path: &Path) -> Result<usize, FileError> {
 }
 
 /// Rows read from Parquet at a time (one polars frame).
-const BATCH: usize = 1 << 20;
+const BATCH: usize = 1 << 18;
 
-/// Reads a Parquet file in batches of about a million rows, each cut into
-/// parts, handing them on in file order; never holds more than a batch.
+/// Reads a Parquet file in batches of 262,144 rows, each cut into parts,
+/// handing them on in file order; the next batch is decoded while this one
+/// is priced, so two batches are held at most.
 /// `columns` limits the columns read (those the file has).
 pub fn read(
     path: &Path,
@@ -251,29 +252,46 @@ pub fn read(
             .collect();
         lf = lf.select(present);
     }
-    let mut offset = 0;
-    while offset < rows {
-        let df = lf
-            .clone()
-            .slice(offset as i64, BATCH as IdxSize)
-            .collect()
-            .map_err(|e| bad(format!("rows {} to {}: {e}", offset + 1, offset + BATCH)))?;
-        let n = df.height();
-        if n == 0 {
-            break;
+    // The next batch is decoded on its own thread while this one is
+    // checked and priced: one batch ahead, so memory is two batches'.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, DataFrame), FileError>>(1);
+        scope.spawn(move || {
+            let mut offset = 0;
+            while offset < rows {
+                let got = lf
+                    .clone()
+                    .slice(offset as i64, BATCH as IdxSize)
+                    .collect()
+                    .map_err(|e| bad(format!("rows {} to {}: {e}", offset + 1, offset + BATCH)));
+                let n = got.as_ref().map_or(0, |df| df.height());
+                let stop = got.is_err() || n == 0;
+                // The reader stopped (an error downstream): so does this.
+                if tx.send(got.map(|df| (offset, df))).is_err() || stop {
+                    break;
+                }
+                offset += n;
+            }
+        });
+        for got in rx {
+            let (offset, df) = got?;
+            let n = df.height();
+            if n == 0 {
+                break;
+            }
+            let batch = (0..n)
+                .step_by(PART_ROWS)
+                .map(|start| Part {
+                    frame: df.slice(start as i64, PART_ROWS),
+                    at: Locator::Rows {
+                        first: (offset + start) as u64 + 1,
+                    },
+                    unreadable: Vec::new(),
+                })
+                .collect();
+            each(batch)?;
         }
-        let batch = (0..n)
-            .step_by(PART_ROWS)
-            .map(|start| Part {
-                frame: df.slice(start as i64, PART_ROWS),
-                at: Locator::Rows {
-                    first: (offset + start) as u64 + 1,
-                },
-                unreadable: Vec::new(),
-            })
-            .collect();
-        each(batch)?;
-        offset += n;
-    }
+        Ok::<(), FileError>(())
+    })?;
     Ok(rows)
 }
