@@ -47,8 +47,16 @@ impl Texts {
         if !a.is_valid(i) {
             return None;
         }
-        // Trimmed, as a CSV cell is: " us-east-1" is us-east-1 in every format.
-        let v = a.value(i).trim();
+        // Trimmed, as a CSV cell is: " us-east-1" is us-east-1 in every
+        // format. Most cells start and end with a visible ASCII character
+        // and need no look at the rest.
+        let v = a.value(i);
+        let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+        let v = if visible(v.as_bytes().first()) && visible(v.as_bytes().last()) {
+            v
+        } else {
+            v.trim()
+        };
         (!v.is_empty()).then_some(v)
     }
 }
