@@ -275,19 +275,7 @@ fn the_bill_reconciles_to_the_cent() {
     // same reconciliation.
     let parquet = dir.path().join("cur.parquet");
     write_parquet(&parquet, &october);
-    let out_pq = dir.path().join("reconcile-pq.csv");
-    crate::util::emrcost()
-        .args(["reconcile", "--quiet", "--dataset"])
-        .arg(&ds)
-        .arg("--out")
-        .arg(&out_pq)
-        .arg(&parquet)
-        .assert()
-        .success();
-    assert_eq!(
-        std::fs::read_to_string(&out).unwrap(),
-        std::fs::read_to_string(&out_pq).unwrap()
-    );
+    assert_same_reconciliation(&ds, &out, &parquet);
 }
 
 #[test]
@@ -482,18 +470,27 @@ fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
     // value structs, as Parquet stores a map), reconcile the same.
     let parquet = dir.path().join("cur-emr.parquet");
     write_parquet_with_tags(&parquet, &lines);
-    let out_pq = dir.path().join("emr-pq.csv");
+    assert_same_reconciliation(&ds_dir, &out, &parquet);
+}
+
+/// `reconcile --out` on `other` writes the very file `want` holds.
+fn assert_same_reconciliation(
+    ds: &std::path::Path,
+    want: &std::path::Path,
+    other: &std::path::Path,
+) {
+    let out = other.with_extension("reconciled.csv");
     crate::util::emrcost()
         .args(["reconcile", "--quiet", "--dataset"])
-        .arg(&ds_dir)
+        .arg(ds)
         .arg("--out")
-        .arg(&out_pq)
-        .arg(&parquet)
+        .arg(&out)
+        .arg(other)
         .assert()
         .success();
     assert_eq!(
-        std::fs::read_to_string(&out).unwrap(),
-        std::fs::read_to_string(&out_pq).unwrap()
+        std::fs::read_to_string(want).unwrap(),
+        std::fs::read_to_string(&out).unwrap()
     );
 }
 

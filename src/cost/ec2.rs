@@ -117,7 +117,9 @@ pub struct Ec2Plan {
 }
 
 impl Ec2Plan {
-    fn curve_at(hourly: f64, fixed_usd: f64, a: &Assumptions) -> BillingCurve {
+    /// Nodes billed by the second at `hourly`, plus `fixed_usd`, at EC2's
+    /// speed and one-minute minimum (EMR on EC2, and EMR on EKS's nodes).
+    pub(super) fn curve_at(hourly: f64, fixed_usd: f64, a: &Assumptions) -> BillingCurve {
         let usd_per_second = hourly / 3600.0;
         BillingCurve {
             usd_per_second,

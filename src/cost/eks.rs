@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::ec2::{Ec2Catalog, NodeRate, YarnRequest, MINIMUM_SECONDS};
+use super::ec2::{Ec2Catalog, Ec2Plan, NodeRate, YarnRequest};
 use super::{Assumptions, BillingCurve, CostError, Ec2Arch, Ec2Sizing};
 use crate::model::{Architecture, JobShape, WorkerSize};
 use crate::pricing::EksRate;
@@ -53,7 +53,7 @@ pub struct EksPlan {
 impl EksPlan {
     /// The cost curve with the shape's own average executor pods.
     pub fn curve(&self, a: &Assumptions) -> BillingCurve {
-        Self::curve_at(self.hour_usd, self.fixed_usd, a)
+        Ec2Plan::curve_at(self.hour_usd, self.fixed_usd, a)
     }
 
     /// The cost curve of a run with `executors` executor pods on average
@@ -62,22 +62,7 @@ impl EksPlan {
         let hour = self.billed_nodes * self.node_hour_usd
             + self.driver_pod_hour_usd
             + executors * self.executor_pod_hour_usd;
-        Self::curve_at(hour, self.fixed_usd, a)
-    }
-
-    fn curve_at(hour_usd: f64, fixed_usd: f64, a: &Assumptions) -> BillingCurve {
-        let usd_per_second = hour_usd / 3600.0;
-        BillingCurve {
-            usd_per_second,
-            // The same Spark runtime on the same EC2 types as EMR on EC2.
-            time_scale: a.speed_factor_ec2,
-            offset_s: if usd_per_second > 0.0 {
-                fixed_usd / usd_per_second
-            } else {
-                0.0
-            },
-            minimum_s: MINIMUM_SECONDS,
-        }
+        Ec2Plan::curve_at(hour, self.fixed_usd, a)
     }
 }
 
