@@ -137,6 +137,10 @@ pub struct Skipped {
     pub other_services: usize,
     /// Of the other services: EC2 lines without a cluster id tag.
     pub untagged_ec2: usize,
+    /// Lines that carried a cluster id tag (so the tag is activated).
+    pub tagged_lines: usize,
+    /// EMR on EC2 lines covered by a Reserved Instance (DiscountedUsage).
+    pub reserved_lines: usize,
     /// The first problems, with file and row.
     pub examples: Vec<String>,
 }
@@ -242,6 +246,23 @@ fn ids_of(resource: &str) -> (Option<String>, Option<String>) {
             .map(|s| s.to_string())
     };
     (after("applications"), after("jobruns"))
+}
+
+/// Every month from `first` to `last` (`YYYY-MM`, both included).
+fn months_between(first: &str, last: &str) -> Vec<String> {
+    let parse = |m: &str| -> Option<(i32, u32)> {
+        Some((m.get(..4)?.parse().ok()?, m.get(5..7)?.parse().ok()?))
+    };
+    let (Some((mut y, mut m)), Some(end)) = (parse(first), parse(last)) else {
+        return vec![first.to_string()];
+    };
+    let mut out = Vec::new();
+    // Bounded: a cluster is not up for more than a few years.
+    while (y, m) <= end && out.len() < 240 {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
 }
 
 /// The month (`YYYY-MM`) a CUR timestamp falls in.
@@ -418,7 +439,7 @@ fn read_file(
     let [period, usage_type, cost, kind, resource] = REQUIRED.map(|c| at(c).unwrap_or(0));
     let currency = at(CURRENCY);
     let start = at(USAGE_START);
-    let product = PRODUCT.iter().find_map(|c| at(c));
+    let products: Vec<usize> = PRODUCT.iter().filter_map(|c| at(c)).collect();
     let tags = at(TAGS);
     let mut count = 0;
     let example = |skipped: &mut Skipped, text: String| {
@@ -426,8 +447,10 @@ fn read_file(
             skipped.examples.push(text);
         }
     };
+    // A CSV's first record is on line 2; a Parquet file has no header.
+    let first_row = if is_parquet { 1 } else { 2 };
     for (i, rec) in records.enumerate() {
-        let row = i as u64 + 2;
+        let row = i as u64 + first_row;
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
@@ -439,21 +462,25 @@ fn read_file(
         count += 1;
         let get = |i: usize| rec.get(i).unwrap_or("").trim();
         let ut = get(usage_type);
-        let cluster = || {
-            cluster_of(
-                ut,
-                product.map(get).unwrap_or(""),
-                get(resource),
-                tags.map(get).unwrap_or(""),
-            )
-        };
+        // The first of the two service columns that says anything.
+        let product = products
+            .iter()
+            .map(|&c| get(c))
+            .find(|p| !p.is_empty())
+            .unwrap_or("");
+        let cluster = || cluster_of(ut, product, get(resource), tags.map(get).unwrap_or(""));
         let (service, cluster) = match Service::of(ut) {
             Some(s) => (s, None),
             None => match cluster() {
-                Some(c) => (Service::EmrOnEc2, Some(c)),
+                Some(c) => {
+                    if cluster_tag(tags.map(get).unwrap_or("")).is_some() {
+                        skipped.tagged_lines += 1;
+                    }
+                    (Service::EmrOnEc2, Some(c))
+                }
                 None => {
                     skipped.other_services += 1;
-                    if product.map(get) == Some("AmazonEC2") {
+                    if product == "AmazonEC2" {
                         skipped.untagged_ec2 += 1;
                     }
                     continue;
@@ -585,13 +612,28 @@ pub fn reconcile(
     // A cluster is compared whole, in the month it was created: its lines
     // in a later month (a cluster up across a month's end) count there too.
     let mut cluster_month: HashMap<&str, String> = HashMap::new();
+    let collected: std::collections::HashSet<&str> =
+        clusters.iter().map(|c| c.cluster_id.as_str()).collect();
+    // The months the bill files hold lines in: a cluster that ran in a
+    // month they lack is compared with part of its bill.
+    let bill_months: std::collections::BTreeSet<&str> =
+        lines.iter().map(|l| l.month.as_str()).collect();
     let mut partial = Vec::new();
+    let mut part_billed = Vec::new();
+    let mut undated = Vec::new();
     for c in clusters {
-        let Some(month) = c.created.map(|t| t.format("%Y-%m").to_string()) else {
+        let month_of = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m").to_string();
+        let Some(month) = c.created.or(c.ended).map(month_of) else {
+            undated.push(c.cluster_id.as_str());
             continue;
         };
         if !c.unpriced.is_empty() {
             partial.push(c.cluster_id.as_str());
+        }
+        let last = c.ended.map(month_of).unwrap_or_else(|| month.clone());
+        let ran_in = months_between(&month, &last);
+        if !lines.is_empty() && ran_in.iter().any(|m| !bill_months.contains(m.as_str())) {
+            part_billed.push(format!("{} ({} to {})", c.cluster_id, month, last));
         }
         cluster_month.insert(&c.cluster_id, month.clone());
         computed
@@ -605,8 +647,30 @@ pub fn reconcile(
             partial.join(", ")
         ));
     }
+    if !part_billed.is_empty() {
+        notes.push(format!(
+            "cluster(s) {} ran in months the bill files do not cover: each is compared whole against only part of its bill; give every month's export",
+            part_billed.join(", ")
+        ));
+    }
+    if !undated.is_empty() {
+        notes.push(format!(
+            "cluster(s) {} have no creation or end time in the dataset: not compared",
+            undated.join(", ")
+        ));
+    }
+    // The months each service was collected for: a line is compared when
+    // its service's runs cover its month (a service the dataset has none
+    // of: any month the dataset covers).
+    let mut service_months: BTreeMap<Service, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for ((service, _, _), (m, _)) in &computed {
+        service_months
+            .entry(*service)
+            .or_default()
+            .insert(m.clone());
+    }
     let dataset_months: std::collections::BTreeSet<String> =
-        computed.values().map(|(m, _)| m.clone()).collect();
+        service_months.values().flatten().cloned().collect();
 
     let mut apps: BTreeMap<(Service, String, String), AppMonth> = BTreeMap::new();
     let mut bill_runs: HashMap<(String, String), f64> = HashMap::new();
@@ -616,9 +680,13 @@ pub fn reconcile(
             (Service::EmrOnEc2, Some(c)) => cluster_month.get(c.as_str()).unwrap_or(&l.month),
             _ => &l.month,
         };
-        if !dataset_months.is_empty() && !dataset_months.contains(month) {
+        let months = service_months.get(&l.service).unwrap_or(&dataset_months);
+        if !months.is_empty() && !months.contains(month) {
             skipped.outside_dataset_months += 1;
             continue;
+        }
+        if l.service == Service::EmrOnEc2 && l.kind == "DiscountedUsage" {
+            skipped.reserved_lines += 1;
         }
         let app = l
             .application_id
@@ -675,7 +743,7 @@ pub fn reconcile(
     }
     // A service with no line on the bill was not exported (or not used in
     // the bill's months): its collected runs are not compared.
-    let billed: std::collections::BTreeSet<Service> = lines.iter().map(|l| l.service).collect();
+    let billed: std::collections::BTreeSet<Service> = apps.keys().map(|(s, _, _)| *s).collect();
     let mut absent: BTreeMap<Service, usize> = BTreeMap::new();
     for ((service, app, _run), (month, usd)) in &computed {
         let key = (*service, app.clone(), month.clone());
@@ -694,7 +762,7 @@ pub fn reconcile(
     for a in &mut apps {
         // A cluster on the bill that `collect emr` did not see.
         if a.service == Service::EmrOnEc2
-            && !cluster_month.contains_key(a.application_id.as_str())
+            && !collected.contains(a.application_id.as_str())
             && a.billed_usd != 0.0
         {
             a.not_collected_usd = a.billed_usd;
@@ -706,14 +774,25 @@ pub fn reconcile(
     run_gaps.sort_by(|a, b| b.gap_usd.abs().total_cmp(&a.gap_usd.abs()));
     for (service, n) in &absent {
         notes.push(format!(
-            "the bill has no {} line items: {n} collected run(s) or cluster(s) of it were not compared",
+            "the bill has no {} line items in the months collected: {n} collected run(s) or cluster(s) of it were not compared",
             service.name()
         ));
     }
-    if skipped.untagged_ec2 > 0 && apps.iter().any(|a| a.service == Service::EmrOnEc2) {
+    // Untagged EC2 lines are only a hint of a missing tag when no line had
+    // it: once it is activated, they are other instances.
+    if skipped.untagged_ec2 > 0
+        && skipped.tagged_lines == 0
+        && apps.iter().any(|a| a.service == Service::EmrOnEc2)
+    {
         notes.push(format!(
             "{} EC2 line item(s) carry no EMR cluster id tag: if some are EMR on EC2 instances, activate the aws:elasticmapreduce:job-flow-id cost allocation tag and export resource_tags",
             skipped.untagged_ec2
+        ));
+    }
+    if skipped.reserved_lines > 0 {
+        notes.push(format!(
+            "{} EMR on EC2 line item(s) are Reserved Instance usage (DiscountedUsage): their cost on the bill is the reservation's, not on-demand, so those clusters' gaps include the reservation",
+            skipped.reserved_lines
         ));
     }
     if skipped.other_currency > 0 {
@@ -788,6 +867,15 @@ mod tests {
             cluster_of("USE1-EMR-EKS-EC2-vCPUHours", "ElasticMapReduce", "x", ""),
             None
         );
+    }
+
+    #[test]
+    fn a_cluster_runs_in_every_month_between_its_first_and_last() {
+        assert_eq!(
+            months_between("2026-11", "2027-01"),
+            ["2026-11", "2026-12", "2027-01"]
+        );
+        assert_eq!(months_between("2026-10", "2026-10"), ["2026-10"]);
     }
 
     #[test]

@@ -291,6 +291,32 @@ fn access_denied_names_the_missing_permission() {
     );
 }
 
+/// A policy without glue:GetTags: every run is still collected, untagged,
+/// and the warning names the permission.
+#[test]
+fn runs_are_collected_untagged_when_tags_cannot_be_read() {
+    let emu = Emulator::start();
+    let now = chrono::Utc::now().timestamp();
+    let (seed, _) = history(now);
+    emu.post("/_emu/glue_seed", &seed);
+    emu.configure(json!({"deny": ["GetTags"]}));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    let done = collect(&emu, &out).assert().success();
+    let stderr = String::from_utf8_lossy(&done.get_output().stderr).to_string();
+    assert!(stderr.contains("160 recorded"), "{stderr}");
+    assert!(
+        stderr.contains("4 Glue job(s) (0 with their tags read)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the IAM policy must allow glue:GetTags"),
+        "{stderr}"
+    );
+    let (runs, _, _) = emrcost::collect::dataset::read(&out).unwrap();
+    assert!(runs.iter().all(|r| r.tags.is_none()));
+}
+
 /// `--profile` twice: each profile's credentials are used in turn and the
 /// runs carry the account STS names for them.
 #[test]

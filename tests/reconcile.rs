@@ -388,6 +388,12 @@ fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
     ds.state
         .clusters
         .push(cluster("j-CCC", "2026-10-12T08:00:00Z", 0.50));
+    // j-SEP: a September cluster. Its month is EMR on EC2's, not the EMR
+    // Serverless runs' (October only): September's EMR Serverless line is
+    // outside what was collected of that service.
+    ds.state
+        .clusters
+        .push(cluster("j-SEP", "2026-09-10T08:00:00Z", 0.20));
     ds.compact().unwrap();
 
     let tag = |id: &str| {
@@ -411,6 +417,8 @@ fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
         format!("2026-10-01T00:00:00Z,2026-10-20T08:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-BBB,Usage,0.10,USD,"),
         // An instance that is not EMR's.
         "2026-10-01T00:00:00Z,2026-10-12T08:00:00Z,AmazonEC2,USE1-BoxUsage:m5.xlarge,i-09,Usage,0.192,USD,{}".to_string(),
+        format!("2026-09-01T00:00:00Z,2026-09-10T08:00:00Z,ElasticMapReduce,USE1-BoxUsage:m5.xlarge,{emr_arn}/j-SEP,Usage,0.20,USD,"),
+        format!("2026-09-01T00:00:00Z,2026-09-10T08:00:00Z,ElasticMapReduce,USE1-EMR-SERVERLESS-vCPUHours,{ARN}/appA/jobruns/r7,Usage,0.33,USD,"),
     ];
     let csv_path = dir.path().join("cur-emr.csv");
     std::fs::write(&csv_path, format!("{EMR_HEADER}\n{}\n", lines.join("\n"))).unwrap();
@@ -427,14 +435,19 @@ fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     assert!(stdout.contains("EMR on EC2"), "{stdout}");
     assert!(stdout.contains("(the cluster)"), "{stdout}");
+    assert!(stderr.contains("1 of other services"), "{stderr}");
     assert!(
-        stderr.contains("1 EC2 line item(s) carry no EMR cluster id tag"),
+        stderr.contains("1 outside the dataset's months"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 of other services"), "{stderr}");
+    // Some lines carry the tag, so the untagged instance is just another
+    // instance: no advice to activate the tag.
+    assert!(!stderr.contains("carry no EMR cluster id tag"), "{stderr}");
     // The runs of services this bill has no lines for are not compared.
     assert!(
-        stderr.contains("the bill has no EMR Serverless line items: 3 collected run(s)"),
+        stderr.contains(
+            "the bill has no EMR Serverless line items in the months collected: 3 collected run(s)"
+        ),
         "{stderr}"
     );
     assert!(!stdout.contains("appA"), "{stdout}");
@@ -460,6 +473,12 @@ fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
     assert!(close(num(&c, 2), 0.45), "{c:?}");
     assert!(close(num(&c, 3), 0.50), "{c:?}");
     assert!((num(&c, 7) + 0.05).abs() < 1e-9, "{c:?}");
+    let sep = row("j-SEP");
+    assert_eq!(&sep[1], "2026-09");
+    assert!(
+        close(num(&sep, 2), 0.20) && close(num(&sep, 3), 0.20),
+        "{sep:?}"
+    );
     // j-BBB: on the bill only, so not collected, nothing unexplained.
     let b = row("j-BBB");
     assert!(close(num(&b, 5), 0.10), "{b:?}");
@@ -541,4 +560,50 @@ fn write_parquet_with_tags(path: &std::path::Path, lines: &[String]) {
     ParquetWriter::new(std::fs::File::create(path).unwrap())
         .finish(&mut df)
         .unwrap();
+}
+
+/// A Parquet export with real MAP columns (`product`, `discount`,
+/// `resource_tags`), written by pyarrow (tests/fixtures/cur/
+/// make_map_parquet.py): it reads, and the tagged lines find their cluster.
+/// The cluster ran into November and the export covers October only, which
+/// the reconciliation says.
+#[test]
+fn a_parquet_export_with_map_columns_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds_dir = dir.path().join("ds");
+    dataset(&ds_dir);
+    let mut ds = Dataset::open(&ds_dir).unwrap();
+    ds.state
+        .clusters
+        .push(cluster("j-AAA", "2026-10-31T23:00:00Z", 1.49));
+    ds.compact().unwrap();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cur/cur-map.parquet");
+    let out = dir.path().join("map.csv");
+    let run = crate::util::emrcost()
+        .args(["reconcile", "--dataset"])
+        .arg(&ds_dir)
+        .arg("--out")
+        .arg(&out)
+        .arg(&fixture)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(
+            "cluster(s) j-AAA (2026-10 to 2026-11) ran in months the bill files do not cover"
+        ),
+        "{stderr}"
+    );
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&out)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(&rows[0][0], "j-AAA");
+    let num = |i: usize| -> f64 { rows[0][i].parse().unwrap() };
+    assert!(close(num(2), 1.49), "{rows:?}");
+    assert!(close(num(3), 1.49), "{rows:?}");
+    assert!(close(num(7), 0.0), "{rows:?}");
 }

@@ -255,7 +255,9 @@ pub fn read(
     // The next batch is decoded on its own thread while this one is
     // checked and priced: one batch ahead, so memory is two batches'.
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, DataFrame), FileError>>(1);
+        // No room in the channel: a decoded batch waits in the decoder's
+        // hands until this one is done.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, DataFrame), FileError>>(0);
         scope.spawn(move || {
             let mut offset = 0;
             while offset < rows {

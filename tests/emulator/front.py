@@ -452,11 +452,19 @@ def glue(front, environ, request, operation):
             out["NextToken"] = token
         return Response(json.dumps(out), headers=headers)
     if operation == "GetTags" and seeded:
-        # A seeded job's "Tags", by its ARN (arn:...:glue:REGION:ACCT:job/NAME).
-        name = str(body.get("ResourceArn", "")).split(":job/", 1)[-1]
-        if name in seeded:
+        # A seeded job's "Tags", by its whole ARN: the partition, the
+        # request's region and moto's account must be right.
+        auth = request.headers.get("Authorization", "")
+        region = auth.split("Credential=", 1)[-1].split("/")[2] if "Credential=" in auth else ""
+        arn = str(body.get("ResourceArn", ""))
+        name = arn.split(":job/", 1)[-1]
+        if name in seeded and arn == f"arn:aws:glue:{region}:123456789012:job/{name}":
             return Response(json.dumps({"Tags": seeded[name][0].get("Tags", {})}),
                             headers=headers)
+        if name in seeded:
+            return Response(json.dumps({"__type": "EntityNotFoundException",
+                                        "Message": f"no such resource {arn}"}),
+                            status=400, headers=headers)
     if operation == "GetJobRuns" and body.get("JobName") in seeded:
         _, runs = seeded[body["JobName"]]
         page, token = glue_page(runs, body, page_size)
