@@ -368,6 +368,22 @@ fn cluster(id: &str, created: &str, total_usd: f64) -> emrcost::collect::emr_ec2
     }
 }
 
+/// `dataset`'s runs in `dir/ds`, with these clusters (id, created, cost)
+/// as `collect emr` would have recorded them.
+fn dataset_with_clusters(
+    dir: &std::path::Path,
+    clusters: &[(&str, &str, f64)],
+) -> std::path::PathBuf {
+    let ds_dir = dir.join("ds");
+    dataset(&ds_dir);
+    let mut ds = Dataset::open(&ds_dir).unwrap();
+    for (id, created, usd) in clusters {
+        ds.state.clusters.push(cluster(id, created, *usd));
+    }
+    ds.compact().unwrap();
+    ds_dir
+}
+
 const EMR_HEADER: &str = "bill_billing_period_start_date,line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_resource_id,line_item_line_item_type,line_item_unblended_cost,line_item_currency_code,resource_tags";
 
 /// The EMR on EC2 part of a bill: the uplift per cluster, the instances and
@@ -376,25 +392,20 @@ const EMR_HEADER: &str = "bill_billing_period_start_date,line_item_usage_start_d
 #[test]
 fn emr_clusters_reconcile_with_their_uplift_and_tagged_instances() {
     let dir = tempfile::tempdir().unwrap();
-    let ds_dir = dir.path().join("ds");
-    dataset(&ds_dir);
-    let mut ds = Dataset::open(&ds_dir).unwrap();
     // j-AAA: 3 x m5.xlarge for 2 h: EC2 3 x 2 x $0.192 = 1.152, EMR
     // 3 x 2 x $0.048 = 0.288, volumes 0.05: 1.49 as collected. j-CCC:
-    // collected at 0.50, billed 0.45.
-    ds.state
-        .clusters
-        .push(cluster("j-AAA", "2026-10-31T23:00:00Z", 1.49));
-    ds.state
-        .clusters
-        .push(cluster("j-CCC", "2026-10-12T08:00:00Z", 0.50));
-    // j-SEP: a September cluster. Its month is EMR on EC2's, not the EMR
-    // Serverless runs' (October only): September's EMR Serverless line is
-    // outside what was collected of that service.
-    ds.state
-        .clusters
-        .push(cluster("j-SEP", "2026-09-10T08:00:00Z", 0.20));
-    ds.compact().unwrap();
+    // collected at 0.50, billed 0.45. j-SEP: a September cluster. Its
+    // month is EMR on EC2's, not the EMR Serverless runs' (October only):
+    // September's EMR Serverless line is outside what was collected of
+    // that service.
+    let ds_dir = dataset_with_clusters(
+        dir.path(),
+        &[
+            ("j-AAA", "2026-10-31T23:00:00Z", 1.49),
+            ("j-CCC", "2026-10-12T08:00:00Z", 0.50),
+            ("j-SEP", "2026-09-10T08:00:00Z", 0.20),
+        ],
+    );
 
     let tag = |id: &str| {
         format!(r#""{{""user_team"":""data"",""aws_elasticmapreduce_job_flow_id"":""{id}""}}""#)
@@ -570,13 +581,7 @@ fn write_parquet_with_tags(path: &std::path::Path, lines: &[String]) {
 #[test]
 fn a_parquet_export_with_map_columns_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let ds_dir = dir.path().join("ds");
-    dataset(&ds_dir);
-    let mut ds = Dataset::open(&ds_dir).unwrap();
-    ds.state
-        .clusters
-        .push(cluster("j-AAA", "2026-10-31T23:00:00Z", 1.49));
-    ds.compact().unwrap();
+    let ds_dir = dataset_with_clusters(dir.path(), &[("j-AAA", "2026-10-31T23:00:00Z", 1.49)]);
     let fixture =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cur/cur-map.parquet");
     let out = dir.path().join("map.csv");
