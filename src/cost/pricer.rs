@@ -429,22 +429,25 @@ impl CachedPlan {
                 .map_err(|e| Arc::from(e.to_string().as_str())),
             (Err(e), _) | (_, Err(e)) => Err(Arc::from(e.to_string().as_str())),
         };
+        // Every priced run holds its plan's names. The catalog's own `Arc`s
+        // are shared by every thread, so counting them on each run made
+        // the two cores fight over one cache line; each cache has copies.
+        let own = |s: &Arc<str>| Arc::<str>::from(&**s);
+        let eks = eks.map(|mut p| {
+            p.instance_type = own(&p.instance_type);
+            p
+        });
         CachedPlan {
             eks,
-            ec2_types: ec2.as_ref().ok().map(|p| {
-                (
-                    Arc::clone(&p.instance_type),
-                    Arc::clone(&p.primary_instance_type),
-                )
-            }),
+            ec2_types: ec2
+                .as_ref()
+                .ok()
+                .map(|p| (own(&p.instance_type), own(&p.primary_instance_type))),
             ec2_plan: ec2
                 .as_ref()
                 .ok()
-                .map(|p| (Arc::clone(&p.instance_type), p.core_nodes)),
-            glue_plan: glue
-                .as_ref()
-                .ok()
-                .map(|p| (Arc::clone(&p.worker_type), p.workers)),
+                .map(|p| (own(&p.instance_type), p.core_nodes)),
+            glue_plan: glue.as_ref().ok().map(|p| (own(&p.worker_type), p.workers)),
             ec2: ec2
                 .map(|p| (p.curve(a), p.spot_curve(a)))
                 .map_err(|e| Arc::from(e.as_str())),
@@ -489,6 +492,8 @@ impl CachedPlan {
 pub struct FleetPricer<'p, 'b> {
     pricer: &'p Pricer<'b>,
     regions: Vec<(String, RegionCatalog)>,
+    /// A region's place in `regions` (looked up once a run).
+    region_index: polars::prelude::PlHashMap<String, usize>,
 }
 
 /// A run's plans: its own, sized to the average where the peak is
@@ -562,10 +567,16 @@ impl<'b> Pricer<'b> {
             .regions()
             .into_iter()
             .map(|r| (r.to_string(), self.catalog(r)))
+            .collect::<Vec<_>>();
+        let region_index = regions
+            .iter()
+            .enumerate()
+            .map(|(i, (r, _))| (r.clone(), i))
             .collect();
         FleetPricer {
             pricer: self,
             regions,
+            region_index,
         }
     }
 }
@@ -598,8 +609,8 @@ impl FleetPricer<'_, '_> {
         used: &mut RowsUsed,
     ) -> Result<CompactCost, String> {
         let a = &self.pricer.assumptions;
-        let region_index = match self.regions.iter().position(|(r, _)| r == region) {
-            Some(i) => i,
+        let region_index = match self.region_index.get(region) {
+            Some(i) => *i,
             None => {
                 let pos = match cache.extra_regions.iter().position(|(r, _)| r == region) {
                     Some(p) => p,

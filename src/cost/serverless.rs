@@ -52,6 +52,35 @@ pub fn worker_billed_usage(req: &WorkerSize, seconds: f64) -> Result<ResourceUsa
 /// Rounds a requested size (memory with overhead) up to the smallest valid
 /// EMR Serverless worker that holds it.
 pub fn round_worker(req: &WorkerSize) -> Result<ServerlessWorker, CostError> {
+    // A fleet asks for a few sizes millions of times (twice a run): the
+    // last few answers are kept per thread, keyed by the exact bits.
+    type Seen = ([Option<([u64; 3], ServerlessWorker)>; 4], usize);
+    thread_local! {
+        static SEEN: std::cell::RefCell<Seen> = const { std::cell::RefCell::new(([None; 4], 0)) };
+    }
+    let key = [
+        req.vcpu.to_bits(),
+        req.memory_gb.to_bits(),
+        req.disk_gb.to_bits(),
+    ];
+    let hit = SEEN.with_borrow(|(seen, _)| {
+        seen.iter()
+            .flatten()
+            .find(|(k, _)| *k == key)
+            .map(|(_, w)| *w)
+    });
+    if let Some(w) = hit {
+        return Ok(w);
+    }
+    let w = round_worker_uncached(req)?;
+    SEEN.with_borrow_mut(|(seen, next)| {
+        seen[*next] = Some((key, w));
+        *next = (*next + 1) % seen.len();
+    });
+    Ok(w)
+}
+
+fn round_worker_uncached(req: &WorkerSize) -> Result<ServerlessWorker, CostError> {
     let finite = req.vcpu.is_finite() && req.memory_gb.is_finite() && req.disk_gb.is_finite();
     if !(finite && req.vcpu > 0.0 && req.memory_gb > 0.0 && req.disk_gb >= 0.0) {
         return Err(CostError::InvalidShape(format!(
@@ -262,6 +291,37 @@ mod tests {
             round_worker(&w(4.0, 16.0, 500.0)),
             Err(CostError::ServerlessDiskTooLarge { .. })
         ));
+    }
+
+    /// The answers kept per thread are the sizes' own: six sizes asked for
+    /// in turn (more than are kept) and again in reverse, each still
+    /// rounds as worked out by hand, and a refused size stays refused.
+    #[test]
+    fn remembered_sizes_round_as_when_first_asked() {
+        let w = |vcpu, memory_gb, disk_gb| WorkerSize {
+            vcpu,
+            memory_gb,
+            disk_gb,
+        };
+        let sw = |vcpu, memory_gb, disk_gb| ServerlessWorker {
+            vcpu,
+            memory_gb,
+            disk_gb,
+        };
+        let cases = [
+            (w(4.0, 15.4, 20.0), sw(4, 16, 20)),
+            (w(4.0, 33.0, 20.0), sw(8, 36, 20)),
+            (w(3.0, 2.0, 5.0), sw(4, 8, 20)),
+            (w(16.0, 100.0, 150.0), sw(16, 104, 150)),
+            (w(1.0, 2.0, 20.0), sw(1, 2, 20)),
+            (w(2.0, 7.5, 21.5), sw(2, 8, 22)),
+        ];
+        for _ in 0..3 {
+            for (req, want) in cases.iter().chain(cases.iter().rev()) {
+                assert_eq!(round_worker(req).unwrap(), *want, "{req:?}");
+                assert!(round_worker(&w(16.0, 121.0, 20.0)).is_err());
+            }
+        }
     }
 
     /// FACTS.md section 9: a 4 vCPU / 16 GB worker for one hour costs

@@ -123,6 +123,15 @@ impl Source {
         }
     }
 
+    /// How many rows the source holds, where that is known without reading
+    /// it (a Parquet file's metadata).
+    pub fn rows_hint(&self) -> Option<usize> {
+        match self {
+            Source::Parquet(p) => parquet::row_count(p).ok(),
+            _ => None,
+        }
+    }
+
     /// Reads the source, handing each batch to `each` in input order.
     /// `columns`, when given, are the only run-table columns wanted (a
     /// reader may still give more).

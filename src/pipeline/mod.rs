@@ -95,6 +95,9 @@ pub trait Sink: Sync {
     fn close(&self, _chunk: &mut Self::Chunk, _cols: &RunColumns) {}
     /// The next chunk, in input order.
     fn merge(&mut self, chunk: Self::Chunk) -> Result<(), PipelineError>;
+    /// About `rows` more rows are coming (a source that knows its size
+    /// says so before it is read).
+    fn expect(&mut self, _rows: usize) {}
 }
 
 /// Why the pipeline stopped.
@@ -397,6 +400,9 @@ fn pass<S: Sink>(
     let caches = PlanCaches::new();
     for source in input.sources {
         let name = source.name();
+        if let Some(rows) = source.rows_hint() {
+            sink.expect(rows);
+        }
         // The reader's callback speaks FileError; a sink's own failure is
         // kept here and the reading stopped.
         let mut failed: Option<PipelineError> = None;

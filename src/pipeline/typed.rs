@@ -19,7 +19,7 @@ impl Nums {
         self.0.is_some()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<f64> {
         let a = self.0.as_ref()?;
         a.is_valid(i).then(|| a.value(i))
@@ -30,7 +30,7 @@ impl Nums {
 pub(super) struct Times(Option<PrimitiveArray<i64>>);
 
 impl Times {
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<i64> {
         let a = self.0.as_ref()?;
         a.is_valid(i).then(|| a.value(i))
@@ -41,7 +41,7 @@ impl Times {
 pub(super) struct Texts(Option<Utf8ViewArray>);
 
 impl Texts {
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, i: usize) -> Option<&str> {
         let a = self.0.as_ref()?;
         if !a.is_valid(i) {

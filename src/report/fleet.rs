@@ -71,14 +71,14 @@ fn size_key(s: &Sizes) -> [u64; 6] {
 #[derive(Default)]
 pub struct FleetBuilder {
     groups: Vec<GroupInfo>,
-    group_index: HashMap<String, u32>,
+    group_index: PlHashMap<String, u32>,
     months: Vec<String>,
-    month_index: HashMap<String, u32>,
+    month_index: PlHashMap<String, u32>,
     /// [start, end) of a month in epoch milliseconds -> its month code (no
     /// date arithmetic per run); `None` for runs with no time.
     month_codes: Vec<(Option<(i64, i64)>, u32)>,
     sizes: Vec<Sizes>,
-    size_index: HashMap<[u64; 6], u32>,
+    size_index: PlHashMap<[u64; 6], u32>,
 
     group: Vec<u32>,
     month: Vec<u32>,
@@ -130,7 +130,7 @@ fn state_code(s: JobState) -> u8 {
     }
 }
 
-fn intern(index: &mut HashMap<String, u32>, table_len: usize, key: &str) -> (u32, bool) {
+fn intern(index: &mut PlHashMap<String, u32>, table_len: usize, key: &str) -> (u32, bool) {
     match index.get(key) {
         Some(i) => (*i, false),
         None => {
@@ -144,21 +144,27 @@ fn intern(index: &mut HashMap<String, u32>, table_len: usize, key: &str) -> (u32
 impl FleetBuilder {
     pub fn with_capacity(n: usize) -> FleetBuilder {
         let mut b = FleetBuilder::default();
-        b.group.reserve(n);
-        b.month.reserve(n);
-        b.state.reserve(n);
-        b.runtime.reserve(n);
-        b.queue.reserve(n);
-        b.serverless.reserve(n);
-        for o in &mut b.missing {
+        b.reserve(n);
+        b
+    }
+
+    /// Room for `n` more runs (a source that knows its size says so, and
+    /// the columns are not copied as they grow).
+    pub fn reserve(&mut self, n: usize) {
+        self.group.reserve(n);
+        self.month.reserve(n);
+        self.state.reserve(n);
+        self.runtime.reserve(n);
+        self.queue.reserve(n);
+        self.serverless.reserve(n);
+        for o in &mut self.missing {
             o.reserve(n);
         }
-        b.graviton_missing.reserve(n);
-        b.from_total.reserve(n);
-        b.executors.reserve(n);
-        b.peak.reserve(n);
-        b.peak_estimated.reserve(n);
-        b
+        self.graviton_missing.reserve(n);
+        self.from_total.reserve(n);
+        self.executors.reserve(n);
+        self.peak.reserve(n);
+        self.peak_estimated.reserve(n);
     }
 
     /// The month code of a run that started at `start_ms`.
@@ -205,42 +211,27 @@ impl FleetBuilder {
 
     /// Adds one priced run under `group_key`.
     pub fn push(&mut self, run: &JobRun, c: &CompactCost, group_key: &str) {
-        self.push_parts(
-            &run.facts(),
-            c,
-            group_key,
-            &run.region,
-            run.application_name.as_deref(),
-        );
+        self.push_parts(&run.facts(), c, group_key, &run.region, || {
+            run.application_name.clone()
+        });
     }
 
     /// [`FleetBuilder::push`] from a run's figures, with its region and
-    /// application name given apart (a scan reads them from columns).
+    /// application name given apart (a scan reads them from columns; the
+    /// name is asked for only by a group's first run).
     pub fn push_parts(
         &mut self,
         run: &RunFacts,
         c: &CompactCost,
         group_key: &str,
         region: &str,
-        application_name: Option<&str>,
+        application_name: impl FnOnce() -> Option<String>,
     ) {
-        // Few groups, usually: a short scan beats hashing the key.
-        let found = if self.groups.len() <= 32 {
-            self.groups
-                .iter()
-                .position(|gi| gi.key == group_key)
-                .map(|i| (i as u32, false))
-        } else {
-            None
-        };
-        let (g, new) = match found {
-            Some(f) => f,
-            None => intern(&mut self.group_index, self.groups.len(), group_key),
-        };
+        let (g, new) = intern(&mut self.group_index, self.groups.len(), group_key);
         if new {
             self.groups.push(GroupInfo {
                 key: group_key.to_string(),
-                application_name: application_name.map(str::to_string),
+                application_name: application_name(),
                 region: region.to_string(),
                 architecture: run.architecture,
             });
@@ -248,14 +239,8 @@ impl FleetBuilder {
         let m = self.month_code(run.start_ms);
         let sizes = (c.shape.executor, c.shape.driver);
         let sk = size_key(&sizes);
-        // Few sizes, usually: a short scan beats hashing the key.
-        let known = if self.sizes.len() <= 16 {
-            self.sizes.iter().position(|k| size_key(k) == sk)
-        } else {
-            self.size_index.get(&sk).map(|i| *i as usize)
-        };
-        let s = match known {
-            Some(i) => i as u32,
+        let s = match self.size_index.get(&sk) {
+            Some(i) => *i,
             None => {
                 let i = self.sizes.len() as u32;
                 self.size_index.insert(sk, i);

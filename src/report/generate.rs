@@ -98,19 +98,31 @@ impl Sink for FleetSink {
             cost,
             region,
         } = run;
+        // Only the text the grouping reads is looked at.
+        let g = self.group_by;
         let key = group_key_of(
-            self.group_by,
+            g,
             GroupParts {
                 application_id: cols.application_id(at).unwrap_or_default(),
-                job_name: cols.job_name(at),
+                job_name: g
+                    .reads(|p| p == GroupBy::JobName)
+                    .then(|| cols.job_name(at))
+                    .flatten(),
                 region,
-                account_id: cols.account_id(at),
-                tags: cols.tags(at),
+                account_id: g
+                    .reads(|p| p == GroupBy::Account)
+                    .then(|| cols.account_id(at))
+                    .flatten(),
+                tags: g
+                    .reads(|p| matches!(p, GroupBy::Tag { .. }))
+                    .then(|| cols.tags(at))
+                    .flatten(),
             },
             facts,
         );
-        c.fleet
-            .push_parts(facts, cost, &key, region, cols.application_name(at));
+        c.fleet.push_parts(facts, cost, &key, region, || {
+            cols.application_name(at).map(str::to_string)
+        });
         if self.top > 0 && cost.serverless_usd >= c.floor {
             c.candidates
                 .push((cost.serverless_usd, row, at as u32, cost.clone()));
@@ -135,6 +147,10 @@ impl Sink for FleetSink {
                 c.kept.push((usd, row, job_line(&id, &facts, &cost, group)));
             }
         }
+    }
+
+    fn expect(&mut self, rows: usize) {
+        self.fleet.reserve(rows);
     }
 
     fn merge(&mut self, c: FleetChunk) -> Result<(), PipelineError> {

@@ -42,6 +42,15 @@ impl Serialize for GroupBy {
 }
 
 impl GroupBy {
+    /// Whether this grouping, or one of its nested parts, is one that
+    /// `part` picks out (so a run's text it does not read is left unread).
+    pub fn reads(self, part: impl Fn(GroupBy) -> bool + Copy) -> bool {
+        match self {
+            GroupBy::Nested { parts, .. } => parts.iter().any(|p| p.reads(part)),
+            other => part(other),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GroupBy::Application => "application",
