@@ -17,6 +17,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use polars::prelude::*;
 
 use super::model::{GroupSummary, OptionGap, OptionTotals};
+use super::ranks;
 use crate::cost::serverless::UsageBasis;
 use crate::cost::{CompactCost, DeploymentOption};
 use crate::model::{month_of_ms, Architecture, JobRun, JobState, RunFacts, ShapeBasis, WorkerSize};
@@ -467,32 +468,48 @@ impl FleetBuilder {
     /// Aggregates into group, month and total summaries (groups sorted by
     /// key, months by month), with the crossover inputs of each group.
     pub fn aggregate(&self) -> PolarsResult<Aggregated> {
-        let df = self.frame()?.lazy();
-        // Counts, percentiles and missing-figure counts. Sums are not here:
-        // they were added in push order (see `group_sums`). Medians feed
+        // Percentiles first, by selection within each key (`ranks`): polars
+        // gathered and sorted every run once per percentile. Medians feed
         // the crossovers, which only groups have.
-        let aggs = |medians: bool| {
-            let q = |c: &str, p: f64| col(c).quantile(lit(p), QuantileMethod::Equiprobable);
+        let n = self.runtime.len();
+        let (n_groups, n_months) = (self.groups.len(), self.months.len());
+        let runtime = |i: usize| Some(self.runtime[i]);
+        let queue = |i: usize| self.queue[i];
+        let group_ranks = [
+            ranks::by_key(Some(&self.group), n_groups, n, runtime, true),
+            ranks::by_key(Some(&self.group), n_groups, n, queue, false),
+            ranks::by_key(
+                Some(&self.group),
+                n_groups,
+                n,
+                |i| Some(self.executors[i]),
+                true,
+            ),
+            ranks::by_key(Some(&self.group), n_groups, n, |i| Some(self.peak[i]), true),
+        ];
+        let month_ranks = [
+            ranks::by_key(Some(&self.month), n_months, n, runtime, false),
+            ranks::by_key(Some(&self.month), n_months, n, queue, false),
+        ];
+        let total_ranks = [
+            ranks::by_key(None, 1, n, runtime, false),
+            ranks::by_key(None, 1, n, queue, false),
+        ];
+        let df = self.frame()?.lazy();
+        // Counts and missing-figure counts. Sums are not here: they were
+        // added in push order (see `group_sums`).
+        let aggs = || {
             let mut a = vec![
                 len().alias("runs"),
                 col("state").eq(lit(1u32)).sum().alias("succeeded"),
                 col("state").eq(lit(2u32)).sum().alias("failed"),
                 col("state").eq(lit(3u32)).sum().alias("cancelled"),
-                q("runtime", 0.5).alias("runtime_p50"),
-                q("runtime", 0.95).alias("runtime_p95"),
                 col("runtime").max().alias("runtime_max"),
-                q("queue", 0.5).alias("queue_p50"),
-                q("queue", 0.95).alias("queue_p95"),
                 col("from_total").sum().alias("from_total"),
                 col("graviton_missing").sum(),
                 col("peak_estimated").sum(),
             ];
             a.extend(MISSING_COLUMNS.iter().map(|c| col(*c).sum()));
-            if medians {
-                a.push(col("runtime").median().alias("runtime_median"));
-                a.push(col("executors").median().alias("executors_median"));
-                a.push(col("peak").median().alias("peak_median"));
-            }
             a
         };
         let by = |key: &str, aggs: Vec<Expr>| {
@@ -502,12 +519,8 @@ impl FleetBuilder {
                 .sort([key], SortMultipleOptions::default())
         };
         // The three queries run side by side.
-        let mut frames = collect_all([
-            by("g", aggs(true)),
-            by("m", aggs(false)),
-            df.clone().select(aggs(false)),
-        ])?
-        .into_iter();
+        let mut frames =
+            collect_all([by("g", aggs()), by("m", aggs()), df.clone().select(aggs())])?.into_iter();
         let (groups, months, total) = match (frames.next(), frames.next(), frames.next()) {
             (Some(g), Some(m), Some(t)) => (g, m, t),
             _ => polars_bail!(ComputeError: "collect_all returned fewer frames"),
@@ -515,7 +528,8 @@ impl FleetBuilder {
 
         let read = |frame: &DataFrame,
                     key: Option<&str>,
-                    sums: &dyn Fn(u32) -> [f64; SUMS]|
+                    sums: &dyn Fn(u32) -> [f64; SUMS],
+                    ranks: &[Vec<ranks::Ranks>]|
          -> PolarsResult<Vec<Row>> {
             // A column as f64 values; absent (medians outside groups) as None.
             let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
@@ -535,27 +549,29 @@ impl FleetBuilder {
             };
             let (runs, succeeded, failed, cancelled) =
                 (f("runs")?, f("succeeded")?, f("failed")?, f("cancelled")?);
-            let (p50, p95, max) = (f("runtime_p50")?, f("runtime_p95")?, f("runtime_max")?);
-            let (q50, q95) = (f("queue_p50")?, f("queue_p95")?);
+            let max = f("runtime_max")?;
+            // A key's percentiles of the column at `c` in `ranks` (runtime,
+            // queue, and for groups executors and peak).
+            let rank = |c: usize, code: u32| {
+                ranks
+                    .get(c)
+                    .and_then(|r| r.get(code as usize))
+                    .copied()
+                    .unwrap_or_default()
+            };
             let mut missing: [Vec<Option<f64>>; N_OPTIONAL] = Default::default();
             for (m, name) in missing.iter_mut().zip(MISSING_COLUMNS) {
                 *m = f(name)?;
             }
-            let (from_total, runtime_median, executors_median) = (
-                f("from_total")?,
-                f("runtime_median")?,
-                f("executors_median")?,
-            );
-            let (graviton_missing, peak_estimated, peak_median) = (
-                f("graviton_missing")?,
-                f("peak_estimated")?,
-                f("peak_median")?,
-            );
+            let from_total = f("from_total")?;
+            let (graviton_missing, peak_estimated) = (f("graviton_missing")?, f("peak_estimated")?);
             let n = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0) as usize;
             let x = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0);
             Ok((0..frame.height())
                 .map(|i| {
                     let s = sums(keys[i]);
+                    let (runtime, queue) = (rank(0, keys[i]), rank(1, keys[i]));
+                    let value = |v: Option<f64>| v.unwrap_or(0.0);
                     Row {
                         code: keys[i],
                         runs: n(&runs, i),
@@ -563,12 +579,12 @@ impl FleetBuilder {
                         failed: n(&failed, i),
                         cancelled: n(&cancelled, i),
                         runtime_sum: s[0],
-                        runtime_p50: x(&p50, i),
-                        runtime_p95: x(&p95, i),
+                        runtime_p50: value(runtime.p50),
+                        runtime_p95: value(runtime.p95),
                         runtime_max: x(&max, i),
-                        runtime_median: x(&runtime_median, i),
-                        queue_p50: q50[i],
-                        queue_p95: q95[i],
+                        runtime_median: value(runtime.median),
+                        queue_p50: queue.p50,
+                        queue_p95: queue.p95,
                         serverless: s[1],
                         current: s[CURRENT],
                         glue_billed: s[GLUE_BILLED],
@@ -577,17 +593,27 @@ impl FleetBuilder {
                         optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
                         graviton: (s[GRAVITON], n(&graviton_missing, i)),
                         from_total: n(&from_total, i),
-                        executors_median: x(&executors_median, i),
-                        peak_executors_median: x(&peak_median, i),
+                        executors_median: value(rank(2, keys[i]).median),
+                        peak_executors_median: value(rank(3, keys[i]).median),
                         peak_estimated: n(&peak_estimated, i),
                     }
                 })
                 .collect())
         };
         Ok(Aggregated {
-            groups: read(&groups, Some("g"), &|c| self.group_sums[c as usize])?,
-            months: read(&months, Some("m"), &|c| self.month_sums[c as usize])?,
-            total: read(&total, None, &|_| self.total_sums)?.pop(),
+            groups: read(
+                &groups,
+                Some("g"),
+                &|c| self.group_sums[c as usize],
+                &group_ranks,
+            )?,
+            months: read(
+                &months,
+                Some("m"),
+                &|c| self.month_sums[c as usize],
+                &month_ranks,
+            )?,
+            total: read(&total, None, &|_| self.total_sums, &total_ranks)?.pop(),
         })
     }
 

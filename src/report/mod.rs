@@ -10,6 +10,7 @@ pub mod export;
 pub mod fleet;
 mod generate;
 mod model;
+mod ranks;
 pub mod rightsize;
 pub mod startup;
 
