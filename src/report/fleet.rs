@@ -693,13 +693,23 @@ impl FleetBuilder {
     /// For each group with thresholds: how many runs, and how much
     /// serverless cost, ran longer than each threshold.
     pub fn past(&self, thresholds: &HashMap<u32, Vec<f64>>) -> HashMap<u32, Vec<(usize, f64)>> {
-        let mut out: HashMap<u32, Vec<(usize, f64)>> = thresholds
-            .iter()
-            .map(|(g, t)| (*g, vec![(0, 0.0); t.len()]))
-            .collect();
+        // By group code, so a run costs an index, not a hash.
+        let codes = thresholds
+            .keys()
+            .map(|g| *g as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.groups.len());
+        // A group's thresholds, and the runs and cost past each.
+        type Past<'t> = Option<(&'t [f64], Vec<(usize, f64)>)>;
+        let mut by_code: Vec<Past<'_>> = vec![None; codes];
+        for (g, t) in thresholds {
+            if let Some(slot) = by_code.get_mut(*g as usize) {
+                *slot = Some((t.as_slice(), vec![(0, 0.0); t.len()]));
+            }
+        }
         for i in 0..self.len() {
-            let g = self.group[i];
-            if let (Some(t), Some(acc)) = (thresholds.get(&g), out.get_mut(&g)) {
+            if let Some(Some((t, acc))) = by_code.get_mut(self.group[i] as usize) {
                 for (x, a) in t.iter().zip(acc.iter_mut()) {
                     if self.runtime[i] > *x {
                         a.0 += 1;
@@ -708,7 +718,11 @@ impl FleetBuilder {
                 }
             }
         }
-        out
+        by_code
+            .into_iter()
+            .enumerate()
+            .filter_map(|(g, slot)| slot.map(|(_, acc)| (g as u32, acc)))
+            .collect()
     }
 
     /// The first reason an option had no figure in a group or month.
