@@ -439,10 +439,13 @@ impl CachedPlan {
         });
         CachedPlan {
             eks,
-            ec2_types: ec2
-                .as_ref()
-                .ok()
-                .map(|p| (own(&p.instance_type), own(&p.primary_instance_type))),
+            ec2_types: ec2.as_ref().ok().map(|p| {
+                // Read once a plan (for the price rows used), not a run.
+                (
+                    Arc::clone(&p.instance_type),
+                    Arc::clone(&p.primary_instance_type),
+                )
+            }),
             ec2_plan: ec2
                 .as_ref()
                 .ok()
