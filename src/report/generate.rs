@@ -243,10 +243,42 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
     })
 }
 
-struct RowSink<W, E, F> {
-    out: std::sync::Mutex<W>,
+/// `price`'s sink: parts are encoded on the pricing threads and written,
+/// in input order, by a thread of their own, so compressing and writing
+/// one part overlaps with pricing the next.
+struct RowSink<'s, W, T, E> {
+    /// Encoded parts on their way to the writer (a few at most).
+    to_writer: Option<std::sync::mpsc::SyncSender<(usize, T)>>,
+    writer: Option<std::thread::ScopedJoinHandle<'s, Result<W, String>>>,
     encode: E,
-    write: F,
+}
+
+/// Encoded parts waiting for the writer: enough to ride out a slow write,
+/// few enough to keep memory flat (a part is 65,536 rows).
+const WRITE_QUEUE: usize = 2;
+
+impl<W, T, E> RowSink<'_, W, T, E> {
+    /// Waits for the writer to write what it was given; its output, or
+    /// why it stopped.
+    fn finish(&mut self) -> Result<W, String> {
+        self.to_writer = None;
+        match self.writer.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err("the output writer failed".into())),
+            None => Err("the output writer was already finished".into()),
+        }
+    }
+}
+
+/// A sink dropped unfinished (the pipeline starting over) waits for its
+/// writer, so the output is not written to after it is opened afresh.
+impl<W, T, E> Drop for RowSink<'_, W, T, E> {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = self.finish();
+        }
+    }
 }
 
 /// A part's rows, and once the part is done, the rows encoded.
@@ -255,12 +287,11 @@ struct RowChunk<T> {
     encoded: Option<Result<(usize, T), String>>,
 }
 
-impl<W, T, E, F> Sink for RowSink<W, E, F>
+impl<W, T, E> Sink for RowSink<'_, W, T, E>
 where
     W: Send,
     T: Send,
     E: Fn(&[JobLine]) -> Result<T, String> + Sync,
-    F: Fn(&mut W, usize, T) -> Result<(), String> + Sync,
 {
     type Chunk = RowChunk<T>;
 
@@ -285,23 +316,31 @@ where
     }
 
     fn merge(&mut self, c: RowChunk<T>) -> Result<(), PipelineError> {
-        let out = self
-            .out
-            .get_mut()
-            .map_err(|_| PipelineError::Sink("the output writer failed".into()))?;
-        if let Some(encoded) = c.encoded {
-            let (rows, t) = encoded.map_err(PipelineError::Sink)?;
-            (self.write)(out, rows, t).map_err(PipelineError::Sink)?;
+        let Some(encoded) = c.encoded else {
+            return Ok(());
+        };
+        let part = encoded.map_err(PipelineError::Sink)?;
+        let sent = match &self.to_writer {
+            Some(tx) => tx.send(part).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
         }
-        Ok(())
+        // The writer stopped: say why.
+        match self.finish() {
+            Err(e) => Err(PipelineError::Sink(e)),
+            Ok(_) => Err(PipelineError::Sink("the output writer stopped".into())),
+        }
     }
 }
 
 /// Prices every run and hands its line, encoded by `encode` (in parallel,
-/// a part at a time), to `write`, in input order, as it goes (`emrcost
-/// price` to CSV, JSON Lines or Parquet): memory stays flat. `make` opens
-/// the output; if the input repeats runs it is called again and the first
-/// output dropped, so it must start afresh.
+/// a part at a time), to `write` (on a thread of its own), in input order,
+/// as it goes (`emrcost price` to CSV, JSON Lines or Parquet): memory
+/// stays flat. `make` opens the output; if the input repeats runs it is
+/// called again (after the first output's writer has stopped) and the
+/// first output dropped, so it must start afresh.
 pub fn price_rows<W, T, E, F>(
     cfg: &Config<'_>,
     mut make: impl FnMut() -> Result<W, String>,
@@ -319,19 +358,27 @@ where
         defaults: cfg.defaults,
         window: cfg.window,
     };
-    let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
-        Ok(RowSink {
-            out: std::sync::Mutex::new(make().map_err(PipelineError::Sink)?),
-            encode: &encode,
-            write: &write,
-        })
-    })?;
-    if outcome.priced == 0 {
-        return Err(no_runs(&outcome, cfg.window));
-    }
-    let out = sink
-        .out
-        .into_inner()
-        .map_err(|_| PipelineError::Sink("the output writer failed".into()))?;
-    Ok((out, outcome))
+    let write = &write;
+    std::thread::scope(|scope| {
+        let (mut sink, outcome) = pipeline::run(&input, cfg.pricer, || {
+            let mut out = make().map_err(PipelineError::Sink)?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, T)>(WRITE_QUEUE);
+            let writer = scope.spawn(move || {
+                for (rows, part) in rx {
+                    write(&mut out, rows, part)?;
+                }
+                Ok(out)
+            });
+            Ok(RowSink {
+                to_writer: Some(tx),
+                writer: Some(writer),
+                encode: &encode,
+            })
+        })?;
+        let out = sink.finish().map_err(PipelineError::Sink)?;
+        if outcome.priced == 0 {
+            return Err(no_runs(&outcome, cfg.window));
+        }
+        Ok((out, outcome))
+    })
 }

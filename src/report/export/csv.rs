@@ -4,18 +4,14 @@
 use crate::report::{CrossoverReport, GroupSummary, JobLine, Report};
 
 fn f6(v: f64) -> String {
-    let mut s = String::with_capacity(16);
-    push_f6(&mut s, v);
-    s
+    let mut s = Vec::with_capacity(16);
+    push_fixed(&mut s, v, 6);
+    // Digits, a sign, a point or "NaN"/"inf": ASCII.
+    String::from_utf8(s).unwrap_or_default()
 }
 
 fn opt6(v: Option<f64>) -> String {
     v.map(f6).unwrap_or_default()
-}
-
-/// Appends `v` with six decimals, the text `format!("{v:.6}")` gives.
-fn push_f6(out: &mut String, v: f64) {
-    push_fixed(out, v, 6);
 }
 
 /// Appends `v` with `places` (1 to 6) decimals, the text
@@ -24,8 +20,8 @@ fn push_f6(out: &mut String, v: f64) {
 /// the correctly rounded value whenever the scaled product is further than
 /// 1e-3 from a half (its error is below 1.2e-4 up to 1e12 units); anything
 /// else takes the standard path.
-fn push_fixed(out: &mut String, v: f64, places: usize) {
-    use std::fmt::Write;
+fn push_fixed(out: &mut Vec<u8>, v: f64, places: usize) {
+    use std::io::Write;
     const SCALE: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
     let places = places.clamp(1, 6);
     let x = v * SCALE[places] as f64;
@@ -36,7 +32,15 @@ fn push_fixed(out: &mut String, v: f64, places: usize) {
     }
     let n = x.round() as u64;
     let unit = SCALE[places];
-    let _ = write!(out, "{}.{:0places$}", n / unit, n % unit);
+    out.extend_from_slice(itoa::Buffer::new().format(n / unit).as_bytes());
+    out.push(b'.');
+    let mut frac = n % unit;
+    let at = out.len();
+    out.resize(at + places, b'0');
+    for d in out[at..].iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
 }
 
 /// A text cell made safe to open in a spreadsheet: a cell that starts
@@ -97,108 +101,114 @@ pub const JOB_COLUMNS: [&str; 38] = [
     "not_priced_on",
 ];
 
-/// Writes one run's row, in [`JOB_COLUMNS`] order. `buf` is scratch
-/// space for the figures (no allocation per cell: `price` writes millions).
-pub fn write_job<W: std::io::Write>(
-    w: &mut ::csv::Writer<W>,
-    j: &JobLine,
-    buf: &mut String,
-) -> ::csv::Result<()> {
-    use std::fmt::Write;
-    let text = |w: &mut ::csv::Writer<W>, s: &str| w.write_field(text_cell(s).as_bytes());
-    let num = |w: &mut ::csv::Writer<W>, buf: &mut String, f: &dyn Fn(&mut String)| {
-        buf.clear();
-        f(buf);
-        w.write_field(buf.as_str())
+/// Appends a field as the csv crate writes it: quoted only when it holds a
+/// comma, a quote or a line end, with its quotes doubled.
+fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for &b in bytes {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// Appends one run's row, in [`JOB_COLUMNS`] order, with its line end.
+/// Written straight to bytes (no allocation, no per-cell writer call):
+/// `price` writes millions of rows.
+pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
+    use std::io::Write;
+    let mut int = itoa::Buffer::new();
+    let sep = |out: &mut Vec<u8>| out.push(b',');
+    let text = |out: &mut Vec<u8>, s: &str| {
+        push_field(out, text_cell(s).as_bytes());
+        out.push(b',');
     };
-    let six = |v: f64| move |b: &mut String| push_f6(b, v);
-    let opt_six = |v: Option<f64>| {
-        move |b: &mut String| {
-            if let Some(v) = v {
-                push_f6(b, v)
-            }
+    let opt_six = |out: &mut Vec<u8>, v: Option<f64>| {
+        if let Some(v) = v {
+            push_fixed(out, v, 6);
         }
+        out.push(b',');
     };
-    text(w, &j.region)?;
-    text(w, &j.application_id)?;
-    text(w, j.application_name.as_deref().unwrap_or_default())?;
-    text(w, &j.job_run_id)?;
-    num(w, buf, &|b| {
-        let _ = write!(b, "{}", j.attempt);
-    })?;
-    text(w, j.job_name.as_deref().unwrap_or_default())?;
-    text(w, &j.state)?;
-    text(w, &j.architecture)?;
-    text(w, j.month.as_deref().unwrap_or_default())?;
-    num(w, buf, &|b| {
-        let _ = write!(b, "{}", j.runtime_s);
-    })?;
-    num(w, buf, &|b| {
-        if let Some(q) = j.queued_s {
-            let _ = write!(b, "{q}");
-        }
-    })?;
-    text(w, &j.shape_basis)?;
-    num(w, buf, &|b| {
-        push_fixed(b, j.executors, 4);
-    })?;
-    num(w, buf, &|b| {
-        push_fixed(b, j.peak_executors, 4);
-    })?;
-    num(w, buf, &|b| {
-        b.push_str(if j.peak_estimated { "true" } else { "false" })
-    })?;
-    num(w, buf, &|b| {
-        let _ = write!(b, "{}", j.executor_vcpu);
-    })?;
-    num(w, buf, &|b| {
-        push_fixed(b, j.executor_memory_gb, 3);
-    })?;
-    num(w, buf, &six(j.serverless_usd))?;
-    text(w, &j.serverless_basis)?;
-    num(w, buf, &six(j.billed_vcpu_hours))?;
-    num(w, buf, &six(j.billed_memory_gb_hours))?;
-    num(w, buf, &six(j.billed_storage_gb_hours))?;
-    text(w, j.ec2_instance_type.as_deref().unwrap_or_default())?;
-    num(w, buf, &|b| {
-        if let Some(n) = j.ec2_core_nodes {
-            let _ = write!(b, "{n}");
-        }
-    })?;
-    num(w, buf, &opt_six(j.ec2_usd))?;
-    num(w, buf, &opt_six(j.ec2_spot_usd))?;
-    text(w, j.glue_worker_type.as_deref().unwrap_or_default())?;
-    num(w, buf, &|b| {
-        if let Some(n) = j.glue_workers {
-            let _ = write!(b, "{n}");
-        }
-    })?;
-    num(w, buf, &opt_six(j.glue_usd))?;
-    num(w, buf, &opt_six(j.glue_flex_usd))?;
-    text(w, j.eks_instance_type.as_deref().unwrap_or_default())?;
-    num(w, buf, &|b| {
-        if let Some(n) = j.eks_nodes {
-            let _ = write!(b, "{n}");
-        }
-    })?;
-    num(w, buf, &opt_six(j.eks_usd))?;
-    num(w, buf, &opt_six(j.ec2_usd_at_average))?;
-    num(w, buf, &opt_six(j.glue_usd_at_average))?;
-    num(w, buf, &opt_six(j.ec2_graviton_usd))?;
-    text(w, j.cheapest.key())?;
-    num(w, buf, &|b| b.push_str(&j.not_priced_on.join("; ")))?;
-    w.write_record(None::<&[u8]>)
+    text(out, &j.region);
+    text(out, &j.application_id);
+    text(out, j.application_name.as_deref().unwrap_or_default());
+    text(out, &j.job_run_id);
+    out.extend_from_slice(int.format(j.attempt).as_bytes());
+    sep(out);
+    text(out, j.job_name.as_deref().unwrap_or_default());
+    text(out, &j.state);
+    text(out, &j.architecture);
+    text(out, j.month.as_deref().unwrap_or_default());
+    let _ = write!(out, "{},", j.runtime_s);
+    if let Some(q) = j.queued_s {
+        let _ = write!(out, "{q}");
+    }
+    sep(out);
+    text(out, &j.shape_basis);
+    push_fixed(out, j.executors, 4);
+    sep(out);
+    push_fixed(out, j.peak_executors, 4);
+    sep(out);
+    out.extend_from_slice(if j.peak_estimated {
+        b"true,"
+    } else {
+        b"false,"
+    });
+    let _ = write!(out, "{},", j.executor_vcpu);
+    push_fixed(out, j.executor_memory_gb, 3);
+    sep(out);
+    opt_six(out, Some(j.serverless_usd));
+    text(out, &j.serverless_basis);
+    opt_six(out, Some(j.billed_vcpu_hours));
+    opt_six(out, Some(j.billed_memory_gb_hours));
+    opt_six(out, Some(j.billed_storage_gb_hours));
+    text(out, j.ec2_instance_type.as_deref().unwrap_or_default());
+    if let Some(n) = j.ec2_core_nodes {
+        out.extend_from_slice(int.format(n).as_bytes());
+    }
+    sep(out);
+    opt_six(out, j.ec2_usd);
+    opt_six(out, j.ec2_spot_usd);
+    text(out, j.glue_worker_type.as_deref().unwrap_or_default());
+    if let Some(n) = j.glue_workers {
+        out.extend_from_slice(int.format(n).as_bytes());
+    }
+    sep(out);
+    opt_six(out, j.glue_usd);
+    opt_six(out, j.glue_flex_usd);
+    text(out, j.eks_instance_type.as_deref().unwrap_or_default());
+    if let Some(n) = j.eks_nodes {
+        out.extend_from_slice(int.format(n).as_bytes());
+    }
+    sep(out);
+    opt_six(out, j.eks_usd);
+    opt_six(out, j.ec2_usd_at_average);
+    opt_six(out, j.glue_usd_at_average);
+    opt_six(out, j.ec2_graviton_usd);
+    text(out, j.cheapest.key());
+    // Not passed through `text_cell`: "option: reason" starts with a name.
+    push_field(out, j.not_priced_on.join("; ").as_bytes());
+    out.push(b'\n');
 }
 
 /// One row per priced job run.
 pub fn jobs(report: &Report) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(JOB_COLUMNS);
-    let mut buf = String::new();
+    let mut out = w.into_inner().unwrap_or_default();
     for j in &report.jobs {
-        let _ = write_job(&mut w, j, &mut buf);
+        push_job(&mut out, j);
     }
-    finish(w)
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn group_row(kind: &str, g: &GroupSummary) -> Vec<String> {
@@ -372,10 +382,147 @@ mod tests {
         for v in values {
             assert_eq!(f6(v), format!("{v:.6}"), "{v:e}");
             for places in [3, 4] {
-                let mut s = String::new();
+                let mut s = Vec::new();
                 push_fixed(&mut s, v, places);
-                assert_eq!(s, format!("{v:.places$}"), "{v:e} to {places}");
+                assert_eq!(s, format!("{v:.places$}").into_bytes(), "{v:e} to {places}");
             }
+        }
+    }
+
+    /// The row the csv crate writes from the same cells, each formatted by
+    /// the standard formatter: the reference `push_job` must match.
+    fn reference_row(j: &JobLine) -> Vec<u8> {
+        let o6 = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+        let on = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        let t = |s: &str| text_cell(s).into_owned();
+        let t_opt = |s: &Option<String>| t(s.as_deref().unwrap_or_default());
+        let cells = vec![
+            t(&j.region),
+            t(&j.application_id),
+            t_opt(&j.application_name),
+            t(&j.job_run_id),
+            j.attempt.to_string(),
+            t_opt(&j.job_name),
+            t(&j.state),
+            t(&j.architecture),
+            t_opt(&j.month),
+            j.runtime_s.to_string(),
+            j.queued_s.map(|q| q.to_string()).unwrap_or_default(),
+            t(&j.shape_basis),
+            format!("{:.4}", j.executors),
+            format!("{:.4}", j.peak_executors),
+            j.peak_estimated.to_string(),
+            j.executor_vcpu.to_string(),
+            format!("{:.3}", j.executor_memory_gb),
+            format!("{:.6}", j.serverless_usd),
+            t(&j.serverless_basis),
+            format!("{:.6}", j.billed_vcpu_hours),
+            format!("{:.6}", j.billed_memory_gb_hours),
+            format!("{:.6}", j.billed_storage_gb_hours),
+            t_opt(&j.ec2_instance_type),
+            on(j.ec2_core_nodes),
+            o6(j.ec2_usd),
+            o6(j.ec2_spot_usd),
+            t_opt(&j.glue_worker_type),
+            on(j.glue_workers),
+            o6(j.glue_usd),
+            o6(j.glue_flex_usd),
+            t_opt(&j.eks_instance_type),
+            on(j.eks_nodes),
+            o6(j.eks_usd),
+            o6(j.ec2_usd_at_average),
+            o6(j.glue_usd_at_average),
+            o6(j.ec2_graviton_usd),
+            j.cheapest.key().to_string(),
+            j.not_priced_on.join("; "),
+        ];
+        assert_eq!(cells.len(), JOB_COLUMNS.len());
+        let mut w = ::csv::Writer::from_writer(Vec::new());
+        w.write_record(&cells).unwrap();
+        w.into_inner().unwrap()
+    }
+
+    /// Rows written straight to bytes are the csv crate's rows: text that
+    /// needs quotes (commas, quotes, line ends, a formula start), missing
+    /// figures, and figures of every size.
+    #[test]
+    fn job_rows_match_the_csv_crate() {
+        use crate::cost::DeploymentOption;
+        let texts = [
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\rhere",
+            "=SUM(A1)",
+            "-dash",
+            "é ünï",
+            "\"",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in 0..5_000 {
+            let text = |i: u64| texts[i as usize % texts.len()].to_string();
+            let some_text = |i: u64| (i % 3 != 0).then(|| text(i));
+            let figure = |i: u64| {
+                let m = (i >> 8) as f64 / (1u64 << 56) as f64;
+                m * 10f64.powi((i % 14) as i32 - 6)
+            };
+            let some_figure = |i: u64| (i % 4 != 0).then(|| figure(i));
+            let j = JobLine {
+                group: text(next() % 100),
+                region: text(next() % 100),
+                application_id: text(next() % 100),
+                application_name: some_text(next() % 100),
+                job_run_id: text(next() % 100),
+                attempt: (next() % 5) as u32,
+                job_name: some_text(next() % 100),
+                state: text(next() % 100),
+                architecture: text(next() % 100),
+                month: some_text(next() % 100),
+                runtime_s: figure(next()),
+                queued_s: some_figure(next()),
+                shape_basis: text(next() % 100),
+                executors: figure(next()),
+                peak_executors: figure(next()),
+                peak_estimated: n % 2 == 0,
+                executor_vcpu: [1.0, 2.0, 4.0, 0.5, 16.0][n % 5],
+                executor_memory_gb: figure(next()),
+                serverless_usd: figure(next()),
+                serverless_basis: text(next() % 100),
+                billed_vcpu_hours: figure(next()),
+                billed_memory_gb_hours: figure(next()),
+                billed_storage_gb_hours: figure(next()),
+                ec2_instance_type: some_text(next() % 100),
+                ec2_core_nodes: (n % 3 != 0).then_some(n as u32),
+                ec2_usd: some_figure(next()),
+                ec2_spot_usd: some_figure(next()),
+                glue_worker_type: some_text(next() % 100),
+                glue_workers: (n % 4 != 0).then_some(n as u32 * 7),
+                glue_usd: some_figure(next()),
+                glue_flex_usd: some_figure(next()),
+                eks_instance_type: some_text(next() % 100),
+                eks_nodes: (n % 5 != 0).then_some(u32::MAX - n as u32),
+                eks_usd: some_figure(next()),
+                ec2_usd_at_average: some_figure(next()),
+                glue_usd_at_average: some_figure(next()),
+                ec2_graviton_usd: some_figure(next()),
+                cheapest: DeploymentOption::ALL[n % 6],
+                not_priced_on: (0..n % 3).map(|k| text(k as u64 + n as u64)).collect(),
+            };
+            let mut got = Vec::new();
+            push_job(&mut got, &j);
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&reference_row(&j)),
+                "{j:?}"
+            );
         }
     }
 }

@@ -10,7 +10,7 @@ use std::io::{BufWriter, Write};
 
 use polars::prelude::*;
 
-use super::csv::{write_job, JOB_COLUMNS};
+use super::csv::{push_job, JOB_COLUMNS};
 use crate::report::JobLine;
 
 /// The streamable formats.
@@ -42,12 +42,11 @@ impl RowFormat {
     pub fn encode(self, lines: &[JobLine]) -> std::io::Result<Encoded> {
         match self {
             RowFormat::Csv => {
-                let mut w = ::csv::Writer::from_writer(Vec::with_capacity(lines.len() * 256));
-                let mut buf = String::new();
+                let mut out = Vec::with_capacity(lines.len() * 320);
                 for l in lines {
-                    write_job(&mut w, l, &mut buf)?;
+                    push_job(&mut out, l);
                 }
-                Ok(Encoded::Bytes(w.into_inner().map_err(io_err)?))
+                Ok(Encoded::Bytes(out))
             }
             RowFormat::JsonLines => {
                 let mut out = Vec::with_capacity(lines.len() * 512);
@@ -138,9 +137,10 @@ impl RowFile {
     }
 }
 
-/// Per-run lines as a frame, typed (the CSV's columns).
+/// Per-run lines as a frame, typed (the CSV's columns). Text is borrowed
+/// from the lines, not copied twice.
 fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
-    let s = |n: &str, f: &dyn Fn(&JobLine) -> Option<String>| {
+    let s = |n: &str, f: &dyn Fn(&JobLine) -> Option<&str>| {
         Column::new(n.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
     let n = |name: &str, f: &dyn Fn(&JobLine) -> Option<f64>| {
@@ -149,19 +149,28 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
     let u = |name: &str, f: &dyn Fn(&JobLine) -> Option<u32>| {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<_>>())
     };
+    // "option: reason" for each option not priced; most runs have none.
+    let not_priced: Vec<std::borrow::Cow<'_, str>> = lines
+        .iter()
+        .map(|j| match j.not_priced_on.as_slice() {
+            [] => "".into(),
+            [one] => one.as_str().into(),
+            many => many.join("; ").into(),
+        })
+        .collect();
     DataFrame::new(vec![
-        s("region", &|j| Some(j.region.clone())),
-        s("application_id", &|j| Some(j.application_id.clone())),
-        s("application_name", &|j| j.application_name.clone()),
-        s("job_run_id", &|j| Some(j.job_run_id.clone())),
+        s("region", &|j| Some(&j.region)),
+        s("application_id", &|j| Some(&j.application_id)),
+        s("application_name", &|j| j.application_name.as_deref()),
+        s("job_run_id", &|j| Some(&j.job_run_id)),
         u("attempt", &|j| Some(j.attempt)),
-        s("job_name", &|j| j.job_name.clone()),
-        s("state", &|j| Some(j.state.clone())),
-        s("architecture", &|j| Some(j.architecture.clone())),
-        s("month", &|j| j.month.clone()),
+        s("job_name", &|j| j.job_name.as_deref()),
+        s("state", &|j| Some(&j.state)),
+        s("architecture", &|j| Some(&j.architecture)),
+        s("month", &|j| j.month.as_deref()),
         n("runtime_s", &|j| Some(j.runtime_s)),
         n("queued_s", &|j| j.queued_s),
-        s("shape_basis", &|j| Some(j.shape_basis.clone())),
+        s("shape_basis", &|j| Some(&j.shape_basis)),
         n("executors", &|j| Some(j.executors)),
         n("peak_executors", &|j| Some(j.peak_executors)),
         Column::new(
@@ -171,7 +180,7 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
         n("executor_vcpu", &|j| Some(j.executor_vcpu)),
         n("executor_memory_gb", &|j| Some(j.executor_memory_gb)),
         n("serverless_usd", &|j| Some(j.serverless_usd)),
-        s("serverless_basis", &|j| Some(j.serverless_basis.clone())),
+        s("serverless_basis", &|j| Some(&j.serverless_basis)),
         n("billed_vcpu_hours", &|j| Some(j.billed_vcpu_hours)),
         n("billed_memory_gb_hours", &|j| {
             Some(j.billed_memory_gb_hours)
@@ -179,22 +188,28 @@ fn frame(lines: &[JobLine]) -> PolarsResult<DataFrame> {
         n("billed_storage_gb_hours", &|j| {
             Some(j.billed_storage_gb_hours)
         }),
-        s("ec2_instance_type", &|j| j.ec2_instance_type.clone()),
+        s("ec2_instance_type", &|j| j.ec2_instance_type.as_deref()),
         u("ec2_core_nodes", &|j| j.ec2_core_nodes),
         n("ec2_usd", &|j| j.ec2_usd),
         n("ec2_spot_usd", &|j| j.ec2_spot_usd),
-        s("glue_worker_type", &|j| j.glue_worker_type.clone()),
+        s("glue_worker_type", &|j| j.glue_worker_type.as_deref()),
         u("glue_workers", &|j| j.glue_workers),
         n("glue_usd", &|j| j.glue_usd),
         n("glue_flex_usd", &|j| j.glue_flex_usd),
-        s("eks_instance_type", &|j| j.eks_instance_type.clone()),
+        s("eks_instance_type", &|j| j.eks_instance_type.as_deref()),
         u("eks_nodes", &|j| j.eks_nodes),
         n("eks_usd", &|j| j.eks_usd),
         n("ec2_usd_at_average", &|j| j.ec2_usd_at_average),
         n("glue_usd_at_average", &|j| j.glue_usd_at_average),
         n("ec2_graviton_usd", &|j| j.ec2_graviton_usd),
-        s("cheapest", &|j| Some(j.cheapest.key().to_string())),
-        s("not_priced_on", &|j| Some(j.not_priced_on.join("; "))),
+        s("cheapest", &|j| Some(j.cheapest.key())),
+        Column::new(
+            "not_priced_on".into(),
+            not_priced
+                .iter()
+                .map(|r| Some(r.as_ref()))
+                .collect::<Vec<_>>(),
+        ),
     ])
 }
 
