@@ -11,6 +11,9 @@ use std::io::{Read, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use polars_arrow::buffer::Buffer;
 use rayon::prelude::*;
 
 use super::{Batch, Locator, Part};
@@ -131,8 +134,129 @@ struct Block {
     first_line: u64,
 }
 
+/// A cell without the white space around it (as `str::trim`), or `None`
+/// when it is not UTF-8. Most cells start and end with a visible ASCII
+/// character and are not looked into.
+fn trimmed(cell: &[u8]) -> Option<&[u8]> {
+    match (cell.first(), cell.last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => Some(cell),
+        (None, _) => Some(cell),
+        _ => std::str::from_utf8(cell).ok().map(|s| s.trim().as_bytes()),
+    }
+}
+
+/// The common block, read without the csv crate: no quote anywhere, no
+/// carriage return but before a line end, and every row holding the
+/// header's number of fields. Each cell becomes a view into the block
+/// itself, nothing is copied. `None` sends the block to [`parse_block`],
+/// which reads any CSV and says what is wrong with a row; both read the
+/// same rows the same way (blank rows skipped, cells trimmed, empty cells
+/// missing).
+fn parse_plain(
+    names: &[String],
+    want: &[bool],
+    bytes: &Buffer<u8>,
+    first_line: u64,
+) -> Option<Part> {
+    // Checked as UTF-8 once, as a whole: a cell is cut at commas and line
+    // ends (ASCII) and trimmed at character bounds, so each is UTF-8 too.
+    if memchr::memchr(b'"', bytes).is_some() || std::str::from_utf8(bytes).is_err() {
+        return None;
+    }
+    let rows_guess = bytes.len() / 128 + 1;
+    let mut views: Vec<Vec<View>> = want
+        .iter()
+        .map(|w| Vec::with_capacity(if *w { rows_guess } else { 0 }))
+        .collect();
+    let mut valid: Vec<MutableBitmap> = want
+        .iter()
+        .map(|w| MutableBitmap::with_capacity(if *w { rows_guess } else { 0 }))
+        .collect();
+    let mut text_len = vec![0usize; names.len()];
+    let mut lines = Vec::with_capacity(rows_guess);
+    let base = bytes.as_ptr() as usize;
+    let mut at = 0;
+    let mut line = first_line;
+    while at < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let mut row = &bytes[at..end];
+        at = end + 1;
+        let this_line = line;
+        line += 1;
+        if let Some(r) = row.strip_suffix(b"\r") {
+            row = r;
+        }
+        if memchr::memchr(b'\r', row).is_some() {
+            return None;
+        }
+        if row.iter().all(|b| *b == b',' || b.is_ascii_whitespace()) {
+            continue;
+        }
+        let mut field = 0;
+        let mut from = 0;
+        for to in memchr::memchr_iter(b',', row).chain(std::iter::once(row.len())) {
+            if field >= names.len() {
+                return None;
+            }
+            if want[field] {
+                let cell = trimmed(&row[from..to])?;
+                let offset = u32::try_from(cell.as_ptr() as usize - base).ok()?;
+                views[field].push(View::new_from_bytes(cell, 0, offset));
+                valid[field].push(!cell.is_empty());
+                text_len[field] += cell.len();
+            }
+            field += 1;
+            from = to + 1;
+        }
+        if field != names.len() {
+            return None;
+        }
+        lines.push(this_line);
+    }
+    let buffers: std::sync::Arc<[Buffer<u8>]> = std::sync::Arc::from([bytes.clone()]);
+    let mut columns = Vec::with_capacity(names.len());
+    let columns_wanted = names
+        .iter()
+        .zip(views)
+        .zip(valid)
+        .zip(text_len)
+        .zip(want)
+        .filter_map(|(c, w)| w.then_some(c));
+    for (((name, views), valid), text_len) in columns_wanted {
+        let validity: Option<Bitmap> = (valid.unset_bits() > 0).then(|| valid.into());
+        // SAFETY: every view was made by `View::new_from_bytes` from a
+        // slice of `bytes` at its own offset (so it lies inside buffer 0),
+        // each is UTF-8 (the block is, and cells are cut at ASCII bytes and
+        // character bounds), `text_len` is the sum of their lengths and the
+        // one buffer is `bytes.len()` long. Debug builds check the bounds.
+        let array = unsafe {
+            Utf8ViewArray::new_unchecked(
+                ArrowDataType::Utf8View,
+                views.into(),
+                buffers.clone(),
+                validity,
+                text_len,
+                bytes.len(),
+            )
+        };
+        columns.push(StringChunked::with_chunk(name.as_str().into(), array).into_column());
+    }
+    let frame = DataFrame::new(columns).ok()?;
+    Some(Part {
+        frame,
+        at: Locator::Lines(lines),
+        unreadable: Vec::new(),
+    })
+}
+
 /// Parses a block into one part: a text column per wanted header column.
-fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Result<Part, String> {
+fn parse_block(
+    name: &str,
+    names: &[String],
+    want: &[bool],
+    bytes: &[u8],
+    first_line: u64,
+) -> Result<Part, String> {
     let mut builders: Vec<Option<StringChunkedBuilder>> = names
         .iter()
         .zip(want)
@@ -143,10 +267,10 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(block.bytes.as_slice());
+        .from_reader(bytes);
     let mut rec = csv::ByteRecord::new();
     loop {
-        let line = block.first_line + reader.position().line() - 1;
+        let line = first_line + reader.position().line() - 1;
         match reader.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
@@ -165,12 +289,12 @@ fn parse_block(name: &str, names: &[String], want: &[bool], block: &Block) -> Re
         let (start_line, start_byte) = rec
             .position()
             .map_or((1, 0), |p| (p.line(), p.byte() as usize));
-        let blank = block.bytes[start_byte.min(block.bytes.len())..]
+        let blank = bytes[start_byte.min(bytes.len())..]
             .iter()
             .take_while(|b| **b == b'\n' || **b == b'\r')
             .filter(|b| **b == b'\n')
             .count() as u64;
-        let line = block.first_line + start_line - 1 + blank;
+        let line = first_line + start_line - 1 + blank;
         if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
@@ -322,8 +446,14 @@ pub fn read(
                 return Ok(());
             }
             let parts: Result<Vec<Part>, String> = blocks
-                .par_iter()
-                .map(|b| parse_block(name, &names, &want, b))
+                .into_par_iter()
+                .map(|b| {
+                    let bytes = Buffer::from(b.bytes);
+                    match parse_plain(&names, &want, &bytes, b.first_line) {
+                        Some(part) => Ok(part),
+                        None => parse_block(name, &names, &want, &bytes, b.first_line),
+                    }
+                })
                 .collect();
             each(parts.map_err(|message| super::FileError::BadTable {
                 file: name.to_string(),
@@ -597,5 +727,141 @@ mod tests {
     fn a_repeated_column_is_fatal() {
         let e = read("d.csv", &b"state,state\n"[..], None, &mut |_| Ok(())).unwrap_err();
         assert_eq!(e.to_string(), "d.csv:1: column 'state' appears twice");
+    }
+
+    fn header_of(names: &[&str]) -> (Vec<String>, Vec<bool>) {
+        (
+            names.iter().map(|n| n.to_string()).collect(),
+            vec![true; names.len()],
+        )
+    }
+
+    fn cells(part: &Part, column: &str) -> Vec<Option<String>> {
+        let c = part.frame.column(column).unwrap().str().unwrap().clone();
+        c.into_iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    /// The plain path's answer on a block it takes: cells trimmed (ASCII
+    /// and Unicode spaces), empty cells missing, blank rows and rows of
+    /// bare commas skipped, CRLF line ends, and long cells (views into the
+    /// block) kept whole.
+    #[test]
+    fn plain_blocks_are_read_without_the_csv_crate() {
+        let (names, want) = header_of(&["application_id", "job_run_id", "state"]);
+        let text = "app, run-with-a-long-identifier-0001 ,SUCCESS\r\n\
+                    \n\
+                    ,,\n\
+                    \u{a0}x\u{a0},,FAILED\n\
+                    b,r2,\t";
+        let bytes = Buffer::from(text.as_bytes().to_vec());
+        let part = parse_plain(&names, &want, &bytes, 7).expect("a plain block");
+        assert_eq!(
+            cells(&part, "job_run_id"),
+            vec![
+                Some("run-with-a-long-identifier-0001".to_string()),
+                None,
+                Some("r2".to_string())
+            ]
+        );
+        assert_eq!(
+            cells(&part, "application_id"),
+            vec![Some("app".into()), Some("x".into()), Some("b".into())]
+        );
+        assert_eq!(
+            cells(&part, "state"),
+            vec![Some("SUCCESS".into()), Some("FAILED".into()), None]
+        );
+        let Locator::Lines(lines) = &part.at else {
+            panic!("text formats carry lines")
+        };
+        assert_eq!(lines, &vec![7, 10, 11]);
+    }
+
+    /// Blocks the plain path leaves to the csv crate: quotes, a carriage
+    /// return inside a row, a row with too few or too many fields, text
+    /// that is not UTF-8.
+    #[test]
+    fn other_blocks_go_to_the_csv_crate() {
+        let (names, want) = header_of(&["application_id", "job_run_id", "state"]);
+        for text in [
+            &b"a,\"r1\",SUCCESS\n"[..],
+            b"a,6\" disk,SUCCESS\n",
+            b"a,r\r1,SUCCESS\n",
+            b"a,r1\n",
+            b"a,r1,SUCCESS,extra\n",
+            b"a,r\xff1,SUCCESS\n",
+            b"a,r\xffwith-a-long-tail-past-twelve,SUCCESS\n",
+        ] {
+            let bytes = Buffer::from(text.to_vec());
+            assert!(
+                parse_plain(&names, &want, &bytes, 2).is_none(),
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    /// Both paths read a plain block to the same rows, line numbers and
+    /// cells, over random blocks of short, long, padded and empty cells,
+    /// blank rows and CRLF line ends; only the wanted columns are built.
+    #[test]
+    fn the_plain_path_reads_what_the_csv_crate_reads() {
+        let names: Vec<String> = ["application_id", "job_run_id", "state", "job_name", "tags"]
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let pieces = [
+            "",
+            "a",
+            " padded ",
+            "exactly-12ch",
+            "thirteen-char",
+            "a-much-longer-cell-than-twelve-bytes",
+            "\u{2003}em space\u{2003}",
+            "ünï",
+            "\t",
+        ];
+        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
+        let mut next = |k: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % k
+        };
+        for round in 0..300 {
+            let mut text = String::new();
+            for _ in 0..next(40) + 1 {
+                match next(12) {
+                    0 => text.push('\n'),
+                    1 => text.push_str(" ,\t,,,\n"),
+                    _ => {
+                        let row: Vec<&str> = (0..names.len())
+                            .map(|_| pieces[next(pieces.len() as u64) as usize])
+                            .collect();
+                        text.push_str(&row.join(","));
+                        text.push_str(if next(4) == 0 { "\r\n" } else { "\n" });
+                    }
+                }
+            }
+            if next(3) == 0 {
+                // No line end after the last row.
+                text = text.trim_end_matches(['\r', '\n']).to_string();
+            }
+            let want: Vec<bool> = (0..names.len()).map(|i| i != round % 5).collect();
+            let bytes = Buffer::from(text.as_bytes().to_vec());
+            let plain = parse_plain(&names, &want, &bytes, 2).expect("a plain block");
+            let general = parse_block("t.csv", &names, &want, &bytes, 2).unwrap();
+            assert!(general.unreadable.is_empty());
+            assert!(
+                plain.frame.equals_missing(&general.frame),
+                "{text:?}: {:?} against {:?}",
+                plain.frame,
+                general.frame
+            );
+            let (Locator::Lines(a), Locator::Lines(b)) = (&plain.at, &general.at) else {
+                panic!("text formats carry lines")
+            };
+            assert_eq!(a, b, "{text:?}");
+        }
     }
 }
