@@ -44,7 +44,7 @@ pub fn epoch_ms(v: f64) -> Result<i64, String> {
 
 /// Parses a timestamp in any accepted form (module docs) to epoch ms.
 pub fn parse_ms(raw: &str) -> Result<i64, String> {
-    let s = raw.trim();
+    let s = super::trim_cell(raw);
     // Millions of cells take the common forms: read those by hand.
     if let Some(ms) = fast_iso(s.as_bytes()) {
         return in_range(ms, raw);

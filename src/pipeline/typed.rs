@@ -50,13 +50,7 @@ impl Texts {
         // Trimmed, as a CSV cell is: " us-east-1" is us-east-1 in every
         // format. Most cells start and end with a visible ASCII character
         // and need no look at the rest.
-        let v = a.value(i);
-        let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
-        let v = if visible(v.as_bytes().first()) && visible(v.as_bytes().last()) {
-            v
-        } else {
-            v.trim()
-        };
+        let v = crate::model::trim_cell(a.value(i));
         (!v.is_empty()).then_some(v)
     }
 }
@@ -100,10 +94,9 @@ pub(super) fn numbers(
             let nums = parsed.f64().map_err(|e| col_err(c, e))?;
             // polars' cast reads the usual spellings fast; a cell it could
             // not read is tried again trimmed, then reported with its value.
-            let missed = text
-                .iter()
-                .zip(nums.iter())
-                .any(|(raw, v)| raw.is_some() && v.is_none());
+            // (The cast leaves a cell missing where the text is missing or
+            // unread: the counts differ exactly when some cell was unread.)
+            let missed = nums.null_count() != text.null_count();
             if !missed {
                 return Ok(Nums(single(nums)));
             }
@@ -171,7 +164,7 @@ pub(super) fn times(
             let v: Vec<Option<i64>> = text
                 .iter()
                 .enumerate()
-                .map(|(i, raw)| match raw.map(str::trim) {
+                .map(|(i, raw)| match raw.map(crate::model::trim_cell) {
                     None | Some("") => None,
                     Some(t) => cell(i, time::parse_ms(t)),
                 })
@@ -245,7 +238,7 @@ pub(super) fn flags(
             let text = s.str().map_err(|e| col_err(c, e))?;
             text.iter()
                 .enumerate()
-                .map(|(i, raw)| match raw.map(str::trim) {
+                .map(|(i, raw)| match raw.map(crate::model::trim_cell) {
                     None | Some("") => None,
                     Some("true") | Some("TRUE") | Some("True") => Some(true),
                     Some("false") | Some("FALSE") | Some("False") => Some(false),
