@@ -175,6 +175,9 @@ fn parse_plain(
     let mut text_len = vec![0usize; names.len()];
     let mut lines = Vec::with_capacity(rows_guess);
     let base = bytes.as_ptr() as usize;
+    // Most files have no carriage return at all: rows are looked into for
+    // one only when the block has some.
+    let has_cr = memchr::memchr(b'\r', bytes).is_some();
     let mut at = 0;
     let mut line = first_line;
     while at < bytes.len() {
@@ -186,7 +189,7 @@ fn parse_plain(
         if let Some(r) = row.strip_suffix(b"\r") {
             row = r;
         }
-        if memchr::memchr(b'\r', row).is_some() {
+        if has_cr && memchr::memchr(b'\r', row).is_some() {
             return None;
         }
         if row.iter().all(|b| *b == b',' || b.is_ascii_whitespace()) {
