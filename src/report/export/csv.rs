@@ -25,21 +25,27 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, places: usize) {
     const SCALE: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
     let places = places.clamp(1, 6);
     let x = v * SCALE[places] as f64;
-    let near_half = ((x - x.trunc()).abs() - 0.5).abs() <= 1e-3;
-    if !(v.is_finite() && v > 0.0 && x < 1e12) || near_half {
+    if !(v.is_finite() && v > 0.0 && x < 1e12) {
         let _ = write!(out, "{v:.places$}");
         return;
     }
-    let n = x.round() as u64;
+    // x is positive and below 1e12: its whole part fits a u64 exactly.
+    let whole = x as u64;
+    let frac = x - whole as f64;
+    if (frac - 0.5).abs() <= 1e-3 {
+        let _ = write!(out, "{v:.places$}");
+        return;
+    }
+    let n = whole + u64::from(frac > 0.5);
     let unit = SCALE[places];
     out.extend_from_slice(itoa::Buffer::new().format(n / unit).as_bytes());
     out.push(b'.');
-    let mut frac = n % unit;
+    let mut digits = n % unit;
     let at = out.len();
     out.resize(at + places, b'0');
     for d in out[at..].iter_mut().rev() {
-        *d = b'0' + (frac % 10) as u8;
-        frac /= 10;
+        *d = b'0' + (digits % 10) as u8;
+        digits /= 10;
     }
 }
 
