@@ -132,7 +132,6 @@ fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
 /// `price` writes millions of rows.
 pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
     use std::io::Write;
-    let mut int = itoa::Buffer::new();
     let sep = |out: &mut Vec<u8>| out.push(b',');
     let text = |out: &mut Vec<u8>, s: &str| {
         push_field(out, text_cell(s).as_bytes());
@@ -144,12 +143,17 @@ pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
         }
         out.push(b',');
     };
+    let opt_count = |out: &mut Vec<u8>, v: Option<u32>| {
+        if let Some(n) = v {
+            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        }
+        out.push(b',');
+    };
     text(out, &j.region);
     text(out, &j.application_id);
     text(out, j.application_name.as_deref().unwrap_or_default());
     text(out, &j.job_run_id);
-    out.extend_from_slice(int.format(j.attempt).as_bytes());
-    sep(out);
+    opt_count(out, Some(j.attempt));
     text(out, j.job_name.as_deref().unwrap_or_default());
     text(out, &j.state);
     text(out, &j.architecture);
@@ -178,24 +182,15 @@ pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
     opt_six(out, Some(j.billed_memory_gb_hours));
     opt_six(out, Some(j.billed_storage_gb_hours));
     text(out, j.ec2_instance_type.as_deref().unwrap_or_default());
-    if let Some(n) = j.ec2_core_nodes {
-        out.extend_from_slice(int.format(n).as_bytes());
-    }
-    sep(out);
+    opt_count(out, j.ec2_core_nodes);
     opt_six(out, j.ec2_usd);
     opt_six(out, j.ec2_spot_usd);
     text(out, j.glue_worker_type.as_deref().unwrap_or_default());
-    if let Some(n) = j.glue_workers {
-        out.extend_from_slice(int.format(n).as_bytes());
-    }
-    sep(out);
+    opt_count(out, j.glue_workers);
     opt_six(out, j.glue_usd);
     opt_six(out, j.glue_flex_usd);
     text(out, j.eks_instance_type.as_deref().unwrap_or_default());
-    if let Some(n) = j.eks_nodes {
-        out.extend_from_slice(int.format(n).as_bytes());
-    }
-    sep(out);
+    opt_count(out, j.eks_nodes);
     opt_six(out, j.eks_usd);
     opt_six(out, j.ec2_usd_at_average);
     opt_six(out, j.glue_usd_at_average);
