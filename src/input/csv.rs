@@ -134,17 +134,6 @@ struct Block {
     first_line: u64,
 }
 
-/// A cell without the white space around it (as `str::trim`), or `None`
-/// when it is not UTF-8. Most cells start and end with a visible ASCII
-/// character and are not looked into.
-fn trimmed(cell: &[u8]) -> Option<&[u8]> {
-    match (cell.first(), cell.last()) {
-        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => Some(cell),
-        (None, _) => Some(cell),
-        _ => std::str::from_utf8(cell).ok().map(|s| s.trim().as_bytes()),
-    }
-}
-
 /// The common block, read without the csv crate: no quote anywhere, no
 /// carriage return but before a line end, and every row holding the
 /// header's number of fields. Each cell becomes a view into the block
@@ -158,11 +147,12 @@ fn parse_plain(
     bytes: &Buffer<u8>,
     first_line: u64,
 ) -> Option<Part> {
-    // Checked as UTF-8 once, as a whole: a cell is cut at commas and line
-    // ends (ASCII) and trimmed at character bounds, so each is UTF-8 too.
-    if memchr::memchr(b'"', bytes).is_some() || std::str::from_utf8(bytes).is_err() {
+    // Checked as UTF-8 once, as a whole: rows and cells are cut at line
+    // ends and commas (ASCII), so each is text too.
+    if memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
+    let text = std::str::from_utf8(bytes).ok()?;
     let rows_guess = bytes.len() / 128 + 1;
     let mut views: Vec<Vec<View>> = want
         .iter()
@@ -180,29 +170,29 @@ fn parse_plain(
     let has_cr = memchr::memchr(b'\r', bytes).is_some();
     let mut at = 0;
     let mut line = first_line;
-    while at < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        let mut row = &bytes[at..end];
+    while at < text.len() {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(text.len(), |i| at + i);
+        let mut row = &text[at..end];
         at = end + 1;
         let this_line = line;
         line += 1;
-        if let Some(r) = row.strip_suffix(b"\r") {
+        if let Some(r) = row.strip_suffix('\r') {
             row = r;
         }
-        if has_cr && memchr::memchr(b'\r', row).is_some() {
+        if has_cr && memchr::memchr(b'\r', row.as_bytes()).is_some() {
             return None;
         }
-        if row.iter().all(|b| *b == b',' || b.is_ascii_whitespace()) {
+        if row.bytes().all(|b| b == b',' || b.is_ascii_whitespace()) {
             continue;
         }
         let mut field = 0;
         let mut from = 0;
-        for to in memchr::memchr_iter(b',', row).chain(std::iter::once(row.len())) {
+        for to in memchr::memchr_iter(b',', row.as_bytes()).chain(std::iter::once(row.len())) {
             if field >= names.len() {
                 return None;
             }
             if want[field] {
-                let cell = trimmed(&row[from..to])?;
+                let cell = crate::model::trim_cell(&row[from..to]).as_bytes();
                 let offset = u32::try_from(cell.as_ptr() as usize - base).ok()?;
                 views[field].push(View::new_from_bytes(cell, 0, offset));
                 valid[field].push(!cell.is_empty());
