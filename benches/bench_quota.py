@@ -23,8 +23,10 @@ EMRCOST_TEST_PYTHON). Uses the newer of the release and debug
 builds (the polling, not the binary's speed, is measured).
 """
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,6 +67,7 @@ executors = 4
 
 def main():
     tmp = tempfile.mkdtemp(prefix="emrcost-bench-quota-")
+    atexit.register(shutil.rmtree, tmp, True)  # even on sys.exit
     emu, base = start(tmp)
     try:
         post(base, "/_emu/config", {"enforce_quotas": True, "quota_scale": 1.0})

@@ -18,8 +18,10 @@ Needs the emulator's Python (target/emulator-venv, made by `cargo test`, or
 EMRCOST_TEST_PYTHON).
 """
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,7 @@ def main():
     if not os.path.exists(binary):
         sys.exit("build first: cargo build --release")
     tmp = tempfile.mkdtemp(prefix="emrcost-collect-bench-")
+    atexit.register(shutil.rmtree, tmp, True)  # even on sys.exit
     port_file = os.path.join(tmp, "port")
     emu = subprocess.Popen(
         [python(), os.path.join(ROOT, "tests/emulator/front.py"), "--port-file", port_file],

@@ -16,7 +16,9 @@ Needs the emulator's Python (target/emulator-venv, made by `cargo test`, or
 EMRCOST_TEST_PYTHON). Uses the newer of the release and debug builds.
 """
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ BURST = 20
 
 def main():
     tmp = tempfile.mkdtemp(prefix="emrcost-glue-rate-")
+    atexit.register(shutil.rmtree, tmp, True)  # even on sys.exit
     emu, base = start(tmp)
     try:
         now = int(time.time())

@@ -27,6 +27,7 @@ Needs duckdb (pip install duckdb into .venv).
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,30 +117,41 @@ def main():
     for fmt in FORMATS:
         path = data if fmt == "parquet" else csv_data
         source = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}')"
+        # Each format's outputs are about 4 GB at 10M runs: removed before
+        # the next format starts, and on any failure.
         out = tempfile.mkdtemp(prefix="emrcost-report-bench-")
-        walls, peaks = [], []
-        for _ in range(REPEAT):
-            wall, gb = run_timed([BIN, "-q", "report", path, "--format", "html,md,csv,json,svg", "--out", out])
-            walls.append(wall)
-            peaks.append(gb)
-        report = json.load(open(os.path.join(out, "report.json")))
-        ducks = []
-        for _ in range(REPEAT):
-            t = time.perf_counter()
-            rows = duckdb.connect().execute(summary_sql(source)).fetchall()
-            ducks.append(time.perf_counter() - t)
-        wall, duck = median(walls), median(ducks)
-        print(f"{fmt}: emrcost report {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}), "
-              f"peak {max(peaks):.2f} GB; DuckDB {duck:.2f} s (runs: {', '.join(f'{d:.2f}' for d in ducks)}); "
-              f"emrcost / DuckDB = {wall / duck:.2f}")
-        failed |= not agree(report, rows)
-        for out_fmt in ["csv", "parquet"]:
-            target = os.path.join(out, f"runs.{out_fmt}")
-            pw, pg = run_timed([BIN, "-q", "price", path, "--format", out_fmt, "--out", target])
-            print(f"{fmt}: emrcost price --format {out_fmt}: {pw:.2f} s, peak {pg:.2f} GB, "
-                  f"{os.path.getsize(target) / 1e6:.0f} MB; price / report = {pw / wall:.2f}")
+        try:
+            failed |= bench_format(fmt, path, source, out)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
     if failed:
         sys.exit(1)
+
+
+def bench_format(fmt, path, source, out):
+    """Times report and price on one input file; true when the check against DuckDB failed."""
+    walls, peaks = [], []
+    for _ in range(REPEAT):
+        wall, gb = run_timed([BIN, "-q", "report", path, "--format", "html,md,csv,json,svg", "--out", out])
+        walls.append(wall)
+        peaks.append(gb)
+    report = json.load(open(os.path.join(out, "report.json")))
+    ducks = []
+    for _ in range(REPEAT):
+        t = time.perf_counter()
+        rows = duckdb.connect().execute(summary_sql(source)).fetchall()
+        ducks.append(time.perf_counter() - t)
+    wall, duck = median(walls), median(ducks)
+    print(f"{fmt}: emrcost report {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}), "
+          f"peak {max(peaks):.2f} GB; DuckDB {duck:.2f} s (runs: {', '.join(f'{d:.2f}' for d in ducks)}); "
+          f"emrcost / DuckDB = {wall / duck:.2f}")
+    failed = not agree(report, rows)
+    for out_fmt in ["csv", "parquet"]:
+        target = os.path.join(out, f"runs.{out_fmt}")
+        pw, pg = run_timed([BIN, "-q", "price", path, "--format", out_fmt, "--out", target])
+        print(f"{fmt}: emrcost price --format {out_fmt}: {pw:.2f} s, peak {pg:.2f} GB, "
+              f"{os.path.getsize(target) / 1e6:.0f} MB; price / report = {pw / wall:.2f}")
+    return failed
 
 
 def agree(report, rows):
