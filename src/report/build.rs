@@ -93,8 +93,12 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         clusters,
         event_logs,
     } = input;
-    let agg = fleet.aggregate()?;
-    let common = fleet.common_sizes();
+    // The passes over every run that do not depend on each other, side by side.
+    let (agg, (common, distributions)) = rayon::join(
+        || fleet.aggregate(),
+        || rayon::join(|| fleet.common_sizes(), || fleet.distributions()),
+    );
+    let agg = agg?;
     let mut summaries = Vec::with_capacity(agg.groups.len());
     let mut analyses = HashMap::new();
     for row in &agg.groups {
@@ -227,7 +231,7 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         event_logs: event_log_lines(pricer, event_logs),
         startup: None,
         rightsizing: None,
-        distributions: fleet.distributions(),
+        distributions,
     })
 }
 

@@ -465,62 +465,73 @@ impl FleetBuilder {
         DataFrame::new(columns)
     }
 
+    /// Percentile sets, in this order: per group runtime, queue, executors
+    /// and peak executors; per month runtime and queue; in all runtime and
+    /// queue. Each set is one pass over the runs; they run in parallel.
+    fn rank_sets(&self) -> Vec<Vec<ranks::Ranks>> {
+        use rayon::prelude::*;
+        let n = self.runtime.len();
+        let (n_groups, n_months) = (self.groups.len(), self.months.len());
+        let group = Some(self.group.as_slice());
+        let month = Some(self.month.as_slice());
+        let runtime = |i: usize| Some(self.runtime[i]);
+        let queue = |i: usize| self.queue[i];
+        (0..8usize)
+            .into_par_iter()
+            .map(|set| match set {
+                0 => ranks::by_key(group, n_groups, n, runtime, true),
+                1 => ranks::by_key(group, n_groups, n, queue, false),
+                2 => ranks::by_key(group, n_groups, n, |i| Some(self.executors[i]), true),
+                3 => ranks::by_key(group, n_groups, n, |i| Some(self.peak[i]), true),
+                4 => ranks::by_key(month, n_months, n, runtime, false),
+                5 => ranks::by_key(month, n_months, n, queue, false),
+                6 => ranks::by_key(None, 1, n, runtime, false),
+                _ => ranks::by_key(None, 1, n, queue, false),
+            })
+            .collect()
+    }
+
     /// Aggregates into group, month and total summaries (groups sorted by
     /// key, months by month), with the crossover inputs of each group.
     pub fn aggregate(&self) -> PolarsResult<Aggregated> {
-        // Percentiles first, by selection within each key (`ranks`): polars
-        // gathered and sorted every run once per percentile. Medians feed
-        // the crossovers, which only groups have.
-        let n = self.runtime.len();
-        let (n_groups, n_months) = (self.groups.len(), self.months.len());
-        let runtime = |i: usize| Some(self.runtime[i]);
-        let queue = |i: usize| self.queue[i];
-        let group_ranks = [
-            ranks::by_key(Some(&self.group), n_groups, n, runtime, true),
-            ranks::by_key(Some(&self.group), n_groups, n, queue, false),
-            ranks::by_key(
-                Some(&self.group),
-                n_groups,
-                n,
-                |i| Some(self.executors[i]),
-                true,
-            ),
-            ranks::by_key(Some(&self.group), n_groups, n, |i| Some(self.peak[i]), true),
-        ];
-        let month_ranks = [
-            ranks::by_key(Some(&self.month), n_months, n, runtime, false),
-            ranks::by_key(Some(&self.month), n_months, n, queue, false),
-        ];
-        let total_ranks = [
-            ranks::by_key(None, 1, n, runtime, false),
-            ranks::by_key(None, 1, n, queue, false),
-        ];
-        let df = self.frame()?.lazy();
-        // Counts and missing-figure counts. Sums are not here: they were
-        // added in push order (see `group_sums`).
-        let aggs = || {
-            let mut a = vec![
-                len().alias("runs"),
-                col("state").eq(lit(1u32)).sum().alias("succeeded"),
-                col("state").eq(lit(2u32)).sum().alias("failed"),
-                col("state").eq(lit(3u32)).sum().alias("cancelled"),
-                col("runtime").max().alias("runtime_max"),
-                col("from_total").sum().alias("from_total"),
-                col("graviton_missing").sum(),
-                col("peak_estimated").sum(),
-            ];
-            a.extend(MISSING_COLUMNS.iter().map(|c| col(*c).sum()));
-            a
-        };
-        let by = |key: &str, aggs: Vec<Expr>| {
-            df.clone()
-                .group_by([col(key)])
-                .agg(aggs)
-                .sort([key], SortMultipleOptions::default())
-        };
-        // The three queries run side by side.
-        let mut frames =
-            collect_all([by("g", aggs()), by("m", aggs()), df.clone().select(aggs())])?.into_iter();
+        // Percentiles by selection within each key (`ranks`; polars
+        // gathered and sorted every run once per percentile), the eight
+        // sets side by side and beside polars' counts. Medians feed the
+        // crossovers, which only groups have.
+        let (ranked, frames) = rayon::join(
+            || self.rank_sets(),
+            || -> PolarsResult<Vec<DataFrame>> {
+                let df = self.frame()?.lazy();
+                // Counts and missing-figure counts. Sums are not here: they
+                // were added in push order (see `group_sums`).
+                let aggs = || {
+                    let mut a = vec![
+                        len().alias("runs"),
+                        col("state").eq(lit(1u32)).sum().alias("succeeded"),
+                        col("state").eq(lit(2u32)).sum().alias("failed"),
+                        col("state").eq(lit(3u32)).sum().alias("cancelled"),
+                        col("runtime").max().alias("runtime_max"),
+                        col("from_total").sum().alias("from_total"),
+                        col("graviton_missing").sum(),
+                        col("peak_estimated").sum(),
+                    ];
+                    a.extend(MISSING_COLUMNS.iter().map(|c| col(*c).sum()));
+                    a
+                };
+                let by = |key: &str, aggs: Vec<Expr>| {
+                    df.clone()
+                        .group_by([col(key)])
+                        .agg(aggs)
+                        .sort([key], SortMultipleOptions::default())
+                };
+                // The three queries run side by side.
+                collect_all([by("g", aggs()), by("m", aggs()), df.clone().select(aggs())])
+            },
+        );
+        let mut ranked = ranked.into_iter();
+        let mut take = |k: usize| ranked.by_ref().take(k).collect::<Vec<_>>();
+        let (group_ranks, month_ranks, total_ranks) = (take(4), take(2), take(2));
+        let mut frames = frames?.into_iter();
         let (groups, months, total) = match (frames.next(), frames.next(), frames.next()) {
             (Some(g), Some(m), Some(t)) => (g, m, t),
             _ => polars_bail!(ComputeError: "collect_all returned fewer frames"),
