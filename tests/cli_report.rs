@@ -534,6 +534,75 @@ fn page_reports_cap_the_job_list_and_say_so() {
     assert_eq!(json["total"]["runs"], 2500);
 }
 
+/// The per-run list is the 2000 costliest runs exactly (ties to the
+/// earlier row), also when the runs come in many parts: here ten files of
+/// 4,000 runs, each merged before the next is priced, so the parts after
+/// the first skip runs below the cheapest already listed.
+#[test]
+fn the_job_list_is_the_costliest_runs_across_many_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("all.csv");
+    emrcost()
+        .args([
+            "synth", "--runs", "40000", "--seed", "11", "--quiet", "--out",
+        ])
+        .arg(&whole)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&whole).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 40000);
+    let files: Vec<std::path::PathBuf> = rows
+        .chunks(4000)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let path = dir.path().join(format!("part-{n}.csv"));
+            std::fs::write(&path, format!("{header}\n{}\n", chunk.join("\n"))).unwrap();
+            path
+        })
+        .collect();
+    let out = dir.path().join("out");
+    emrcost()
+        .args(["report", "--quiet", "--format", "json", "--out"])
+        .arg(&out)
+        .args(&files)
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["total"]["runs"], 40000);
+    let key = |j: &serde_json::Value| {
+        format!(
+            "{}/{}#{}",
+            j["application_id"].as_str().unwrap(),
+            j["job_run_id"].as_str().unwrap(),
+            j["attempt"]
+        )
+    };
+    let listed: Vec<String> = report["jobs"].as_array().unwrap().iter().map(key).collect();
+    // Every run, in input order, priced one by one.
+    let all = emrcost()
+        .args(["price", "--format", "json"])
+        .args(&files)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    let all = all["jobs"].as_array().unwrap();
+    assert_eq!(all.len(), 40000);
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    let usd = |i: usize| all[i]["serverless_usd"].as_f64().unwrap();
+    order.sort_by(|a, b| usd(*b).total_cmp(&usd(*a)).then(a.cmp(b)));
+    let mut top: Vec<usize> = order[..2000].to_vec();
+    top.sort_unstable();
+    let expected: Vec<String> = top.iter().map(|i| key(&all[*i])).collect();
+    assert_eq!(listed, expected);
+}
+
 /// `--group-by account`: each account's runs are summed on their own, runs
 /// without one form "(no account)", and the groups add up to the total.
 #[test]

@@ -3,9 +3,12 @@
 //! ([`crate::pipeline`]); priced runs go into fleet columns (aggregated by
 //! polars), and the most expensive are kept whole for the per-run tables.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::build::{
     finish, group_key_of, job_line, snapshot_from_rows, Finish, GroupParts, RunIdentity,
 };
+
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine, Report};
 use crate::cost::{CompactCost, Pricer};
@@ -66,6 +69,26 @@ struct FleetSink {
     top: usize,
     fleet: FleetBuilder,
     jobs: Vec<Kept>,
+    /// The cheapest run on the merged top list once it is full (f64 bits),
+    /// else -inf: a run below it is beaten by `top` earlier runs and
+    /// cannot make the list, so no part keeps or builds it.
+    floor: AtomicU64,
+}
+
+impl FleetSink {
+    fn new(group_by: GroupBy, top: usize) -> FleetSink {
+        FleetSink {
+            group_by,
+            top,
+            fleet: FleetBuilder::default(),
+            jobs: Vec::new(),
+            floor: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
+        }
+    }
+
+    fn floor(&self) -> f64 {
+        f64::from_bits(self.floor.load(Ordering::Relaxed))
+    }
 }
 
 struct FleetChunk {
@@ -123,7 +146,7 @@ impl Sink for FleetSink {
         c.fleet.push_parts(facts, cost, &key, region, || {
             cols.application_name(at).map(str::to_string)
         });
-        if self.top > 0 && cost.serverless_usd >= c.floor {
+        if self.top > 0 && cost.serverless_usd >= c.floor.max(self.floor()) {
             c.candidates
                 .push((cost.serverless_usd, row, at as u32, cost.clone()));
             if c.candidates.len() >= self.top.max(64).saturating_mul(2) {
@@ -138,6 +161,8 @@ impl Sink for FleetSink {
     }
 
     fn close(&self, c: &mut FleetChunk, cols: &RunColumns) {
+        let floor = self.floor();
+        c.candidates.retain(|x| x.0 >= floor);
         keep_top(&mut c.candidates, self.top, |x| (x.0, x.1));
         for (usd, row, at, cost) in c.candidates.drain(..) {
             let at = at as usize;
@@ -157,6 +182,10 @@ impl Sink for FleetSink {
         self.fleet.merge(c.fleet);
         self.jobs.extend(c.kept);
         keep_top(&mut self.jobs, self.top, |x| (x.0, x.1));
+        if self.top > 0 && self.jobs.len() >= self.top {
+            let least = self.jobs.iter().map(|j| j.0).fold(f64::INFINITY, f64::min);
+            self.floor.store(least.to_bits(), Ordering::Relaxed);
+        }
         Ok(())
     }
 }
@@ -192,12 +221,7 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
         window: cfg.window,
     };
     let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
-        Ok(FleetSink {
-            group_by: cfg.group_by,
-            top: cfg.top,
-            fleet: FleetBuilder::default(),
-            jobs: Vec::new(),
-        })
+        Ok(FleetSink::new(cfg.group_by, cfg.top))
     })?;
     if sink.fleet.is_empty() {
         return Err(no_runs(&outcome, cfg.window));
