@@ -68,6 +68,35 @@ fn size_key(s: &Sizes) -> [u64; 6] {
     ]
 }
 
+/// A sum of figures that does not depend on the order they are added in,
+/// or on how the runs were cut into parts (CSV and Parquet are cut
+/// differently): each figure is held as a whole number of 2^-64 units
+/// (exact for anything from 2^-12 up; smaller figures lose under 2^-64),
+/// so adding is exact, and the sum is rounded to `f64` once, when read.
+/// The check bounds every figure (1e9 USD, 30 days), so 10 billion of
+/// them fit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Exact(i128);
+
+impl Exact {
+    const ZERO: Exact = Exact(0);
+    const UNIT: f64 = 18_446_744_073_709_551_616.0; // 2^64
+
+    pub(crate) fn add(&mut self, v: f64) {
+        if v.is_finite() {
+            self.0 = self.0.saturating_add((v * Self::UNIT) as i128);
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: Exact) {
+        self.0 = self.0.saturating_add(other.0);
+    }
+
+    pub(crate) fn value(self) -> f64 {
+        self.0 as f64 / Self::UNIT
+    }
+}
+
 /// Per-run columns plus the small tables their codes point into.
 #[derive(Default)]
 pub struct FleetBuilder {
@@ -99,14 +128,15 @@ pub struct FleetBuilder {
     size_counts: Vec<Vec<usize>>,
 
     /// Sums of runtime, serverless, EC2, Spot, Glue and Flex cost per group,
-    /// per month and in all, added in push order. polars' parallel sums
-    /// round differently from run to run; these are the same every time,
-    /// so reports are byte-for-byte reproducible.
-    group_sums: Vec<[f64; SUMS]>,
-    month_sums: Vec<[f64; SUMS]>,
-    total_sums: [f64; SUMS],
+    /// per month and in all, summed exactly ([`Exact`]): polars' parallel
+    /// sums round differently from run to run, and float sums kept per
+    /// part differ with where the input was cut; these are the same every
+    /// time and from every format, so reports are byte-for-byte reproducible.
+    group_sums: Vec<[Exact; SUMS]>,
+    month_sums: Vec<[Exact; SUMS]>,
+    total_sums: [Exact; SUMS],
     /// What runs cost where they ran, per (group, month): the chargeback.
-    group_month: BTreeMap<(u32, u32), f64>,
+    group_month: BTreeMap<(u32, u32), Exact>,
     /// First reason EMR on EC2 / Glue had no figure, per group and month.
     gaps: BTreeMap<(u8, u32, usize), String>,
     pub(crate) average_shapes: usize,
@@ -250,10 +280,10 @@ impl FleetBuilder {
             }
         };
         if self.group_sums.len() <= g as usize {
-            self.group_sums.resize(g as usize + 1, [0.0; SUMS]);
+            self.group_sums.resize(g as usize + 1, [Exact::ZERO; SUMS]);
         }
         if self.month_sums.len() <= m as usize {
-            self.month_sums.resize(m as usize + 1, [0.0; SUMS]);
+            self.month_sums.resize(m as usize + 1, [Exact::ZERO; SUMS]);
         }
         let mut add = [0.0; SUMS];
         add[0] = c.runtime_s;
@@ -273,14 +303,17 @@ impl FleetBuilder {
             }
             DeploymentOption::EmrServerless | DeploymentOption::EmrOnEks => {}
         }
-        *self.group_month.entry((g, m)).or_insert(0.0) += add[CURRENT];
+        self.group_month
+            .entry((g, m))
+            .or_insert(Exact::ZERO)
+            .add(add[CURRENT]);
         for sums in [
             &mut self.group_sums[g as usize],
             &mut self.month_sums[m as usize],
             &mut self.total_sums,
         ] {
             for (s, a) in sums.iter_mut().zip(add) {
-                *s += a;
+                s.add(a);
             }
         }
         self.group.push(g);
@@ -371,29 +404,29 @@ impl FleetBuilder {
         for (code, sums) in other.group_sums.iter().enumerate() {
             let g = gmap[code] as usize;
             if self.group_sums.len() <= g {
-                self.group_sums.resize(g + 1, [0.0; SUMS]);
+                self.group_sums.resize(g + 1, [Exact::ZERO; SUMS]);
             }
             for (s, a) in self.group_sums[g].iter_mut().zip(sums) {
-                *s += a;
+                s.merge(*a);
             }
         }
         for (code, sums) in other.month_sums.iter().enumerate() {
             let m = mmap[code] as usize;
             if self.month_sums.len() <= m {
-                self.month_sums.resize(m + 1, [0.0; SUMS]);
+                self.month_sums.resize(m + 1, [Exact::ZERO; SUMS]);
             }
             for (s, a) in self.month_sums[m].iter_mut().zip(sums) {
-                *s += a;
+                s.merge(*a);
             }
         }
         for (s, a) in self.total_sums.iter_mut().zip(other.total_sums) {
-            *s += a;
+            s.merge(a);
         }
         for ((g, m), usd) in &other.group_month {
-            *self
-                .group_month
+            self.group_month
                 .entry((gmap[*g as usize], mmap[*m as usize]))
-                .or_insert(0.0) += usd;
+                .or_insert(Exact::ZERO)
+                .merge(*usd);
         }
         self.group
             .extend(other.group.iter().map(|g| gmap[*g as usize]));
@@ -503,7 +536,7 @@ impl FleetBuilder {
             || -> PolarsResult<Vec<DataFrame>> {
                 let df = self.frame()?.lazy();
                 // Counts and missing-figure counts. Sums are not here: they
-                // were added in push order (see `group_sums`).
+                // are summed exactly as runs are added (see `group_sums`).
                 let aggs = || {
                     let mut a = vec![
                         len().alias("runs"),
@@ -615,16 +648,22 @@ impl FleetBuilder {
             groups: read(
                 &groups,
                 Some("g"),
-                &|c| self.group_sums[c as usize],
+                &|c| self.group_sums[c as usize].map(Exact::value),
                 &group_ranks,
             )?,
             months: read(
                 &months,
                 Some("m"),
-                &|c| self.month_sums[c as usize],
+                &|c| self.month_sums[c as usize].map(Exact::value),
                 &month_ranks,
             )?,
-            total: read(&total, None, &|_| self.total_sums, &total_ranks)?.pop(),
+            total: read(
+                &total,
+                None,
+                &|_| self.total_sums.map(Exact::value),
+                &total_ranks,
+            )?
+            .pop(),
         })
     }
 
@@ -638,7 +677,7 @@ impl FleetBuilder {
                 (
                     self.groups[*g as usize].key.clone(),
                     self.months[*m as usize].clone(),
-                    *usd,
+                    usd.value(),
                 )
             })
             .collect();
@@ -865,6 +904,7 @@ pub struct Aggregated {
 
 #[cfg(test)]
 mod tests {
+    use super::Exact;
     use polars::prelude::*;
 
     /// polars' Equiprobable quantile is the nearest rank: the smallest value
@@ -893,6 +933,38 @@ mod tests {
 
     /// Chunks built apart and merged aggregate exactly as one builder fed
     /// every run: what lets a fleet be priced in parallel.
+    #[test]
+    fn exact_sums_do_not_depend_on_order_or_parts() {
+        // 0.1 + 0.2 + 0.3 as floats depends on the order; summed exactly
+        // it is the double nearest 0.6000000000000000055...: 0.6.
+        let figures = [0.1, 0.2, 0.3];
+        let (mut a, mut b) = (Exact::default(), Exact::default());
+        for v in figures {
+            a.add(v);
+        }
+        for v in figures.iter().rev() {
+            b.add(*v);
+        }
+        assert_eq!(a, b);
+        assert_eq!(a.value(), 0.6);
+        assert_ne!(0.1 + 0.2 + 0.3, 0.3 + 0.2 + 0.1);
+        // Cut into parts and merged: the same sum, to the unit.
+        let runs: Vec<f64> = (1..=10_000).map(|i| 1.0 / f64::from(i) + 1e6).collect();
+        let mut whole = Exact::default();
+        runs.iter().for_each(|v| whole.add(*v));
+        for cut in [1, 7, 4096, 6000] {
+            let mut merged = Exact::default();
+            for part in runs.chunks(cut) {
+                let mut p = Exact::default();
+                part.iter().for_each(|v| p.add(*v));
+                merged.merge(p);
+            }
+            assert_eq!(merged, whole, "parts of {cut}");
+        }
+        // 1e6 x 10,000 plus the harmonic number H(10000) = 9.787606036044382.
+        assert!((whole.value() - (1e10 + 9.787606036044382)).abs() < 1e-5);
+    }
+
     #[test]
     fn merged_chunks_aggregate_like_one_builder() {
         use crate::cost::{Assumptions, CompactCost, Pricer};
