@@ -71,8 +71,9 @@ fn size_key(s: &Sizes) -> [u64; 6] {
 /// A sum of figures that does not depend on the order they are added in,
 /// or on how the runs were cut into parts (CSV and Parquet are cut
 /// differently): each figure is held as a whole number of 2^-64 units
-/// (exact for anything from 2^-12 up; smaller figures lose under 2^-64),
-/// so adding is exact, and the sum is rounded to `f64` once, when read.
+/// (rounded down: exact for anything from 2^-12 up, smaller figures lose
+/// under 2^-64), so adding is exact, and the sum is rounded to `f64` once,
+/// when read.
 /// The check bounds every figure (1e9 USD, 30 days), so 10 billion of
 /// them fit.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -82,10 +83,29 @@ impl Exact {
     const ZERO: Exact = Exact(0);
     const UNIT: f64 = 18_446_744_073_709_551_616.0; // 2^64
 
-    pub(crate) fn add(&mut self, v: f64) {
-        if v.is_finite() {
-            self.0 = self.0.saturating_add((v * Self::UNIT) as i128);
+    /// `v` in 2^-64 units: its whole part and its fraction apart, two
+    /// cheap conversions instead of a float-to-i128 call.
+    fn units(v: f64) -> i128 {
+        if !v.is_finite() {
+            return 0;
         }
+        let mut whole = v as i64;
+        // Exact: a float less its whole part.
+        let mut frac = v - whole as f64;
+        if frac < 0.0 {
+            whole -= 1;
+            frac += 1.0;
+        }
+        (i128::from(whole) << 64) + i128::from((frac * Self::UNIT) as u64)
+    }
+
+    #[cfg(test)]
+    fn add(&mut self, v: f64) {
+        self.add_units(Self::units(v));
+    }
+
+    fn add_units(&mut self, u: i128) {
+        self.0 = self.0.saturating_add(u);
     }
 
     pub(crate) fn merge(&mut self, other: Exact) {
@@ -303,17 +323,19 @@ impl FleetBuilder {
             }
             DeploymentOption::EmrServerless | DeploymentOption::EmrOnEks => {}
         }
+        // Each figure converted once, added three times.
+        let add = add.map(Exact::units);
         self.group_month
             .entry((g, m))
             .or_insert(Exact::ZERO)
-            .add(add[CURRENT]);
+            .add_units(add[CURRENT]);
         for sums in [
             &mut self.group_sums[g as usize],
             &mut self.month_sums[m as usize],
             &mut self.total_sums,
         ] {
             for (s, a) in sums.iter_mut().zip(add) {
-                s.add(a);
+                s.add_units(a);
             }
         }
         self.group.push(g);
@@ -960,6 +982,10 @@ mod tests {
                 merged.merge(p);
             }
             assert_eq!(merged, whole, "parts of {cut}");
+        }
+        // The fast conversion is the plain one, rounded down.
+        for v in [0.0, 1.0, 0.1, 1e9 + 0.37, 2.5e-13, 123_456.789, -0.25, -3.7] {
+            assert_eq!(Exact::units(v), (v * Exact::UNIT).floor() as i128, "{v}");
         }
         // 1e6 x 10,000 plus the harmonic number H(10000) = 9.787606036044382.
         assert!((whole.value() - (1e10 + 9.787606036044382)).abs() < 1e-5);
