@@ -105,11 +105,13 @@ impl Exact {
     }
 
     fn add_units(&mut self, u: i128) {
-        self.0 = self.0.saturating_add(u);
+        // Cannot overflow within the check's bounds (above); wrapping is a
+        // plain add with carry.
+        self.0 = self.0.wrapping_add(u);
     }
 
     pub(crate) fn merge(&mut self, other: Exact) {
-        self.0 = self.0.saturating_add(other.0);
+        self.add_units(other.0);
     }
 
     pub(crate) fn value(self) -> f64 {
