@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::build::{
     finish, group_key_of, job_line, snapshot_from_rows, Finish, GroupParts, RunIdentity,
 };
-
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine, Report};
 use crate::cost::{CompactCost, Pricer};
