@@ -77,7 +77,7 @@ fn size_key(s: &Sizes) -> [u64; 6] {
 /// The check bounds every figure (1e9 USD, 30 days), so 10 billion of
 /// them fit.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Exact(i128);
+struct Exact(i128);
 
 impl Exact {
     const ZERO: Exact = Exact(0);
@@ -110,11 +110,11 @@ impl Exact {
         self.0 = self.0.wrapping_add(u);
     }
 
-    pub(crate) fn merge(&mut self, other: Exact) {
+    fn merge(&mut self, other: Exact) {
         self.add_units(other.0);
     }
 
-    pub(crate) fn value(self) -> f64 {
+    fn value(self) -> f64 {
         self.0 as f64 / Self::UNIT
     }
 }
