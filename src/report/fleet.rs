@@ -1,11 +1,15 @@
-//! Fleet aggregation: per-run costs as columns, grouped with polars.
+//! Fleet aggregation: what a report needs of every priced run.
 //!
-//! Each run is priced once (by the caller) and pushed as one row of plain
-//! columns: group, month, state, runtime, queue time, the cost on every
-//! option, the usage basis and the shape. Group sums, state counts and
-//! percentiles are then one polars lazy query per grouping (groups, months,
-//! the total). Percentiles are nearest rank (polars' `Equiprobable`: the
-//! smallest value with at least p of the values at or below it).
+//! Each run is priced once (by the caller) and pushed. Its counts and sums
+//! go straight into its (group, month) [`Cell`]: runs by state, runs with
+//! no figure on an option, the runtime's maximum, and the exact sums of
+//! runtime and of its cost on every option. A group's figures, a month's
+//! and the total are then sums of cells (exact, so they do not depend on
+//! the order anything was added in). Only what percentiles and charts
+//! need is kept per run, as plain columns: group, month, runtime, queue
+//! time, EMR Serverless cost and the shape. Percentiles are nearest rank
+//! (the smallest value with at least p of the values at or below it,
+//! polars' `Equiprobable`).
 //!
 //! Builders fill in parallel (one per chunk of runs) and merge, so a fleet
 //! of millions never exists as records, only as these columns.
@@ -25,14 +29,6 @@ use crate::model::{month_of_ms, Architecture, JobRun, JobState, RunFacts, ShapeB
 /// The options that can be missing for a run.
 pub(crate) const OPTIONAL: [DeploymentOption; N_OPTIONAL] = crate::cost::SIZED_OPTIONS;
 const N_OPTIONAL: usize = crate::cost::SIZED_OPTIONS.len();
-/// The per-run column of "no figure" flags of each [`OPTIONAL`] option.
-const MISSING_COLUMNS: [&str; N_OPTIONAL] = [
-    "ec2_missing",
-    "spot_missing",
-    "glue_missing",
-    "flex_missing",
-    "eks_missing",
-];
 
 /// What a group is, from its first run.
 #[derive(Debug, Clone)]
@@ -43,7 +39,7 @@ pub struct GroupInfo {
     pub architecture: Architecture,
 }
 
-/// Sums kept per group, month and in all: runtime, EMR Serverless, the
+/// Sums kept per (group, month) cell: runtime, EMR Serverless, the
 /// [`OPTIONAL`] options, the same sized to the average executors, and EMR
 /// on EC2 on Graviton.
 const SUMS: usize = 6 + 2 * N_OPTIONAL;
@@ -80,7 +76,6 @@ fn size_key(s: &Sizes) -> [u64; 6] {
 struct Exact(i128);
 
 impl Exact {
-    const ZERO: Exact = Exact(0);
     const UNIT: f64 = 18_446_744_073_709_551_616.0; // 2^64
 
     /// `v` in 2^-64 units: its whole part and its fraction apart, two
@@ -114,8 +109,54 @@ impl Exact {
         self.add_units(other.0);
     }
 
+    fn merge_all(sums: &mut [Exact; SUMS], other: &[Exact; SUMS]) {
+        for (s, a) in sums.iter_mut().zip(other) {
+            s.merge(*a);
+        }
+    }
+
     fn value(self) -> f64 {
         self.0 as f64 / Self::UNIT
+    }
+}
+
+/// The runs of one group in one month: counts, the runtime's maximum and
+/// exact sums. Cells add up (in any order) to a group's figures, a month's
+/// and the total.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    runs: usize,
+    succeeded: usize,
+    failed: usize,
+    cancelled: usize,
+    /// `None` until a run is added.
+    runtime_max: Option<f64>,
+    /// Runs with no figure on each [`OPTIONAL`] option, and on EMR on EC2
+    /// on Graviton.
+    missing: [usize; N_OPTIONAL],
+    graviton_missing: usize,
+    from_total: usize,
+    peak_estimated: usize,
+    sums: [Exact; SUMS],
+}
+
+impl Cell {
+    fn merge(&mut self, o: &Cell) {
+        self.runs += o.runs;
+        self.succeeded += o.succeeded;
+        self.failed += o.failed;
+        self.cancelled += o.cancelled;
+        self.runtime_max = match (self.runtime_max, o.runtime_max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (m, n) in self.missing.iter_mut().zip(o.missing) {
+            *m += n;
+        }
+        self.graviton_missing += o.graviton_missing;
+        self.from_total += o.from_total;
+        self.peak_estimated += o.peak_estimated;
+        Exact::merge_all(&mut self.sums, &o.sums);
     }
 }
 
@@ -134,31 +175,20 @@ pub struct FleetBuilder {
 
     group: Vec<u32>,
     month: Vec<u32>,
-    state: Vec<u8>,
     runtime: Vec<f64>,
     queue: Vec<Option<f64>>,
     serverless: Vec<f64>,
-    /// Per [`OPTIONAL`] option: the run has no figure on it. (The figures
-    /// themselves are only ever summed, and the sums are kept below.)
-    missing: [Vec<bool>; N_OPTIONAL],
-    graviton_missing: Vec<bool>,
-    from_total: Vec<bool>,
     executors: Vec<f64>,
     peak: Vec<f64>,
-    peak_estimated: Vec<bool>,
     /// Runs per (group, size code): the group's most common size.
     size_counts: Vec<Vec<usize>>,
 
-    /// Sums of runtime, serverless, EC2, Spot, Glue and Flex cost per group,
-    /// per month and in all, summed exactly ([`Exact`]): polars' parallel
-    /// sums round differently from run to run, and float sums kept per
-    /// part differ with where the input was cut; these are the same every
-    /// time and from every format, so reports are byte-for-byte reproducible.
-    group_sums: Vec<[Exact; SUMS]>,
-    month_sums: Vec<[Exact; SUMS]>,
-    total_sums: [Exact; SUMS],
-    /// What runs cost where they ran, per (group, month): the chargeback.
-    group_month: BTreeMap<(u32, u32), Exact>,
+    /// Counts and sums per group code, then month code. The sums are
+    /// exact ([`Exact`]): polars' parallel sums round differently from run
+    /// to run, and float sums kept per part differ with where the input was
+    /// cut; these are the same every time and from every format, so reports
+    /// are byte-for-byte reproducible.
+    cells: Vec<Vec<Cell>>,
     /// First reason EMR on EC2 / Glue had no figure, per group and month.
     gaps: BTreeMap<(u8, u32, usize), String>,
     pub(crate) average_shapes: usize,
@@ -173,15 +203,6 @@ pub struct FleetBuilder {
 
 const BY_GROUP: u8 = 0;
 const BY_MONTH: u8 = 1;
-
-fn state_code(s: JobState) -> u8 {
-    match s {
-        JobState::Success => 1,
-        JobState::Failed => 2,
-        JobState::Cancelled => 3,
-        _ => 0,
-    }
-}
 
 fn intern(index: &mut PlHashMap<String, u32>, table_len: usize, key: &str) -> (u32, bool) {
     match index.get(key) {
@@ -206,18 +227,11 @@ impl FleetBuilder {
     pub fn reserve(&mut self, n: usize) {
         self.group.reserve(n);
         self.month.reserve(n);
-        self.state.reserve(n);
         self.runtime.reserve(n);
         self.queue.reserve(n);
         self.serverless.reserve(n);
-        for o in &mut self.missing {
-            o.reserve(n);
-        }
-        self.graviton_missing.reserve(n);
-        self.from_total.reserve(n);
         self.executors.reserve(n);
         self.peak.reserve(n);
-        self.peak_estimated.reserve(n);
     }
 
     /// The month code of a run that started at `start_ms`.
@@ -301,12 +315,6 @@ impl FleetBuilder {
                 i
             }
         };
-        if self.group_sums.len() <= g as usize {
-            self.group_sums.resize(g as usize + 1, [Exact::ZERO; SUMS]);
-        }
-        if self.month_sums.len() <= m as usize {
-            self.month_sums.resize(m as usize + 1, [Exact::ZERO; SUMS]);
-        }
         let mut add = [0.0; SUMS];
         add[0] = c.runtime_s;
         add[1] = c.serverless_usd;
@@ -325,31 +333,24 @@ impl FleetBuilder {
             }
             DeploymentOption::EmrServerless | DeploymentOption::EmrOnEks => {}
         }
-        // Each figure converted once, added three times.
-        let add = add.map(Exact::units);
-        self.group_month
-            .entry((g, m))
-            .or_insert(Exact::ZERO)
-            .add_units(add[CURRENT]);
-        for sums in [
-            &mut self.group_sums[g as usize],
-            &mut self.month_sums[m as usize],
-            &mut self.total_sums,
-        ] {
-            for (s, a) in sums.iter_mut().zip(add) {
-                s.add_units(a);
-            }
+        let cell = Self::cell(&mut self.cells, g, m);
+        for (s, a) in cell.sums.iter_mut().zip(add) {
+            s.add_units(Exact::units(a));
         }
-        self.group.push(g);
-        self.month.push(m);
-        self.state.push(state_code(run.state));
-        self.runtime.push(c.runtime_s);
-        self.queue.push(run.queued_ms.map(|q| q as f64 / 1000.0));
-        self.serverless.push(c.serverless_usd);
+        cell.runs += 1;
+        match run.state {
+            JobState::Success => cell.succeeded += 1,
+            JobState::Failed => cell.failed += 1,
+            JobState::Cancelled => cell.cancelled += 1,
+            _ => {}
+        }
+        cell.runtime_max = Some(cell.runtime_max.map_or(c.runtime_s, |x| x.max(c.runtime_s)));
+        cell.graviton_missing += usize::from(c.ec2_graviton_usd.is_none());
+        cell.from_total += usize::from(c.basis == UsageBasis::TotalWithRules);
+        cell.peak_estimated += usize::from(c.shape.peak_estimated);
         for (i, option) in OPTIONAL.iter().enumerate() {
-            let v = c.usd(*option);
-            self.missing[i].push(v.is_none());
-            if v.is_none() {
+            if c.usd(*option).is_none() {
+                cell.missing[i] += 1;
                 if let Some(reason) = c.gap(*option) {
                     for key in [(BY_GROUP, g, i), (BY_MONTH, m, i)] {
                         self.gaps.entry(key).or_insert_with(|| reason.to_string());
@@ -357,11 +358,13 @@ impl FleetBuilder {
                 }
             }
         }
-        self.graviton_missing.push(c.ec2_graviton_usd.is_none());
-        self.from_total.push(c.basis == UsageBasis::TotalWithRules);
+        self.group.push(g);
+        self.month.push(m);
+        self.runtime.push(c.runtime_s);
+        self.queue.push(run.queued_ms.map(|q| q as f64 / 1000.0));
+        self.serverless.push(c.serverless_usd);
         self.executors.push(c.shape.executors);
         self.peak.push(c.shape.peak_executors);
-        self.peak_estimated.push(c.shape.peak_estimated);
         if self.size_counts.len() <= g as usize {
             self.size_counts.resize(g as usize + 1, Vec::new());
         }
@@ -383,6 +386,19 @@ impl FleetBuilder {
         if c.cheapest == DeploymentOption::GlueFlex {
             self.flex_cheapest += 1;
         }
+    }
+
+    /// The (group, month) cell, made when first asked for.
+    fn cell(cells: &mut Vec<Vec<Cell>>, g: u32, m: u32) -> &mut Cell {
+        let (g, m) = (g as usize, m as usize);
+        if cells.len() <= g {
+            cells.resize(g + 1, Vec::new());
+        }
+        let row = &mut cells[g];
+        if row.len() <= m {
+            row.resize(m + 1, Cell::default());
+        }
+        &mut row[m]
     }
 
     /// Appends another builder's rows, remapping its codes.
@@ -425,32 +441,12 @@ impl FleetBuilder {
                 }
             })
             .collect();
-        for (code, sums) in other.group_sums.iter().enumerate() {
-            let g = gmap[code] as usize;
-            if self.group_sums.len() <= g {
-                self.group_sums.resize(g + 1, [Exact::ZERO; SUMS]);
+        for (g, row) in other.cells.iter().enumerate() {
+            for (m, cell) in row.iter().enumerate() {
+                if cell.runs > 0 {
+                    Self::cell(&mut self.cells, gmap[g], mmap[m]).merge(cell);
+                }
             }
-            for (s, a) in self.group_sums[g].iter_mut().zip(sums) {
-                s.merge(*a);
-            }
-        }
-        for (code, sums) in other.month_sums.iter().enumerate() {
-            let m = mmap[code] as usize;
-            if self.month_sums.len() <= m {
-                self.month_sums.resize(m + 1, [Exact::ZERO; SUMS]);
-            }
-            for (s, a) in self.month_sums[m].iter_mut().zip(sums) {
-                s.merge(*a);
-            }
-        }
-        for (s, a) in self.total_sums.iter_mut().zip(other.total_sums) {
-            s.merge(a);
-        }
-        for ((g, m), usd) in &other.group_month {
-            self.group_month
-                .entry((gmap[*g as usize], mmap[*m as usize]))
-                .or_insert(Exact::ZERO)
-                .merge(*usd);
         }
         self.group
             .extend(other.group.iter().map(|g| gmap[*g as usize]));
@@ -470,18 +466,11 @@ impl FleetBuilder {
                 mine[s] += n;
             }
         }
-        self.state.extend(other.state);
         self.runtime.extend(other.runtime);
         self.queue.extend(other.queue);
         self.serverless.extend(other.serverless);
-        for (mine, theirs) in self.missing.iter_mut().zip(other.missing) {
-            mine.extend(theirs);
-        }
-        self.graviton_missing.extend(other.graviton_missing);
-        self.from_total.extend(other.from_total);
         self.executors.extend(other.executors);
         self.peak.extend(other.peak);
-        self.peak_estimated.extend(other.peak_estimated);
         for ((kind, code, i), reason) in other.gaps {
             let code = if kind == BY_GROUP {
                 gmap[code as usize]
@@ -496,30 +485,6 @@ impl FleetBuilder {
         self.glue_count += other.glue_count;
         self.ec2_count += other.ec2_count;
         self.flex_cheapest += other.flex_cheapest;
-    }
-
-    fn frame(&self) -> PolarsResult<DataFrame> {
-        let mut columns = vec![
-            Column::new("g".into(), self.group.as_slice()),
-            Column::new("m".into(), self.month.as_slice()),
-            Column::new(
-                "state".into(),
-                self.state.iter().map(|s| *s as u32).collect::<Vec<u32>>(),
-            ),
-            Column::new("runtime".into(), self.runtime.as_slice()),
-            Column::new("queue".into(), self.queue.as_slice()),
-        ];
-        for (name, flags) in MISSING_COLUMNS.iter().zip(&self.missing) {
-            columns.push(Column::new((*name).into(), flags.as_slice()));
-        }
-        columns.extend([
-            Column::new("from_total".into(), self.from_total.as_slice()),
-            Column::new("executors".into(), self.executors.as_slice()),
-            Column::new("graviton_missing".into(), self.graviton_missing.as_slice()),
-            Column::new("peak".into(), self.peak.as_slice()),
-            Column::new("peak_estimated".into(), self.peak_estimated.as_slice()),
-        ]);
-        DataFrame::new(columns)
     }
 
     /// Percentile sets, in this order: per group runtime, queue, executors
@@ -548,163 +513,96 @@ impl FleetBuilder {
             .collect()
     }
 
-    /// Aggregates into group, month and total summaries (groups sorted by
-    /// key, months by month), with the crossover inputs of each group.
+    /// The cells added up by group code, by month code, and in all.
+    fn cell_totals(&self) -> (Vec<Cell>, Vec<Cell>, Cell) {
+        let mut groups = vec![Cell::default(); self.groups.len()];
+        let mut months = vec![Cell::default(); self.months.len()];
+        let mut total = Cell::default();
+        for (g, row) in self.cells.iter().enumerate() {
+            for (m, cell) in row.iter().enumerate().filter(|(_, c)| c.runs > 0) {
+                groups[g].merge(cell);
+                months[m].merge(cell);
+                total.merge(cell);
+            }
+        }
+        (groups, months, total)
+    }
+
+    /// Aggregates into group, month and total summaries (groups and months
+    /// in code order), with the crossover inputs of each group.
     pub fn aggregate(&self) -> PolarsResult<Aggregated> {
-        // Percentiles by selection within each key (`ranks`; polars
-        // gathered and sorted every run once per percentile), the eight
-        // sets side by side and beside polars' counts. Medians feed the
-        // crossovers, which only groups have.
-        let (ranked, frames) = rayon::join(
-            || self.rank_sets(),
-            || -> PolarsResult<Vec<DataFrame>> {
-                let df = self.frame()?.lazy();
-                // Counts and missing-figure counts. Sums are not here: they
-                // are summed exactly as runs are added (see `group_sums`).
-                let aggs = || {
-                    let mut a = vec![
-                        len().alias("runs"),
-                        col("state").eq(lit(1u32)).sum().alias("succeeded"),
-                        col("state").eq(lit(2u32)).sum().alias("failed"),
-                        col("state").eq(lit(3u32)).sum().alias("cancelled"),
-                        col("runtime").max().alias("runtime_max"),
-                        col("from_total").sum().alias("from_total"),
-                        col("graviton_missing").sum(),
-                        col("peak_estimated").sum(),
-                    ];
-                    a.extend(MISSING_COLUMNS.iter().map(|c| col(*c).sum()));
-                    a
-                };
-                let by = |key: &str, aggs: Vec<Expr>| {
-                    df.clone()
-                        .group_by([col(key)])
-                        .agg(aggs)
-                        .sort([key], SortMultipleOptions::default())
-                };
-                // The three queries run side by side.
-                collect_all([by("g", aggs()), by("m", aggs()), df.clone().select(aggs())])
-            },
-        );
-        let mut ranked = ranked.into_iter();
+        // Medians feed the crossovers, which only groups have.
+        let mut ranked = self.rank_sets().into_iter();
         let mut take = |k: usize| ranked.by_ref().take(k).collect::<Vec<_>>();
         let (group_ranks, month_ranks, total_ranks) = (take(4), take(2), take(2));
-        let mut frames = frames?.into_iter();
-        let (groups, months, total) = match (frames.next(), frames.next(), frames.next()) {
-            (Some(g), Some(m), Some(t)) => (g, m, t),
-            _ => polars_bail!(ComputeError: "collect_all returned fewer frames"),
-        };
-
-        let read = |frame: &DataFrame,
-                    key: Option<&str>,
-                    sums: &dyn Fn(u32) -> [f64; SUMS],
-                    ranks: &[Vec<ranks::Ranks>]|
-         -> PolarsResult<Vec<Row>> {
-            // A column as f64 values; absent (medians outside groups) as None.
-            let f = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-                match frame.column(name) {
-                    Ok(c) => Ok(c.cast(&DataType::Float64)?.f64()?.into_iter().collect()),
-                    Err(_) => Ok(vec![None; frame.height()]),
-                }
-            };
-            let keys: Vec<u32> = match key {
-                Some(k) => frame
-                    .column(k)?
-                    .u32()?
-                    .into_iter()
-                    .map(|v| v.unwrap_or(0))
-                    .collect(),
-                None => vec![0; frame.height()],
-            };
-            let (runs, succeeded, failed, cancelled) =
-                (f("runs")?, f("succeeded")?, f("failed")?, f("cancelled")?);
-            let max = f("runtime_max")?;
-            // A key's percentiles of the column at `c` in `ranks` (runtime,
-            // queue, and for groups executors and peak).
-            let rank = |c: usize, code: u32| {
+        let (groups, months, total) = self.cell_totals();
+        // One row from a key's cell and its percentiles (runtime, queue, and
+        // for groups executors and peak).
+        let row = |code: u32, c: &Cell, ranks: &[Vec<ranks::Ranks>]| {
+            let s = c.sums.map(Exact::value);
+            let rank = |set: usize| {
                 ranks
-                    .get(c)
+                    .get(set)
                     .and_then(|r| r.get(code as usize))
                     .copied()
                     .unwrap_or_default()
             };
-            let mut missing: [Vec<Option<f64>>; N_OPTIONAL] = Default::default();
-            for (m, name) in missing.iter_mut().zip(MISSING_COLUMNS) {
-                *m = f(name)?;
+            let (runtime, queue) = (rank(0), rank(1));
+            let value = |v: Option<f64>| v.unwrap_or(0.0);
+            Row {
+                code,
+                runs: c.runs,
+                succeeded: c.succeeded,
+                failed: c.failed,
+                cancelled: c.cancelled,
+                runtime_sum: s[0],
+                runtime_p50: value(runtime.p50),
+                runtime_p95: value(runtime.p95),
+                runtime_max: value(c.runtime_max),
+                runtime_median: value(runtime.median),
+                queue_p50: queue.p50,
+                queue_p95: queue.p95,
+                serverless: s[1],
+                current: s[CURRENT],
+                glue_billed: s[GLUE_BILLED],
+                ec2_billed: s[EC2_BILLED],
+                optional: std::array::from_fn(|o| (s[2 + o], c.missing[o])),
+                optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
+                graviton: (s[GRAVITON], c.graviton_missing),
+                from_total: c.from_total,
+                executors_median: value(rank(2).median),
+                peak_executors_median: value(rank(3).median),
+                peak_estimated: c.peak_estimated,
             }
-            let from_total = f("from_total")?;
-            let (graviton_missing, peak_estimated) = (f("graviton_missing")?, f("peak_estimated")?);
-            let n = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0) as usize;
-            let x = |v: &[Option<f64>], i: usize| v[i].unwrap_or(0.0);
-            Ok((0..frame.height())
-                .map(|i| {
-                    let s = sums(keys[i]);
-                    let (runtime, queue) = (rank(0, keys[i]), rank(1, keys[i]));
-                    let value = |v: Option<f64>| v.unwrap_or(0.0);
-                    Row {
-                        code: keys[i],
-                        runs: n(&runs, i),
-                        succeeded: n(&succeeded, i),
-                        failed: n(&failed, i),
-                        cancelled: n(&cancelled, i),
-                        runtime_sum: s[0],
-                        runtime_p50: value(runtime.p50),
-                        runtime_p95: value(runtime.p95),
-                        runtime_max: x(&max, i),
-                        runtime_median: value(runtime.median),
-                        queue_p50: queue.p50,
-                        queue_p95: queue.p95,
-                        serverless: s[1],
-                        current: s[CURRENT],
-                        glue_billed: s[GLUE_BILLED],
-                        ec2_billed: s[EC2_BILLED],
-                        optional: std::array::from_fn(|o| (s[2 + o], n(&missing[o], i))),
-                        optional_at_average: std::array::from_fn(|o| s[AT_AVERAGE + o]),
-                        graviton: (s[GRAVITON], n(&graviton_missing, i)),
-                        from_total: n(&from_total, i),
-                        executors_median: value(rank(2, keys[i]).median),
-                        peak_executors_median: value(rank(3, keys[i]).median),
-                        peak_estimated: n(&peak_estimated, i),
-                    }
-                })
-                .collect())
+        };
+        let rows = |cells: &[Cell], ranks: &[Vec<ranks::Ranks>]| {
+            cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.runs > 0)
+                .map(|(code, c)| row(code as u32, c, ranks))
+                .collect()
         };
         Ok(Aggregated {
-            groups: read(
-                &groups,
-                Some("g"),
-                &|c| self.group_sums[c as usize].map(Exact::value),
-                &group_ranks,
-            )?,
-            months: read(
-                &months,
-                Some("m"),
-                &|c| self.month_sums[c as usize].map(Exact::value),
-                &month_ranks,
-            )?,
-            total: read(
-                &total,
-                None,
-                &|_| self.total_sums.map(Exact::value),
-                &total_ranks,
-            )?
-            .pop(),
+            groups: rows(&groups, &group_ranks),
+            months: rows(&months, &month_ranks),
+            total: Some(row(0, &total, &total_ranks)),
         })
     }
 
     /// What each group's runs cost where they ran, per month: (group key,
     /// month, USD), by key then month.
     pub fn group_months(&self) -> Vec<(String, String, f64)> {
-        let mut out: Vec<(String, String, f64)> = self
-            .group_month
-            .iter()
-            .map(|((g, m), usd)| {
-                (
-                    self.groups[*g as usize].key.clone(),
-                    self.months[*m as usize].clone(),
-                    usd.value(),
-                )
-            })
-            .collect();
+        let mut out: Vec<(String, String, f64)> = Vec::new();
+        for (g, row) in self.cells.iter().enumerate() {
+            for (m, cell) in row.iter().enumerate().filter(|(_, c)| c.runs > 0) {
+                out.push((
+                    self.groups[g].key.clone(),
+                    self.months[m].clone(),
+                    cell.sums[CURRENT].value(),
+                ));
+            }
+        }
         out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         out
     }
@@ -1035,15 +933,27 @@ mod tests {
             v
         };
         let (sa, sb) = (by_key(&whole, &a.groups), by_key(&merged, &b.groups));
-        assert_eq!(sa.len(), sb.len());
-        for (x, y) in sa.iter().zip(&sb) {
-            assert_eq!(
-                (&x.key, x.runs, x.runtime_p95_s, x.queue_p50_s),
-                (&y.key, y.runs, y.runtime_p95_s, y.queue_p50_s)
-            );
-            assert!((x.costs.emr_serverless_usd - y.costs.emr_serverless_usd).abs() < 1e-6);
-        }
-        assert_eq!(a.total.unwrap().runs, 1500);
+        assert_eq!(sa.len(), 10);
+        // Every figure, to the last bit: counts, percentiles and the exact
+        // sums of every option.
+        assert_eq!(format!("{sa:?}"), format!("{sb:?}"));
+        let months = |f: &super::FleetBuilder, rows: &[super::Row]| {
+            let mut v: Vec<_> = rows.iter().map(|r| f.summary(r, Some(false))).collect();
+            v.sort_by(|x, y| x.key.cmp(&y.key));
+            format!("{v:?}")
+        };
+        assert_eq!(months(&whole, &a.months), months(&merged, &b.months));
+        assert_eq!(whole.group_months(), merged.group_months());
+        let (ta, tb) = (a.total.unwrap(), b.total.unwrap());
+        assert_eq!(ta.runs, 1500);
+        assert_eq!(ta.succeeded + ta.failed + ta.cancelled, 1500);
+        assert_eq!(format!("{ta:?}"), format!("{tb:?}"));
+        // The groups add up to the total.
+        assert_eq!(sa.iter().map(|g| g.runs).sum::<usize>(), 1500);
+        assert_eq!(
+            sa.iter().map(|g| g.runtime_max_s).fold(0.0, f64::max),
+            ta.runtime_max
+        );
         assert_eq!(whole.common_sizes().len(), merged.common_sizes().len());
     }
 }
