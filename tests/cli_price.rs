@@ -140,3 +140,58 @@ fn missing_ec2_prices_leave_the_rest_of_the_run_priced() {
     assert!(v["total"]["costs"]["ec2_on_demand_usd"].is_null());
     assert_eq!(v["total"]["not_priced_on"][0]["runs"], 1);
 }
+
+/// A CSV block is a few thousand rows; `price` to Parquet gathers them into
+/// row groups of at least 65,536 rows (the last aside), in input order.
+#[test]
+fn parquet_rows_from_csv_come_in_large_row_groups() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs.csv");
+    let out = dir.path().join("priced.parquet");
+    let as_csv = dir.path().join("priced.csv");
+    emrcost()
+        .args(["synth", "--runs", "140000", "--quiet", "--out"])
+        .arg(&runs)
+        .assert()
+        .success();
+    for (path, format) in [(&out, "parquet"), (&as_csv, "csv")] {
+        emrcost()
+            .args(["price", "--quiet", "--format", format])
+            .arg(&runs)
+            .arg("--out")
+            .arg(path)
+            .assert()
+            .success();
+    }
+    let mut reader = ParquetReader::new(std::fs::File::open(&out).unwrap());
+    let groups: Vec<usize> = reader
+        .get_metadata()
+        .unwrap()
+        .row_groups
+        .iter()
+        .map(|g| g.num_rows())
+        .collect();
+    assert_eq!(groups.iter().sum::<usize>(), 140_000);
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert!(groups[0] >= 65_536, "{groups:?}");
+    // The same runs in the same order as the CSV rows.
+    let ids = reader.finish().unwrap();
+    let ids: Vec<String> = ids
+        .column("job_run_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let mut rows = csv::Reader::from_path(&as_csv).unwrap();
+    let at = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "job_run_id")
+        .unwrap();
+    let want: Vec<String> = rows.records().map(|r| r.unwrap()[at].to_string()).collect();
+    assert_eq!(ids, want);
+}
