@@ -12,8 +12,10 @@ DuckDB on the same file, from Parquet and from CSV.
    p50/p95/max and queue p50/p95 per application (quantile_disc: nearest
    rank, as emrcost's), and the EMR Serverless cost from billed usage at
    the price book's rates (pricing/serverless.csv), or for runs without
-   billed usage from total usage under the billing rules. Each is run
-   REPEAT times; the medians are compared.
+   billed usage from total usage under the billing rules. REPEAT rounds,
+   each running report, DuckDB and price (step 4) back to back, so both
+   tools meet the same state of the machine; ratios are the medians of
+   each round's ratio.
 3. Checks the two agree: counts and percentiles exactly, costs to the cent,
    per application and in total.
 4. Times `emrcost price FILE --format csv|parquet --out ...` (every run's
@@ -129,28 +131,42 @@ def main():
 
 
 def bench_format(fmt, path, source, out):
-    """Times report and price on one input file; true when the check against DuckDB failed."""
-    walls, peaks = [], []
-    for _ in range(REPEAT):
+    """Times report and price on one input file; true when the check against DuckDB failed.
+
+    Each round runs emrcost report, DuckDB's summary, and emrcost price to
+    CSV and to Parquet back to back, so the two tools (and price against
+    report) are compared on the same state of a machine whose speed drifts;
+    the ratios are the medians of each round's ratio."""
+    rounds = []
+    report, rows = None, None
+    for r in range(REPEAT):
         wall, gb = run_timed([BIN, "-q", "report", path, "--format", "html,md,csv,json,svg", "--out", out])
-        walls.append(wall)
-        peaks.append(gb)
-    report = json.load(open(os.path.join(out, "report.json")))
-    ducks = []
-    for _ in range(REPEAT):
+        report = json.load(open(os.path.join(out, "report.json")))
         t = time.perf_counter()
         rows = duckdb.connect().execute(summary_sql(source)).fetchall()
-        ducks.append(time.perf_counter() - t)
-    wall, duck = median(walls), median(ducks)
-    print(f"{fmt}: emrcost report {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}), "
-          f"peak {max(peaks):.2f} GB; DuckDB {duck:.2f} s (runs: {', '.join(f'{d:.2f}' for d in ducks)}); "
-          f"emrcost / DuckDB = {wall / duck:.2f}")
+        duck = time.perf_counter() - t
+        prices = {}
+        for out_fmt in ["csv", "parquet"]:
+            target = os.path.join(out, f"runs.{out_fmt}")
+            pw, pg = run_timed([BIN, "-q", "price", path, "--format", out_fmt, "--out", target])
+            prices[out_fmt] = (pw, pg, os.path.getsize(target) / 1e6)
+            os.remove(target)
+        print(f"{fmt} round {r + 1}: report {wall:.2f} s ({gb:.2f} GB), DuckDB {duck:.2f} s, "
+              + ", ".join(f"price to {k} {v[0]:.2f} s ({v[1]:.2f} GB)" for k, v in prices.items()))
+        rounds.append((wall, gb, duck, prices))
+    wall = median([x[0] for x in rounds])
+    duck = median([x[2] for x in rounds])
+    ratio = median([x[0] / x[2] for x in rounds])
+    print(f"{fmt}: emrcost report {wall:.2f} s, peak {max(x[1] for x in rounds):.2f} GB; "
+          f"DuckDB {duck:.2f} s; emrcost / DuckDB = {ratio:.2f} (median of {REPEAT} rounds)")
     failed = not agree(report, rows)
     for out_fmt in ["csv", "parquet"]:
-        target = os.path.join(out, f"runs.{out_fmt}")
-        pw, pg = run_timed([BIN, "-q", "price", path, "--format", out_fmt, "--out", target])
+        pw = median([x[3][out_fmt][0] for x in rounds])
+        pg = max(x[3][out_fmt][1] for x in rounds)
+        size = rounds[-1][3][out_fmt][2]
+        pr = median([x[3][out_fmt][0] / x[0] for x in rounds])
         print(f"{fmt}: emrcost price --format {out_fmt}: {pw:.2f} s, peak {pg:.2f} GB, "
-              f"{os.path.getsize(target) / 1e6:.0f} MB; price / report = {pw / wall:.2f}")
+              f"{size:.0f} MB; price / report = {pr:.2f} (median of {REPEAT} rounds)")
     return failed
 
 
