@@ -150,11 +150,7 @@ fn parquet_rows_from_csv_come_in_large_row_groups() {
     let runs = dir.path().join("runs.csv");
     let out = dir.path().join("priced.parquet");
     let as_csv = dir.path().join("priced.csv");
-    emrcost()
-        .args(["synth", "--runs", "140000", "--quiet", "--out"])
-        .arg(&runs)
-        .assert()
-        .success();
+    crate::util::synth_to(&runs, 140000, 42);
     for (path, format) in [(&out, "parquet"), (&as_csv, "csv")] {
         emrcost()
             .args(["price", "--quiet", "--format", format])

@@ -499,11 +499,7 @@ fn png_charts_on_request_and_formats_are_checked() {
 fn page_reports_cap_the_job_list_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("runs.csv");
-    emrcost()
-        .args(["synth", "--runs", "2500", "--quiet", "--out"])
-        .arg(&data)
-        .assert()
-        .success();
+    crate::util::synth_to(&data, 2500, 42);
     let out = dir.path().join("out");
     emrcost()
         .args(["report", "--quiet", "--format", "md,html,csv,json", "--out"])
@@ -542,13 +538,7 @@ fn page_reports_cap_the_job_list_and_say_so() {
 fn the_job_list_is_the_costliest_runs_across_many_parts() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("all.csv");
-    emrcost()
-        .args([
-            "synth", "--runs", "40000", "--seed", "11", "--quiet", "--out",
-        ])
-        .arg(&whole)
-        .assert()
-        .success();
+    crate::util::synth_to(&whole, 40000, 11);
     let text = std::fs::read_to_string(&whole).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();

@@ -11,13 +11,7 @@ use crate::util::{emrcost, repo};
 fn parquet_and_csv_give_the_same_report() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("runs.parquet");
-    emrcost()
-        .args([
-            "synth", "--runs", "2000", "--seed", "42", "--quiet", "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
+    crate::util::synth_to(&data, 2000, 42);
     let out = dir.path().join("out");
     emrcost()
         .args(["report", "--quiet", "--format", "csv,json", "--out"])
@@ -113,11 +107,7 @@ fn bad_parquet_rows_and_columns_are_named() {
 fn a_big_parquet_fleet_lists_its_most_expensive_runs() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("runs.parquet");
-    emrcost()
-        .args(["synth", "--runs", "2600", "--seed", "5", "--quiet", "--out"])
-        .arg(&data)
-        .assert()
-        .success();
+    crate::util::synth_to(&data, 2600, 5);
     let out = dir.path().join("out");
     emrcost()
         .args(["report", "--quiet", "--format", "json", "--out"])

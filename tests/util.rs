@@ -30,3 +30,14 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();
     String::from_utf8(out).expect("utf-8 output")
 }
+
+/// Writes `runs` synthetic runs (seed `seed`) to `path`: CSV, or Parquet
+/// when it ends in `.parquet`.
+pub fn synth_to(path: &Path, runs: usize, seed: u64) {
+    emrcost()
+        .args(["synth", "--quiet", "--runs", &runs.to_string()])
+        .args(["--seed", &seed.to_string(), "--out"])
+        .arg(path)
+        .assert()
+        .success();
+}
