@@ -98,7 +98,6 @@ pub fn finish(input: Finish<'_>) -> polars::prelude::PolarsResult<Report> {
         || fleet.aggregate(),
         || rayon::join(|| fleet.common_sizes(), || fleet.distributions()),
     );
-    let agg = agg?;
     let mut summaries = Vec::with_capacity(agg.groups.len());
     let mut analyses = HashMap::new();
     for row in &agg.groups {

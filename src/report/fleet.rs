@@ -530,7 +530,7 @@ impl FleetBuilder {
 
     /// Aggregates into group, month and total summaries (groups and months
     /// in code order), with the crossover inputs of each group.
-    pub fn aggregate(&self) -> PolarsResult<Aggregated> {
+    pub fn aggregate(&self) -> Aggregated {
         // Medians feed the crossovers, which only groups have.
         let mut ranked = self.rank_sets().into_iter();
         let mut take = |k: usize| ranked.by_ref().take(k).collect::<Vec<_>>();
@@ -583,11 +583,11 @@ impl FleetBuilder {
                 .map(|(code, c)| row(code as u32, c, ranks))
                 .collect()
         };
-        Ok(Aggregated {
+        Aggregated {
             groups: rows(&groups, &group_ranks),
             months: rows(&months, &month_ranks),
             total: Some(row(0, &total, &total_ranks)),
-        })
+        }
     }
 
     /// What each group's runs cost where they ran, per month: (group key,
@@ -925,8 +925,8 @@ mod tests {
         for p in parts {
             merged.merge(p);
         }
-        let a = whole.aggregate().unwrap();
-        let b = merged.aggregate().unwrap();
+        let a = whole.aggregate();
+        let b = merged.aggregate();
         let by_key = |f: &super::FleetBuilder, rows: &[super::Row]| {
             let mut v: Vec<_> = rows.iter().map(|r| f.summary(r, Some(true))).collect();
             v.sort_by(|x, y| x.key.cmp(&y.key));
