@@ -85,7 +85,8 @@ pub struct Priced<'a> {
 }
 
 /// Where priced runs go. A sink keeps one `Chunk` per part (filled in
-/// parallel) and takes them back in input order.
+/// parallel) and takes them back in input order, on one thread, while
+/// other threads fill the next chunks.
 pub trait Sink: Sync {
     type Chunk: Send;
     /// An empty chunk for a part of `rows` rows.
@@ -93,11 +94,11 @@ pub trait Sink: Sync {
     fn add(&self, chunk: &mut Self::Chunk, run: Priced<'_>);
     /// The part is done (its columns are still there to read).
     fn close(&self, _chunk: &mut Self::Chunk, _cols: &RunColumns) {}
-    /// The next chunk, in input order.
-    fn merge(&mut self, chunk: Self::Chunk) -> Result<(), PipelineError>;
+    /// The next chunk, in input order (never two at once).
+    fn merge(&self, chunk: Self::Chunk) -> Result<(), PipelineError>;
     /// About `rows` more rows are coming (a source that knows its size
     /// says so before it is read).
-    fn expect(&mut self, _rows: usize) {}
+    fn expect(&self, _rows: usize) {}
 }
 
 /// Why the pipeline stopped.
@@ -337,53 +338,87 @@ fn run_part<S: Sink>(
     Ok(out)
 }
 
-/// Checks and prices one batch into `sink`, a few parts at a time (so
-/// what the sink holds in flight stays small: a per-run row each, for
-/// `price`), merging in input order.
+/// Checks and prices one batch into `sink`. Each part is checked and
+/// priced as a task of its own; this thread merges the parts in input
+/// order as they are done, while the pool goes on with the later ones (a
+/// batch is at most a few hundred thousand rows, so what waits to be
+/// merged stays small).
 #[allow(clippy::too_many_arguments)]
 fn take_batch<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
     caches: &PlanCaches,
     superseded: &HashMap<u64, u64>,
-    sink: &mut S,
+    sink: &S,
     name: &str,
     batch: &[Part],
     next_row: &mut u64,
     out: &mut Outcome,
     hashes: &mut Vec<u64>,
 ) -> Result<(), PipelineError> {
-    let group = 2 * rayon::current_num_threads().max(2);
-    for parts in batch.chunks(group) {
-        let mut first = Vec::with_capacity(parts.len());
-        for part in parts {
-            first.push(*next_row);
-            *next_row += part.frame.height() as u64;
-        }
-        let shared: &S = sink;
-        let results: Vec<Result<PartOut<S::Chunk>, FileError>> = parts
+    let mut first = Vec::with_capacity(batch.len());
+    for part in batch {
+        first.push(*next_row);
+        *next_row += part.frame.height() as u64;
+    }
+    let one = |part: &Part, first: u64| {
+        let mut cache = caches.mine();
+        run_part(
+            sink, input, fleet, &mut cache, superseded, name, part, first,
+        )
+    };
+    let mut merge = |r: Result<PartOut<S::Chunk>, FileError>| -> Result<(), PipelineError> {
+        let p = r?;
+        out.rows += p.hashes.len();
+        out.in_window += p.in_window;
+        out.priced += p.priced;
+        out.not_priced.merge(p.not_priced);
+        out.rows_used.merge(p.used);
+        out.peak_ratios.extend(p.peak_ratios);
+        hashes.extend(p.hashes);
+        sink.merge(p.chunk)
+    };
+    if rayon::current_thread_index().is_some() {
+        // Called from a pool thread, which must not wait on the pool's
+        // tasks: the parts in parallel, then merged.
+        let results: Vec<_> = batch
             .par_iter()
             .zip(first.par_iter())
-            .map_init(
-                || caches.mine(),
-                |cache, (part, first)| {
-                    run_part(shared, input, fleet, cache, superseded, name, part, *first)
-                },
-            )
+            .map(|(part, first)| one(part, *first))
             .collect();
-        for r in results {
-            let p = r?;
-            out.rows += p.hashes.len();
-            out.in_window += p.in_window;
-            out.priced += p.priced;
-            out.not_priced.merge(p.not_priced);
-            out.rows_used.merge(p.used);
-            out.peak_ratios.extend(p.peak_ratios);
-            hashes.extend(p.hashes);
-            sink.merge(p.chunk)?;
-        }
+        return results.into_iter().try_for_each(merge);
     }
-    Ok(())
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel();
+    rayon::in_place_scope(|scope| {
+        for (i, (part, first)) in batch.iter().zip(&first).enumerate() {
+            let (tx, stop, one) = (tx.clone(), &stop, &one);
+            scope.spawn(move |_| {
+                // After a failure the rest are not worth doing.
+                if !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = tx.send((i, one(part, *first)));
+                }
+            });
+        }
+        drop(tx);
+        let mut done: Vec<Option<Result<PartOut<S::Chunk>, FileError>>> =
+            (0..batch.len()).map(|_| None).collect();
+        let mut next = 0;
+        let mut failed = None;
+        for (i, r) in rx {
+            done[i] = Some(r);
+            while let Some(r) = done.get_mut(next).and_then(Option::take) {
+                next += 1;
+                if failed.is_none() {
+                    if let Err(e) = merge(r) {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        failed = Some(e);
+                    }
+                }
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    })
 }
 
 /// One pass over every source into `sink`, leaving out `superseded` rows.
@@ -392,7 +427,7 @@ fn pass<S: Sink>(
     input: &Input<'_>,
     fleet: &FleetPricer<'_, '_>,
     superseded: &HashMap<u64, u64>,
-    sink: &mut S,
+    sink: &S,
 ) -> Result<(Outcome, Vec<u64>), PipelineError> {
     let mut out = Outcome::default();
     let mut hashes: Vec<u64> = Vec::new();
@@ -620,8 +655,8 @@ fn run_once<S: Sink>(
 ) -> Result<(S, Outcome), PipelineError> {
     let fleet = pricer.fleet();
     let none = HashMap::new();
-    let mut sink = make_sink()?;
-    let (outcome, hashes) = pass(input, &fleet, &none, &mut sink)?;
+    let sink = make_sink()?;
+    let (outcome, hashes) = pass(input, &fleet, &none, &sink)?;
     let repeats = repeated(&hashes);
     if repeats.is_empty() {
         return Ok((sink, outcome));
@@ -633,8 +668,8 @@ fn run_once<S: Sink>(
         return Ok((sink, outcome));
     }
     drop(sink);
-    let mut sink = make_sink()?;
-    let (outcome, _) = pass(input, &fleet, &superseded, &mut sink)?;
+    let sink = make_sink()?;
+    let (outcome, _) = pass(input, &fleet, &superseded, &sink)?;
     Ok((sink, outcome))
 }
 

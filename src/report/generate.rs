@@ -66,12 +66,19 @@ fn keep_top<T>(v: &mut Vec<T>, n: usize, key: impl Fn(&T) -> (f64, u64)) {
 struct FleetSink {
     group_by: GroupBy,
     top: usize,
-    fleet: FleetBuilder,
-    jobs: Vec<Kept>,
+    /// What the merged parts hold (merged on one thread while others
+    /// price the next parts).
+    merged: std::sync::Mutex<Merged>,
     /// The cheapest run on the merged top list once it is full (f64 bits),
     /// else -inf: a run below it is beaten by `top` earlier runs and
     /// cannot make the list, so no part keeps or builds it.
     floor: AtomicU64,
+}
+
+#[derive(Default)]
+struct Merged {
+    fleet: FleetBuilder,
+    jobs: Vec<Kept>,
 }
 
 impl FleetSink {
@@ -79,8 +86,7 @@ impl FleetSink {
         FleetSink {
             group_by,
             top,
-            fleet: FleetBuilder::default(),
-            jobs: Vec::new(),
+            merged: Default::default(),
             floor: AtomicU64::new(f64::NEG_INFINITY.to_bits()),
         }
     }
@@ -173,16 +179,22 @@ impl Sink for FleetSink {
         }
     }
 
-    fn expect(&mut self, rows: usize) {
-        self.fleet.reserve(rows);
+    fn expect(&self, rows: usize) {
+        if let Ok(mut m) = self.merged.lock() {
+            m.fleet.reserve(rows);
+        }
     }
 
-    fn merge(&mut self, c: FleetChunk) -> Result<(), PipelineError> {
-        self.fleet.merge(c.fleet);
-        self.jobs.extend(c.kept);
-        keep_top(&mut self.jobs, self.top, |x| (x.0, x.1));
-        if self.top > 0 && self.jobs.len() >= self.top {
-            let least = self.jobs.iter().map(|j| j.0).fold(f64::INFINITY, f64::min);
+    fn merge(&self, c: FleetChunk) -> Result<(), PipelineError> {
+        let mut m = self
+            .merged
+            .lock()
+            .map_err(|_| PipelineError::Sink("a pricing thread failed".into()))?;
+        m.fleet.merge(c.fleet);
+        m.jobs.extend(c.kept);
+        keep_top(&mut m.jobs, self.top, |x| (x.0, x.1));
+        if self.top > 0 && m.jobs.len() >= self.top {
+            let least = m.jobs.iter().map(|j| j.0).fold(f64::INFINITY, f64::min);
             self.floor.store(least.to_bits(), Ordering::Relaxed);
         }
         Ok(())
@@ -222,6 +234,10 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
     let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
         Ok(FleetSink::new(cfg.group_by, cfg.top))
     })?;
+    let sink = sink
+        .merged
+        .into_inner()
+        .map_err(|_| PipelineError::Sink("a pricing thread failed".into()))?;
     if sink.fleet.is_empty() {
         return Err(no_runs(&outcome, cfg.window));
     }
@@ -271,9 +287,12 @@ pub fn generate(cfg: &Config<'_>) -> Result<Generated, GenerateError> {
 /// one part overlaps with pricing the next.
 struct RowSink<'s, W, T, E> {
     /// Encoded parts on their way to the writer (a few at most).
-    to_writer: Option<std::sync::mpsc::SyncSender<(usize, T)>>,
-    writer: Option<std::thread::ScopedJoinHandle<'s, Result<W, String>>>,
+    to_writer: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(usize, T)>>>,
+    writer: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'s, Result<W, String>>>>,
     encode: E,
+    /// Parts' line vectors, emptied, for the next parts (some 30 MB each:
+    /// fresh ones had their pages faulted in every part).
+    spare: std::sync::Mutex<Vec<Vec<JobLine>>>,
 }
 
 /// Encoded parts waiting for the writer: enough to ride out a slow write,
@@ -283,14 +302,21 @@ const WRITE_QUEUE: usize = 2;
 impl<W, T, E> RowSink<'_, W, T, E> {
     /// Waits for the writer to write what it was given; its output, or
     /// why it stopped.
-    fn finish(&mut self) -> Result<W, String> {
-        self.to_writer = None;
-        match self.writer.take() {
+    fn finish(&self) -> Result<W, String> {
+        if let Ok(mut tx) = self.to_writer.lock() {
+            *tx = None;
+        }
+        let handle = self.writer.lock().ok().and_then(|mut w| w.take());
+        match handle {
             Some(h) => h
                 .join()
                 .unwrap_or_else(|_| Err("the output writer failed".into())),
             None => Err("the output writer was already finished".into()),
         }
+    }
+
+    fn is_running(&self) -> bool {
+        self.writer.lock().is_ok_and(|w| w.is_some())
     }
 }
 
@@ -298,7 +324,7 @@ impl<W, T, E> RowSink<'_, W, T, E> {
 /// writer, so the output is not written to after it is opened afresh.
 impl<W, T, E> Drop for RowSink<'_, W, T, E> {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if self.is_running() {
             let _ = self.finish();
         }
     }
@@ -319,8 +345,15 @@ where
     type Chunk = RowChunk<T>;
 
     fn chunk(&self, rows: usize) -> RowChunk<T> {
+        let mut lines = self
+            .spare
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_default();
+        lines.reserve(rows);
         RowChunk {
-            lines: Vec::with_capacity(rows),
+            lines,
             encoded: None,
         }
     }
@@ -334,16 +367,25 @@ where
     /// Encodes the part's rows on the worker thread, so the writer only
     /// writes.
     fn close(&self, c: &mut RowChunk<T>, _: &RunColumns) {
-        let lines = std::mem::take(&mut c.lines);
+        let mut lines = std::mem::take(&mut c.lines);
         c.encoded = Some((self.encode)(&lines).map(|t| (lines.len(), t)));
+        lines.clear();
+        if let Ok(mut spare) = self.spare.lock() {
+            // One per pricing thread is all that is ever in use.
+            if spare.len() < rayon::current_num_threads() + 1 {
+                spare.push(lines);
+            }
+        }
     }
 
-    fn merge(&mut self, c: RowChunk<T>) -> Result<(), PipelineError> {
+    fn merge(&self, c: RowChunk<T>) -> Result<(), PipelineError> {
         let Some(encoded) = c.encoded else {
             return Ok(());
         };
         let part = encoded.map_err(PipelineError::Sink)?;
-        let sent = match &self.to_writer {
+        // Cloned out of the lock: sending waits while the writer is behind.
+        let tx = self.to_writer.lock().ok().and_then(|tx| tx.clone());
+        let sent = match tx {
             Some(tx) => tx.send(part).is_ok(),
             None => false,
         };
@@ -383,7 +425,7 @@ where
     };
     let write = &write;
     std::thread::scope(|scope| {
-        let (mut sink, outcome) = pipeline::run(&input, cfg.pricer, || {
+        let (sink, outcome) = pipeline::run(&input, cfg.pricer, || {
             let mut out = make().map_err(PipelineError::Sink)?;
             let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, T)>(WRITE_QUEUE);
             let writer = scope.spawn(move || {
@@ -393,9 +435,10 @@ where
                 Ok(out)
             });
             Ok(RowSink {
-                to_writer: Some(tx),
-                writer: Some(writer),
+                to_writer: std::sync::Mutex::new(Some(tx)),
+                writer: std::sync::Mutex::new(Some(writer)),
                 encode: &encode,
+                spare: Default::default(),
             })
         })?;
         let out = sink.finish().map_err(PipelineError::Sink)?;

@@ -12,7 +12,7 @@ use anyhow::Context;
 use super::super::args::{GlobalArgs, PriceArgs, PriceFormat as Format};
 use super::super::output::{emit, note};
 use emrcost::files::Staged;
-use emrcost::report::export::rows::{RowFile, RowFormat};
+use emrcost::report::export::rows::{Buffers, RowFile, RowFormat};
 use emrcost::report::export::{json, markdown, table};
 
 pub fn run(g: &GlobalArgs, a: &PriceArgs) -> anyhow::Result<ExitCode> {
@@ -130,17 +130,18 @@ fn stream_rows(
         top: 0,
         startup: Default::default(),
     };
+    let buffers = std::sync::Arc::new(Buffers::default());
     let (file, outcome) = emrcost::report::price_rows(
         &cfg,
         || {
             // Opened afresh (emptied) if the pipeline starts over.
             std::fs::File::create(staged.path())
-                .and_then(|f| RowFile::create(f, format))
+                .and_then(|f| RowFile::create(f, format, buffers.clone()))
                 .map_err(|e| format!("cannot write {}: {e}", staged.path().display()))
         },
         |lines| {
             format
-                .encode(lines)
+                .encode(lines, &buffers)
                 .map_err(|e| format!("cannot encode rows: {e}"))
         },
         |f, rows, encoded| {

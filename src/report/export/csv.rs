@@ -23,7 +23,12 @@ fn opt6(v: Option<f64>) -> String {
 fn push_fixed(out: &mut Vec<u8>, v: f64, places: usize) {
     use std::io::Write;
     const SCALE: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    const ZEROS: &[u8; 8] = b"0.000000";
     let places = places.clamp(1, 6);
+    if v == 0.0 && v.is_sign_positive() {
+        out.extend_from_slice(&ZEROS[..places + 2]);
+        return;
+    }
     let x = v * SCALE[places] as f64;
     if !(v.is_finite() && v > 0.0 && x < 1e12) {
         let _ = write!(out, "{v:.places$}");
@@ -37,16 +42,50 @@ fn push_fixed(out: &mut Vec<u8>, v: f64, places: usize) {
         return;
     }
     let n = whole + u64::from(frac > 0.5);
-    let unit = SCALE[places];
-    out.extend_from_slice(itoa::Buffer::new().format(n / unit).as_bytes());
-    out.push(b'.');
-    let mut digits = n % unit;
-    let at = out.len();
-    out.resize(at + places, b'0');
-    for d in out[at..].iter_mut().rev() {
-        *d = b'0' + (digits % 10) as u8;
-        digits /= 10;
+    // The units' digits, with the point put in before the last `places`
+    // (and zeros before them when there are fewer digits than that).
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n).as_bytes();
+    if digits.len() > places {
+        let (int, dec) = digits.split_at(digits.len() - places);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(dec);
+    } else {
+        out.extend_from_slice(&ZEROS[..2 + places - digits.len()]);
+        out.extend_from_slice(digits);
     }
+}
+
+/// Appends `v` as `format!("{v}")` writes it: the shortest text that
+/// reads back as `v`, never with an exponent. Whole numbers below 1e15 are
+/// written as integers. Others with at most 15 significant digits are
+/// written by `ryu`: at that length only one candidate reads back as `v`,
+/// so its shortest digits are the standard ones (at 16 and 17 digits two
+/// can, and `ryu` breaks the tie to even where the standard formatter
+/// rounds up). The rest take the standard path.
+pub(crate) fn push_shortest(out: &mut Vec<u8>, v: f64) {
+    use std::io::Write;
+    if v.fract() == 0.0 && v.abs() < 1e15 && v.is_sign_positive() {
+        out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
+        return;
+    }
+    if v.is_finite() {
+        let mut buf = ryu::Buffer::new();
+        let text = buf.format_finite(v).as_bytes();
+        // ryu writes a whole number with ".0"; the standard text has none.
+        let text = text.strip_suffix(b".0").unwrap_or(text);
+        let significant = text
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .skip_while(|b| **b == b'0')
+            .count();
+        if significant <= 15 && !text.contains(&b'e') {
+            out.extend_from_slice(text);
+            return;
+        }
+    }
+    let _ = write!(out, "{v}");
 }
 
 /// A text cell made safe to open in a spreadsheet: a cell that starts
@@ -131,7 +170,6 @@ fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Written straight to bytes (no allocation, no per-cell writer call):
 /// `price` writes millions of rows.
 pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
-    use std::io::Write;
     let sep = |out: &mut Vec<u8>| out.push(b',');
     let text = |out: &mut Vec<u8>, s: &str| {
         push_field(out, text_cell(s).as_bytes());
@@ -158,9 +196,10 @@ pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
     text(out, &j.state);
     text(out, &j.architecture);
     text(out, j.month.as_deref().unwrap_or_default());
-    let _ = write!(out, "{},", j.runtime_s);
+    push_shortest(out, j.runtime_s);
+    sep(out);
     if let Some(q) = j.queued_s {
-        let _ = write!(out, "{q}");
+        push_shortest(out, q);
     }
     sep(out);
     text(out, &j.shape_basis);
@@ -173,7 +212,8 @@ pub fn push_job(out: &mut Vec<u8>, j: &JobLine) {
     } else {
         b"false,"
     });
-    let _ = write!(out, "{},", j.executor_vcpu);
+    push_shortest(out, j.executor_vcpu);
+    sep(out);
     push_fixed(out, j.executor_memory_gb, 3);
     sep(out);
     opt_six(out, Some(j.serverless_usd));
@@ -387,6 +427,49 @@ mod tests {
                 push_fixed(&mut s, v, places);
                 assert_eq!(s, format!("{v:.places$}").into_bytes(), "{v:e} to {places}");
             }
+        }
+    }
+
+    /// The shortest-text writer gives `format!("{v}")`'s text: whole
+    /// numbers, millisecond runtimes, random magnitudes from 1e-9 to 1e20
+    /// (ryu's exponent range on both sides), zeros, negatives and
+    /// non-finite values.
+    #[test]
+    fn shortest_text_matches_the_standard_formatter() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.30000000000000004,
+            1e15,
+            1e15 - 1.0,
+            1e16,
+            123456789012345680.0,
+            1e-5,
+            1e-7,
+            5e-324,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x % 100_000_000) as f64 / 1000.0);
+            values.push((x % 1_000_000) as f64);
+            let mantissa = (x >> 11) as f64 / (1u64 << 53) as f64;
+            values.push(mantissa * 10f64.powi((x % 30) as i32 - 9));
+            values.push(-mantissa);
+        }
+        for v in values {
+            let mut s = Vec::new();
+            push_shortest(&mut s, v);
+            assert_eq!(s, format!("{v}").into_bytes(), "{v:e}");
         }
     }
 

@@ -41,6 +41,39 @@ enum Out {
 /// file larger.
 const ROW_GROUP: usize = crate::input::PART_ROWS;
 
+/// Byte buffers the writer hands back once written, for later parts' rows:
+/// a part's text is some 20 MB, and a fresh buffer each part had the
+/// kernel fault in and zero its pages every time.
+#[derive(Default)]
+pub struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+/// Buffers kept for reuse: those being filled on the pricing threads and
+/// those waiting for the writer.
+const KEPT_BUFFERS: usize = 8;
+
+impl Buffers {
+    /// An empty buffer with room for at least `bytes`.
+    fn take(&self, bytes: usize) -> Vec<u8> {
+        let mut b = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        b.reserve(bytes);
+        b
+    }
+
+    fn give(&self, mut b: Vec<u8>) {
+        b.clear();
+        if let Ok(mut pool) = self.0.lock() {
+            if pool.len() < KEPT_BUFFERS {
+                pool.push(b);
+            }
+        }
+    }
+}
+
 /// Rows encoded for a file (in parallel, away from the writer).
 pub enum Encoded {
     Bytes(Vec<u8>),
@@ -50,17 +83,18 @@ pub enum Encoded {
 impl RowFormat {
     /// Encodes `lines` as this format: CSV rows (no header), JSON lines, or
     /// a Parquet row group's frame.
-    pub fn encode(self, lines: &[JobLine]) -> std::io::Result<Encoded> {
+    /// Text formats fill a buffer from `buffers`.
+    pub fn encode(self, lines: &[JobLine], buffers: &Buffers) -> std::io::Result<Encoded> {
         match self {
             RowFormat::Csv => {
-                let mut out = Vec::with_capacity(lines.len() * 320);
+                let mut out = buffers.take(lines.len() * 400);
                 for l in lines {
                     push_job(&mut out, l);
                 }
                 Ok(Encoded::Bytes(out))
             }
             RowFormat::JsonLines => {
-                let mut out = Vec::with_capacity(lines.len() * 512);
+                let mut out = buffers.take(lines.len() * 640);
                 for l in lines {
                     serde_json::to_writer(&mut out, l).map_err(io_err)?;
                     out.push(b'\n');
@@ -76,6 +110,7 @@ impl RowFormat {
 pub struct RowFile {
     out: Out,
     rows: usize,
+    buffers: std::sync::Arc<Buffers>,
 }
 
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
@@ -83,8 +118,13 @@ fn io_err(e: impl std::fmt::Display) -> std::io::Error {
 }
 
 impl RowFile {
-    /// Starts writing rows to `file` (a temporary file; the caller renames it).
-    pub fn create(file: File, format: RowFormat) -> std::io::Result<RowFile> {
+    /// Starts writing rows to `file` (a temporary file; the caller renames
+    /// it). Text written is handed back to `buffers`.
+    pub fn create(
+        file: File,
+        format: RowFormat,
+        buffers: std::sync::Arc<Buffers>,
+    ) -> std::io::Result<RowFile> {
         let out = match format {
             RowFormat::Csv => {
                 let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -100,7 +140,11 @@ impl RowFile {
                 pending: None,
             },
         };
-        Ok(RowFile { out, rows: 0 })
+        Ok(RowFile {
+            out,
+            rows: 0,
+            buffers,
+        })
     }
 
     pub fn rows(&self) -> usize {
@@ -111,7 +155,11 @@ impl RowFile {
     pub fn write(&mut self, rows: usize, e: Encoded) -> std::io::Result<()> {
         self.rows += rows;
         match (&mut self.out, e) {
-            (Out::Text(w), Encoded::Bytes(b)) => w.write_all(&b),
+            (Out::Text(w), Encoded::Bytes(b)) => {
+                w.write_all(&b)?;
+                self.buffers.give(b);
+                Ok(())
+            }
             (
                 Out::Parquet {
                     writer,
