@@ -111,7 +111,14 @@ pub struct RowFile {
     out: Out,
     rows: usize,
     buffers: std::sync::Arc<Buffers>,
+    /// The same open file, to start its write-out as it grows.
+    disk: Option<File>,
+    /// Rows written since the write-out was last started.
+    unsent: usize,
 }
+
+/// Rows between starts of the disk write (some 20 MB of CSV).
+const WRITEBACK_ROWS: usize = 1 << 16;
 
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
@@ -125,6 +132,9 @@ impl RowFile {
         format: RowFormat,
         buffers: std::sync::Arc<Buffers>,
     ) -> std::io::Result<RowFile> {
+        // Standard output copied from a scratch file has no need of it, but
+        // it does no harm there either.
+        let disk = file.try_clone().ok();
         let out = match format {
             RowFormat::Csv => {
                 let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -144,6 +154,8 @@ impl RowFile {
             out,
             rows: 0,
             buffers,
+            disk,
+            unsent: 0,
         })
     }
 
@@ -154,6 +166,13 @@ impl RowFile {
     /// Appends rows encoded by [`RowFormat::encode`] for this file's format.
     pub fn write(&mut self, rows: usize, e: Encoded) -> std::io::Result<()> {
         self.rows += rows;
+        self.unsent += rows;
+        if self.unsent >= WRITEBACK_ROWS {
+            self.unsent = 0;
+            if let Some(f) = &self.disk {
+                crate::files::start_writeback(f);
+            }
+        }
         match (&mut self.out, e) {
             (Out::Text(w), Encoded::Bytes(b)) => {
                 w.write_all(&b)?;
