@@ -385,6 +385,14 @@ pub fn crossover_samples(r: &CrossoverReport) -> String {
 mod tests {
     use super::*;
 
+    /// The next of a fixed xorshift sequence (the tests' random values).
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     /// The fast six-decimal writer gives `format!("{:.6}")`'s text, which
     /// rounds the exact binary value: over random magnitudes, ties and
     /// their neighbours, zero, negatives and huge values.
@@ -405,9 +413,7 @@ mod tests {
             f64::NAN,
         ];
         for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = next(&mut x);
             let mantissa = (x >> 11) as f64 / (1u64 << 53) as f64;
             let scale = 10f64.powi((x % 15) as i32 - 6);
             values.push(mantissa * scale);
@@ -457,9 +463,7 @@ mod tests {
             f64::NEG_INFINITY,
         ];
         for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = next(&mut x);
             values.push((x % 100_000_000) as f64 / 1000.0);
             values.push((x % 1_000_000) as f64);
             let mantissa = (x >> 11) as f64 / (1u64 << 53) as f64;
@@ -545,12 +549,7 @@ mod tests {
             "\"",
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = || next(&mut x);
         for n in 0..5_000 {
             let text = |i: u64| texts[i as usize % texts.len()].to_string();
             let some_text = |i: u64| (i % 3 != 0).then(|| text(i));
