@@ -158,10 +158,10 @@ fn parse_plain(
         .iter()
         .map(|w| Vec::with_capacity(if *w { rows_guess } else { 0 }))
         .collect();
-    let mut valid: Vec<MutableBitmap> = want
-        .iter()
-        .map(|w| MutableBitmap::with_capacity(if *w { rows_guess } else { 0 }))
-        .collect();
+    // Whether a column has an empty cell: only then is its mask of empty
+    // cells built, from the views' lengths at the end (pushing a bit per
+    // cell as it was read was a tenth of the parse).
+    let mut some_empty = vec![false; names.len()];
     let mut text_len = vec![0usize; names.len()];
     let mut lines = Vec::with_capacity(rows_guess);
     let base = bytes.as_ptr() as usize;
@@ -195,7 +195,7 @@ fn parse_plain(
                 let cell = crate::model::trim_cell(&row[from..to]).as_bytes();
                 let offset = u32::try_from(cell.as_ptr() as usize - base).ok()?;
                 views[field].push(View::new_from_bytes(cell, 0, offset));
-                valid[field].push(!cell.is_empty());
+                some_empty[field] |= cell.is_empty();
                 text_len[field] += cell.len();
             }
             field += 1;
@@ -211,12 +211,16 @@ fn parse_plain(
     let columns_wanted = names
         .iter()
         .zip(views)
-        .zip(valid)
+        .zip(some_empty)
         .zip(text_len)
         .zip(want)
         .filter_map(|(c, w)| w.then_some(c));
-    for (((name, views), valid), text_len) in columns_wanted {
-        let validity: Option<Bitmap> = (valid.unset_bits() > 0).then(|| valid.into());
+    for (((name, views), some_empty), text_len) in columns_wanted {
+        let validity: Option<Bitmap> = some_empty.then(|| {
+            let mut valid = MutableBitmap::with_capacity(views.len());
+            valid.extend_from_trusted_len_iter(views.iter().map(|v| v.length > 0));
+            valid.into()
+        });
         // SAFETY: every view was made by `View::new_from_bytes` from a
         // slice of `bytes` at its own offset (so it lies inside buffer 0),
         // each is UTF-8 (the block is, and cells are cut at ASCII bytes and
