@@ -575,3 +575,36 @@ fn a_bad_time_reads_the_same_in_json_and_csv() {
         );
     }
 }
+
+/// The pipeline merges a batch's parts on the calling thread while the
+/// pool prices the later ones; called from a pool thread (which must not
+/// wait on its own pool) it prices the parts together, then merges them.
+/// Over a CSV of several blocks (parts) with repeats and bad rows, both
+/// give the same report.
+#[test]
+fn a_report_made_from_a_pool_thread_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = fleet(11, 20_000);
+    let text = odd_csv(&runs);
+    // More than two 2 MB blocks, so more than two parts.
+    assert!(text.len() > 5 << 20, "{} bytes", text.len());
+    let csv = write(dir.path(), "runs.csv", &text);
+    let sources = [Source::Csv(csv)];
+    let book = PriceBook::embedded().unwrap();
+    let pricer = Pricer::new(&book, Assumptions::default());
+    let outside = generate(&sources, &pricer);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let inside = pool.install(|| generate(&sources, &pricer));
+    // Each run once (the copies supersede), less those with a negative
+    // duration (every seventh).
+    let good = runs[..20_000]
+        .iter()
+        .filter(|r| r.duration_s.is_none_or(|d| d >= 0.0))
+        .count();
+    assert_eq!(good, 20_000 - 2_857);
+    assert_eq!(outside.total.runs, good);
+    assert_eq!(comparable(&outside), comparable(&inside));
+}
