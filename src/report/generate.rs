@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::build::{
     finish, group_key_of, job_line, snapshot_from_rows, Finish, GroupParts, RunIdentity,
 };
+use super::export::rows::Spare;
 use super::fleet::FleetBuilder;
 use super::model::{GroupBy, JobLine, Report};
 use crate::cost::{CompactCost, Pricer};
@@ -290,9 +291,8 @@ struct RowSink<'s, W, T, E> {
     to_writer: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(usize, T)>>>,
     writer: std::sync::Mutex<Option<std::thread::ScopedJoinHandle<'s, Result<W, String>>>>,
     encode: E,
-    /// Parts' line vectors, emptied, for the next parts (some 30 MB each:
-    /// fresh ones had their pages faulted in every part).
-    spare: std::sync::Mutex<Vec<Vec<JobLine>>>,
+    /// Parts' line vectors, emptied, for the next parts.
+    spare: Spare<JobLine>,
 }
 
 /// Encoded parts waiting for the writer: enough to ride out a slow write,
@@ -345,15 +345,8 @@ where
     type Chunk = RowChunk<T>;
 
     fn chunk(&self, rows: usize) -> RowChunk<T> {
-        let mut lines = self
-            .spare
-            .lock()
-            .ok()
-            .and_then(|mut s| s.pop())
-            .unwrap_or_default();
-        lines.reserve(rows);
         RowChunk {
-            lines,
+            lines: self.spare.take(rows),
             encoded: None,
         }
     }
@@ -367,15 +360,9 @@ where
     /// Encodes the part's rows on the worker thread, so the writer only
     /// writes.
     fn close(&self, c: &mut RowChunk<T>, _: &RunColumns) {
-        let mut lines = std::mem::take(&mut c.lines);
+        let lines = std::mem::take(&mut c.lines);
         c.encoded = Some((self.encode)(&lines).map(|t| (lines.len(), t)));
-        lines.clear();
-        if let Ok(mut spare) = self.spare.lock() {
-            // One per pricing thread is all that is ever in use.
-            if spare.len() < rayon::current_num_threads() + 1 {
-                spare.push(lines);
-            }
-        }
+        self.spare.give(lines);
     }
 
     fn merge(&self, c: RowChunk<T>) -> Result<(), PipelineError> {
@@ -438,7 +425,8 @@ where
                 to_writer: std::sync::Mutex::new(Some(tx)),
                 writer: std::sync::Mutex::new(Some(writer)),
                 encode: &encode,
-                spare: Default::default(),
+                // One per pricing thread is all that is ever in use.
+                spare: Spare::new(rayon::current_num_threads() + 1),
             })
         })?;
         let out = sink.finish().map_err(PipelineError::Sink)?;

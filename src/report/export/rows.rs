@@ -41,34 +41,54 @@ enum Out {
 /// file larger.
 const ROW_GROUP: usize = crate::input::PART_ROWS;
 
-/// Byte buffers the writer hands back once written, for later parts' rows:
-/// a part's text is some 20 MB, and a fresh buffer each part had the
-/// kernel fault in and zero its pages every time.
-#[derive(Default)]
-pub struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+/// Emptied vectors kept for reuse. A part's rows are some 20-30 MB (its
+/// lines, then its text), and a fresh vector each part had the kernel
+/// fault in and zero its pages every time.
+pub struct Spare<T> {
+    pool: std::sync::Mutex<Vec<Vec<T>>>,
+    /// The most kept: more are dropped.
+    keep: usize,
+}
 
-/// Buffers kept for reuse: those being filled on the pricing threads and
+/// Text buffers the writer hands back once written, for later parts.
+pub type Buffers = Spare<u8>;
+
+/// Vectors kept by default: those being filled on the pricing threads and
 /// those waiting for the writer.
-const KEPT_BUFFERS: usize = 8;
+const KEPT: usize = 8;
 
-impl Buffers {
-    /// An empty buffer with room for at least `bytes`.
-    fn take(&self, bytes: usize) -> Vec<u8> {
-        let mut b = self
-            .0
+impl<T> Default for Spare<T> {
+    fn default() -> Self {
+        Spare::new(KEPT)
+    }
+}
+
+impl<T> Spare<T> {
+    pub fn new(keep: usize) -> Self {
+        Spare {
+            pool: Default::default(),
+            keep,
+        }
+    }
+
+    /// An empty vector with room for at least `room` items.
+    pub fn take(&self, room: usize) -> Vec<T> {
+        let mut v = self
+            .pool
             .lock()
             .ok()
             .and_then(|mut p| p.pop())
             .unwrap_or_default();
-        b.reserve(bytes);
-        b
+        v.reserve(room);
+        v
     }
 
-    fn give(&self, mut b: Vec<u8>) {
-        b.clear();
-        if let Ok(mut pool) = self.0.lock() {
-            if pool.len() < KEPT_BUFFERS {
-                pool.push(b);
+    /// Empties `v` and keeps it, unless enough are kept already.
+    pub fn give(&self, mut v: Vec<T>) {
+        v.clear();
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() < self.keep {
+                pool.push(v);
             }
         }
     }
